@@ -1,0 +1,153 @@
+"""The user's edits to the search space: `--fix NAME=VALUE` and `--space FILE.toml`.
+
+A space file has one table per hyperparameter, in one of three forms:
+
+```toml
+[cell]                      # a choice
+values = ["gru", "lstm"]
+default = "gru"             # optional
+
+[learning_rate]             # a numeric range
+min_value = 1e-4
+max_value = 1e-2
+sampling = "log"            # optional: linear (default), log, reverse_log
+# step = ...                # optional
+
+[bidirectional]             # a fixed value
+value = true
+```
+
+Pure Python; every error is a `SpaceError` naming the valid choices.
+"""
+
+import tomllib
+
+from hypermodels import space as sp
+
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+_FORMS = {
+    sp.FIXED: {"value"},
+    sp.CHOICE: {"values", "default"},
+    sp.RANGE: {"min_value", "max_value", "step", "sampling", "default"},
+}
+
+
+class SpaceError(ValueError):
+    """An edit names an unknown hyperparameter or gives it an invalid value."""
+
+
+def lookup(name):
+    """Returns the `Param` called `name`; raises `SpaceError` listing valid names."""
+    if name not in sp.PARAMS:
+        raise SpaceError(
+            f"Unknown hyperparameter. Expected one of {list(sp.NAMES)}. Received: {name!r}"
+        )
+    return sp.PARAMS[name]
+
+
+def parse_value(param, raw):
+    """Converts `raw` (a CLI string or a TOML value) to `param`'s type and checks it."""
+    value = _convert(param, raw)
+    if value is None or not param.valid(value):
+        raise SpaceError(
+            f"{param.name} takes a {param.type.__name__} {param.rule}. "
+            f"Received: {param.name}={raw!r}"
+        )
+    return value
+
+
+def _convert(param, raw):
+    if isinstance(raw, str) and param.type is not str:
+        return _from_text(param.type, raw.strip())
+    if param.type is float and isinstance(raw, int) and not isinstance(raw, bool):
+        return float(raw)
+    return raw if type(raw) is param.type else None
+
+
+def _from_text(kind, text):
+    if kind is bool:
+        low = text.lower()
+        return True if low in _TRUE else False if low in _FALSE else None
+    try:
+        return kind(text)
+    except ValueError:
+        return None
+
+
+def parse_fix(text):
+    """Parses one `--fix NAME=VALUE`; returns `(name, Domain)`."""
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise SpaceError(f"Expected --fix NAME=VALUE, e.g. --fix cell=lstm. Received: --fix {text!r}")
+    param = lookup(name.strip())
+    return param.name, sp.fixed(parse_value(param, raw))
+
+
+def load_space_file(path):
+    """Reads a space file; returns `{name: Domain}`."""
+    try:
+        with open(path, "rb") as f:
+            tables = tomllib.load(f)
+    except OSError as e:
+        raise SpaceError(f"Cannot read --space file {str(path)!r}: {e.strerror}.") from None
+    except tomllib.TOMLDecodeError as e:
+        raise SpaceError(f"--space file {str(path)!r} is not valid TOML: {e}.") from None
+    return {name: _domain(lookup(name), table) for name, table in tables.items()}
+
+
+def _domain(param, table):
+    form = next((k for k, keys in _FORMS.items() if set(table) & keys - {"default"}), None)
+    if not isinstance(table, dict) or form is None or not set(table) <= _FORMS[form]:
+        raise SpaceError(
+            f"[{param.name}] in the space file expects `value = x`, `values = [...]` "
+            f"or `min_value`/`max_value` (+ step, sampling). Received: {table!r}"
+        )
+    if form == sp.FIXED:
+        return sp.fixed(parse_value(param, table["value"]))
+    if form == sp.CHOICE:
+        return _choice(param, table)
+    return _range(param, table)
+
+
+def _choice(param, table):
+    values = table["values"]
+    if not isinstance(values, list) or not values:
+        raise SpaceError(f"[{param.name}] values must be a non-empty list. Received: {values!r}")
+    values = [parse_value(param, v) for v in values]
+    default = _default(param, table, lambda v: v in values)
+    return sp.choice(values, default)
+
+
+def _range(param, table):
+    if param.type not in (int, float):
+        raise SpaceError(f"[{param.name}] is not numeric; use `values = [...]` instead.")
+    if not {"min_value", "max_value"} <= set(table):
+        raise SpaceError(f"[{param.name}] a range needs both min_value and max_value.")
+    lo, hi = (parse_value(param, table[k]) for k in ("min_value", "max_value"))
+    sampling = table.get("sampling", "linear")
+    step = table.get("step")
+    checks = (
+        (lo > hi, "min_value must be <= max_value"),
+        (sampling not in sp.SAMPLINGS, f"sampling must be one of {list(sp.SAMPLINGS)}"),
+        (sampling != "linear" and lo <= 0, "log sampling needs min_value > 0"),
+        (step is not None and not _positive(param, step), "step must be a positive number"),
+    )
+    problem = next((message for failed, message in checks if failed), None)
+    if problem:
+        raise SpaceError(f"[{param.name}] {problem}. Received: {table!r}")
+    default = _default(param, table, lambda v: lo <= v <= hi)
+    return sp.span(lo, hi, step, sampling, default)
+
+
+def _positive(param, step):
+    value = _convert(param, step)
+    return value is not None and value > 0
+
+
+def _default(param, table, inside):
+    if "default" not in table:
+        return None
+    value = parse_value(param, table["default"])
+    if not inside(value):
+        raise SpaceError(f"[{param.name}] default {value!r} is outside its domain.")
+    return value

@@ -1,0 +1,193 @@
+"""Hyperparameter names, types and default search domains of the recurrent hypermodels.
+
+Every hyperparameter name is declared here once and imported everywhere else.
+Pure Python (no TensorFlow, Keras or KerasTuner import), so the command line can
+validate a user's edits to the space before any heavy import or any training.
+"""
+
+import dataclasses
+from typing import Any, Callable
+
+CELL = "cell"
+BIDIRECTIONAL = "bidirectional"
+NUM_LAYERS = "num_layers"
+MAX_LAYERS = 3
+UNITS = tuple(f"units_{i}" for i in range(MAX_LAYERS))
+EMBEDDING_DIM = "embedding_dim"
+DROPOUT = "dropout"
+RECURRENT_DROPOUT = "recurrent_dropout"
+L2 = "l2"
+INITIALIZER = "initializer"
+HEAD = "head"
+OPTIMIZER = "optimizer"
+LEARNING_RATE = "learning_rate"
+CLIPNORM = "clipnorm"
+BATCH_SIZE = "batch_size"
+
+CELLS = ("simple_rnn", "gru", "lstm")
+INITIALIZERS = ("glorot_uniform", "he_normal", "orthogonal")
+HEADS = ("last", "max_pool")
+OPTIMIZERS = ("adam", "rmsprop", "sgd")
+
+FIXED, CHOICE, RANGE = "fixed", "choice", "range"
+SAMPLINGS = ("linear", "log", "reverse_log")
+
+
+@dataclasses.dataclass(frozen=True)
+class Domain:
+    """Where one hyperparameter is searched.
+
+    Args:
+        kind: `"fixed"` (one value), `"choice"` (a list of values) or
+            `"range"` (numeric `min_value`..`max_value`, both inclusive).
+        values: the value (fixed) or the values (choice).
+        min_value: lower end of a range.
+        max_value: upper end of a range.
+        step: distance between samples of a range (`None`: continuous floats,
+            1 for ints).
+        sampling: `"linear"`, `"log"` or `"reverse_log"` for a range.
+        default: the value tried first; `None` lets KerasTuner pick.
+    """
+
+    kind: str
+    values: tuple = ()
+    min_value: Any = None
+    max_value: Any = None
+    step: Any = None
+    sampling: str = "linear"
+    default: Any = None
+
+
+def fixed(value):
+    return Domain(FIXED, values=(value,))
+
+
+def choice(values, default=None):
+    return Domain(CHOICE, values=tuple(values), default=default)
+
+
+def span(min_value, max_value, step=None, sampling="linear", default=None):
+    return Domain(RANGE, (), min_value, max_value, step, sampling, default)
+
+
+@dataclasses.dataclass(frozen=True)
+class Param:
+    """One tunable hyperparameter: its Python type, valid values and default domain.
+
+    Args:
+        name: the hyperparameter name (one of the constants above).
+        type: `bool`, `int`, `float` or `str`.
+        domain: the default `Domain`.
+        valid: predicate a value must satisfy.
+        rule: the predicate in words, for error messages.
+        parent: `(name, values)`: active only while that hyperparameter has
+            one of these values (KerasTuner conditional scope), else `None`.
+    """
+
+    name: str
+    type: type
+    domain: Domain
+    valid: Callable[[Any], bool]
+    rule: str
+    parent: tuple | None = None
+
+    def register(self, hp, domain=None):
+        """Declares this hyperparameter on a KerasTuner `hp`; returns its value."""
+        d = domain or self.domain
+        kwargs = {}
+        if self.parent:
+            kwargs = {"parent_name": self.parent[0], "parent_values": list(self.parent[1])}
+        if d.kind == FIXED:
+            return hp.Fixed(self.name, d.values[0], **kwargs)
+        if d.kind == CHOICE and self.type is bool and set(d.values) == {False, True}:
+            return hp.Boolean(self.name, default=bool(d.default), **kwargs)
+        if d.kind == CHOICE:
+            return hp.Choice(self.name, list(d.values), default=d.default, **kwargs)
+        make = hp.Int if self.type is int else hp.Float
+        return make(
+            self.name, d.min_value, d.max_value, step=d.step,
+            sampling=d.sampling, default=d.default, **kwargs,
+        )
+
+
+def _options(allowed):
+    return lambda v: v in allowed, f"one of {list(allowed)}"
+
+
+def _units_param(layer):
+    parent = (NUM_LAYERS, tuple(range(layer + 1, MAX_LAYERS + 1)))
+    domain = span(16, 128, step=16, default=64)
+    return Param(UNITS[layer], int, domain, lambda v: v >= 1, ">= 1", parent)
+
+
+PARAMS = {
+    p.name: p
+    for p in (
+        Param(CELL, str, choice(CELLS, "gru"), *_options(CELLS)),
+        Param(BIDIRECTIONAL, bool, choice((False, True), False), *_options((False, True))),
+        Param(NUM_LAYERS, int, span(1, MAX_LAYERS, default=1), *_options(range(1, MAX_LAYERS + 1))),
+        *(_units_param(layer) for layer in range(MAX_LAYERS)),
+        Param(EMBEDDING_DIM, int, choice((32, 64, 128), 64), lambda v: v >= 1, ">= 1"),
+        Param(DROPOUT, float, span(0.0, 0.5, step=0.1, default=0.2), lambda v: 0 <= v < 1, "in [0, 1)"),
+        # Fixed at 0 by default: any recurrent dropout disables the cuDNN kernels.
+        Param(RECURRENT_DROPOUT, float, fixed(0.0), lambda v: 0 <= v < 1, "in [0, 1)"),
+        Param(L2, float, choice((0.0, 1e-5, 1e-4, 1e-3), 0.0), lambda v: v >= 0, ">= 0"),
+        Param(INITIALIZER, str, choice(INITIALIZERS, "glorot_uniform"), *_options(INITIALIZERS)),
+        Param(HEAD, str, choice(HEADS, "last"), *_options(HEADS)),
+        Param(OPTIMIZER, str, choice(OPTIMIZERS, "adam"), *_options(OPTIMIZERS)),
+        Param(LEARNING_RATE, float, span(1e-4, 1e-2, sampling="log", default=1e-3),
+              lambda v: v > 0, "> 0"),
+        # 0 means no gradient clipping.
+        Param(CLIPNORM, float, choice((0.0, 1.0, 5.0), 0.0), lambda v: v >= 0, ">= 0 (0 = off)"),
+        Param(BATCH_SIZE, int, choice((32, 64, 128), 64), lambda v: v >= 1, ">= 1"),
+    )
+}
+NAMES = tuple(PARAMS)
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchSpace:
+    """The domains of all hyperparameters: the defaults with the user's edits applied.
+
+    Args:
+        domains: `{name: Domain}` overriding the default domain of those names.
+
+    Example:
+
+    ```python
+    space = SearchSpace().with_domains({CELL: fixed("lstm")})
+    space.domain(CELL)  # Domain(kind="fixed", values=("lstm",), ...)
+    ```
+    """
+
+    domains: tuple = ()  # ((name, Domain), ...), kept hashable and ordered
+
+    def domain(self, name):
+        return dict(self.domains).get(name, PARAMS[name].domain)
+
+    def with_domains(self, domains):
+        """Returns a copy with `{name: Domain}` replacing the current domains."""
+        merged = dict(self.domains)
+        merged.update(domains)
+        return SearchSpace(tuple(sorted(merged.items())))
+
+    def register(self, hp, name):
+        """Declares `name` on the KerasTuner `hp`; returns its value (None if inactive)."""
+        return PARAMS[name].register(hp, self.domain(name))
+
+    def register_all(self, hp):
+        """Declares every hyperparameter; returns `{name: value}` (None if inactive)."""
+        return {name: self.register(hp, name) for name in NAMES}
+
+    def describe(self):
+        """Returns `{name: domain as a plain dict}` for JSON and messages."""
+        return {name: _describe(self.domain(name)) for name in NAMES}
+
+
+def _describe(domain):
+    if domain.kind == FIXED:
+        return {"value": domain.values[0]}
+    if domain.kind == CHOICE:
+        return {"values": list(domain.values), "default": domain.default}
+    fields = ("min_value", "max_value", "step", "sampling", "default")
+    return {f: getattr(domain, f) for f in fields if getattr(domain, f) is not None}

@@ -1,0 +1,84 @@
+"""Raw text -> vectorized `tf.data` splits, vectorized once per search."""
+
+import numpy as np
+import keras
+import tensorflow as tf
+
+from kt_rnn.data import Dataset
+from kt_rnn.errors import DataError
+
+_BREAK = r"<br\s*/?>"
+_PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
+_ENCODE_BATCH = 2048
+
+
+@keras.saving.register_keras_serializable(package="kt_rnn")
+def standardize(texts):
+    """Lower-cases, turns HTML line breaks (`<br />`) into spaces, strips punctuation."""
+    texts = tf.strings.regex_replace(tf.strings.lower(texts), _BREAK, " ")
+    return tf.strings.regex_replace(texts, _PUNCTUATION, " ")
+
+
+def build(reviews, config, class_names):
+    """Builds a `Dataset` from `{"train": (texts, labels), "test": (texts, labels)}`.
+
+    The training split is subsampled to `config.train_size` (if set), a seeded,
+    stratified `config.validation_split` of it is held out, and the
+    `TextVectorization` layer is adapted on the remaining training texts only.
+    """
+    rng = np.random.default_rng(config.seed)
+    train = _subsample(*reviews["train"], config.train_size, rng)
+    test = _subsample(*reviews["test"], config.test_size, rng)
+    held = _stratified(train[1], config.validation_split, rng)
+    train, validation = _take(train, ~held), _take(train, held)
+    if min(len(train[1]), len(validation[1])) == 0:
+        raise DataError(
+            f"Too few examples to hold out a validation split ({len(reviews['train'][1])} "
+            f"training examples, --validation-split {config.validation_split}). Use more data."
+        )
+    vectorizer = keras.layers.TextVectorization(
+        max_tokens=config.max_tokens,
+        standardize=standardize,
+        output_mode="int",
+        output_sequence_length=config.sequence_length,  # pads at the end, as cuDNN needs
+    )
+    vectorizer.adapt(tf.data.Dataset.from_tensor_slices(train[0]).batch(_ENCODE_BATCH))
+    return Dataset(
+        train=_encoded(vectorizer, train),
+        validation=_encoded(vectorizer, validation),
+        test=tf.data.Dataset.from_tensor_slices((_strings(test[0]), test[1])),
+        vectorizer=vectorizer,
+        class_names=tuple(class_names),
+        sizes={"train": len(train[1]), "validation": len(validation[1]), "test": len(test[1])},
+    )
+
+
+def _stratified(labels, fraction, rng):
+    """Boolean mask selecting `fraction` of each class, chosen at random."""
+    mask = np.zeros(len(labels), dtype=bool)
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        mask[members[: int(round(len(members) * fraction))]] = True
+    return mask
+
+
+def _subsample(texts, labels, size, rng):
+    texts, labels = np.asarray(texts, dtype=object), np.asarray(labels, dtype=np.int64)
+    if size is None or size >= len(labels):
+        return texts, labels
+    return _take((texts, labels), _stratified(labels, size / len(labels), rng))
+
+
+def _take(split, mask):
+    return split[0][mask], split[1][mask]
+
+
+def _encoded(vectorizer, split):
+    texts = tf.data.Dataset.from_tensor_slices(_strings(split[0]))
+    ids = np.concatenate([vectorizer(batch).numpy() for batch in texts.batch(_ENCODE_BATCH)])
+    return tf.data.Dataset.from_tensor_slices((ids, split[1])).cache()
+
+
+def _strings(texts):
+    # Not `astype(str)`: a fixed-width unicode array of long reviews takes gigabytes.
+    return tf.constant(list(texts), dtype=tf.string)

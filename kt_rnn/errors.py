@@ -1,0 +1,31 @@
+"""Errors a user can fix, each with the process exit code it maps to."""
+
+EXIT_OK = 0
+EXIT_USAGE = 2  # argparse's own code for a bad command line
+EXIT_DATA = 3
+EXIT_SEARCH = 4
+EXIT_INTERRUPTED = 130
+
+
+class KtRnnError(Exception):
+    """An error whose message tells the user what to change."""
+
+    exit_code = EXIT_SEARCH
+
+
+class UsageError(KtRnnError):
+    """Invalid options, search-space edits or output location."""
+
+    exit_code = EXIT_USAGE
+
+
+class DataError(KtRnnError):
+    """The dataset is missing, unreadable or not laid out as expected."""
+
+    exit_code = EXIT_DATA
+
+
+class SearchError(KtRnnError):
+    """The search or the export cannot go on (no completed trial, no state to export)."""
+
+    exit_code = EXIT_SEARCH

@@ -1,0 +1,131 @@
+"""Best trial -> end-to-end model (raw text in, probabilities out) -> `best/`, written atomically.
+
+`best/` holds `saved_model/` (TF SavedModel, signature `serve` on a 1-D string
+tensor), `model.keras`, `hparams.json` and `metrics.json`. It is written to a
+temporary directory and renamed into place, so an interrupted export leaves the
+previous one intact.
+"""
+
+import dataclasses
+import json
+import os
+import pathlib
+import shutil
+import time
+
+import keras
+from keras_tuner.src.engine import trial as trial_module
+
+from kt_rnn.errors import SearchError
+
+EVAL_BATCH = 256
+COMPLETED = trial_module.TrialStatus.COMPLETED
+
+
+@dataclasses.dataclass
+class Export:
+    """What an export wrote: the end-to-end model, its hyperparameters and metrics."""
+
+    model: keras.Model
+    hparams: dict
+    metrics: dict
+    path: pathlib.Path
+
+
+def best_trial(tuner):
+    """The completed trial with the best score; raises `SearchError` if there is none."""
+    oracle = tuner.oracle
+    for trial in oracle.get_best_trials(max(len(oracle.trials), 1)):
+        if trial.status == COMPLETED and trial.score is not None:
+            return trial
+    raise SearchError(
+        f"No completed trial under {oracle.project_dir!r}: nothing to export. "
+        "Run the search without --export-only first."
+    )
+
+
+def hparams_of(trial):
+    """The trial's active hyperparameter values, without Hyperband's bookkeeping."""
+    return {k: v for k, v in trial.hyperparameters.values.items() if not k.startswith("tuner/")}
+
+
+def end_to_end(vectorizer, model):
+    """Wraps `model` (token ids in) into a model that takes raw strings."""
+    text = keras.Input(shape=(), dtype="string", name="text")
+    wrapped = keras.Model(text, model(vectorizer(text)), name="end_to_end")
+    wrapped.compile(loss=model.loss, metrics=["accuracy"], jit_compile=False)
+    return wrapped
+
+
+def export(config, tuner, hypermodel, dataset, started):
+    """Refits (unless `--no-refit`) the best trial, scores it on test, writes `best/`."""
+    trial = best_trial(tuner)
+    epochs = trial.best_step + 1  # Hyperband steps count from the first epoch of the lineage
+    if config.refit:
+        model = hypermodel.build(trial.hyperparameters)
+        hypermodel.fit(trial.hyperparameters, model, dataset.train.concatenate(dataset.validation),
+                       epochs=epochs, verbose=config.verbose)
+    else:
+        model = tuner.load_model(trial)
+    model = end_to_end(dataset.vectorizer, model)
+    test = model.evaluate(dataset.test.batch(EVAL_BATCH), return_dict=True, verbose=0)
+    metrics = _metrics(config, tuner, trial, dataset, test, epochs, time.time() - started)
+    hparams = hparams_of(trial)
+    replace_atomically(config.best_dir, lambda tmp: _write(tmp, model, hparams, metrics))
+    return Export(model, hparams, metrics, config.best_dir)
+
+
+def _metrics(config, tuner, trial, dataset, test, epochs, seconds):
+    statuses = [t.status for t in tuner.oracle.trials.values()]
+    return {
+        "dataset": config.dataset,
+        "class_names": list(dataset.class_names),
+        "tuner": config.tuner,
+        "objective": config.objective,
+        "best_trial": trial.trial_id,
+        "best_validation_score": float(trial.score),
+        "best_epoch": epochs,
+        "refit": config.refit,
+        "test_loss": float(test["loss"]),
+        "test_accuracy": float(test["accuracy"]),
+        "sizes": dict(dataset.sizes),
+        "trials": {"total": len(statuses), "completed": statuses.count(COMPLETED),
+                   "failed": statuses.count(trial_module.TrialStatus.FAILED)},
+        "wall_time_seconds": round(seconds, 1),
+    }
+
+
+def _write(directory, model, hparams, metrics):
+    directory.mkdir(parents=True)
+    model.export(str(directory / "saved_model"), format="tf_saved_model", verbose=False)
+    model.save(directory / "model.keras")
+    for name, content in (("hparams.json", hparams), ("metrics.json", metrics)):
+        (directory / name).write_text(json.dumps(content, indent=2) + "\n")
+
+
+def replace_atomically(target, write):
+    """Calls `write(tmp)` on a fresh sibling directory, then renames it to `target`."""
+    target = pathlib.Path(target)
+    restore_interrupted(target)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        write(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def restore_interrupted(target):
+    """Puts back an export set aside by an interrupted `replace_atomically`; drops stale temps."""
+    old = target.with_name(f".{target.name}.old")
+    if old.exists() and not target.exists():
+        os.replace(old, target)
+    shutil.rmtree(old, ignore_errors=True)
+    for stale in target.parent.glob(f".{target.name}.tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)

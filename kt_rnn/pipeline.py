@@ -1,0 +1,49 @@
+"""`run(config)`: dataset -> hypermodel -> tuner (+ TensorBoard) -> export -> summary."""
+
+import shutil
+import time
+
+import keras
+import tensorflow as tf
+
+from hypermodels.recurrent import RNNClassifier
+from kt_rnn import data, export, summary, tensorboard, tuners
+
+OWNED = ("tuner", "tensorboard", "best")  # what --overwrite removes under LOGDIR/PROJECT
+
+
+def run(config):
+    """Runs (or resumes) the search of `config` and exports the best model; returns an `Export`."""
+    started = time.time()
+    _configure_runtime(config.seed)
+    dataset = data.load(config)  # before the project directory is touched
+    hypermodel = RNNClassifier(
+        dataset.vocab_size, dataset.sequence_length, len(dataset.class_names),
+        space=config.space, seed=config.seed, jit_compile=config.jit_compile,
+    )
+    if config.overwrite and not config.export_only:
+        _clear(config.project_dir)
+    tuner = tuners.build(config, hypermodel)
+    if not config.export_only:
+        tensorboard.write_experiment(config)
+        tuner.search(
+            dataset.train,
+            validation_data=dataset.validation,
+            epochs=config.max_epochs,
+            callbacks=[tensorboard.callback(config), *tuners.callbacks(config)],
+            verbose=config.verbose,
+        )
+    result = export.export(config, tuner, hypermodel, dataset, started)
+    summary.show(config, result)
+    return result
+
+
+def _configure_runtime(seed):
+    keras.utils.set_random_seed(seed)
+    for gpu in tf.config.list_physical_devices("GPU"):
+        tf.config.experimental.set_memory_growth(gpu, True)  # share the GPU between trials and tools
+
+
+def _clear(project_dir):
+    for name in OWNED:
+        shutil.rmtree(project_dir / name, ignore_errors=True)
