@@ -56,7 +56,7 @@ class RNNClassifier(keras_tuner.HyperModel):
         self.vocab_size = _positive_int("vocab_size", vocab_size, minimum=2)
         self.sequence_length = _positive_int("sequence_length", sequence_length)
         self.num_classes = _positive_int("num_classes", num_classes, minimum=2)
-        self.space = space or sp.SearchSpace()
+        self.space = sp.SearchSpace() if space is None else space
         if not isinstance(self.space, sp.SearchSpace):
             raise ValueError(f"Expected space to be a SearchSpace. Received: space={space!r}")
         if jit_compile not in ("auto", True, False):
@@ -112,7 +112,7 @@ class RNNClassifier(keras_tuner.HyperModel):
         x = x.shuffle(_buffer(x), seed=self.seed).batch(batch_size).prefetch(-1)
         if _is_dataset(validation_data):
             validation_data = validation_data.batch(batch_size).prefetch(-1)
-        return model.fit(x, validation_data=validation_data, **kwargs)
+        return model.fit(x, validation_data=validation_data, shuffle=False, **kwargs)
 
 
 def _is_dataset(data):

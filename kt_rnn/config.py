@@ -7,6 +7,7 @@ import dataclasses
 import pathlib
 
 from hypermodels import edits
+from hypermodels import space as sp
 from hypermodels.space import SearchSpace
 from kt_rnn.errors import UsageError
 
@@ -25,6 +26,17 @@ DEFAULTS = {
 QUICK = {
     "max_trials": None, "max_epochs": 3, "factor": 3,
     "train_size": 4_000, "test_size": 2_000, "max_tokens": 10_000, "sequence_length": 200,
+}
+# --quick also narrows the space to settings that learn within 3 epochs on a few
+# thousand reviews; --space and --fix still apply on top.
+QUICK_SPACE = {
+    sp.CELL: sp.choice(("gru", "lstm"), "gru"),
+    sp.NUM_LAYERS: sp.fixed(1),
+    sp.HEAD: sp.fixed("max_pool"),
+    sp.OPTIMIZER: sp.fixed("adam"),
+    sp.LEARNING_RATE: sp.span(1e-3, 1e-2, sampling="log", default=3e-3),
+    sp.L2: sp.fixed(0.0),
+    sp.BATCH_SIZE: sp.choice((32, 64), 32),
 }
 # Trials run by the tuners that take --max-trials when it is not given.
 DEFAULT_MAX_TRIALS = 10
@@ -111,7 +123,8 @@ class Config:
             executions_per_trial=args.executions_per_trial, objective=args.objective,
             seed=args.seed, logdir=args.logdir, project=args.project,
             overwrite=args.overwrite, export_only=args.export_only, refit=not args.no_refit,
-            space=build_space(args.fix, args.space), validation_split=args.validation_split,
+            space=build_space(args.fix, args.space, QUICK_SPACE if args.quick else {}),
+            validation_split=args.validation_split,
             patience=args.patience, jit=args.jit, **sized,
         )
 
@@ -121,10 +134,11 @@ def _given(args, name, preset):
     return preset[name] if value is None else value
 
 
-def build_space(fixes=(), space_file=None):
-    """The default space with a --space file and then each --fix applied."""
+def build_space(fixes=(), space_file=None, preset=None):
+    """The default space with `preset`, then a --space file, then each --fix applied."""
     try:
-        domains = edits.load_space_file(space_file) if space_file else {}
+        domains = dict(preset or {})
+        domains.update(edits.load_space_file(space_file) if space_file else {})
         domains.update(edits.parse_fix(text) for text in fixes or ())
     except edits.SpaceError as e:
         raise UsageError(str(e)) from None

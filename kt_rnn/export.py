@@ -62,6 +62,8 @@ def export(config, tuner, hypermodel, dataset, started):
     trial = best_trial(tuner)
     epochs = trial.best_step + 1  # Hyperband steps count from the first epoch of the lineage
     if config.refit:
+        print(f"Refitting trial {trial.trial_id}'s hyperparameters on train + validation "
+              f"for {epochs} epoch(s).")
         model = hypermodel.build(trial.hyperparameters)
         hypermodel.fit(trial.hyperparameters, model, dataset.train.concatenate(dataset.validation),
                        epochs=epochs, verbose=config.verbose)

@@ -1,6 +1,8 @@
 """`run(config)`: dataset -> hypermodel -> tuner (+ TensorBoard) -> export -> summary."""
 
+import dataclasses
 import shutil
+import sys
 import time
 
 import keras
@@ -15,6 +17,7 @@ OWNED = ("tuner", "tensorboard", "best")  # what --overwrite removes under LOGDI
 def run(config):
     """Runs (or resumes) the search of `config` and exports the best model; returns an `Export`."""
     started = time.time()
+    config = dataclasses.replace(config, verbose=_verbosity(config.verbose))
     _configure_runtime(config.seed)
     dataset = data.load(config)  # before the project directory is touched
     hypermodel = RNNClassifier(
@@ -42,6 +45,13 @@ def _configure_runtime(seed):
     keras.utils.set_random_seed(seed)
     for gpu in tf.config.list_physical_devices("GPU"):
         tf.config.experimental.set_memory_growth(gpu, True)  # share the GPU between trials and tools
+
+
+def _verbosity(verbose):
+    """Keras's per-step progress bar on a terminal, one line per epoch in a log file."""
+    if verbose != "auto":
+        return verbose
+    return 1 if sys.stdout.isatty() else 2
 
 
 def _clear(project_dir):

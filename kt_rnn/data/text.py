@@ -29,7 +29,7 @@ def build(reviews, config, class_names):
     rng = np.random.default_rng(config.seed)
     train = _subsample(*reviews["train"], config.train_size, rng)
     test = _subsample(*reviews["test"], config.test_size, rng)
-    held = _stratified(train[1], config.validation_split, rng)
+    held = _stratified(train[1], int(len(train[1]) * config.validation_split + 0.5), rng)
     train, validation = _take(train, ~held), _take(train, held)
     if min(len(train[1]), len(validation[1])) == 0:
         raise DataError(
@@ -53,12 +53,15 @@ def build(reviews, config, class_names):
     )
 
 
-def _stratified(labels, fraction, rng):
-    """Boolean mask selecting `fraction` of each class, chosen at random."""
+def _stratified(labels, count, rng):
+    """Boolean mask selecting `count` examples at random, each class in proportion."""
+    classes, sizes = np.unique(labels, return_counts=True)
+    quotas = sizes * count / len(labels)
+    take = np.floor(quotas).astype(int)
+    take[np.argsort(take - quotas, kind="stable")[: count - take.sum()]] += 1  # largest remainders
     mask = np.zeros(len(labels), dtype=bool)
-    for label in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == label))
-        mask[members[: int(round(len(members) * fraction))]] = True
+    for label, n in zip(classes, take):
+        mask[rng.permutation(np.flatnonzero(labels == label))[:n]] = True
     return mask
 
 
@@ -66,7 +69,7 @@ def _subsample(texts, labels, size, rng):
     texts, labels = np.asarray(texts, dtype=object), np.asarray(labels, dtype=np.int64)
     if size is None or size >= len(labels):
         return texts, labels
-    return _take((texts, labels), _stratified(labels, size / len(labels), rng))
+    return _take((texts, labels), _stratified(labels, size, rng))
 
 
 def _take(split, mask):

@@ -1,0 +1,60 @@
+import pytest
+
+from hypermodels import space as sp
+from kt_rnn import config as config_lib
+from kt_rnn.errors import UsageError
+from kt_rnn.search import build_parser
+
+
+def _config(*argv):
+    return config_lib.Config.from_args(build_parser().parse_args(["imdb", *argv]))
+
+
+def test_config_defaults_follow_the_design():
+    config = _config()
+    assert (config.tuner, config.objective, config.max_epochs, config.factor) == ("hyperband", "val_accuracy", 10, 3)
+    assert config.project == "imdb" and str(config.project_dir) == "logs/imdb"
+    assert config.trials is None  # Hyperband runs its whole schedule
+    assert config.refit and config.space == sp.SearchSpace()
+
+
+def test_config_trials_default_for_budgeted_tuners():
+    assert _config("--tuner", "random").trials == config_lib.DEFAULT_MAX_TRIALS
+    assert _config("--tuner", "grid", "--max-trials", "4").trials == 4
+    assert _config("--max-trials", "5").trials == 5  # caps Hyperband too
+
+
+def test_config_quick_preset_fills_only_options_not_given():
+    quick = _config("--quick")
+    assert (quick.train_size, quick.max_epochs) == (config_lib.QUICK["train_size"], config_lib.QUICK["max_epochs"])
+    assert _config("--quick", "--max-epochs", "7").max_epochs == 7
+
+
+def test_config_outputs_live_under_logdir_and_project(tmp_path):
+    config = _config("--logdir", str(tmp_path), "--project", "run1")
+    assert config.tensorboard_dir == tmp_path / "run1" / "tensorboard"
+    assert config.best_dir == tmp_path / "run1" / "best"
+
+
+def test_config_fix_and_space_file_build_the_space(tmp_path):
+    path = tmp_path / "space.toml"
+    path.write_text('[cell]\nvalues = ["gru", "lstm"]\n[optimizer]\nvalue = "sgd"\n')
+    config = _config("--space", str(path), "--fix", "optimizer=adam", "--fix", "num_layers=2")
+    assert config.space.domain(sp.CELL) == sp.choice(["gru", "lstm"])
+    assert config.space.domain(sp.OPTIMIZER) == sp.fixed("adam")  # --fix wins over the file
+    assert config.space.domain(sp.NUM_LAYERS) == sp.fixed(2)
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--max-trials", "0"], "--max-trials must be an integer >= 1"),
+    (["--max-epochs", "-2"], "--max-epochs must be an integer >= 1"),
+    (["--factor", "1"], "--factor must be an integer >= 2"),
+    (["--executions-per-trial", "0"], "--executions-per-trial must be"),
+    (["--validation-split", "1.5"], "--validation-split must be between 0 and 1"),
+    (["--max-tokens", "2"], "--max-tokens must be at least 3"),
+    (["--project", "a/b"], "--project must be a plain directory name"),
+    (["--fix", "nope=1"], "Expected one of"),
+])
+def test_config_rejects_bad_values_naming_the_option(argv, fragment):
+    with pytest.raises(UsageError, match=fragment):
+        _config(*argv)

@@ -1,0 +1,114 @@
+import itertools
+
+import keras
+import keras_tuner
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from hypermodels import space as sp
+from hypermodels.recurrent import CELL_LAYERS, OPTIMIZERS, RNNClassifier
+
+SEQ, VOCAB = 8, 30
+
+
+def _fixed_hp(**values):
+    """hp with `values` fixed (num_layers first, so unit scopes can refer to it)."""
+    hp = keras_tuner.HyperParameters()
+    space = sp.SearchSpace().with_domains({name: sp.fixed(v) for name, v in values.items()})
+    space.register_all(hp)
+    return hp
+
+
+def _data(n=16, classes=2):
+    x = np.random.randint(0, VOCAB, size=(n, SEQ))
+    x[:, SEQ // 2:] = 0  # right padding
+    return tf.data.Dataset.from_tensor_slices((x, np.arange(n) % classes))
+
+
+def test_registries_match_the_space_names():
+    assert tuple(CELL_LAYERS) == sp.CELLS
+    assert tuple(OPTIMIZERS) == sp.OPTIMIZERS
+
+
+@pytest.mark.parametrize("cell, bidirectional, depth", itertools.product(sp.CELLS, (False, True), (1, 2, 3)))
+def test_rnn_classifier_builds_and_trains_one_step(cell, bidirectional, depth):
+    hp = _fixed_hp(**{sp.CELL: cell, sp.BIDIRECTIONAL: bidirectional, sp.NUM_LAYERS: depth,
+                      sp.EMBEDDING_DIM: 4, **{u: 4 for u in sp.UNITS}, sp.BATCH_SIZE: 8})
+    model = RNNClassifier(VOCAB, SEQ).build(hp)
+    recurrent = [l for l in model.layers if isinstance(l, (keras.layers.RNN, keras.layers.Bidirectional))]
+    assert len(recurrent) == depth
+    assert all(isinstance(l, keras.layers.Bidirectional) == bidirectional for l in recurrent)
+    inner = [l.forward_layer if bidirectional else l for l in recurrent]
+    assert all(isinstance(l, CELL_LAYERS[cell]) for l in inner)
+    x, y = next(iter(_data().batch(8)))
+    before = [w.copy() for w in model.get_weights()]
+    loss = model.train_on_batch(x, y, return_dict=True)["loss"]
+    assert np.isfinite(loss)
+    assert any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
+    assert [name for name in sp.UNITS if name in hp] == list(sp.UNITS[:depth])
+
+
+def test_rnn_classifier_max_pool_head_and_hyperparameters_reach_the_layers():
+    hp = _fixed_hp(**{sp.CELL: "lstm", sp.HEAD: "max_pool", sp.NUM_LAYERS: 2, sp.UNITS[0]: 16,
+                      sp.UNITS[1]: 32, sp.DROPOUT: 0.3, sp.INITIALIZER: "orthogonal", sp.L2: 1e-4,
+                      sp.OPTIMIZER: "sgd", sp.LEARNING_RATE: 0.05, sp.CLIPNORM: 1.0})
+    model = RNNClassifier(VOCAB, SEQ).build(hp)
+    lstms = [l for l in model.layers if isinstance(l, keras.layers.LSTM)]
+    assert [l.units for l in lstms] == [16, 32]
+    assert all(l.return_sequences for l in lstms)  # max pooling reads every step
+    assert lstms[0].dropout == 0.3 and lstms[0].recurrent_dropout == 0.0
+    assert isinstance(lstms[0].cell.kernel_initializer, keras.initializers.Orthogonal)
+    assert lstms[0].kernel_regularizer.l2 == pytest.approx(1e-4)
+    optimizer = model.optimizer
+    assert isinstance(optimizer, keras.optimizers.SGD) and optimizer.momentum == 0.9
+    assert optimizer.clipnorm == 1.0 and float(optimizer.learning_rate) == pytest.approx(0.05)
+
+
+def test_rnn_classifier_last_state_head_returns_only_the_last_step():
+    hp = _fixed_hp(**{sp.HEAD: "last", sp.NUM_LAYERS: 2})
+    model = RNNClassifier(VOCAB, SEQ).build(hp)
+    grus = [l for l in model.layers if isinstance(l, keras.layers.GRU)]
+    assert [l.return_sequences for l in grus] == [True, False]
+
+
+def test_rnn_classifier_multiclass_uses_softmax():
+    hp = _fixed_hp(**{sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4})
+    hypermodel = RNNClassifier(VOCAB, SEQ, num_classes=4)
+    model = hypermodel.build(hp)
+    assert model.output_shape == (None, 4)
+    history = hypermodel.fit(hp, model, _data(classes=4), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    probabilities = model.predict(next(iter(_data().batch(4)))[0], verbose=0)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_rnn_classifier_fit_batches_with_the_trial_batch_size():
+    hp = _fixed_hp(**{sp.BATCH_SIZE: 4, sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4})
+    hypermodel = RNNClassifier(VOCAB, SEQ)
+    model = hypermodel.build(hp)
+    steps = []
+    callback = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: steps.append(batch))
+    history = hypermodel.fit(hp, model, _data(n=16), validation_data=_data(n=8), epochs=1,
+                             callbacks=[callback], verbose=0)
+    assert len(steps) == 4  # 16 examples / batch size 4, although fit got an unbatched dataset
+    assert "val_accuracy" in history.history
+
+
+def test_rnn_classifier_declares_fit_level_hyperparameters_in_build():
+    hp = keras_tuner.HyperParameters()
+    RNNClassifier(VOCAB, SEQ).build(hp)
+    assert sp.BATCH_SIZE in hp.values
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"vocab_size": 1, "sequence_length": 5}, "vocab_size to be an int >= 2"),
+    ({"vocab_size": 10, "sequence_length": 0}, "sequence_length to be an int >= 1"),
+    ({"vocab_size": 10, "sequence_length": 5, "num_classes": 1}, "num_classes to be an int >= 2"),
+    ({"vocab_size": 10.0, "sequence_length": 5}, "Received: vocab_size=10.0"),
+    ({"vocab_size": 10, "sequence_length": 5, "space": {}}, "space to be a SearchSpace"),
+    ({"vocab_size": 10, "sequence_length": 5, "jit_compile": "yes"}, "jit_compile"),
+])
+def test_rnn_classifier_rejects_bad_fixed_settings(kwargs, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        RNNClassifier(**kwargs)

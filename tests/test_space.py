@@ -1,0 +1,65 @@
+import keras_tuner
+import pytest
+
+from hypermodels import space as sp
+
+
+def test_params_every_declared_name_has_a_param():
+    names = [sp.CELL, sp.BIDIRECTIONAL, sp.NUM_LAYERS, *sp.UNITS, sp.EMBEDDING_DIM, sp.DROPOUT,
+             sp.RECURRENT_DROPOUT, sp.L2, sp.INITIALIZER, sp.HEAD, sp.OPTIMIZER,
+             sp.LEARNING_RATE, sp.CLIPNORM, sp.BATCH_SIZE]
+    assert sorted(names) == sorted(sp.NAMES)
+
+
+@pytest.mark.parametrize("name", sp.NAMES)
+def test_params_default_domain_satisfies_its_own_rule(name):
+    param, domain = sp.PARAMS[name], sp.PARAMS[name].domain
+    values = domain.values or (domain.min_value, domain.max_value)
+    assert all(param.valid(v) for v in values)
+    assert domain.default is None or param.valid(domain.default)
+
+
+def test_search_space_register_all_declares_every_name():
+    hp = keras_tuner.HyperParameters()
+    values = sp.SearchSpace().register_all(hp)
+    assert {p.name for p in hp.space} == set(sp.NAMES)
+    assert values[sp.CELL] == "gru" and values[sp.NUM_LAYERS] == 1
+
+
+def test_search_space_units_of_unused_layers_are_inactive():
+    hp = keras_tuner.HyperParameters()
+    space = sp.SearchSpace().with_domains({sp.NUM_LAYERS: sp.fixed(2)})
+    values = space.register_all(hp)
+    assert values[sp.UNITS[0]] == 64 and values[sp.UNITS[1]] == 64
+    assert values[sp.UNITS[2]] is None
+    assert sp.UNITS[2] not in hp.values and not hp.is_active(sp.UNITS[2])
+
+
+def test_search_space_recurrent_dropout_fixed_at_zero_by_default():
+    # Any recurrent dropout takes GRU/LSTM off the cuDNN kernels.
+    hp = keras_tuner.HyperParameters()
+    sp.SearchSpace().register_all(hp)
+    assert isinstance(hp._hps[sp.RECURRENT_DROPOUT][0], keras_tuner.engine.hyperparameters.Fixed)
+    assert hp.get(sp.RECURRENT_DROPOUT) == 0.0
+
+
+def test_search_space_with_domains_overrides_and_keeps_the_rest():
+    space = sp.SearchSpace().with_domains({sp.CELL: sp.choice(["lstm", "gru"])})
+    space = space.with_domains({sp.OPTIMIZER: sp.fixed("sgd")})
+    assert space.domain(sp.CELL).values == ("lstm", "gru")
+    assert space.domain(sp.OPTIMIZER).values == ("sgd",)
+    assert space.domain(sp.HEAD) == sp.PARAMS[sp.HEAD].domain
+
+
+def test_search_space_register_builds_a_range_with_log_sampling():
+    hp = keras_tuner.HyperParameters()
+    sp.SearchSpace().register(hp, sp.LEARNING_RATE)
+    lr = hp._hps[sp.LEARNING_RATE][0]
+    assert (lr.min_value, lr.max_value, lr.sampling) == (1e-4, 1e-2, "log")
+
+
+def test_search_space_describe_is_plain_data():
+    described = sp.SearchSpace().describe()
+    assert described[sp.RECURRENT_DROPOUT] == {"value": 0.0}
+    assert described[sp.CELL]["values"] == list(sp.CELLS)
+    assert described[sp.LEARNING_RATE]["sampling"] == "log"
