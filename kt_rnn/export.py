@@ -39,7 +39,7 @@ def best_trial(tuner):
         if trial.status == COMPLETED and trial.score is not None:
             return trial
     raise SearchError(
-        f"No completed trial under {oracle.project_dir!r}: nothing to export. "
+        f"No completed trial under {tuner.project_dir!r}: nothing to export. "
         "Run the search without --export-only first."
     )
 
@@ -47,6 +47,15 @@ def best_trial(tuner):
 def hparams_of(trial):
     """The trial's active hyperparameter values, without Hyperband's bookkeeping."""
     return {k: v for k, v in trial.hyperparameters.values.items() if not k.startswith("tuner/")}
+
+
+def trained_epochs(trial):
+    """Epochs of training behind the trial's best epoch.
+
+    KerasTuner counts `best_step` from the trial's own first epoch; a Hyperband
+    continuation trial starts from its parent's weights after `tuner/initial_epoch`.
+    """
+    return trial.hyperparameters.values.get("tuner/initial_epoch", 0) + trial.best_step + 1
 
 
 def end_to_end(vectorizer, model):
@@ -60,7 +69,7 @@ def end_to_end(vectorizer, model):
 def export(config, tuner, hypermodel, dataset, started):
     """Refits (unless `--no-refit`) the best trial, scores it on test, writes `best/`."""
     trial = best_trial(tuner)
-    epochs = trial.best_step + 1  # Hyperband steps count from the first epoch of the lineage
+    epochs = trained_epochs(trial)
     if config.refit:
         print(f"Refitting trial {trial.trial_id}'s hyperparameters on train + validation "
               f"for {epochs} epoch(s).")

@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from hypermodels.recurrent import RNNClassifier
 from kt_rnn import data, export, summary, tensorboard, tuners
+from kt_rnn.errors import SearchError
 
 OWNED = ("tuner", "tensorboard", "best")  # what --overwrite removes under LOGDIR/PROJECT
 
@@ -24,6 +25,8 @@ def run(config):
         dataset.vocab_size, dataset.sequence_length, len(dataset.class_names),
         space=config.space, seed=config.seed, jit_compile=config.jit_compile,
     )
+    if config.export_only and not (config.project_dir / tuners.STATE_DIR / "oracle.json").exists():
+        raise SearchError(f"No search to export under {config.project_dir}: run it without --export-only first.")
     if config.overwrite and not config.export_only:
         _clear(config.project_dir)
     tuner = tuners.build(config, hypermodel)

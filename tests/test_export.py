@@ -59,3 +59,11 @@ def test_hparams_of_drops_hyperband_bookkeeping():
     trial = types.SimpleNamespace(hyperparameters=types.SimpleNamespace(
         values={"cell": "gru", "tuner/epochs": 3, "tuner/trial_id": "0001"}))
     assert export.hparams_of(trial) == {"cell": "gru"}
+
+
+def test_trained_epochs_counts_a_hyperband_parent_epochs():
+    def trial(values, best_step):
+        return types.SimpleNamespace(hyperparameters=types.SimpleNamespace(values=values), best_step=best_step)
+
+    assert export.trained_epochs(trial({}, 2)) == 3
+    assert export.trained_epochs(trial({"tuner/initial_epoch": 4, "tuner/epochs": 12}, 1)) == 6
