@@ -49,10 +49,9 @@ def test_restore_interrupted_puts_back_the_set_aside_export(tmp_path):
 
 def test_best_trial_without_completed_trials_is_a_search_error():
     trial = types.SimpleNamespace(status="FAILED", score=None)
-    oracle = types.SimpleNamespace(trials={"0": trial}, project_dir="logs/imdb/tuner",
-                                   get_best_trials=lambda n: [trial])
-    with pytest.raises(SearchError, match="No completed trial.*without --export-only"):
-        export.best_trial(types.SimpleNamespace(oracle=oracle))
+    oracle = types.SimpleNamespace(trials={"0": trial}, get_best_trials=lambda n: [trial])
+    with pytest.raises(SearchError, match="No completed trial under 'logs/imdb/tuner'"):
+        export.best_trial(types.SimpleNamespace(oracle=oracle, project_dir="logs/imdb/tuner"))
 
 
 def test_hparams_of_drops_hyperband_bookkeeping():
