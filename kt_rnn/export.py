@@ -61,9 +61,18 @@ def trained_epochs(trial):
 def end_to_end(vectorizer, model):
     """Wraps `model` (token ids in) into a model that takes raw strings."""
     text = keras.Input(shape=(), dtype="string", name="text")
-    wrapped = keras.Model(text, model(vectorizer(text)), name="end_to_end")
-    wrapped.compile(loss=model.loss, metrics=["accuracy"], jit_compile=False)
-    return wrapped
+    return keras.Model(text, model(vectorizer(text)), name="end_to_end")
+
+
+def evaluate(model, loss, test):
+    """Loss and accuracy of the end-to-end `model` on raw `(text, label)` examples.
+
+    Scored through a compiled twin sharing the weights, so the exported model carries
+    no optimizer of its own.
+    """
+    scorer = keras.Model(model.inputs, model.outputs)
+    scorer.compile(loss=loss, metrics=["accuracy"], jit_compile=False)
+    return scorer.evaluate(test.batch(EVAL_BATCH), return_dict=True, verbose=0)
 
 
 def export(config, tuner, hypermodel, dataset, started):
@@ -78,8 +87,9 @@ def export(config, tuner, hypermodel, dataset, started):
                        epochs=epochs, verbose=config.verbose)
     else:
         model = tuner.load_model(trial)
+    loss = model.loss
     model = end_to_end(dataset.vectorizer, model)
-    test = model.evaluate(dataset.test.batch(EVAL_BATCH), return_dict=True, verbose=0)
+    test = evaluate(model, loss, dataset.test)
     metrics = _metrics(config, tuner, trial, dataset, test, epochs, time.time() - started)
     hparams = hparams_of(trial)
     replace_atomically(config.best_dir, lambda tmp: _write(tmp, model, hparams, metrics))

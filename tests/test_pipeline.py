@@ -134,7 +134,8 @@ import keras
 import kt_rnn.data.text  # registers the standardizer model.keras refers to
 import hypermodels.layers
 best, probes = sys.argv[1], json.loads(sys.argv[2])
-served = tf.saved_model.load(best + "/saved_model").serve(tf.constant(probes))
+saved_model = tf.saved_model.load(best + "/saved_model")  # keep a reference: it owns the variables
+served = saved_model.serve(tf.constant(probes))
 keras_model = keras.saving.load_model(best + "/model.keras")
 print(json.dumps({"serve": served.numpy().tolist(),
                   "keras": keras_model.predict(tf.constant(probes), verbose=0).tolist()}))

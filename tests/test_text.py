@@ -61,3 +61,10 @@ def test_build_subsamples_train_and_test_sizes():
 def test_build_too_few_examples_is_a_data_error():
     with pytest.raises(DataError, match="Too few examples"):
         text.build(_reviews(n=2), _config(validation_split=0.1), ("neg", "pos"))
+
+
+def test_standardize_turns_control_and_separator_characters_into_spaces():
+    # IMDB has C1 controls (\x85, \x96); Keras reloads vocabularies with splitlines().
+    out = text.standardize(np.array(["good\x85film\x96ok\u2028fine\u00a0now"])).numpy()[0].decode()
+    assert out.split() == ["good", "film", "ok", "fine", "now"]
+    assert all(len(token.splitlines()) == 1 for token in out.split())

@@ -9,14 +9,18 @@ from kt_rnn.errors import DataError
 
 _BREAK = r"<br\s*/?>"
 _PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
+# Control and separator characters (IMDB has C1 controls such as \x85) become spaces: as
+# tokens they would split the saved vocabulary file, which Keras reads back with splitlines().
+_INVISIBLE = r"[\p{C}\p{Z}]+"
 _ENCODE_BATCH = 2048
 
 
 @keras.saving.register_keras_serializable(package="kt_rnn")
 def standardize(texts):
-    """Lower-cases, turns HTML line breaks (`<br />`) into spaces, strips punctuation."""
+    """Lower-cases; turns HTML line breaks, punctuation and control characters into spaces."""
     texts = tf.strings.regex_replace(tf.strings.lower(texts), _BREAK, " ")
-    return tf.strings.regex_replace(texts, _PUNCTUATION, " ")
+    texts = tf.strings.regex_replace(texts, _PUNCTUATION, " ")
+    return tf.strings.regex_replace(texts, _INVISIBLE, " ")
 
 
 def build(reviews, config, class_names):

@@ -1,0 +1,23 @@
+"""The project's own promises: CI runs the README's test command; logs/ holds only a placeholder."""
+
+import pathlib
+import re
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _test_command():
+    return (REPO / ".ci" / "run").read_text().strip().splitlines()[-1]
+
+
+def test_ci_runs_the_test_command_written_in_the_readme():
+    readme = (REPO / "README.md").read_text()
+    command = _test_command()
+    assert command.startswith("python -m pytest")
+    assert re.search(r"pip install -e '\.\[test\]' && " + re.escape(command) + r"\n", readme)
+
+
+def test_logs_directory_is_ignored_but_kept():
+    assert (REPO / "logs" / ".gitkeep").exists()
+    ignore = (REPO / ".gitignore").read_text().splitlines()
+    assert "logs/*" in ignore and "!logs/.gitkeep" in ignore
