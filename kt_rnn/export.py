@@ -59,9 +59,14 @@ def trained_epochs(trial):
 
 
 def end_to_end(vectorizer, model):
-    """Wraps `model` (token ids in) into a model that takes raw strings."""
+    """Wraps `model` (token ids in) into a model that takes raw strings.
+
+    The wrapped copy shares `model`'s layers but not its optimizer, so the export
+    holds inference weights only.
+    """
+    inference = keras.Model(model.inputs, model.outputs, name=model.name)
     text = keras.Input(shape=(), dtype="string", name="text")
-    return keras.Model(text, model(vectorizer(text)), name="end_to_end")
+    return keras.Model(text, inference(vectorizer(text)), name="end_to_end")
 
 
 def evaluate(model, loss, test):

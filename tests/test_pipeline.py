@@ -150,6 +150,7 @@ def test_run_quick_on_real_imdb_serves_raw_text(tmp_path):
     fresh = subprocess.run([sys.executable, "-c", SERVE, str(config.best_dir), json.dumps(PROBES)],
                            capture_output=True, text=True, timeout=300)
     assert fresh.returncode == 0, fresh.stderr[-2000:]
+    assert "Skipping variable loading" not in fresh.stderr  # inference weights only, all restored
     loaded = json.loads(fresh.stdout.strip().splitlines()[-1])
     np.testing.assert_allclose(loaded["serve"], in_memory, atol=1e-5)
     np.testing.assert_allclose(loaded["keras"], in_memory, atol=1e-5)
