@@ -3,6 +3,7 @@ import types
 
 import pytest
 
+from hypermodels import space as sp
 from kt_rnn import export
 from kt_rnn.errors import SearchError
 
@@ -56,8 +57,8 @@ def test_best_trial_without_completed_trials_is_a_search_error():
 
 def test_hparams_of_drops_hyperband_bookkeeping():
     trial = types.SimpleNamespace(hyperparameters=types.SimpleNamespace(
-        values={"cell": "gru", "tuner/epochs": 3, "tuner/trial_id": "0001"}))
-    assert export.hparams_of(trial) == {"cell": "gru"}
+        values={sp.CELL: "gru", "tuner/epochs": 3, "tuner/trial_id": "0001"}))
+    assert export.hparams_of(trial) == {sp.CELL: "gru"}
 
 
 def test_trained_epochs_counts_a_hyperband_parent_epochs():

@@ -11,6 +11,7 @@ from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 
 from conftest import shared_file
+from hypermodels import space as sp
 from kt_rnn import config as config_lib
 from kt_rnn import pipeline
 from kt_rnn.errors import SearchError
@@ -60,7 +61,7 @@ def assert_trial_logged(config, trial):
     """Every trial has its train/validation scalars and its own hyperparameter values in TensorBoard."""
     run = config.tensorboard_dir / trial["trial_id"] / "execution0"
     values = {k: v for k, v in trial["hyperparameters"]["values"].items() if not k.startswith("tuner/")}
-    assert "batch_size" in values
+    assert sp.BATCH_SIZE in values  # declared in fit, logged from the first trial on
     assert _session_hparams(run) == pytest.approx(values)
     validation = _scalars(run / "validation", "epoch_accuracy")
     best, step = _best_observation(trial, "val_accuracy")

@@ -112,3 +112,11 @@ def test_rnn_classifier_declares_fit_level_hyperparameters_in_build():
 def test_rnn_classifier_rejects_bad_fixed_settings(kwargs, fragment):
     with pytest.raises(ValueError, match=fragment):
         RNNClassifier(**kwargs)
+
+
+def test_rnn_classifier_jit_compile_reaches_the_model_and_trains():
+    hp = _fixed_hp(**{sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4, sp.HEAD: "max_pool"})
+    model = RNNClassifier(VOCAB, SEQ, jit_compile=True).build(hp)
+    assert model.jit_compile is True
+    x, y = next(iter(_data().batch(8)))
+    assert np.isfinite(model.train_on_batch(x, y, return_dict=True)["loss"])
