@@ -95,3 +95,12 @@ def test_read_real_archive_has_the_full_dataset():
     for split in ("train", "test"):
         texts, labels = reviews[split]
         assert len(texts) == 25_000 and sum(labels) == 12_500
+
+
+def test_read_unreadable_review_is_a_data_error(tiny_imdb, monkeypatch):
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(type(tiny_imdb), "read_bytes", denied)
+    with pytest.raises(DataError, match="Cannot read the IMDB directory .*Permission denied"):
+        imdb.read(tiny_imdb)

@@ -85,10 +85,13 @@ def _add(reviews, parts, data):
 def _read_directory(path):
     root = path / "aclImdb" if (path / "aclImdb").is_dir() else path
     reviews = _empty()
-    for split in SPLITS:
-        for name in CLASS_NAMES:
-            for file in (root / split / name).glob("*.txt"):
-                _add(reviews, file.parts, file.read_bytes())
+    try:
+        for split in SPLITS:
+            for name in CLASS_NAMES:
+                for file in (root / split / name).glob("*.txt"):
+                    _add(reviews, file.parts, file.read_bytes())
+    except OSError as e:
+        raise DataError(f"Cannot read the IMDB directory {str(path)!r}: {e}. Check its permissions.") from None
     return reviews
 
 
