@@ -16,7 +16,11 @@ OWNED = ("tuner", "tensorboard", "best")  # what --overwrite removes under LOGDI
 
 
 def run(config):
-    """Runs (or resumes) the search of `config` and exports the best model; returns an `Export`."""
+    """Runs (or resumes) the search of `config` and exports the best model; returns an `Export`.
+
+    In a KerasTuner distributed search, workers return `None` after their trials; the
+    chief's search returns once every trial is done, and the chief exports.
+    """
     started = time.time()
     config = dataclasses.replace(config, verbose=_verbosity(config.verbose))
     _configure_runtime(config.seed)
@@ -39,6 +43,9 @@ def run(config):
             callbacks=[tensorboard.callback(config), *tuners.callbacks(config)],
             verbose=config.verbose,
         )
+    if tuners.is_worker():
+        print("This worker's trials are done; the chief exports the best model.")
+        return None
     result = export.export(config, tuner, hypermodel, dataset, started)
     summary.show(config, result)
     return result

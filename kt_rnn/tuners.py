@@ -1,5 +1,7 @@
 """Tuner registry (`name -> KerasTuner class`) and construction from a `Config`."""
 
+import os
+
 import keras
 import keras_tuner
 
@@ -45,3 +47,12 @@ def callbacks(config):
     if config.tuner == "hyperband":
         return []  # Hyperband sets each trial's epochs itself
     return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience)]
+
+
+def is_worker():
+    """True in a KerasTuner distributed search on a worker (not the chief).
+
+    KerasTuner's documented variables: `KERASTUNER_ORACLE_IP` marks a distributed
+    search and `KERASTUNER_TUNER_ID` is `chief` on the process that runs the oracle.
+    """
+    return "KERASTUNER_ORACLE_IP" in os.environ and "chief" not in os.environ.get("KERASTUNER_TUNER_ID", "")

@@ -75,3 +75,34 @@ def test_main_missing_data_path_names_the_fix_and_writes_nothing(tmp_path):
 def test_build_parser_defaults_match_the_readme():
     args = search.build_parser().parse_args(["imdb"])
     assert (args.tuner, args.objective, args.logdir, args.validation_split) == ("hyperband", "val_accuracy", "logs", 0.2)
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_main_distributed_chief_and_worker_tune_then_the_chief_exports(tiny_imdb, tmp_path):
+    import json
+    import os
+
+    argv = [sys.executable, "-m", "kt_rnn.search", "imdb", "--data", str(tiny_imdb), "--tuner", "random",
+            "--max-trials", "2", "--max-epochs", "1", "--sequence-length", "16", "--fix", "embedding_dim=8",
+            "--logdir", str(tmp_path / "logs")]
+    env = {**os.environ, "KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": str(_free_port())}
+    chief = subprocess.Popen(argv, env={**env, "KERASTUNER_TUNER_ID": "chief"},
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        worker = subprocess.run(argv, env={**env, "KERASTUNER_TUNER_ID": "tuner0"},
+                                capture_output=True, text=True, timeout=300)
+        chief_out, _ = chief.communicate(timeout=300)
+    finally:
+        chief.kill()  # no-op once it has exited
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    assert "the chief exports" in worker.stdout
+    assert chief.returncode == 0, chief_out[-2000:]
+    metrics = json.loads((tmp_path / "logs" / "imdb" / "best" / "metrics.json").read_text())
+    assert metrics["trials"] == {"total": 2, "completed": 2, "failed": 0}

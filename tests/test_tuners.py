@@ -46,3 +46,16 @@ def test_callbacks_stop_non_hyperband_trials_on_stalled_validation_loss(tmp_path
     assert isinstance(stop, keras.callbacks.EarlyStopping)
     assert (stop.monitor, stop.patience) == ("val_loss", 2)
     assert tuners.callbacks(_config(tmp_path)) == []
+
+
+@pytest.mark.parametrize("env, worker", [
+    ({}, False),
+    ({"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000", "KERASTUNER_TUNER_ID": "chief"}, False),
+    ({"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000", "KERASTUNER_TUNER_ID": "tuner0"}, True),
+])
+def test_is_worker_follows_keras_tuner_distributed_variables(monkeypatch, env, worker):
+    for name in ("KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert tuners.is_worker() is worker
