@@ -1,9 +1,8 @@
 """Tuner registry (`name -> KerasTuner class`) and construction from a `Config`."""
 
-import os
-
 import keras
 import keras_tuner
+from keras_tuner.src.distribute import utils as dist_utils
 
 TUNERS = {
     "hyperband": keras_tuner.Hyperband,
@@ -52,7 +51,7 @@ def callbacks(config):
 def is_worker():
     """True in a KerasTuner distributed search on a worker (not the chief).
 
-    KerasTuner's documented variables: `KERASTUNER_ORACLE_IP` marks a distributed
-    search and `KERASTUNER_TUNER_ID` is `chief` on the process that runs the oracle.
+    KerasTuner's own test (`KERASTUNER_ORACLE_IP` set, `KERASTUNER_TUNER_ID` not `chief`),
+    as `BaseTuner._is_worker` uses it.
     """
-    return "KERASTUNER_ORACLE_IP" in os.environ and "chief" not in os.environ.get("KERASTUNER_TUNER_ID", "")
+    return dist_utils.has_chief_oracle() and not dist_utils.is_chief_oracle()
