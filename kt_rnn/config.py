@@ -4,11 +4,13 @@ Pure Python: no TensorFlow, Keras or KerasTuner import.
 """
 
 import dataclasses
+import os
 import pathlib
 
 from hypermodels import edits
 from hypermodels import space as sp
 from hypermodels.space import SearchSpace
+from kt_rnn import runfile
 from kt_rnn.errors import UsageError
 
 DATASETS = ("imdb",)
@@ -69,13 +71,19 @@ class Config:
     patience: int = 3
     jit: str = "auto"
     verbose: int | str = "auto"
+    max_failures: int = 3
+    max_crashes: int = 3
+    extend_budget: bool = False
+    # The resolved command line ({dest: value}), saved as LOGDIR/PROJECT/config.toml (`runfile.save`).
+    settings: dict = dataclasses.field(default_factory=dict, compare=False)
 
     def __post_init__(self):
         _one_of("dataset", self.dataset, DATASETS)
         _one_of("tuner", self.tuner, TUNERS)
         _one_of("objective", self.objective, OBJECTIVES)
         _one_of("jit", self.jit, JIT_MODES)
-        for name in ("max_epochs", "executions_per_trial", "max_tokens", "sequence_length", "patience"):
+        for name in ("max_epochs", "executions_per_trial", "max_tokens", "sequence_length", "patience",
+                     "max_failures", "max_crashes"):
             _at_least(name, getattr(self, name), 1)
         for name in ("max_trials", "train_size", "test_size"):
             if getattr(self, name) is not None:
@@ -89,6 +97,7 @@ class Config:
         if pathlib.PurePath(project).name != project or project in (".", ".."):
             raise UsageError(f"--project must be a plain directory name. Received: {project!r}")
         object.__setattr__(self, "project", project)
+        _writable_directory("--logdir", self.logdir)
 
     @property
     def project_dir(self):
@@ -119,13 +128,14 @@ class Config:
         preset = QUICK if args.quick else DEFAULTS
         sized = {name: _given(args, name, preset) for name in DEFAULTS}
         return cls(
-            dataset=args.dataset, data=args.data, tuner=args.tuner,
+            dataset=args.dataset, data=args.data, tuner=args.tuner, settings=runfile.settings(args),
             executions_per_trial=args.executions_per_trial, objective=args.objective,
             seed=args.seed, logdir=args.logdir, project=args.project,
             overwrite=args.overwrite, export_only=args.export_only, refit=not args.no_refit,
             space=build_space(args.fix, args.space, QUICK_SPACE if args.quick else {}),
             validation_split=args.validation_split,
-            patience=args.patience, jit=args.jit, **sized,
+            patience=args.patience, jit=args.jit, max_failures=args.max_failures,
+            max_crashes=args.max_crashes, extend_budget=args.extend_budget, **sized,
         )
 
 
@@ -154,3 +164,14 @@ def _at_least(name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         flag = "--" + name.replace("_", "-")
         raise UsageError(f"{flag} must be an integer >= {minimum}. Received: {value!r}")
+
+
+def _writable_directory(flag, path):
+    """Refuses a directory that cannot be created or written, before anything is written."""
+    path = pathlib.Path(path)
+    existing = next(p for p in (path, *path.parents) if p.exists())  # "." or "/" at the latest
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"{flag} {str(path)!r} cannot be written: {str(existing)!r} is not a writable directory. "
+            f"Choose another {flag} or fix its permissions."
+        )

@@ -4,7 +4,8 @@ EXIT_OK = 0
 EXIT_USAGE = 2  # argparse's own code for a bad command line
 EXIT_DATA = 3
 EXIT_SEARCH = 4
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT)
+EXIT_TERMINATED = 143  # SIGTERM
 
 
 class KtRnnError(Exception):
@@ -29,3 +30,9 @@ class SearchError(KtRnnError):
     """The search or the export cannot go on (no completed trial, no state to export)."""
 
     exit_code = EXIT_SEARCH
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: stop like Ctrl-C (state saved), exit 143."""
+
+    exit_code = EXIT_TERMINATED

@@ -8,6 +8,7 @@ previous one intact.
 
 import dataclasses
 import json
+import math
 import os
 import pathlib
 import shutil
@@ -16,6 +17,7 @@ import time
 import keras
 from keras_tuner.src.engine import trial as trial_module
 
+from kt_rnn import faults
 from kt_rnn.errors import SearchError
 
 EVAL_BATCH = 256
@@ -36,7 +38,7 @@ def best_trial(tuner):
     """The completed trial with the best score; raises `SearchError` if there is none."""
     oracle = tuner.oracle
     for trial in oracle.get_best_trials(max(len(oracle.trials), 1)):
-        if trial.status == COMPLETED and trial.score is not None:
+        if trial.status == COMPLETED and trial.score is not None and math.isfinite(trial.score):
             return trial
     raise SearchError(
         f"No completed trial under {tuner.project_dir!r}: nothing to export. "
@@ -102,7 +104,6 @@ def export(config, tuner, hypermodel, dataset, started):
 
 
 def _metrics(config, tuner, trial, dataset, test, epochs, seconds):
-    statuses = [t.status for t in tuner.oracle.trials.values()]
     return {
         "dataset": config.dataset,
         "class_names": list(dataset.class_names),
@@ -115,9 +116,19 @@ def _metrics(config, tuner, trial, dataset, test, epochs, seconds):
         "test_loss": float(test["loss"]),
         "test_accuracy": float(test["accuracy"]),
         "sizes": dict(dataset.sizes),
-        "trials": {"total": len(statuses), "completed": statuses.count(COMPLETED),
-                   "failed": statuses.count(trial_module.TrialStatus.FAILED)},
+        "trials": trial_counts(tuner.oracle),
         "wall_time_seconds": round(seconds, 1),
+    }
+
+
+def trial_counts(oracle):
+    """Trials by outcome: totals, each failed trial's reason, and trials started again (by id)."""
+    trials = oracle.trials.values()
+    failures = {t.trial_id: t.message for t in trials if t.status == trial_module.TrialStatus.FAILED}
+    reruns = oracle.reruns() if hasattr(oracle, "reruns") else {}
+    return {
+        "total": len(trials), "completed": sum(t.status == COMPLETED for t in trials),
+        "failed": len(failures), "rerun": len(reruns), "failures": failures, "reruns": reruns,
     }
 
 
@@ -138,6 +149,7 @@ def replace_atomically(target, write):
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         write(tmp)
+        faults.hit("export")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -9,10 +9,10 @@ import keras
 import tensorflow as tf
 
 from hypermodels.recurrent import RNNClassifier
-from kt_rnn import data, export, summary, tensorboard, tuners
+from kt_rnn import data, drift, durable, export, progress, runfile, summary, tensorboard, tuners
 from kt_rnn.errors import SearchError
 
-OWNED = ("tuner", "tensorboard", "best")  # what --overwrite removes under LOGDIR/PROJECT
+OWNED = ("tuner", "tensorboard", "best", drift.FILE, runfile.FILENAME)  # what --overwrite removes under LOGDIR/PROJECT
 
 
 def run(config):
@@ -29,13 +29,17 @@ def run(config):
         dataset.vocab_size, dataset.sequence_length, len(dataset.class_names),
         space=config.space, seed=config.seed, jit_compile=config.jit_compile,
     )
-    if config.export_only and not (config.project_dir / tuners.STATE_DIR / "oracle.json").exists():
+    if config.export_only and not _has_search(config):
         raise SearchError(f"No search to export under {config.project_dir}: run it without --export-only first.")
     if config.overwrite and not config.export_only:
         _clear(config.project_dir)
+    if not tuners.is_worker():
+        drift.check(config)  # writes search.json for a new search; refuses a changed one
+        runfile.save(config)  # LOGDIR/PROJECT/config.toml: the resolved options, to repeat this run
     tuner = tuners.build(config, hypermodel)
     if not config.export_only:
         tensorboard.write_experiment(config)
+        tuner.on_trial_done = progress.Progress(config, tuner.oracle, started).trial_done
         tuner.search(
             dataset.train,
             validation_data=dataset.validation,
@@ -64,6 +68,16 @@ def _verbosity(verbose):
     return 1 if sys.stdout.isatty() else 2
 
 
+def _has_search(config):
+    oracle = config.project_dir / tuners.STATE_DIR / "oracle.json"
+    return oracle.exists() or durable.previous(oracle).exists()
+
+
 def _clear(project_dir):
     for name in OWNED:
-        shutil.rmtree(project_dir / name, ignore_errors=True)
+        path = project_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+            durable.previous(path).unlink(missing_ok=True)

@@ -5,11 +5,13 @@ parsed and validated, so `--help` and usage errors return at once.
 """
 
 import argparse
+import signal
 import sys
 
 from hypermodels.space import NAMES
 from kt_rnn import config as config_lib
-from kt_rnn.errors import EXIT_INTERRUPTED, KtRnnError
+from kt_rnn import runfile
+from kt_rnn.errors import EXIT_INTERRUPTED, KtRnnError, Terminated
 
 
 def build_parser():
@@ -21,7 +23,11 @@ def build_parser():
         epilog="Outputs: LOGDIR/PROJECT/{tuner,tensorboard,best}. Re-running the same "
         "command resumes the search. Hyperparameters: " + ", ".join(NAMES),
     )
-    parser.add_argument("dataset", choices=config_lib.DATASETS, help="dataset to tune on")
+    parser.add_argument("dataset", nargs="?", choices=config_lib.DATASETS,
+                        help="dataset to tune on (or `dataset = ...` in the --config file)")
+    parser.add_argument("--config", metavar="FILE.toml", help="run file: any option below as `name = value` "
+                        "(e.g. max-trials = 20, fix = [\"cell=lstm\"]); options given here override it. "
+                        "The resolved options are saved as LOGDIR/PROJECT/config.toml")
     data = parser.add_argument_group("data")
     data.add_argument("--data", metavar="PATH", help="local copy: an aclImdb directory or "
                       "aclImdb_v1.tar.gz (default: $KT_RNN_DATA, else a cached download)")
@@ -50,6 +56,13 @@ def build_parser():
                         help="XLA compilation of training steps (auto: Keras decides)")
     tuning.add_argument("--quick", action="store_true", help="first-run preset: a few thousand "
                         "reviews and a small Hyperband budget (a few minutes on a laptop CPU)")
+    failures = parser.add_argument_group("failures and resuming")
+    failures.add_argument("--max-failures", type=int, default=3, metavar="N", help="stop the search "
+                          "(state saved) when N trials in a row have failed (default 3)")
+    failures.add_argument("--max-crashes", type=int, default=3, metavar="N", help="mark a trial "
+                          "FAILED once its process has died N times while running it (default 3)")
+    failures.add_argument("--extend-budget", action="store_true", help="resume a search with a "
+                          "different --max-trials (other changed settings need --overwrite)")
     output = parser.add_argument_group("output")
     output.add_argument("--logdir", default="logs", help="root of all outputs (default logs/)")
     output.add_argument("--project", help="subdirectory of LOGDIR (default: the dataset name)")
@@ -63,7 +76,8 @@ def build_parser():
 def main(argv=None):
     """Runs the search command; returns the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = runfile.parse_args(parser, argv)  # --config file, then the command line
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         config = config_lib.Config.from_args(args)
         from kt_rnn import pipeline  # heavy: TensorFlow, Keras, KerasTuner
@@ -72,10 +86,17 @@ def main(argv=None):
     except KtRnnError as e:
         print(f"{parser.prog}: error: {e}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted; run the same command again to resume.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as e:
+        print(f"{parser.prog}: {'stopped by SIGTERM' if isinstance(e, Terminated) else 'interrupted'}; "
+              "state is saved. Run the same command again to resume.", file=sys.stderr)
+        return getattr(e, "exit_code", EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _terminate(signum, frame):
+    raise Terminated()
 
 
 if __name__ == "__main__":

@@ -7,9 +7,10 @@ def show(config, result, out=print):
     """Prints the summary of a finished search and export."""
     m = result.metrics
     out("")
-    out(f"Best trial {m['best_trial']} of {m['trials']['total']} "
-        f"({m['trials']['completed']} completed, {m['trials']['failed']} failed), "
-        f"{config.tuner} tuner:")
+    out(trials_line(m["trials"]))
+    for trial_id, reason in sorted(m["trials"]["failures"].items()):
+        out(f"  trial {trial_id} failed: {reason}")
+    out(f"Best trial {m['best_trial']}, {config.tuner} tuner:")
     width = max(map(len, result.hparams), default=0)
     for name, value in sorted(result.hparams.items()):
         out(f"  {name:<{width}}  {value}")
@@ -19,3 +20,9 @@ def show(config, result, out=print):
     out(f"Exported to {result.path}/ (saved_model/, model.keras, hparams.json, metrics.json)")
     out(f"Wall time: {m['wall_time_seconds']:.0f} s")
     out(f"Inspect every trial: tensorboard --logdir {shlex.quote(str(config.project_dir))}")
+
+
+def trials_line(counts):
+    """`Trials: 12 (10 completed, 2 failed, 1 re-run after an interruption)`."""
+    return (f"Trials: {counts['total']} ({counts['completed']} completed, {counts['failed']} failed, "
+            f"{counts['rerun']} re-run after an interruption)")

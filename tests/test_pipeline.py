@@ -87,7 +87,7 @@ def test_run_every_tuner_logs_each_trial_and_exports(tiny_imdb, tmp_path, tuner)
     initial = best_trial["hyperparameters"]["values"].get("tuner/initial_epoch", 0)
     assert metrics["best_epoch"] == initial + best_trial["best_step"] + 1
     assert metrics["sizes"] == {"train": 38, "validation": 10, "test": 24}
-    assert metrics["trials"] == {"total": 2, "completed": 2, "failed": 0}
+    assert metrics["trials"] == {"total": 2, "completed": 2, "failed": 0, "rerun": 0, "failures": {}, "reruns": {}}
     assert metrics["tuner"] == tuner and 0 <= metrics["test_accuracy"] <= 1
     hparams = json.loads((best / "hparams.json").read_text())
     assert hparams == {k: v for k, v in best_trial["hyperparameters"]["values"].items() if not k.startswith("tuner/")}
@@ -96,7 +96,8 @@ def test_run_every_tuner_logs_each_trial_and_exports(tiny_imdb, tmp_path, tuner)
 
 def test_run_again_resumes_and_overwrite_starts_afresh(tiny_imdb, tmp_path, capsys):
     first = read_trials_after(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "1"))
-    resumed = read_trials_after(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "2"))
+    resumed = read_trials_after(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "2",
+                                      "--extend-budget"))
     assert set(resumed) == {*first, *(set(resumed) - set(first))} and len(resumed) == 2
     only = next(iter(first))
     assert resumed[only] == first[only]  # a completed trial is never re-run

@@ -105,4 +105,4 @@ def test_main_distributed_chief_and_worker_tune_then_the_chief_exports(tiny_imdb
     assert "the chief exports" in worker.stdout
     assert chief.returncode == 0, chief_out[-2000:]
     metrics = json.loads((tmp_path / "logs" / "imdb" / "best" / "metrics.json").read_text())
-    assert metrics["trials"] == {"total": 2, "completed": 2, "failed": 0}
+    assert metrics["trials"]["total"] == metrics["trials"]["completed"] == 2

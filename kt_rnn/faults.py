@@ -1,0 +1,43 @@
+"""Fault injection for the kill-and-resume tests: SIGKILL this process at a named point.
+
+`KT_RNN_FAULT="POINT[@TRIAL][#N]"` (comma-separated for several) kills the
+process with SIGKILL the N-th time (default: the first) it reaches POINT,
+optionally only inside trial TRIAL. Unset, every call is a dictionary lookup.
+Points: `batch` (mid-epoch), `epoch-saved` (after an epoch's resume state is
+written), `trial-end` (between trials), `checkpoint` (best-epoch weights
+written, not yet renamed), `state` (oracle state written, not yet renamed),
+`export` (export written, not yet renamed).
+"""
+
+import os
+import signal
+
+ENV_VAR = "KT_RNN_FAULT"
+_hits = {}
+_trial = [None]
+
+
+def in_trial(trial_id):
+    """Marks the trial now running (`None` between trials), for `POINT@TRIAL` faults."""
+    _trial[0] = trial_id
+
+
+def hit(point):
+    """Kills this process if `KT_RNN_FAULT` asks for a fault at `point` now."""
+    spec = os.environ.get(ENV_VAR)
+    if not spec or point is None:
+        return
+    for fault in spec.split(","):
+        name, trial, nth = _parse(fault)
+        if name != point or (trial is not None and trial != _trial[0]):
+            continue
+        key = (name, trial)
+        _hits[key] = _hits.get(key, 0) + 1
+        if _hits[key] == nth:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _parse(fault):
+    fault, _, nth = fault.strip().partition("#")
+    name, _, trial = fault.partition("@")
+    return name, trial or None, int(nth or 1)
