@@ -6,6 +6,9 @@ trials (non-finite loss, out of memory, errors) marked FAILED with a short
 reason, and a budget of consecutive failures.
 """
 
+import os
+import pathlib
+
 import keras
 import keras_tuner
 import tensorflow as tf
@@ -35,6 +38,7 @@ class DurableTuner:
         self.max_failures = max_failures
         self.on_trial_done = None  # called with each ended trial, e.g. to print progress
         self._reason = None
+        _mark_resumable(pathlib.Path(kwargs["directory"]) / kwargs["project_name"])
         keras_tuner.Tuner.__init__(self, oracle, hypermodel, **kwargs)
 
     # State files: atomic, with previous copies (the oracle writes its own the same way).
@@ -46,7 +50,10 @@ class DurableTuner:
     def reload(self):
         if not self._is_worker():
             self.oracle.reload()
-        self.set_state(durable.read_json(self._get_tuner_fname()))
+        try:
+            self.set_state(durable.read_json(self._get_tuner_fname(), missing={}))
+        except durable.DamagedStateError:
+            self.set_state({})  # KerasTuner's own tuners keep no state here: nothing is lost
 
     def search(self, *fit_args, **fit_kwargs):
         """KerasTuner's search; Ctrl-C or SIGTERM saves state so the running trial resumes next time."""
@@ -112,6 +119,20 @@ class DurableTuner:
                 f"{len(streak)} trials failed in a row ({reasons}). Their state is saved: fix "
                 "the cause and run the same command again to continue (--max-failures sets the limit)."
             )
+
+
+def _mark_resumable(state_dir):
+    """Makes sure KerasTuner reloads existing oracle state.
+
+    KerasTuner reloads only when the tuner's own file exists, and writes it only
+    after a trial ends: after a kill in the first trial it would start afresh and
+    overwrite that trial's files.
+    """
+    oracle_file = state_dir / "oracle.json"
+    tuner_file = state_dir / f"{os.environ.get('KERASTUNER_TUNER_ID', 'tuner0')}.json"
+    has_oracle = oracle_file.exists() or durable.previous(oracle_file).exists()
+    if has_oracle and not tuner_file.exists():
+        durable.write_json(tuner_file, {})
 
 
 def failure_reason(error):

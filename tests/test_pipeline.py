@@ -1,6 +1,7 @@
 """End to end: search -> TensorBoard -> export, on tiny synthetic text and on real IMDB."""
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -13,8 +14,8 @@ from tensorboard.plugins.hparams import metadata as hparams_metadata
 from conftest import shared_file
 from hypermodels import space as sp
 from kt_rnn import config as config_lib
-from kt_rnn import pipeline
-from kt_rnn.errors import SearchError
+from kt_rnn import durable, pipeline
+from kt_rnn.errors import SearchError, UsageError
 from kt_rnn.search import build_parser
 
 PROBES = ["A wonderful, moving film. Loved it!", "Boring and awful.<br />A waste.", "", "the plot"]
@@ -32,7 +33,7 @@ def _tiny(data, logdir, *argv):
 def read_trials(config):
     """KerasTuner's trial files, as written on disk, by trial id."""
     files = sorted((config.project_dir / "tuner").glob("trial_*/trial.json"))
-    return {t["trial_id"]: t for t in (json.loads(f.read_text()) for f in files)}
+    return {t["trial_id"]: t for t in map(durable.read_json, files)}  # a torn file: its previous copy
 
 
 def _events(directory):
@@ -160,3 +161,67 @@ def test_run_quick_on_real_imdb_serves_raw_text(tmp_path):
     assert metrics["test_accuracy"] >= 0.70
     assert metrics["sizes"] == {"train": 3200, "validation": 800, "test": 2000}
     assert in_memory[0, 0] > 0.5 > in_memory[1, 0]  # positive and negative reviews told apart
+
+
+@pytest.fixture(scope="module")
+def finished_search(tmp_path_factory):
+    """A finished 2-trial random search on tiny reviews, copied by each test that damages it."""
+    from conftest import write_reviews
+
+    root = tmp_path_factory.mktemp("finished")
+    data = write_reviews(root / "data")
+    pipeline.run(_tiny(data, root / "logs", "--tuner", "random", "--max-trials", "2", "--no-refit"))
+    return data, root / "logs"
+
+
+def _damaged_copy(finished_search, tmp_path, name, keep):
+    data, logs = finished_search
+    shutil.copytree(logs, tmp_path / "logs")
+    path = tmp_path / "logs" / "imdb" / name
+    content = path.read_bytes()
+    path.write_bytes(content[: int(len(content) * keep)])
+    return data, tmp_path / "logs"
+
+
+@pytest.mark.parametrize("name, keep", [
+    ("tuner/oracle.json", 0), ("tuner/oracle.json", 0.5), ("tuner/trial_0/trial.json", 0),
+    ("tuner/trial_1/trial.json", 0.5), ("tuner/tuner0.json", 0), ("tuner/tuner0.json", 0.5),
+])
+def test_run_recovers_torn_state_files_and_keeps_every_trial(finished_search, tmp_path, name, keep):
+    data, logs = _damaged_copy(finished_search, tmp_path, name, keep)
+    config = _tiny(data, logs, "--tuner", "random", "--max-trials", "2", "--no-refit")
+    before = read_trials(config)
+    result = pipeline.run(_tiny(data, logs, "--tuner", "random", "--max-trials", "3", "--no-refit",
+                                "--extend-budget"))
+    after = read_trials(config)
+    assert {k: after[k] for k in before} == {k: v for k, v in read_trials_of(finished_search).items()}
+    assert len(after) == 3 and {t["status"] for t in after.values()} == {"COMPLETED"}
+    assert result.metrics["trials"]["rerun"] == 0  # no completed trial ran again
+
+
+def read_trials_of(finished_search):
+    data, logs = finished_search
+    return read_trials(_tiny(data, logs, "--tuner", "random"))
+
+
+def test_run_stops_naming_a_damaged_file_without_a_good_copy(finished_search, tmp_path):
+    data, logs = _damaged_copy(finished_search, tmp_path, "search.json", 0.5)
+    config = _tiny(data, logs, "--tuner", "random", "--max-trials", "2", "--no-refit")
+    before = read_trials(config)
+    with pytest.raises(SearchError, match=r"search.json is damaged.*Move it aside.*--overwrite"):
+        pipeline.run(config)
+    assert read_trials(config) == before  # nothing deleted
+    (logs / "imdb" / "search.json").rename(tmp_path / "search.json.damaged")
+    pipeline.run(config)  # rebuilt from this run's settings
+    assert read_trials(config) == before
+
+
+def test_run_refuses_a_changed_search_until_overwrite(finished_search, tmp_path):
+    data, logs = _damaged_copy(finished_search, tmp_path, "search.json", 1)
+    changed = ("--tuner", "random", "--max-trials", "2", "--no-refit", "--fix", f"{sp.CELL}=lstm")
+    with pytest.raises(UsageError, match=rf"(?s)space.{sp.CELL}: .* -> .*--overwrite"):
+        pipeline.run(_tiny(data, logs, *changed))
+    assert len(read_trials(_tiny(data, logs))) == 2
+    pipeline.run(_tiny(data, logs, *changed, "--overwrite"))
+    trials = read_trials(_tiny(data, logs))
+    assert {t["hyperparameters"]["values"][sp.CELL] for t in trials.values()} == {"lstm"}
