@@ -125,7 +125,7 @@ def trial_counts(oracle):
     """Trials by outcome: totals, each failed trial's reason, and trials started again (by id)."""
     trials = oracle.trials.values()
     failures = {t.trial_id: t.message for t in trials if t.status == trial_module.TrialStatus.FAILED}
-    reruns = oracle.reruns() if hasattr(oracle, "reruns") else {}
+    reruns = oracle.reruns()
     return {
         "total": len(trials), "completed": sum(t.status == COMPLETED for t in trials),
         "failed": len(failures), "rerun": len(reruns), "failures": failures, "reruns": reruns,

@@ -34,19 +34,18 @@ class Progress:
             `trials`, `max_epochs`, `factor`).
         oracle: the tuner's KerasTuner oracle.
         started: when this process's search started, a `clock()` reading
-            (default: now). With the default clock, a `time.time()` timestamp
-            is accepted too.
+            (default: now).
         out: called with each line (default `print`).
-        clock: returns seconds (default `time.monotonic`).
+        clock: returns seconds (default `time.time`, as the pipeline's `started`).
     """
 
-    def __init__(self, config, oracle, started=None, out=print, clock=time.monotonic):
+    def __init__(self, config, oracle, started=None, out=print, clock=time.time):
         self.config = config
         self.oracle = oracle
         self.out = out
         self.clock = clock
         now = clock()
-        self.started = now if started is None else _on_clock(started, now, clock)
+        self.started = now if started is None else started
         self._last_end = now
         self._seen = []  # (seconds, epochs) of each trial that ended in this process
         self._seen_ids = set()
@@ -181,12 +180,6 @@ def _epochs(trial):
     if EPOCHS not in values:
         return None
     return values[EPOCHS] - values.get(INITIAL_EPOCH, 0)
-
-
-def _on_clock(started, now, clock):
-    if clock is time.monotonic and started > now:  # a time.time() timestamp
-        return now - max(time.time() - started, 0.0)
-    return started
 
 
 def _score(score):
