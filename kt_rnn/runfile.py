@@ -30,7 +30,6 @@ OPTION = "config"  # dest of --config
 PATHS = ("data", "space", "logdir")  # relative to the run file's directory
 # Options that act once and must not be repeated by re-running a saved config.
 ONE_SHOT = (OPTION, "overwrite", "export_only", "extend_budget")
-ONE_SHOT_PREFIXES = ("extend",)  # e.g. an --extend-* flag that grows a finished search
 _SKIPPED = ("help", "version", OPTION)
 
 
@@ -89,7 +88,7 @@ def settings(args):
     """The options of `args` worth repeating: `{dest: value}`, absolute paths, no one-shot flags or `None`s."""
     resolved = {}
     for dest, value in vars(args).items():
-        if value is None or dest in ONE_SHOT or dest.startswith(ONE_SHOT_PREFIXES):
+        if value is None or dest in ONE_SHOT:
             continue
         resolved[dest] = os.path.abspath(value) if dest in PATHS else value
     return resolved
@@ -104,7 +103,6 @@ def save(config):
     if not config.settings or config.export_only:
         return None
     path = pathlib.Path(config.project_dir) / FILENAME
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = dumps(config.settings)
     durable.replace(path, lambda tmp: pathlib.Path(tmp).write_text(text, encoding="utf-8"))
     return path

@@ -237,11 +237,7 @@ def _add_epochs(trial, trial_dir, objective, direction):
 
 
 def _epoch_records(path):
-    try:
-        found = durable.read_json(path, missing=None)
-    except durable.DamagedStateError:
-        return []
-    epochs = found.get("epochs") if isinstance(found, dict) else None
+    epochs = _read_or(path, {}).get("epochs")
     return [r for r in epochs or [] if isinstance(r, dict)]
 
 
