@@ -1,6 +1,6 @@
 """Memory soak: one search of many tiny trials in one process; RSS growth per trial.
 
-Runs `kt_rnn.pipeline.run` on a synthetic aclImdb tree (the tests' `write_reviews`)
+Runs `kt_rnn.search.pipeline.run` on a synthetic aclImdb tree (the tests' `write_reviews`)
 and reads the resident set size (VmRSS) after every trial. The growth after
 warm-up is the least-squares slope of RSS against trial index; the script exits
 1 when it exceeds `--limit-mb`, so it is itself a check.
@@ -44,7 +44,7 @@ def parse_args(argv):
 def make_config(data_dir, logdir, trials):
     """The search's `Config`, built as the CLI builds it."""
     from kt_rnn import config as config_lib
-    from kt_rnn.search import build_parser
+    from kt_rnn.cli.search import build_parser
 
     args = ["imdb", "--data", str(data_dir), "--logdir", str(logdir), "--tuner", "random",
             "--max-trials", str(trials), "--max-epochs", "1", "--sequence-length", "16",
@@ -58,7 +58,7 @@ def record_rss(series):
     It wraps the tuner's `on_trial_end` rather than its `on_trial_done`, which the
     pipeline sets after `build` (for progress lines) and would replace.
     """
-    from kt_rnn import tuners
+    from kt_rnn.search import tuners
 
     original = tuners.build
 
@@ -97,7 +97,7 @@ def soak(args, logdir):
     """Runs the search under `logdir`; returns the per-trial series, RSS before the search, and seconds."""
     sys.path.insert(0, str(REPO / "tests"))
     from conftest import write_reviews
-    from kt_rnn import pipeline
+    from kt_rnn.search import pipeline
 
     series = []
     record_rss(series)

@@ -1,5 +1,5 @@
 import sys
 
-from kt_rnn.search import main
+from kt_rnn.cli.search import main
 
 sys.exit(main())

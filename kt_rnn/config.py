@@ -10,7 +10,7 @@ import pathlib
 from hypermodels import edits
 from hypermodels import space as sp
 from hypermodels.space import SearchSpace
-from kt_rnn import runfile
+from kt_rnn.cli import runfile
 from kt_rnn.errors import UsageError
 
 DATASETS = ("imdb",)

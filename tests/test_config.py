@@ -3,7 +3,7 @@ import pytest
 from hypermodels import space as sp
 from kt_rnn import config as config_lib
 from kt_rnn.errors import UsageError
-from kt_rnn.search import build_parser
+from kt_rnn.cli.search import build_parser
 
 
 def _config(*argv):

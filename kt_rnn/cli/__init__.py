@@ -1,0 +1,1 @@
+"""The command lines: `search` (tune and export), `report` (show a search), and run files."""

@@ -1,0 +1,227 @@
+"""Command line: `python -m kt_rnn.report LOGDIR/PROJECT [--csv FILE] [--json FILE] [--plot DIR]`.
+
+Shows every trial of a search, best first, from the files the search wrote; works
+on a finished, an interrupted or a still-running search and never writes into its
+directory. Pure Python: matplotlib is imported only for `--plot`, TensorFlow never.
+"""
+
+import argparse
+import collections
+import csv
+import json
+import os
+import pathlib
+import sys
+
+from kt_rnn.report import trials as tt
+from kt_rnn.errors import KtRnnError, UsageError
+
+INSTALL_PLOT = "pip install -e '.[report]'"
+STDOUT = "-"
+REASON_WIDTH = 60
+
+
+def build_parser():
+    """Returns the `argparse.ArgumentParser` of the report command."""
+    parser = argparse.ArgumentParser(
+        prog="python -m kt_rnn.report",
+        description="Show every trial of a search (status, hyperparameters, best-epoch objective, "
+        "epochs, wall time), best first, and export them as CSV, JSON or PNG figures.",
+        epilog="Exit codes: 0 success; 2 usage error (bad option, an output inside the search "
+        f"directory, --plot without matplotlib: {INSTALL_PLOT}); 4 no search in DIRECTORY.",
+    )
+    parser.add_argument("directory", metavar="DIRECTORY", help="the search: LOGDIR/PROJECT, e.g. logs/imdb")
+    parser.add_argument("--csv", metavar="FILE", help="write one row per trial, hyperparameters as "
+                        "columns (- for standard output)")
+    parser.add_argument("--json", metavar="FILE", help="write a list of one object per trial, with the "
+                        "same keys as the CSV columns (- for standard output)")
+    parser.add_argument("--plot", metavar="DIR", help="write PNG figures into DIR: the objective per "
+                        f"trial, and against each hyperparameter (needs matplotlib: {INSTALL_PLOT})")
+    return parser
+
+
+def main(argv=None):
+    """Runs the report command; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        run(args)
+    except KtRnnError as e:
+        print(f"{parser.prog}: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except BrokenPipeError:  # `... | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return 0
+
+
+def run(args, out=print):
+    """Reads the search `args.directory` names and writes what `args` asks for."""
+    plots = _plots_module() if args.plot else None
+    search = tt.load(args.directory)
+    _check_outputs(search, args)
+    if STDOUT not in (args.csv, args.json):
+        out("\n".join(render(search)))
+    if args.csv:
+        _write(args.csv, "--csv", lambda f: write_csv(search, f))
+    if args.json:
+        _write(args.json, "--json", lambda f: write_json(search, f))
+    if plots:
+        _write_plots(plots, search, pathlib.Path(args.plot))
+
+
+def render(search):
+    """The report as lines of text: a headline, the table of trials, the best trial."""
+    lines = [_headline(search), _counts(search.trials), ""]
+    if search.trials:
+        lines += table(search, search.ranked()) + [""]
+    fixed = {n: e["config"].get("value") for n, e in search.space.items() if search.is_fixed(n)}
+    if fixed:
+        lines.append("Fixed in every trial: " + ", ".join(f"{n}={_text(v)}" for n, v in fixed.items()))
+    lines.append(_best_line(search))
+    return lines
+
+
+def table(search, trials):
+    """Lines of an aligned text table, one row per trial; numbers right-aligned."""
+    cols = _table_columns(search)
+    raw = [[get(t) for _, get, _ in cols] for t in trials]
+    cells = [[_cell(v, fmt) for v, (_, _, fmt) in zip(row, cols)] for row in raw]
+    right = [_is_numeric([row[i] for row in raw]) for i in range(len(cols))]
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, (h, _, _) in enumerate(cols)]
+    return [_line(row, widths, right) for row in [[h for h, _, _ in cols], *cells]]
+
+
+def write_csv(search, file):
+    """Writes every trial as a CSV row, best first; blank cells for missing values."""
+    writer = csv.DictWriter(file, fieldnames=tt.columns(search))
+    writer.writeheader()
+    writer.writerows(tt.record(search, t) for t in search.ranked())
+
+
+def write_json(search, file):
+    """Writes every trial as a JSON list of flat objects, best first; `null` for missing values."""
+    json.dump([tt.record(search, t) for t in search.ranked()], file, indent=2)
+    file.write("\n")
+
+
+def _table_columns(search):
+    columns = [("", lambda t: "*" if t.best else "", str), ("trial", lambda t: t.trial_id, str),
+               ("status", lambda t: t.status, str), (search.objective, lambda t: t.score, "{:.4f}".format),
+               ("best_epoch", lambda t: t.best_epoch, _text), ("epochs", lambda t: t.epochs, _text),
+               ("time", lambda t: t.seconds, _duration)]
+    if search.hyperband():
+        columns += [(c, lambda t, c=c: t.tuner_values.get(c), _text) for c in tt.HYPERBAND_COLUMNS]
+    columns += [(n, lambda t, n=n: t.values.get(n), _text) for n in search.space if not search.is_fixed(n)]
+    return columns + [("reason", _reason, str)]
+
+
+def _cell(value, fmt):
+    return "" if value is None else fmt(value)
+
+
+def _is_numeric(values):
+    present = [v for v in values if v is not None and v != ""]
+    return bool(present) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
+
+
+def _line(cells, widths, right):
+    padded = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)]
+    return "  ".join(padded).rstrip()
+
+
+def _text(value):
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _duration(seconds):
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, rest = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{rest:02d}s"
+    return "{}h{:02d}m".format(*divmod(minutes, 60))
+
+
+def _reason(trial):
+    if trial.message:
+        lines = [line.strip() for line in str(trial.message).splitlines() if line.strip()]
+        last = lines[-1] if lines else ""  # a traceback's last line names the error
+        return last if len(last) <= REASON_WIDTH else last[: REASON_WIDTH - 3] + "..."
+    if trial.status == tt.RUNNING and trial.so_far:
+        return "so far {:.4f} at epoch {}".format(*trial.so_far)
+    return ""
+
+
+def _headline(search):
+    tuner = search.info.get("tuner") or ("hyperband" if search.hyperband() else "")
+    dataset = search.info.get("dataset")
+    what = " ".join(filter(None, [tuner, "search"])) + (f" on {dataset}" if dataset else "")
+    better = "higher" if search.direction == "max" else "lower"
+    return f"{search.path}: {what}; objective {search.objective} ({better} is better)"
+
+
+def _counts(trials):
+    counts = collections.Counter(t.status.lower() for t in trials)
+    detail = ", ".join(f"{n} {status}" for status, n in counts.most_common())
+    return f"{len(trials)} trials" + (f": {detail}" if detail else " yet")
+
+
+def _best_line(search):
+    best = search.best()
+    if best is None:
+        return "No completed trial with a score yet."
+    at = f" at epoch {best.best_epoch}" if best.best_epoch else ""
+    return f"* best: trial {best.trial_id}, {search.objective} {best.score:.4f}{at}"
+
+
+def _plots_module():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError(f"--plot needs matplotlib, which is not installed. Install it with "
+                         f"`{INSTALL_PLOT}` in the kt_rnn checkout (or `pip install 'matplotlib>=3.8'`), "
+                         f"or leave out --plot.") from None
+    from kt_rnn.report import plots
+
+    return plots
+
+
+def _check_outputs(search, args):
+    given = [(o, p) for o, p in (("--csv", args.csv), ("--json", args.json), ("--plot", args.plot)) if p]
+    if args.csv == args.json == STDOUT:
+        raise UsageError("Expected at most one of --csv and --json to be '-' (standard output). "
+                         "Received: --csv=- --json=-")
+    root = search.path.resolve()
+    for option, path in given:
+        if path != STDOUT and pathlib.Path(path).resolve().is_relative_to(root):
+            raise UsageError(f"Expected {option} outside the search directory {search.path} (the report "
+                             f"never writes into a search). Received: {option}={path}")
+
+
+def _write(path, option, write):
+    if path == STDOUT:
+        return write(sys.stdout)
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as file:
+            write(file)
+    except OSError as e:
+        raise UsageError(f"Cannot write {path}: {e.strerror}. Give {option} a path in a writable "
+                         f"directory that exists.") from None
+    print(f"Wrote {path}", file=sys.stderr)
+
+
+def _write_plots(plots, search, directory):
+    try:
+        written = plots.write_all(search, directory)
+    except OSError as e:
+        raise UsageError(f"Cannot write figures into {directory}: {e.strerror}. Give --plot a "
+                         f"writable directory.") from None
+    if not written:
+        print(f"No figures written: no trial has a {search.objective} score yet.", file=sys.stderr)
+    for path in written:
+        print(f"Wrote {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Command line: `python -m kt_rnn.search DATASET [options]`.
+
+TensorFlow, Keras and KerasTuner are imported only after the arguments are
+parsed and validated, so `--help` and usage errors return at once.
+"""
+
+import argparse
+import signal
+import sys
+
+from hypermodels.space import NAMES
+from kt_rnn import config as config_lib
+from kt_rnn.cli import runfile
+from kt_rnn.errors import EXIT_INTERRUPTED, KtRnnError, Terminated
+
+
+def build_parser():
+    """Returns the `argparse.ArgumentParser` of the search command."""
+    parser = argparse.ArgumentParser(
+        prog="python -m kt_rnn.search",
+        description="Tune a recurrent network with KerasTuner, log every trial to "
+        "TensorBoard and export the best model as a SavedModel that serves raw text.",
+        epilog="Outputs: LOGDIR/PROJECT/{tuner,tensorboard,best}. Re-running the same "
+        "command resumes the search. Hyperparameters: " + ", ".join(NAMES),
+    )
+    parser.add_argument("dataset", nargs="?", choices=config_lib.DATASETS,
+                        help="dataset to tune on (or `dataset = ...` in the --config file)")
+    parser.add_argument("--config", metavar="FILE.toml", help="run file: any option below as `name = value` "
+                        "(e.g. max-trials = 20, fix = [\"cell=lstm\"]); options given here override it. "
+                        "The resolved options are saved as LOGDIR/PROJECT/config.toml")
+    data = parser.add_argument_group("data")
+    data.add_argument("--data", metavar="PATH", help="local copy: an aclImdb directory or "
+                      "aclImdb_v1.tar.gz (default: $KT_RNN_DATA, else a cached download)")
+    data.add_argument("--validation-split", type=float, default=0.2, metavar="F",
+                      help="fraction of the training split held out for selection (default 0.2)")
+    data.add_argument("--train-size", type=int, metavar="N", help="use N training reviews (default all)")
+    data.add_argument("--test-size", type=int, metavar="N", help="score on N test reviews (default all)")
+    data.add_argument("--max-tokens", type=int, metavar="N", help="vocabulary size (default 20000)")
+    data.add_argument("--sequence-length", type=int, metavar="N", help="tokens per review (default 200)")
+    tuning = parser.add_argument_group("tuning")
+    tuning.add_argument("--tuner", choices=config_lib.TUNERS, default="hyperband")
+    tuning.add_argument("--max-trials", type=int, metavar="N",
+                        help=f"trial budget (default {config_lib.DEFAULT_MAX_TRIALS}; "
+                        "Hyperband: its full schedule unless given)")
+    tuning.add_argument("--max-epochs", type=int, metavar="N", help="epochs per trial at most (default 10)")
+    tuning.add_argument("--factor", type=int, metavar="N", help="Hyperband reduction factor (default 3)")
+    tuning.add_argument("--executions-per-trial", type=int, default=1, metavar="N")
+    tuning.add_argument("--objective", choices=config_lib.OBJECTIVES, default="val_accuracy")
+    tuning.add_argument("--patience", type=int, default=3, metavar="N", help="non-Hyperband trials "
+                        "stop after N epochs without a lower validation loss (default 3)")
+    tuning.add_argument("--seed", type=int, default=42)
+    tuning.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
+                        help="fix one hyperparameter, e.g. --fix cell=lstm (repeatable)")
+    tuning.add_argument("--space", metavar="FILE.toml", help="choices/ranges per hyperparameter")
+    tuning.add_argument("--jit", choices=config_lib.JIT_MODES, default="auto",
+                        help="XLA compilation of training steps (auto: Keras decides)")
+    tuning.add_argument("--quick", action="store_true", help="first-run preset: a few thousand "
+                        "reviews and a small Hyperband budget (a few minutes on a laptop CPU)")
+    failures = parser.add_argument_group("failures and resuming")
+    failures.add_argument("--max-failures", type=int, default=3, metavar="N", help="stop the search "
+                          "(state saved) when N trials in a row have failed (default 3)")
+    failures.add_argument("--max-crashes", type=int, default=3, metavar="N", help="mark a trial "
+                          "FAILED once its process has died N times while running it (default 3)")
+    failures.add_argument("--extend-budget", action="store_true", help="resume a search with a "
+                          "different --max-trials (other changed settings need --overwrite)")
+    output = parser.add_argument_group("output")
+    output.add_argument("--logdir", default="logs", help="root of all outputs (default logs/)")
+    output.add_argument("--project", help="subdirectory of LOGDIR (default: the dataset name)")
+    output.add_argument("--overwrite", action="store_true", help="discard an earlier search and start afresh")
+    output.add_argument("--export-only", action="store_true", help="export from a finished search, no tuning")
+    output.add_argument("--no-refit", action="store_true", help="export the best trial's own "
+                        "weights instead of refitting on train + validation")
+    return parser
+
+
+def main(argv=None):
+    """Runs the search command; returns the process exit code."""
+    parser = build_parser()
+    args = runfile.parse_args(parser, argv)  # --config file, then the command line
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        config = config_lib.Config.from_args(args)
+        from kt_rnn.search import pipeline  # heavy: TensorFlow, Keras, KerasTuner
+
+        pipeline.run(config)
+    except KtRnnError as e:
+        print(f"{parser.prog}: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt as e:
+        print(f"{parser.prog}: {'stopped by SIGTERM' if isinstance(e, Terminated) else 'interrupted'}; "
+              "state is saved. Run the same command again to resume.", file=sys.stderr)
+        return getattr(e, "exit_code", EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from kt_rnn.cli.report import main
+
+sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from kt_rnn.cli.search import main
+
+sys.exit(main())

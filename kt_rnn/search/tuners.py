@@ -1,0 +1,229 @@
+"""Tuner registry (`name -> tuner class`) and construction from a `Config`.
+
+Each registered tuner is KerasTuner's own, with `DurableTuner` mixed in: state
+written atomically, trials resumed at their last epoch after a kill, failing
+trials (non-finite loss, out of memory, errors) marked FAILED with a short
+reason, and a budget of consecutive failures.
+"""
+
+import os
+import pathlib
+
+import keras
+import keras_tuner
+import tensorflow as tf
+from keras_tuner.src.distribute import utils as dist_utils
+from keras_tuner.src.engine import tuner_utils
+
+from kt_rnn.state import durable, resume, faults, oracles
+from kt_rnn.errors import SearchError
+
+STATE_DIR = "tuner"  # KerasTuner's project_name under LOGDIR/PROJECT
+FAILED = oracles.Status.FAILED
+TF_NOISE = ("Graph execution error", "Detected at node", "Stack trace", "Traceback")
+
+
+class DurableTuner:
+    """Mixin for a KerasTuner `Tuner`: durable state, resumable trials, failure handling.
+
+    Args:
+        oracle: a `kt_rnn.oracles.DurableOracle`.
+        hypermodel: the `keras_tuner.HyperModel`.
+        max_failures: int, defaults to 3. The search stops (state saved) with
+            the reasons when this many trials in a row have failed.
+        **kwargs: passed to `keras_tuner.Tuner`.
+    """
+
+    def __init__(self, oracle, hypermodel, max_failures=3, **kwargs):
+        self.max_failures = max_failures
+        self.on_trial_done = None  # called with each ended trial, e.g. to print progress
+        self._reason = None
+        _mark_resumable(pathlib.Path(kwargs["directory"]) / kwargs["project_name"])
+        keras_tuner.Tuner.__init__(self, oracle, hypermodel, **kwargs)
+
+    # State files: atomic, with previous copies (the oracle writes its own the same way).
+    def save(self):
+        if not self._is_worker():
+            self.oracle.save()
+        durable.write_json(self._get_tuner_fname(), self.get_state())
+
+    def reload(self):
+        if not self._is_worker():
+            self.oracle.reload()
+        try:
+            self.set_state(durable.read_json(self._get_tuner_fname(), missing={}))
+        except durable.DamagedStateError:
+            self.set_state({})  # KerasTuner's own tuners keep no state here: nothing is lost
+
+    def search(self, *fit_args, **fit_kwargs):
+        """KerasTuner's search; Ctrl-C or SIGTERM saves state so the running trial resumes next time."""
+        try:
+            super().search(*fit_args, **fit_kwargs)
+        except KeyboardInterrupt:
+            if not self._is_worker():
+                self.oracle.release_ongoing()
+            raise
+
+    # One trial.
+    def run_trial(self, trial, *fit_args, **fit_kwargs):
+        self._reason, self._execution, self._checkpoint = None, 0, None
+        faults.in_trial(trial.trial_id)
+        try:
+            return super().run_trial(trial, *fit_args, **fit_kwargs)
+        except keras_tuner.errors.FatalError:
+            raise
+        except Exception as e:
+            self._reason = failure_reason(e)
+            raise keras_tuner.errors.FailedTrialError(self._reason) from e
+
+    def _build_and_fit_model(self, trial, *fit_args, **fit_kwargs):
+        """Builds and fits one execution, resuming it from its record; returns its whole history."""
+        record = resume.EpochRecord(
+            f"{self.get_trial_dir(trial.trial_id)}/execution{self._execution}",
+            initial_epoch=fit_kwargs.get("initial_epoch", 0),
+        )
+        self._execution += 1
+        if not record.finished:
+            fit_kwargs["callbacks"] = self._trial_callbacks(fit_kwargs["callbacks"], record)
+            model = self._try_build(trial.hyperparameters)
+            self.hypermodel.fit(trial.hyperparameters, model, *fit_args, **fit_kwargs)
+            durable.write_json(self._get_build_config_fname(trial.trial_id), model.get_build_config())
+        if not record.finite_epochs():
+            raise resume.NonFiniteLoss("loss not finite from the first epoch")
+        return record.history()
+
+    def _trial_callbacks(self, callbacks, record):
+        """KerasTuner's callbacks with its checkpoint made atomic and resumed, plus the record."""
+        kept = [c for c in callbacks if not isinstance(c, tuner_utils.SaveBestEpoch)]
+        (checkpoint,) = [c for c in callbacks if isinstance(c, tuner_utils.SaveBestEpoch)]
+        if self._checkpoint is None:  # one per trial: the best epoch across executions
+            self._checkpoint = resume.SaveBestEpoch.resuming(checkpoint, record.finite_epochs())
+        return [resume.StopOnNonFinite(), *kept, record, self._checkpoint]
+
+    def on_trial_end(self, trial):
+        if trial.status == FAILED and self._reason:
+            trial.message = self._reason  # KerasTuner would store the whole traceback
+        super().on_trial_end(trial)
+        faults.in_trial(None)
+        faults.hit("trial-end")
+        if self.on_trial_done:
+            self.on_trial_done(self.oracle.get_trial(trial.trial_id))
+        if not self._is_worker():  # a worker's oracle is the chief's, over gRPC: the chief keeps count
+            self._check_failure_budget()
+
+    def _check_failure_budget(self):
+        streak = failure_streak(self.oracle)
+        if self.max_failures and len(streak) >= self.max_failures:
+            reasons = "; ".join(f"trial {t.trial_id}: {t.message}" for t in streak)
+            raise SearchError(
+                f"{len(streak)} trials failed in a row ({reasons}). Their state is saved: fix "
+                "the cause and run the same command again to continue (--max-failures sets the limit)."
+            )
+
+
+def _mark_resumable(state_dir):
+    """Makes sure KerasTuner reloads existing oracle state.
+
+    KerasTuner reloads only when the tuner's own file exists, and writes it only
+    after a trial ends: after a kill in the first trial it would start afresh and
+    overwrite that trial's files.
+    """
+    oracle_file = state_dir / "oracle.json"
+    tuner_file = state_dir / f"{os.environ.get('KERASTUNER_TUNER_ID', 'tuner0')}.json"
+    has_oracle = oracle_file.exists() or durable.previous(oracle_file).exists()
+    if has_oracle and not tuner_file.exists():
+        durable.write_json(tuner_file, {})
+
+
+def failure_reason(error):
+    """A one-line reason for a failed trial."""
+    if isinstance(error, (tf.errors.ResourceExhaustedError, MemoryError)):
+        return f"out of memory: {_first_line(error)}"
+    if isinstance(error, resume.NonFiniteLoss):
+        return str(error)
+    return f"{type(error).__name__}: {_first_line(error)}"
+
+
+def failure_streak(oracle):
+    """The trials at the end of `oracle.end_order` that failed, oldest first."""
+    streak = []
+    for trial_id in reversed(oracle.end_order):
+        trial = oracle.trials[trial_id]
+        if trial.status != FAILED:
+            break
+        streak.insert(0, trial)
+    return streak
+
+
+def _first_line(error):
+    """The error's first informative line (TensorFlow wraps it in node names and stacks)."""
+    text = getattr(error, "message", None) or str(error)
+    lines = [line for line in text.splitlines()
+             if line.strip() and not line[0].isspace() and not line.startswith(TF_NOISE)]
+    return lines[0][:300] if lines else type(error).__name__
+
+
+class Hyperband(DurableTuner, keras_tuner.Hyperband):
+    """`keras_tuner.Hyperband` with `DurableTuner`."""
+
+
+class RandomSearch(DurableTuner, keras_tuner.RandomSearch):
+    """`keras_tuner.RandomSearch` with `DurableTuner`."""
+
+
+class BayesianOptimization(DurableTuner, keras_tuner.BayesianOptimization):
+    """`keras_tuner.BayesianOptimization` with `DurableTuner`."""
+
+
+class GridSearch(DurableTuner, keras_tuner.GridSearch):
+    """`keras_tuner.GridSearch` with `DurableTuner`."""
+
+
+TUNERS = {
+    "hyperband": (Hyperband, oracles.HyperbandOracle),
+    "random": (RandomSearch, oracles.RandomSearchOracle),
+    "bayesian": (BayesianOptimization, oracles.BayesianOptimizationOracle),
+    "grid": (GridSearch, oracles.GridSearchOracle),
+}
+
+
+def get_tuner_class(name):
+    """Returns the `(tuner, oracle)` classes registered as `name`; raises `ValueError` listing the names."""
+    if name not in TUNERS:
+        raise ValueError(f"Unknown tuner. Expected one of {sorted(TUNERS)}. Received: tuner={name!r}")
+    return TUNERS[name]
+
+
+def build(config, hypermodel):
+    """Creates (or reloads, to resume) the tuner of `config`'s search."""
+    tuner_class, oracle_class = get_tuner_class(config.tuner)
+    oracle_kwargs = dict(objective=config.objective, seed=config.seed, max_crashes=config.max_crashes)
+    if config.tuner == "hyperband":
+        oracle_kwargs.update(max_epochs=config.max_epochs, factor=config.factor)
+    else:
+        oracle_kwargs.update(max_trials=config.trials)
+    oracle = oracle_class(**oracle_kwargs)
+    if config.tuner == "hyperband" and config.trials:
+        oracle.max_trials = config.trials  # Hyperband takes no max_trials; its oracle honours it
+    return tuner_class(
+        oracle, hypermodel, max_failures=config.max_failures,
+        executions_per_trial=config.executions_per_trial,
+        directory=str(config.project_dir), project_name=STATE_DIR,
+        overwrite=False,  # the pipeline clears the whole project on --overwrite
+    )
+
+
+def callbacks(config):
+    """Callbacks added to every trial besides TensorBoard."""
+    if config.tuner == "hyperband":
+        return []  # Hyperband sets each trial's epochs itself
+    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience)]
+
+
+def is_worker():
+    """True in a KerasTuner distributed search on a worker (not the chief).
+
+    KerasTuner's own test (`KERASTUNER_ORACLE_IP` set, `KERASTUNER_TUNER_ID` not `chief`),
+    as `BaseTuner._is_worker` uses it.
+    """
+    return dist_utils.has_chief_oracle() and not dist_utils.is_chief_oracle()

@@ -1,0 +1,176 @@
+"""KerasTuner oracles whose state survives kills, crash loops and torn files.
+
+KerasTuner 1.4.8 writes `oracle.json` and `trial.json` in place, re-queues a
+trial whose process died without counting the death (so a trial that kills its
+process is picked first at every restart, forever), and raises before saving
+when too many trials fail. `DurableOracle` writes every state file atomically
+with a kept previous copy, counts deaths and fails a trial after
+`max_crashes` of them, reconciles state files that disagree after a kill, and
+leaves the failure budget to the tuner (after the state is saved).
+"""
+
+import math
+import pathlib
+
+import keras_tuner
+from keras_tuner.src.engine import trial as trial_module
+
+from kt_rnn.state import durable
+
+Status = trial_module.TrialStatus
+ENDED = (Status.COMPLETED, Status.FAILED)
+
+
+class DurableOracle:
+    """Mixin for a KerasTuner `Oracle`: durable state and a crash-loop guard.
+
+    Args:
+        max_crashes: int, defaults to 3. A trial whose process died this many
+            times while running it is marked FAILED.
+        **kwargs: passed to the KerasTuner oracle.
+    """
+
+    def __init__(self, *args, max_crashes=3, **kwargs):
+        kwargs.update(max_retries_per_trial=0, max_consecutive_failed_trials=None)
+        super().__init__(*args, **kwargs)
+        self.max_crashes = max_crashes
+        self.crashes = {}  # trial id -> runs ended by the process dying
+        self.interruptions = {}  # trial id -> runs stopped cleanly (SIGTERM, Ctrl-C)
+
+    def get_state(self):
+        state = super().get_state()
+        state["kt_rnn"] = {"crashes": self.crashes, "interruptions": self.interruptions}
+        return state
+
+    def set_state(self, state):
+        super().set_state(state)
+        extra = state.get("kt_rnn", {})
+        self.crashes = dict(extra.get("crashes", {}))
+        self.interruptions = dict(extra.get("interruptions", {}))
+
+    def save(self):
+        durable.write_json(self._get_oracle_fname(), self.get_state(), fault="state")
+
+    def _save_trial(self, trial):
+        durable.write_json(self._trial_file(trial.trial_id), trial.get_state())
+
+    def _trial_file(self, trial_id):
+        return f"{self._get_trial_dir(trial_id)}/trial.json"
+
+    def reload(self):
+        """Loads trials and oracle state (previous copies where torn), then reconciles them."""
+        for path in sorted(_project(self).glob("trial_*/")):
+            state = durable.read_json(path / "trial.json", missing=None)
+            if state is None:
+                raise durable.DamagedStateError(_lost_trial_message(path / "trial.json"))
+            self.trials[state["trial_id"]] = trial_module.Trial.from_state(state)
+        state = durable.read_json(self._get_oracle_fname())
+        self.set_state(_known_ids_only(state, self.trials))
+        self._reconcile()
+        for trial_id in [t.trial_id for t in self.ongoing_trials.values()]:
+            self._crashed(trial_id)
+        self.ongoing_trials = {}
+
+    def _reconcile(self):
+        """Makes the oracle agree with the trial files after a kill between two writes."""
+        for trial_id, trial in self.trials.items():
+            if trial.status not in ENDED and trial_id in self.end_order:
+                self._catch_up(trial)  # the trial file is behind the oracle
+            if trial_id not in self.start_order:
+                self.start_order.append(trial_id)
+            if trial.status in ENDED:
+                self._forget_pending(trial_id)  # the trial file may be ahead of the oracle
+                if trial_id not in self.end_order:
+                    self.end_order.append(trial_id)
+                self._record_values(trial)
+            elif not self._pending(trial_id):
+                self._crashed(trial_id)  # created, then the oracle state was lost
+
+    def _catch_up(self, trial):
+        """Completes a trial whose file missed its end (its score is there), else runs it again."""
+        if trial.metrics.exists(self.objective.name):
+            self.score_trial(trial)
+            trial.status = Status.COMPLETED if math.isfinite(trial.score) else Status.FAILED
+            return self._save_trial(trial)
+        self.end_order.remove(trial.trial_id)
+        self._queue(trial.trial_id)
+
+    def _pending(self, trial_id):
+        ongoing = [t.trial_id for t in self.ongoing_trials.values()]
+        return trial_id in ongoing or trial_id in self._retry_queue
+
+    def _forget_pending(self, trial_id):
+        self.ongoing_trials = {k: t for k, t in self.ongoing_trials.items() if t.trial_id != trial_id}
+        self._retry_queue = [i for i in self._retry_queue if i != trial_id]
+
+    def _queue(self, trial_id):
+        if trial_id not in self._retry_queue:
+            self._retry_queue.append(trial_id)
+
+    def _crashed(self, trial_id):
+        """Counts a run of `trial_id` that ended with its process dying; fails it at the limit."""
+        count = self.crashes[trial_id] = self.crashes.get(trial_id, 0) + 1
+        trial = self.trials[trial_id]
+        if count < self.max_crashes:
+            print(f"Trial {trial_id} was cut short by the process dying ({count} of "
+                  f"{self.max_crashes} allowed); it resumes from its last saved epoch.")
+            return self._queue(trial_id)
+        self._forget_pending(trial_id)
+        trial.status = Status.FAILED
+        trial.message = f"process died during the trial, {count} times"
+        self._run_times[trial_id] += 1
+        self.end_order.append(trial_id)
+        self._save_trial(trial)
+        print(f"Trial {trial_id} failed: {trial.message}; the search goes on without it.")
+
+    def release_ongoing(self):
+        """Stops the running trials cleanly: they resume first on the next run, no crash counted."""
+        for trial in list(self.ongoing_trials.values()):
+            trial.status = Status.IDLE
+            self.interruptions[trial.trial_id] = self.interruptions.get(trial.trial_id, 0) + 1
+            self._queue(trial.trial_id)
+            self._save_trial(trial)
+        self.ongoing_trials = {}
+        self.save()
+
+    def reruns(self):
+        """Trial id -> how many times it was started again after a crash or a clean stop."""
+        ids = set(self.crashes) | set(self.interruptions)
+        counts = {i: self.crashes.get(i, 0) + self.interruptions.get(i, 0) for i in ids}
+        return {i: n for i, n in sorted(counts.items()) if n and i in self.trials}
+
+
+def _project(oracle):
+    return pathlib.Path(oracle._project_dir)
+
+
+def _known_ids_only(state, trials):
+    """Drops trial ids the oracle state names but no trial file holds (a kill before it was written)."""
+    state = dict(state)
+    state["ongoing_trials"] = {k: v for k, v in state["ongoing_trials"].items() if v in trials}
+    for key in ("start_order", "end_order", "retry_queue"):
+        state[key] = [i for i in state[key] if i in trials]
+    return state
+
+
+def _lost_trial_message(path):
+    return (
+        f"{path} is missing and has no previous copy, so the trial's settings are lost. "
+        "Restore it from a backup, or start afresh with --overwrite (or another --project)."
+    )
+
+
+class HyperbandOracle(DurableOracle, keras_tuner.oracles.HyperbandOracle):
+    """`keras_tuner.oracles.HyperbandOracle` with durable state."""
+
+
+class RandomSearchOracle(DurableOracle, keras_tuner.oracles.RandomSearchOracle):
+    """`keras_tuner.oracles.RandomSearchOracle` with durable state."""
+
+
+class BayesianOptimizationOracle(DurableOracle, keras_tuner.oracles.BayesianOptimizationOracle):
+    """`keras_tuner.oracles.BayesianOptimizationOracle` with durable state."""
+
+
+class GridSearchOracle(DurableOracle, keras_tuner.oracles.GridSearchOracle):
+    """`keras_tuner.oracles.GridSearchOracle` with durable state."""

@@ -1,0 +1,147 @@
+"""Per-epoch callbacks of a trial: resume after a kill, stop on a non-finite loss, atomic checkpoints.
+
+`EpochRecord` keeps `trial_<id>/execution<e>/epochs.json` (every epoch's logs
+and duration) and the latest weights with optimizer state, so a trial killed at
+epoch k continues from epoch k and is scored over all its epochs.
+"""
+
+import math
+import pathlib
+import time
+
+import keras
+from keras_tuner.src.engine import tuner_utils
+
+from kt_rnn.state import durable, faults
+
+RECORD = "epochs.json"
+
+
+class NonFiniteLoss(Exception):
+    """The loss was not finite from the trial's first epoch on."""
+
+
+class EpochRecord(keras.callbacks.Callback):
+    """Records every epoch of one fit and resumes an interrupted fit from its last epoch.
+
+    Args:
+        directory: path of this execution's record (created when needed).
+        initial_epoch: int, defaults to 0, the epoch the fit starts at
+            (Hyperband continuation trials start after their parent's epochs).
+    """
+
+    def __init__(self, directory, initial_epoch=0):
+        super().__init__()
+        self.directory = pathlib.Path(directory)
+        self.state = durable.read_json(self.directory / RECORD, missing=None) or {
+            "initial_epoch": initial_epoch, "epochs": [], "finished": False, "weights": None,
+        }
+        self._began = None
+
+    @property
+    def finished(self):
+        """True if the fit already ran to its end (or stopped early) in an earlier process."""
+        return self.state["finished"]
+
+    def finite_epochs(self):
+        """The recorded epochs up to the first one with a non-finite loss."""
+        epochs = []
+        for epoch in self.state["epochs"]:
+            if not epoch["finite"]:
+                break
+            epochs.append(epoch)
+        return epochs
+
+    def history(self):
+        """A `keras.callbacks.History` over every finite epoch of the fit, across restarts."""
+        history = keras.callbacks.History()
+        for epoch in self.finite_epochs():
+            for name, value in epoch["logs"].items():
+                history.history.setdefault(name, []).append(value)
+        return history
+
+    def on_train_begin(self, logs=None):
+        if not self.state["weights"]:
+            return
+        if self.model.optimizer is not None and not self.model.optimizer.built:
+            self.model.optimizer.build(self.model.trainable_variables)
+        self.model.load_weights(self.directory / self.state["weights"])
+        self.model._initial_epoch = self.state["initial_epoch"] + len(self.state["epochs"])  # as BackupAndRestore
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._began = time.monotonic()
+
+    def on_train_batch_end(self, batch, logs=None):
+        faults.hit("batch")
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        seconds = round(time.monotonic() - (self._began or time.monotonic()), 3)
+        weights = f"epoch-{epoch + 1}.weights.h5"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        durable.replace(self.directory / weights, lambda tmp: self.model.save_weights(tmp), intact=_no_copy)
+        finite = all(_finite(v) for v in logs.values())
+        self.state["epochs"].append({
+            "epoch": epoch, "seconds": seconds, "finite": finite,
+            "logs": {k: (float(v) if _finite(v) else None) for k, v in logs.items()},
+        })
+        self._set_weights(weights)
+        faults.hit("epoch-saved")
+
+    def on_train_end(self, logs=None):
+        self.state["finished"] = True
+        self._set_weights(None)
+
+    def _set_weights(self, name):
+        old, self.state["weights"] = self.state["weights"], name
+        durable.write_json(self.directory / RECORD, self.state)
+        if old and old != name:
+            (self.directory / old).unlink(missing_ok=True)
+
+
+class StopOnNonFinite(keras.callbacks.Callback):
+    """Stops training at the first non-finite loss and hides that epoch from the checkpoint.
+
+    The epoch's metrics are set to NaN in the logs, so KerasTuner's best-epoch
+    checkpoint and the trial's score keep the best finite epoch.
+    """
+
+    def on_train_batch_end(self, batch, logs=None):
+        if logs and not _finite(logs.get("loss", 0.0)):
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and not all(_finite(v) for v in logs.values()):
+            self.model.stop_training = True
+            for name in logs:
+                logs[name] = math.nan
+
+
+class SaveBestEpoch(tuner_utils.SaveBestEpoch):
+    """KerasTuner's best-epoch checkpoint, written atomically (a kill never tears it)."""
+
+    def _save_model(self):
+        durable.replace(self.filepath, lambda tmp: self.model.save_weights(tmp),
+                        fault="checkpoint", intact=_no_copy)
+
+    @classmethod
+    def resuming(cls, checkpoint, epochs):
+        """A copy of KerasTuner's `checkpoint` that only saves epochs better than `epochs`."""
+        resumed = cls(checkpoint.objective, checkpoint.filepath)
+        resumed.best_value = checkpoint.best_value
+        for epoch in epochs:
+            value = checkpoint.objective.get_value(epoch["logs"])
+            if checkpoint.objective.better_than(value, resumed.best_value):
+                resumed.best_value = value
+        return resumed
+
+
+def _no_copy(path):
+    return False  # weights need no previous copy: they are never read back torn
+
+
+def _finite(value):
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True

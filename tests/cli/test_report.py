@@ -1,0 +1,205 @@
+"""The report command on hand-written search directories (no TensorFlow)."""
+
+import csv
+import json
+import subprocess
+import sys
+
+from fake_search import UNITS_1, write_search, write_trial, trial_state, values
+from hypermodels import space as sp
+from kt_rnn.cli import report
+from kt_rnn.report import trials as tt
+from kt_rnn.errors import EXIT_SEARCH, EXIT_USAGE
+
+
+def _search(tmp_path, **kwargs):
+    return write_search(tmp_path / "logs" / "imdb", **kwargs)
+
+
+def _by_id(search):
+    return {t.trial_id: t for t in search.trials}
+
+
+def _run(capsys, *argv):
+    code = report.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_load_ranks_best_first_and_unscored_after_in_start_order(tmp_path):
+    search = tt.load(_search(tmp_path))
+    assert [t.trial_id for t in search.ranked()] == ["01", "06", "04", "00", "02", "03", "05"]
+
+
+def test_load_marks_only_the_best_completed_trial(tmp_path):
+    search = tt.load(_search(tmp_path))
+    assert [t.trial_id for t in search.trials if t.best] == ["01"]
+    assert search.best().score == 0.86
+
+
+def test_load_reads_previous_copy_of_torn_trial_json(tmp_path):
+    trial = _by_id(tt.load(_search(tmp_path)))["04"]
+    assert (trial.status, trial.score, trial.values[sp.BIDIRECTIONAL]) == ("COMPLETED", 0.83, True)
+
+
+def test_load_shows_damaged_trial_as_unreadable(tmp_path):
+    trial = _by_id(tt.load(_search(tmp_path)))["05"]
+    assert trial.status == tt.UNREADABLE and "damaged" in trial.message
+
+
+def test_load_leaves_out_inactive_and_tuner_values(tmp_path):
+    trials = _by_id(tt.load(_search(tmp_path)))
+    assert trials["01"].values[UNITS_1] == 64 and UNITS_1 not in trials["00"].values
+    assert not any(name.startswith("tuner/") for name in trials["00"].values)
+    assert trials["06"].tuner_values["round"] == 1
+
+
+def test_load_sums_epochs_and_seconds_over_executions(tmp_path):
+    trials = _by_id(tt.load(_search(tmp_path)))
+    assert (trials["01"].epochs, trials["01"].seconds) == (3, 7.0)
+    assert trials["02"].epochs is None and trials["02"].seconds is None
+
+
+def test_load_counts_best_epoch_from_hyperband_initial_epoch(tmp_path):
+    trials = _by_id(tt.load(_search(tmp_path)))
+    assert trials["00"].best_epoch == 2 and trials["06"].best_epoch == 5
+
+
+def test_load_without_search_json_defaults_to_val_accuracy_max(tmp_path):
+    search = tt.load(_search(tmp_path, search_json=False))
+    assert (search.objective, search.direction) == ("val_accuracy", "max")
+    assert search.hyperband()
+
+
+def test_load_infers_min_direction_for_a_loss_objective(tmp_path):
+    root = tmp_path / "p"
+    (root / "tuner").mkdir(parents=True)
+    (root / "search.json").write_text(json.dumps({"objective": "val_loss"}))
+    for trial_id, score in (("0", 0.5), ("1", 0.3)):
+        write_trial(root / "tuner", trial_state(trial_id, values(), score))
+    search = tt.load(root)
+    assert search.direction == "min" and [t.trial_id for t in search.ranked()] == ["1", "0"]
+
+
+def test_load_accepts_the_tuner_subdirectory(tmp_path):
+    root = _search(tmp_path)
+    assert tt.load(root / "tuner").path == root
+
+
+def test_columns_put_hyperparameters_after_trial_fields(tmp_path):
+    columns = tt.columns(tt.load(_search(tmp_path)))
+    assert columns[:4] == ["trial_id", "status", "message", "best"]
+    assert {"val_accuracy", "bracket", "round", sp.LEARNING_RATE, UNITS_1, sp.RECURRENT_DROPOUT} <= set(columns)
+    assert not any(c.startswith("tuner/") for c in columns)
+
+
+def test_render_marks_best_and_shows_failure_reason(tmp_path):
+    lines = report.render(tt.load(_search(tmp_path)))
+    rows = {line.split()[1] if line.startswith("*") else line.split()[0]: line for line in lines[4:11]}
+    assert rows["01"].startswith("*") and not rows["06"].startswith("*")
+    assert rows["02"].rstrip().endswith("ResourceExhaustedError: OOM when allocating tensor")
+    assert "Traceback" not in "\n".join(lines)
+    assert lines[-1] == "* best: trial 01, val_accuracy 0.8600 at epoch 2"
+
+
+def test_render_shows_running_trial_progress_and_fixed_values(tmp_path):
+    text = "\n".join(report.render(tt.load(_search(tmp_path))))
+    assert "so far 0.7500 at epoch 2" in text
+    assert f"Fixed in every trial: {sp.RECURRENT_DROPOUT}=0" in text
+    assert "7 trials: 4 completed, 1 failed, 1 running, 1 unreadable" in text
+
+
+def test_main_prints_table_sorted_by_objective(tmp_path, capsys):
+    code, out, _ = _run(capsys, _search(tmp_path))
+    assert code == 0
+    table = out.split("\n\n")[1].splitlines()
+    assert table[0].split()[:3] == ["trial", "status", "val_accuracy"]
+    assert [row[1:].split()[0] for row in table[1:]] == ["01", "06", "04", "00", "02", "03", "05"]
+    assert "0.8600" in table[1] and "0.8000" in table[4]
+
+
+def test_main_csv_has_one_row_per_trial_with_hyperparameter_columns(tmp_path, capsys):
+    path = tmp_path / "trials.csv"
+    assert _run(capsys, _search(tmp_path), "--csv", path)[0] == 0
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["trial_id"] for r in rows] == ["01", "06", "04", "00", "02", "03", "05"]
+    assert rows[0]["best"] == "True" and rows[0]["val_accuracy"] == "0.86"
+    assert rows[0][sp.CELL] == "lstm" and rows[0][UNITS_1] == "64" and rows[1][UNITS_1] == ""
+    assert rows[4]["status"] == "FAILED" and "OOM" in rows[4]["message"]
+
+
+def test_main_json_round_trips_as_records(tmp_path, capsys):
+    root = _search(tmp_path)
+    path = tmp_path / "trials.json"
+    assert _run(capsys, root, "--json", path)[0] == 0
+    records = json.loads(path.read_text())
+    search = tt.load(root)
+    assert records == [tt.record(search, t) for t in search.ranked()]
+    assert records[0][sp.LEARNING_RATE] == 3e-3 and records[5]["val_accuracy"] is None
+
+
+def test_main_csv_to_stdout_prints_only_the_csv(tmp_path, capsys):
+    code, out, _ = _run(capsys, _search(tmp_path), "--csv", "-")
+    assert code == 0 and out.splitlines()[0].startswith("trial_id,status,message,best,")
+
+
+def test_main_missing_directory_exits_with_search_error(tmp_path, capsys):
+    code, _, err = _run(capsys, tmp_path / "nowhere")
+    assert code == EXIT_SEARCH
+    assert "nowhere is not a directory" in err and "python -m kt_rnn.search" in err
+
+
+def test_main_logdir_instead_of_project_names_the_searches_below(tmp_path, capsys):
+    _search(tmp_path)
+    code, _, err = _run(capsys, tmp_path / "logs")
+    assert code == EXIT_SEARCH
+    assert "holds no search" in err and str(tmp_path / "logs" / "imdb") in err
+
+
+def test_main_refuses_output_inside_the_search_directory(tmp_path, capsys):
+    root = _search(tmp_path)
+    code, _, err = _run(capsys, root, "--csv", root / "trials.csv")
+    assert code == EXIT_USAGE and "outside the search directory" in err
+    assert not (root / "trials.csv").exists()
+
+
+def test_main_leaves_the_search_directory_untouched(tmp_path, capsys):
+    root = _search(tmp_path)
+    before = {p: p.stat().st_mtime_ns for p in root.rglob("*")}
+    _run(capsys, root, "--csv", tmp_path / "t.csv", "--json", tmp_path / "t.json")
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*")} == before
+
+
+def test_main_plot_without_matplotlib_exits_with_usage_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    code, out, err = _run(capsys, _search(tmp_path), "--plot", tmp_path / "plots")
+    assert code == EXIT_USAGE and out == ""
+    assert "needs matplotlib" in err and "pip install -e '.[report]'" in err
+    assert not (tmp_path / "plots").exists()
+
+
+def test_main_empty_search_reports_no_trial(tmp_path, capsys):
+    (tmp_path / "p" / "tuner").mkdir(parents=True)
+    code, out, _ = _run(capsys, tmp_path / "p")
+    assert code == 0 and "0 trials yet" in out and "No completed trial with a score yet." in out
+
+
+def test_cli_subprocess_prints_the_table(tmp_path):
+    root = _search(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "kt_rnn.report", str(root)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "* best: trial 01" in result.stdout and "hyperband search on imdb" in result.stdout
+
+
+def test_cli_help_and_report_do_not_import_tensorflow(tmp_path):
+    root = _search(tmp_path)
+    probe = ("import sys; from kt_rnn.cli import report; "
+             "codes = [report.main(sys.argv[1:])]\n"
+             "try:\n    report.main(['--help'])\nexcept SystemExit as e:\n    codes.append(e.code)\n"
+             "print(codes, sorted(m for m in ('tensorflow', 'keras', 'keras_tuner', 'matplotlib') "
+             "if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe, str(root)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[0, 0] []"

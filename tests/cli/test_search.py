@@ -1,0 +1,260 @@
+"""The command line, run as a user runs it: in a subprocess."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from kt_rnn.cli import search
+
+# Runs the CLI in-process in a fresh interpreter, then reports whether TensorFlow was imported.
+PROBE = """
+import sys, runpy
+sys.argv = ["kt_rnn.search", *sys.argv[1:]]
+code = 0
+try:
+    runpy.run_module("kt_rnn.search", run_name="__main__")
+except SystemExit as e:
+    code = e.code
+print("TF_IMPORTED" if "tensorflow" in sys.modules else "TF_FREE")
+sys.exit(code)
+"""
+
+
+def _cli(*argv, probe=False, cwd=None):
+    command = [sys.executable, "-c", PROBE, *argv] if probe else [sys.executable, "-m", "kt_rnn.search", *argv]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=cwd)
+
+
+def test_main_help_is_tensorflow_free():
+    result = _cli("--help", probe=True)
+    assert result.returncode == 0
+    assert "--max-trials" in result.stdout and "--fix NAME=VALUE" in result.stdout
+    assert result.stdout.strip().endswith("TF_FREE")
+
+
+def test_main_unknown_dataset_exits_with_usage_error():
+    result = _cli("mnist")
+    assert result.returncode == 2
+    assert re.search(r"invalid choice: 'mnist' \(choose from '?imdb'?\)", result.stderr)
+
+
+def test_main_unknown_tuner_lists_the_tuners():
+    result = _cli("imdb", "--tuner", "tpe")
+    assert result.returncode == 2
+    assert re.search(r"invalid choice: 'tpe' \(choose from '?hyperband'?, '?random'?, '?bayesian'?, '?grid'?\)",
+                     result.stderr)
+
+
+def test_main_bad_fix_names_the_valid_hyperparameters_before_importing_tensorflow():
+    result = _cli("imdb", "--fix", "cells=gru", probe=True)
+    assert result.returncode == 2
+    assert "Expected one of ['cell', 'bidirectional'" in result.stderr and "Received: 'cells'" in result.stderr
+    assert "TF_FREE" in result.stdout
+
+
+def test_main_bad_fix_value_states_the_rule():
+    result = _cli("imdb", "--fix", "num_layers=7", probe=True)
+    assert result.returncode == 2
+    assert "num_layers takes a int one of [1, 2, 3]. Received: num_layers='7'" in result.stderr
+
+
+def test_main_zero_budget_is_a_usage_error():
+    result = _cli("imdb", "--max-trials", "0", probe=True)
+    assert result.returncode == 2 and "--max-trials must be an integer >= 1" in result.stderr
+
+
+def test_main_missing_data_path_names_the_fix_and_writes_nothing(tmp_path):
+    result = _cli("imdb", "--data", str(tmp_path / "nowhere"), "--logdir", str(tmp_path / "logs"))
+    assert result.returncode == 3
+    assert "IMDB data not found" in result.stderr and "Pass --data" in result.stderr
+    assert not (tmp_path / "logs").exists()
+
+
+def test_build_parser_defaults_match_the_readme():
+    args = search.build_parser().parse_args(["imdb"])
+    assert (args.tuner, args.objective, args.logdir, args.validation_split) == ("hyperband", "val_accuracy", "logs", 0.2)
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_main_distributed_chief_and_worker_tune_then_the_chief_exports(tiny_imdb, tmp_path):
+    import json
+    import os
+
+    argv = [sys.executable, "-m", "kt_rnn.search", "imdb", "--data", str(tiny_imdb), "--tuner", "random",
+            "--max-trials", "2", "--max-epochs", "1", "--sequence-length", "16", "--fix", "embedding_dim=8",
+            "--logdir", str(tmp_path / "logs")]
+    env = {**os.environ, "KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": str(_free_port())}
+    chief = subprocess.Popen(argv, env={**env, "KERASTUNER_TUNER_ID": "chief"},
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        worker = subprocess.run(argv, env={**env, "KERASTUNER_TUNER_ID": "tuner0"},
+                                capture_output=True, text=True, timeout=300)
+        chief_out, _ = chief.communicate(timeout=300)
+    finally:
+        chief.kill()  # no-op once it has exited
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    assert "the chief exports" in worker.stdout
+    assert chief.returncode == 0, chief_out[-2000:]
+    metrics = json.loads((tmp_path / "logs" / "imdb" / "best" / "metrics.json").read_text())
+    assert metrics["trials"]["total"] == metrics["trials"]["completed"] == 2
+
+
+# Kills, clean stops and restarts: real processes, real signals, the same command each time.
+
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import time  # noqa: E402
+
+from kt_rnn.state import faults  # noqa: E402
+from kt_rnn.errors import EXIT_TERMINATED  # noqa: E402
+
+KILLED = -signal.SIGKILL
+
+
+def _command(data, logdir, *argv):
+    return [sys.executable, "-m", "kt_rnn.search", "imdb", "--data", str(data), "--logdir", str(logdir),
+            "--tuner", "random", "--max-trials", "4", "--max-epochs", "3", "--patience", "5",
+            "--sequence-length", "16", "--fix", "embedding_dim=8", "--fix", "batch_size=32", *argv]
+
+
+def _run(command, fault=None):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop(faults.ENV_VAR, None)
+    if fault:
+        env[faults.ENV_VAR] = fault
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+
+
+def _terminate_when(command, marks):
+    """Starts `command`, sends SIGTERM once its output shows one of `marks`; returns (code, stderr)."""
+    env = {k: v for k, v in os.environ.items() if k != faults.ENV_VAR}
+    process = subprocess.Popen(command, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        for line in process.stdout:
+            if any(mark in line for mark in marks) or time.monotonic() > deadline:
+                process.send_signal(signal.SIGTERM)
+                break
+        _, err = process.communicate(timeout=120)
+    finally:
+        process.kill()  # only the process this test started; a no-op once it has exited
+    return process.returncode, err
+
+
+def _trial_files(project):
+    files = sorted((project / "tuner").glob("trial_*/trial.json"))
+    return {f.parent.name: json.loads(f.read_text()) for f in files}
+
+
+def _record(project, trial):
+    return json.loads((project / "tuner" / trial / "execution0" / "epochs.json").read_text())
+
+
+def _digest(directory):
+    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_main_survives_repeated_kills_and_completes_each_trial_once(tiny_imdb, tmp_path):
+    command, project = _command(tiny_imdb, tmp_path / "logs"), tmp_path / "logs" / "imdb"
+    completed = {}  # trial -> its trial.json when first seen completed
+
+    def check_completed_unchanged():
+        for name, trial in _trial_files(project).items():
+            if trial["status"] == "COMPLETED":
+                assert completed.setdefault(name, trial) == trial
+
+    assert _run(command, fault="batch@1#3").returncode == KILLED  # mid-epoch: trial 1, epoch 2
+    check_completed_unchanged()
+    first_epoch = _record(project, "trial_1")["epochs"]
+    assert [e["epoch"] for e in first_epoch] == [0]
+    for fault in ("checkpoint", "trial-end", "state#2"):  # checkpoint write, between trials, oracle.json write
+        assert _run(command, fault=fault).returncode == KILLED, fault
+        check_completed_unchanged()
+    code, err = _terminate_when(command, ("Running Trial", "Refitting"))
+    assert code == EXIT_TERMINATED and "stopped by SIGTERM; state is saved" in err and "run the same command" in err.lower()
+    check_completed_unchanged()
+    while (result := _run(command, fault="export")).returncode == KILLED and not list(project.glob(".best.tmp-*")):
+        pass  # trials left to finish before the export is reached
+    assert result.returncode == KILLED and not (project / "best").exists()  # nothing half-written
+    result = _run(command)
+    assert result.returncode == 0, result.stderr[-3000:]
+    check_completed_unchanged()
+    trials = _trial_files(project)
+    assert len(trials) == 4 and {t["status"] for t in trials.values()} == {"COMPLETED"}
+    oracle = json.loads((project / "tuner" / "oracle.json").read_text())
+    assert sorted(oracle["end_order"]) == sorted(t["trial_id"] for t in trials.values())  # each ended once
+    for name in trials:
+        assert [e["epoch"] for e in _record(project, name)["epochs"]] == [0, 1, 2]  # no epoch trained twice
+    resumed = _record(project, "trial_1")["epochs"]
+    assert resumed[0] == first_epoch[0]  # killed in epoch 2: continued from there, epoch 1 kept
+    scores = [e["logs"]["val_accuracy"] for e in resumed]
+    assert trials["trial_1"]["score"] == pytest.approx(max(scores))  # scored over all its epochs
+    assert scores[trials["trial_1"]["best_step"]] == pytest.approx(max(scores))
+    metrics = json.loads((project / "best" / "metrics.json").read_text())
+    assert metrics["trials"]["total"] == 4 and metrics["trials"]["rerun"] >= 2
+    assert not list(project.glob(".best*"))  # the stale export temporary was cleaned
+    before = _digest(project / "best")
+    assert _run([*command, "--export-only"], fault="export").returncode == KILLED
+    assert _digest(project / "best") == before  # an interrupted export leaves the previous one intact
+
+
+def test_main_fails_a_trial_whose_process_dies_every_time(tiny_imdb, tmp_path):
+    command = _command(tiny_imdb, tmp_path / "logs", "--max-crashes", "2")
+    command[command.index("4")] = "2"  # --max-trials 2
+    project = tmp_path / "logs" / "imdb"
+    for _ in range(2):
+        assert _run(command, fault="batch@0").returncode == KILLED
+    result = _run(command, fault="batch@0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    trials = _trial_files(project)
+    assert trials["trial_0"]["status"] == "FAILED"
+    assert trials["trial_0"]["message"] == "process died during the trial, 2 times"
+    assert trials["trial_1"]["status"] == "COMPLETED"
+    assert "trial 0 failed: process died during the trial, 2 times" in result.stdout
+
+
+def _bad_inputs(root, good_data):
+    """name -> (extra argv, expected exit code, text the message must contain)."""
+    (root / "empty").mkdir()
+    (root / "corrupt.tar.gz").write_bytes(b"\x1f\x8b\x08\x00not really gzip")
+    (root / "layout" / "aclImdb" / "train" / "pos").mkdir(parents=True)
+    (root / "space.toml").write_text("[cells]\nvalues = ['gru']\n")
+    (root / "broken.toml").write_text("[cell\nvalues = \n")
+    (root / "a-file").write_text("not a directory")
+    return {
+        "missing data": (["--data", str(root / "nowhere")], 3, "--data"),
+        "empty data": (["--data", str(root / "empty")], 3, "aclImdb"),
+        "corrupt archive": (["--data", str(root / "corrupt.tar.gz")], 3, "corrupt.tar.gz"),
+        "wrong layout": (["--data", str(root / "layout")], 3, "test"),
+        "unknown --fix name": (["--data", good_data, "--fix", "cells=gru"], 2, "Expected one of"),
+        "bad --fix value": (["--data", good_data, "--fix", "dropout=2"], 2, "dropout"),
+        "unknown --space name": (["--data", good_data, "--space", str(root / "space.toml")], 2, "cells"),
+        "invalid --space TOML": (["--data", good_data, "--space", str(root / "broken.toml")], 2, "broken.toml"),
+        "zero budget": (["--data", good_data, "--max-trials", "0"], 2, "--max-trials must be an integer >= 1"),
+        "negative epochs": (["--data", good_data, "--max-epochs", "-2"], 2, "--max-epochs must be an integer >= 1"),
+        "unwritable --logdir": (["--data", good_data, "--logdir", str(root / "a-file" / "logs")], 2,
+                                "is not a writable directory"),
+    }
+
+
+def test_main_rejects_bad_input_before_touching_the_project(tiny_imdb, tmp_path, capsys):
+    logdir = tmp_path / "logs"
+    for name, (argv, code, text) in _bad_inputs(tmp_path, str(tiny_imdb)).items():
+        logdir_args = [] if "--logdir" in argv else ["--logdir", str(logdir)]
+        assert search.main(["imdb", "--tuner", "random", *logdir_args, *argv]) == code, name
+        assert text in capsys.readouterr().err, name
+        assert not logdir.exists(), name
+    assert (tmp_path / "a-file").read_text() == "not a directory"

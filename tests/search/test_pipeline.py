@@ -1,0 +1,228 @@
+"""End to end: search -> TensorBoard -> export, on tiny synthetic text and on real IMDB."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorboard.backend.event_processing import event_accumulator
+from tensorboard.plugins.hparams import metadata as hparams_metadata
+
+from conftest import shared_file
+from hypermodels import space as sp
+from kt_rnn import config as config_lib
+from kt_rnn.search import pipeline
+from kt_rnn.state import durable
+from kt_rnn.errors import SearchError, UsageError
+from kt_rnn.cli.search import build_parser
+
+PROBES = ["A wonderful, moving film. Loved it!", "Boring and awful.<br />A waste.", "", "the plot"]
+
+
+def _config(*argv):
+    return config_lib.Config.from_args(build_parser().parse_args(["imdb", *argv]))
+
+
+def _tiny(data, logdir, *argv):
+    return _config("--data", str(data), "--logdir", str(logdir), "--sequence-length", "16",
+                   "--max-epochs", "2", "--fix", "embedding_dim=8", *argv)
+
+
+def read_trials(config):
+    """KerasTuner's trial files, as written on disk, by trial id."""
+    files = sorted((config.project_dir / "tuner").glob("trial_*/trial.json"))
+    return {t["trial_id"]: t for t in map(durable.read_json, files)}  # a torn file: its previous copy
+
+
+def _events(directory):
+    events = event_accumulator.EventAccumulator(str(directory), size_guidance={"tensors": 0})
+    events.Reload()
+    return events
+
+
+def _scalars(directory, tag):
+    return [float(tf.make_ndarray(e.tensor_proto)) for e in _events(directory).Tensors(tag)]
+
+
+def _session_hparams(directory):
+    content = _events(directory).SummaryMetadata(hparams_metadata.SESSION_START_INFO_TAG).plugin_data.content
+    info = hparams_metadata.parse_session_start_info_plugin_data(content)
+    return {k: getattr(v, v.WhichOneof("kind")) for k, v in info.hparams.items()}
+
+
+def _best_observation(trial, metric):
+    """KerasTuner keeps one observation per trial: its best epoch, counted from the trial's start."""
+    (observation,) = trial["metrics"]["metrics"][metric]["observations"]
+    return observation["value"][0], observation["step"]
+
+
+def assert_trial_logged(config, trial):
+    """Every trial has its train/validation scalars and its own hyperparameter values in TensorBoard."""
+    run = config.tensorboard_dir / trial["trial_id"] / "execution0"
+    values = {k: v for k, v in trial["hyperparameters"]["values"].items() if not k.startswith("tuner/")}
+    assert sp.BATCH_SIZE in values  # declared in fit, logged from the first trial on
+    assert _session_hparams(run) == pytest.approx(values)
+    validation = _scalars(run / "validation", "epoch_accuracy")
+    best, step = _best_observation(trial, "val_accuracy")
+    assert max(validation) == pytest.approx(best, abs=1e-6) == trial["score"]
+    assert validation[step] == pytest.approx(best, abs=1e-6)
+    assert len(_scalars(run / "train", "epoch_loss")) == len(validation) >= 1
+    assert len(_scalars(run / "validation", "epoch_loss")) == len(validation)
+
+
+@pytest.mark.parametrize("tuner", config_lib.TUNERS)
+def test_run_every_tuner_logs_each_trial_and_exports(tiny_imdb, tmp_path, tuner):
+    config = _tiny(tiny_imdb, tmp_path, "--tuner", tuner, "--max-trials", "2")
+    result = pipeline.run(config)
+    trials = read_trials(config)
+    assert len(trials) == 2 and {t["status"] for t in trials.values()} == {"COMPLETED"}
+    for trial in trials.values():
+        assert_trial_logged(config, trial)
+    best = config.best_dir
+    assert sorted(p.name for p in best.iterdir()) == ["hparams.json", "metrics.json", "model.keras", "saved_model"]
+    metrics = json.loads((best / "metrics.json").read_text())
+    best_trial = trials[metrics["best_trial"]]
+    assert metrics["best_validation_score"] == pytest.approx(max(t["score"] for t in trials.values()))
+    initial = best_trial["hyperparameters"]["values"].get("tuner/initial_epoch", 0)
+    assert metrics["best_epoch"] == initial + best_trial["best_step"] + 1
+    assert metrics["sizes"] == {"train": 38, "validation": 10, "test": 24}
+    assert metrics["trials"] == {"total": 2, "completed": 2, "failed": 0, "rerun": 0, "failures": {}, "reruns": {}}
+    assert metrics["tuner"] == tuner and 0 <= metrics["test_accuracy"] <= 1
+    hparams = json.loads((best / "hparams.json").read_text())
+    assert hparams == {k: v for k, v in best_trial["hyperparameters"]["values"].items() if not k.startswith("tuner/")}
+    assert result.hparams == hparams
+
+
+def test_run_again_resumes_and_overwrite_starts_afresh(tiny_imdb, tmp_path, capsys):
+    first = read_trials_after(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "1"))
+    resumed = read_trials_after(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "2",
+                                      "--extend-budget"))
+    assert set(resumed) == {*first, *(set(resumed) - set(first))} and len(resumed) == 2
+    only = next(iter(first))
+    assert resumed[only] == first[only]  # a completed trial is never re-run
+    again = read_trials_after(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "2"))
+    assert again == resumed
+    fresh = read_trials_after(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "1", "--overwrite"))
+    assert len(fresh) == 1 and not (tmp_path / "imdb" / "tensorboard" / "1").exists()
+
+
+def read_trials_after(config):
+    pipeline.run(config)
+    return read_trials(config)
+
+
+def test_run_export_only_reexports_without_tuning(tiny_imdb, tmp_path):
+    searched = _tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "1")
+    pipeline.run(searched)
+    before = read_trials(searched)
+    (searched.best_dir / "metrics.json").unlink()
+    result = pipeline.run(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "5",
+                                "--export-only", "--no-refit"))
+    assert read_trials(searched) == before
+    assert result.metrics["refit"] is False and (searched.best_dir / "metrics.json").exists()
+
+
+def test_run_export_only_without_a_search_is_a_search_error(tiny_imdb, tmp_path):
+    with pytest.raises(SearchError, match="No search to export under .*without --export-only"):
+        pipeline.run(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--export-only"))
+    assert not (tmp_path / "imdb").exists()
+
+
+SERVE = """
+import json, sys
+import tensorflow as tf
+import keras
+import kt_rnn.data.text  # registers the standardizer model.keras refers to
+import hypermodels.layers
+best, probes = sys.argv[1], json.loads(sys.argv[2])
+saved_model = tf.saved_model.load(best + "/saved_model")  # keep a reference: it owns the variables
+served = saved_model.serve(tf.constant(probes))
+keras_model = keras.saving.load_model(best + "/model.keras")
+print(json.dumps({"serve": served.numpy().tolist(),
+                  "keras": keras_model.predict(tf.constant(probes), verbose=0).tolist()}))
+"""
+
+
+def test_run_quick_on_real_imdb_serves_raw_text(tmp_path):
+    archive = shared_file("aclImdb_v1.tar.gz")
+    config = _config("--quick", "--data", str(archive), "--logdir", str(tmp_path))
+    result = pipeline.run(config)
+    in_memory = result.model.predict(tf.constant(PROBES), verbose=0)
+    fresh = subprocess.run([sys.executable, "-c", SERVE, str(config.best_dir), json.dumps(PROBES)],
+                           capture_output=True, text=True, timeout=300)
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    assert "Skipping variable loading" not in fresh.stderr  # inference weights only, all restored
+    loaded = json.loads(fresh.stdout.strip().splitlines()[-1])
+    np.testing.assert_allclose(loaded["serve"], in_memory, atol=1e-5)
+    np.testing.assert_allclose(loaded["keras"], in_memory, atol=1e-5)
+    metrics = json.loads((config.best_dir / "metrics.json").read_text())
+    assert metrics["test_accuracy"] >= 0.70
+    assert metrics["sizes"] == {"train": 3200, "validation": 800, "test": 2000}
+    assert in_memory[0, 0] > 0.5 > in_memory[1, 0]  # positive and negative reviews told apart
+
+
+@pytest.fixture(scope="module")
+def finished_search(tmp_path_factory):
+    """A finished 2-trial random search on tiny reviews, copied by each test that damages it."""
+    from conftest import write_reviews
+
+    root = tmp_path_factory.mktemp("finished")
+    data = write_reviews(root / "data")
+    pipeline.run(_tiny(data, root / "logs", "--tuner", "random", "--max-trials", "2", "--no-refit"))
+    return data, root / "logs"
+
+
+def _damaged_copy(finished_search, tmp_path, name, keep):
+    data, logs = finished_search
+    shutil.copytree(logs, tmp_path / "logs")
+    path = tmp_path / "logs" / "imdb" / name
+    content = path.read_bytes()
+    path.write_bytes(content[: int(len(content) * keep)])
+    return data, tmp_path / "logs"
+
+
+@pytest.mark.parametrize("name, keep", [
+    ("tuner/oracle.json", 0), ("tuner/oracle.json", 0.5), ("tuner/trial_0/trial.json", 0),
+    ("tuner/trial_1/trial.json", 0.5), ("tuner/tuner0.json", 0), ("tuner/tuner0.json", 0.5),
+])
+def test_run_recovers_torn_state_files_and_keeps_every_trial(finished_search, tmp_path, name, keep):
+    data, logs = _damaged_copy(finished_search, tmp_path, name, keep)
+    config = _tiny(data, logs, "--tuner", "random", "--max-trials", "2", "--no-refit")
+    before = read_trials(config)
+    result = pipeline.run(_tiny(data, logs, "--tuner", "random", "--max-trials", "3", "--no-refit",
+                                "--extend-budget"))
+    after = read_trials(config)
+    assert {k: after[k] for k in before} == {k: v for k, v in read_trials_of(finished_search).items()}
+    assert len(after) == 3 and {t["status"] for t in after.values()} == {"COMPLETED"}
+    assert result.metrics["trials"]["rerun"] == 0  # no completed trial ran again
+
+
+def read_trials_of(finished_search):
+    data, logs = finished_search
+    return read_trials(_tiny(data, logs, "--tuner", "random"))
+
+
+def test_run_stops_naming_a_damaged_file_without_a_good_copy(finished_search, tmp_path):
+    data, logs = _damaged_copy(finished_search, tmp_path, "search.json", 0.5)
+    config = _tiny(data, logs, "--tuner", "random", "--max-trials", "2", "--no-refit")
+    before = read_trials(config)
+    with pytest.raises(SearchError, match=r"search.json is damaged.*Move it aside.*--overwrite"):
+        pipeline.run(config)
+    assert read_trials(config) == before  # nothing deleted
+    (logs / "imdb" / "search.json").rename(tmp_path / "search.json.damaged")
+    pipeline.run(config)  # rebuilt from this run's settings
+    assert read_trials(config) == before
+
+
+def test_run_refuses_a_changed_search_until_overwrite(finished_search, tmp_path):
+    data, logs = _damaged_copy(finished_search, tmp_path, "search.json", 1)
+    changed = ("--tuner", "random", "--max-trials", "2", "--no-refit", "--fix", f"{sp.CELL}=lstm")
+    with pytest.raises(UsageError, match=rf"(?s)space.{sp.CELL}: .* -> .*--overwrite"):
+        pipeline.run(_tiny(data, logs, *changed))
+    assert len(read_trials(_tiny(data, logs))) == 2
+    pipeline.run(_tiny(data, logs, *changed, "--overwrite"))
+    trials = read_trials(_tiny(data, logs))
+    assert {t["hyperparameters"]["values"][sp.CELL] for t in trials.values()} == {"lstm"}

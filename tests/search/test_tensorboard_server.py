@@ -1,0 +1,235 @@
+"""TensorBoard as users see it: a tiny search, then the real `tensorboard` server and its HTTP API.
+
+The server runs against the project directory, as `tensorboard --logdir logs/imdb` does, so run
+names start with `tensorboard/`. Everything is checked through the plugins' HTTP routes that
+the dashboard's tabs call (`tensorboard/plugins/hparams/http_api.md`, the scalars plugin).
+"""
+
+import json
+import math
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from conftest import write_reviews
+from hypermodels import space as sp
+from kt_rnn import config as config_lib
+from kt_rnn.search import pipeline
+from kt_rnn.cli.search import build_parser
+
+TRIALS = 3
+EPOCHS = 2
+START_DEADLINE_S = 60  # server answering GET /
+LOAD_DEADLINE_S = 60  # every trial's logs loaded by the server
+STATUSES = ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"]
+SPLITS = ("train", "validation")
+METRICS = {(f"epoch_{name}", split) for name in ("loss", "accuracy") for split in SPLITS}
+TABS = ("scalars", "timeseries", "hparams", "graphs")  # what README's TensorBoard section describes
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A `tensorboard` process started by the test, and JSON over its HTTP API."""
+
+    def __init__(self, logdir, stderr_path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.stderr_path = stderr_path
+        self._stderr = open(stderr_path, "wb")
+        # --load_fast=false: the Python loader, no Rust data server child process.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir), "--host", "127.0.0.1",
+             "--port", str(self.port), "--load_fast=false", "--reload_interval", "1"],
+            stdout=subprocess.DEVNULL, stderr=self._stderr)
+
+    def stderr_tail(self, chars=3000):
+        self._stderr.flush()
+        return self.stderr_path.read_text(errors="replace")[-chars:]
+
+    def wait_until_answering(self):
+        deadline = time.monotonic() + START_DEADLINE_S
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f"tensorboard exited with {self.process.returncode}:\n{self.stderr_tail()}")
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"tensorboard did not answer in {START_DEADLINE_S} s:\n{self.stderr_tail()}")
+            time.sleep(0.25)
+
+    def get(self, route, **query):
+        url = self.url + route + ("?" + urllib.parse.urlencode(query) if query else "")
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.load(response)
+
+    def post(self, route, body):
+        request = urllib.request.Request(
+            self.url + route, data=json.dumps(body).encode(), method="POST",
+            headers={"Content-Type": "application/json", "X-XSRF-Protected": "1"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response)
+
+    def stop(self):
+        """Stops only the process this test started."""
+        try:
+            if self.process.poll() is None:
+                self.process.terminate()
+                try:
+                    self.process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(timeout=10)
+        finally:
+            self._stderr.close()
+
+
+def experiment(server):
+    return server.post("/data/plugin/hparams/experiment", {"experimentName": ""})
+
+
+def session_groups(server):
+    """Every session group, unfiltered: empty colParams means no filter, every column returned."""
+    response = server.post("/data/plugin/hparams/session_groups", {
+        "experimentName": "", "allowedStatuses": STATUSES, "colParams": [],
+        "startIndex": 0, "sliceSize": 1000})
+    return {group["name"]: group for group in response.get("sessionGroups", [])}
+
+
+def scalar_tags(server):
+    return server.get("/data/plugin/scalars/tags")
+
+
+def scalar_values(server, run, tag):
+    return [value for _, _, value in server.get("/data/plugin/scalars/scalars", run=run, tag=tag)]
+
+
+def _run_names(config, trial_id):
+    prefix = config.tensorboard_dir.relative_to(config.project_dir).as_posix()
+    session = f"{prefix}/{trial_id}/execution0"
+    return session, {split: f"{session}/{split}" for split in SPLITS}
+
+
+def _active_values(trial):
+    return {k: v for k, v in trial["hyperparameters"]["values"].items() if not k.startswith("tuner/")}
+
+
+def _loaded(server, config, trials):
+    groups = session_groups(server)
+    tags = scalar_tags(server)
+    return set(groups) == set(trials) and all(
+        {"epoch_loss", "epoch_accuracy"} <= set(tags.get(run, {}))
+        for trial_id in trials for run in _run_names(config, trial_id)[1].values())
+
+
+@pytest.fixture(scope="module")
+def search(tmp_path_factory):
+    """A finished tiny random search: `(config, {trial_id: trial.json})`."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    root = tmp_path_factory.mktemp("tensorboard_server")
+    data = write_reviews(root / "data")
+    config = config_lib.Config.from_args(build_parser().parse_args([
+        "imdb", "--data", str(data), "--logdir", str(root / "logs"), "--sequence-length", "16",
+        "--tuner", "random", "--max-trials", str(TRIALS), "--max-epochs", str(EPOCHS),
+        "--fix", f"{sp.EMBEDDING_DIM}=8", "--no-refit"]))
+    pipeline.run(config)
+    files = sorted((config.project_dir / "tuner").glob("trial_*/trial.json"))
+    trials = {t["trial_id"]: t for t in (json.loads(f.read_text()) for f in files)}
+    assert len(trials) == TRIALS and {t["status"] for t in trials.values()} == {"COMPLETED"}
+    return config, trials
+
+
+@pytest.fixture(scope="module")
+def server(search, tmp_path_factory):
+    """The real server on a free loopback port, against the project dir, once it has loaded every trial."""
+    config, trials = search
+    tensorboard = Server(config.project_dir, tmp_path_factory.mktemp("tensorboard_stderr") / "stderr.txt")
+    try:
+        tensorboard.wait_until_answering()
+        deadline = time.monotonic() + LOAD_DEADLINE_S
+        while not _loaded(tensorboard, config, trials) and time.monotonic() < deadline:
+            time.sleep(0.5)  # the tests below say what is missing if the deadline passes
+        yield tensorboard
+    finally:
+        tensorboard.stop()
+
+
+def test_tensorboard_server_enables_the_dashboard_tabs(server):
+    listing = server.get("/data/plugins_listing")
+    assert {name for name in TABS if listing.get(name, {}).get("enabled")} == set(TABS), {
+        name: plugin.get("enabled") for name, plugin in listing.items()}
+
+
+def test_tensorboard_server_experiment_lists_every_hyperparameter_and_metric(server, search):
+    _, trials = search
+    response = experiment(server)
+    names = {info["name"] for info in response["hparamInfos"]}
+    assert sp.BATCH_SIZE in names  # declared in HyperModel.fit, not in build
+    assert names == set(sp.NAMES)
+    assert set().union(*(_active_values(t) for t in trials.values())) <= names
+    assert {(m["name"]["tag"], m["name"]["group"]) for m in response["metricInfos"]} == METRICS
+
+
+def _in_domain(value, info):
+    """Whether the HParams tab's default filter, built from the experiment's domain, shows `value`."""
+    if "domainDiscrete" in info:
+        numeric = isinstance(value, float)
+        return any(value == (pytest.approx(choice) if numeric else choice) for choice in info["domainDiscrete"])
+    interval = info["domainInterval"]
+    return interval["minValue"] - 1e-9 <= value <= interval["maxValue"] + 1e-9
+
+
+def test_tensorboard_server_lists_every_trial_and_hyperparameter(server, search):
+    config, trials = search
+    groups = session_groups(server)
+    infos = {info["name"]: info for info in experiment(server)["hparamInfos"]}
+    assert sorted(groups) == sorted(trials)  # one session group per trial, named by trial id
+    for trial_id, trial in trials.items():
+        group, values = groups[trial_id], _active_values(trial)
+        assert sp.BATCH_SIZE in group["hparams"]
+        assert group["hparams"] == pytest.approx(values), trial_id
+        for name, value in group["hparams"].items():
+            assert _in_domain(value, infos[name]), (trial_id, name, value, infos[name])
+        session, _ = _run_names(config, trial_id)
+        assert [(s["name"], s["status"]) for s in group["sessions"]] == [(session, "STATUS_SUCCESS")]
+        metrics = {(m["name"]["tag"], m["name"]["group"]): m for m in group["metricValues"]}
+        assert set(metrics) == METRICS, trial_id
+        for metric in metrics.values():
+            assert math.isfinite(metric["value"]) and metric["trainingStep"] >= 0, (trial_id, metric)
+
+
+def test_tensorboard_server_scalars_list_train_and_validation_runs_for_every_trial(server, search):
+    config, trials = search
+    assert config.objective == "val_accuracy"
+    tags = scalar_tags(server)
+    groups = session_groups(server)
+    for trial_id, trial in trials.items():
+        _, runs = _run_names(config, trial_id)
+        for split, run in runs.items():
+            assert {"epoch_loss", "epoch_accuracy"} <= set(tags.get(run, {})), (run, sorted(tags))
+            for tag in ("epoch_loss", "epoch_accuracy"):
+                series = scalar_values(server, run, tag)
+                assert 1 <= len(series) <= EPOCHS, (run, tag, series)
+                # The HParams tab shows each metric's last epoch.
+                metric = next(m for m in groups[trial_id]["metricValues"]
+                              if (m["name"]["tag"], m["name"]["group"]) == (tag, split))
+                assert metric["value"] == pytest.approx(series[-1]), (run, tag)
+        # The tuner's score is the best epoch of the validation accuracy the Scalars tab plots.
+        best = max(scalar_values(server, runs["validation"], "epoch_accuracy"))
+        assert best == pytest.approx(trial["score"], abs=1e-6), trial_id

@@ -1,0 +1,189 @@
+import dataclasses
+
+import keras
+import keras_tuner
+import pytest
+
+from hypermodels.recurrent import RNNClassifier
+from kt_rnn import config as config_lib
+from kt_rnn.search import tuners
+
+
+def _config(tmp_path, **kwargs):
+    return config_lib.Config(dataset="imdb", logdir=str(tmp_path), **kwargs)
+
+
+def test_registry_names_match_the_cli_choices():
+    assert tuple(tuners.TUNERS) == config_lib.TUNERS
+
+
+def test_get_tuner_class_unknown_lists_valid_names():
+    with pytest.raises(ValueError, match=r"Expected one of \['bayesian', 'grid', 'hyperband', 'random'\]. Received: tuner='tpe'"):
+        tuners.get_tuner_class("tpe")
+
+
+@pytest.mark.parametrize("name", config_lib.TUNERS)
+def test_build_puts_state_under_the_project(tmp_path, name):
+    tuner = tuners.build(_config(tmp_path, tuner=name, max_trials=4), RNNClassifier(10, 4))
+    tuner_class, oracle_class = tuners.TUNERS[name]
+    assert isinstance(tuner, tuner_class) and isinstance(tuner.oracle, oracle_class)
+    assert tuner.project_dir == str(tmp_path / "imdb" / tuners.STATE_DIR)
+    assert tuner.oracle.max_trials == 4
+    assert tuner.oracle.objective.name == "val_accuracy" and tuner.oracle.objective.direction == "max"
+
+
+def test_build_hyperband_without_max_trials_runs_its_schedule(tmp_path):
+    tuner = tuners.build(_config(tmp_path, max_epochs=9, factor=3), RNNClassifier(10, 4))
+    assert (tuner.oracle.max_epochs, tuner.oracle.factor, tuner.oracle.max_trials) == (9, 3, None)
+
+
+def test_build_loss_objective_is_minimised(tmp_path):
+    tuner = tuners.build(_config(tmp_path, tuner="random", objective="val_loss"), RNNClassifier(10, 4))
+    assert tuner.oracle.objective.direction == "min"
+
+
+def test_callbacks_stop_non_hyperband_trials_on_stalled_validation_loss(tmp_path):
+    (stop,) = tuners.callbacks(_config(tmp_path, tuner="bayesian", patience=2))
+    assert isinstance(stop, keras.callbacks.EarlyStopping)
+    assert (stop.monitor, stop.patience) == ("val_loss", 2)
+    assert tuners.callbacks(_config(tmp_path)) == []
+
+
+@pytest.mark.parametrize("env, worker", [
+    ({}, False),
+    ({"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000", "KERASTUNER_TUNER_ID": "chief"}, False),
+    ({"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000", "KERASTUNER_TUNER_ID": "tuner0"}, True),
+])
+def test_is_worker_follows_keras_tuner_distributed_variables(monkeypatch, env, worker):
+    for name in ("KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert tuners.is_worker() is worker
+
+
+# Failing trials, through the whole pipeline on tiny synthetic reviews.
+
+import json  # noqa: E402
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from kt_rnn.search import pipeline  # noqa: E402
+from kt_rnn.state import resume
+from kt_rnn.errors import SearchError  # noqa: E402
+from kt_rnn.cli.search import build_parser  # noqa: E402
+
+
+class _PoisonAt(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            self.model.set_weights([np.full_like(w, np.nan) for w in self.model.get_weights()])
+
+
+class Sabotaged(RNNClassifier):
+    """An RNNClassifier whose n-th fit (n counts every trial's fit, from 0) fails as `plan[n]` says."""
+
+    plan = {}
+    fits = 0
+
+    def fit(self, hp, model, *args, **kwargs):
+        action = type(self).plan.get(type(self).fits)
+        type(self).fits += 1
+        if action == "oom":
+            raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape[64,200,128]")
+        if action == "nan_first":
+            model.compile(optimizer="adam", loss=lambda y, p: keras.ops.mean(p) * np.nan, metrics=["accuracy"])
+        if action == "nan_later":
+            kwargs["callbacks"] = [*kwargs["callbacks"], _PoisonAt(1)]
+        return super().fit(hp, model, *args, **kwargs)
+
+
+@pytest.fixture
+def sabotage(monkeypatch):
+    """Sets the failure plan of the hypermodel the pipeline builds."""
+    monkeypatch.setattr(pipeline, "RNNClassifier", Sabotaged)
+    monkeypatch.setattr(Sabotaged, "fits", 0)
+
+    def plan(**actions):
+        monkeypatch.setattr(Sabotaged, "plan", {int(k[1:]): v for k, v in actions.items()})
+    return plan
+
+
+def _search(data, logdir, *argv):
+    args = ["imdb", "--data", str(data), "--logdir", str(logdir), "--sequence-length", "16",
+            "--fix", "embedding_dim=8", "--tuner", "random", "--max-epochs", "3", "--patience", "5", *argv]
+    return config_lib.Config.from_args(build_parser().parse_args(args))
+
+
+def _trials(config):
+    files = sorted((config.project_dir / tuners.STATE_DIR).glob("trial_*/trial.json"))
+    return {t["trial_id"]: t for t in (json.loads(f.read_text()) for f in files)}
+
+
+def test_search_fails_a_trial_with_non_finite_loss_from_the_first_epoch(tiny_imdb, tmp_path, sabotage, capsys):
+    sabotage(n0="nan_first")
+    config = _search(tiny_imdb, tmp_path, "--max-trials", "2")
+    result = pipeline.run(config)
+    trials = _trials(config)
+    assert trials["0"]["status"] == "FAILED"
+    assert trials["0"]["message"] == "loss not finite from the first epoch"
+    assert trials["1"]["status"] == "COMPLETED" and result.metrics["best_trial"] == "1"
+    assert result.metrics["trials"]["failures"] == {"0": "loss not finite from the first epoch"}
+    assert "trial 0 failed: loss not finite from the first epoch" in capsys.readouterr().out
+
+
+def test_search_keeps_the_best_finite_epoch_when_the_loss_turns_nan(tiny_imdb, tmp_path, sabotage):
+    sabotage(n0="nan_later")
+    config = _search(tiny_imdb, tmp_path, "--max-trials", "1", "--fix", "optimizer=adam")
+    pipeline.run(config)
+    trial = _trials(config)["0"]
+    record = json.loads((config.project_dir / tuners.STATE_DIR / "trial_0" / "execution0" / resume.RECORD).read_text())
+    assert [e["finite"] for e in record["epochs"]] == [True, False]  # stopped in the epoch that went NaN
+    assert trial["status"] == "COMPLETED"
+    assert trial["score"] == pytest.approx(record["epochs"][0]["logs"]["val_accuracy"]) and trial["best_step"] == 0
+
+
+def test_search_fails_only_the_trial_that_ran_out_of_memory(tiny_imdb, tmp_path, sabotage):
+    sabotage(n0="oom")
+    config = _search(tiny_imdb, tmp_path, "--max-trials", "2")
+    pipeline.run(config)
+    trials = _trials(config)
+    assert trials["0"]["status"] == "FAILED"
+    assert trials["0"]["message"] == "out of memory: OOM when allocating tensor with shape[64,200,128]"
+    assert trials["1"]["status"] == "COMPLETED"
+
+
+def test_search_stops_after_too_many_failures_in_a_row_then_continues(tiny_imdb, tmp_path, sabotage):
+    sabotage(n0="nan_first", n1="oom", n2="oom")
+    config = _search(tiny_imdb, tmp_path, "--max-trials", "4", "--max-failures", "2")
+    with pytest.raises(SearchError, match=r"2 trials failed in a row \(trial 0: loss not finite.*; "
+                                          r"trial 1: out of memory.*\).*run the same command again"):
+        pipeline.run(config)
+    assert {i: t["status"] for i, t in _trials(config).items()} == {"0": "FAILED", "1": "FAILED"}
+    assert not config.best_dir.exists()
+    sabotage()  # the cause is fixed
+    result = pipeline.run(config)
+    assert {i: t["status"] for i, t in _trials(config).items()} == {
+        "0": "FAILED", "1": "FAILED", "2": "COMPLETED", "3": "COMPLETED"}
+    assert result.metrics["best_trial"] in ("2", "3")
+
+
+def test_export_with_no_completed_trial_is_a_search_error_and_writes_nothing(tiny_imdb, tmp_path, sabotage):
+    sabotage(n0="oom", n1="oom")
+    config = _search(tiny_imdb, tmp_path, "--max-trials", "2", "--max-failures", "5")
+    with pytest.raises(SearchError, match="No completed trial"):
+        pipeline.run(config)
+    assert not config.best_dir.exists()
+    assert not list(config.project_dir.glob(".best*"))
+
+
+def test_failure_reason_is_the_informative_line_of_a_tensorflow_error():
+    message = ("Graph execution error:\n\nDetected at node x defined at (most recent call last):\n"
+               "  File \"a.py\", line 1\nindices[0] = 12957 is not in [0, 609)\n\t [[{{node y}}]]")
+    error = tf.errors.InvalidArgumentError(None, None, message)
+    assert tuners.failure_reason(error) == "InvalidArgumentError: indices[0] = 12957 is not in [0, 609)"

@@ -1,0 +1,62 @@
+"""search.json: a resumed search must be the same search, or say what changed."""
+
+import dataclasses
+import json
+
+import pytest
+
+from hypermodels import space as sp
+from kt_rnn import config as config_lib
+from kt_rnn.state import identity
+from kt_rnn.errors import UsageError
+
+
+def _config(tmp_path, **changes):
+    return dataclasses.replace(config_lib.Config("imdb", logdir=str(tmp_path), tuner="random", max_trials=4), **changes)
+
+
+def test_check_writes_search_json_for_a_new_search(tmp_path):
+    config = _config(tmp_path)
+    identity.check(config)
+    saved = json.loads((config.project_dir / identity.FILE).read_text())
+    assert saved["tuner"] == "random" and saved["objective"] == "val_accuracy" and saved["direction"] == "max"
+    assert saved["space"][sp.CELL]["values"] == ["simple_rnn", "gru", "lstm"]
+
+
+def test_check_accepts_the_same_settings(tmp_path):
+    identity.check(_config(tmp_path))
+    identity.check(_config(tmp_path, patience=7, jit="on", data="/elsewhere"))  # not part of the search
+
+
+@pytest.mark.parametrize("changes, line", [
+    ({"tuner": "bayesian"}, "tuner: random -> bayesian"),
+    ({"objective": "val_loss"}, "objective: val_accuracy -> val_loss"),
+    ({"max_tokens": 500}, "max_tokens: 20000 -> 500"),
+    ({"space": config_lib.build_space([f"{sp.CELL}=lstm"])}, f"space.{sp.CELL}: "),
+])
+def test_check_refuses_changed_settings_with_a_diff(tmp_path, changes, line):
+    identity.check(_config(tmp_path))
+    with pytest.raises(UsageError, match="--overwrite") as error:
+        identity.check(_config(tmp_path, **changes))
+    assert line in str(error.value)
+    assert len(str(error.value).splitlines()) <= 4  # short: one line per change
+
+
+def test_check_budget_change_needs_extend_budget(tmp_path):
+    identity.check(_config(tmp_path))
+    with pytest.raises(UsageError, match="(?s)max_trials: 4 -> 8.*--extend-budget"):
+        identity.check(_config(tmp_path, max_trials=8))
+    identity.check(_config(tmp_path, max_trials=8, extend_budget=True))
+    identity.check(_config(tmp_path, max_trials=8))  # the new budget is now the search's own
+
+
+def test_check_extend_budget_does_not_cover_other_changes(tmp_path):
+    identity.check(_config(tmp_path))
+    with pytest.raises(UsageError, match="seed: 42 -> 7"):
+        identity.check(_config(tmp_path, max_trials=8, seed=7, extend_budget=True))
+
+
+def test_check_export_only_ignores_the_budget(tmp_path):
+    identity.check(_config(tmp_path))
+    identity.check(_config(tmp_path, max_trials=9, export_only=True))
+    assert json.loads((_config(tmp_path).project_dir / identity.FILE).read_text())["max_trials"] == 4

@@ -1,0 +1,131 @@
+"""Durable oracles: crash-loop guard, clean stops, torn and disagreeing state files."""
+
+import json
+
+import keras_tuner
+import pytest
+
+from kt_rnn.state import durable, oracles
+
+Status = oracles.Status
+
+
+def _oracle(tmp_path, max_crashes=3, max_trials=5):
+    oracle = oracles.RandomSearchOracle(objective="val_accuracy", max_trials=max_trials, seed=1,
+                                        max_crashes=max_crashes)
+    oracle._set_project_dir(str(tmp_path), "tuner")
+    hp = keras_tuner.HyperParameters()
+    hp.Int("units", 1, 100)
+    oracle.update_space(hp)
+    return oracle
+
+
+def _start(oracle):
+    return oracle.create_trial("tuner0")
+
+
+def _complete(oracle, trial, score=0.5):
+    oracle.update_trial(trial.trial_id, {"val_accuracy": score}, step=0)
+    trial.status = Status.COMPLETED
+    oracle.end_trial(trial)
+
+
+def _restart(tmp_path, **kwargs):
+    """A new process: a fresh oracle reloading the state left on disk."""
+    oracle = _oracle(tmp_path, **kwargs)
+    oracle.reload()
+    return oracle
+
+
+def _trial_file(tmp_path, trial_id):
+    return tmp_path / "tuner" / f"trial_{trial_id}" / "trial.json"
+
+
+def test_reload_counts_a_death_and_queues_the_trial_again(tmp_path):
+    oracle = _oracle(tmp_path)
+    trial = _start(oracle)  # ... and the process dies
+    oracle = _restart(tmp_path)
+    assert oracle.crashes == {trial.trial_id: 1}
+    assert _start(oracle).trial_id == trial.trial_id
+
+
+def test_reload_fails_a_trial_that_kills_its_process_every_time(tmp_path, capsys):
+    oracle = _oracle(tmp_path, max_crashes=2)
+    trial_id = _start(oracle).trial_id
+    for _ in range(2):
+        oracle = _restart(tmp_path, max_crashes=2)
+        if oracle.trials[trial_id].status == Status.FAILED:
+            break
+        assert _start(oracle).trial_id == trial_id  # dies again
+    failed = oracle.trials[trial_id]
+    assert failed.status == Status.FAILED
+    assert failed.message == "process died during the trial, 2 times"
+    assert _start(oracle).trial_id != trial_id  # the search goes on
+    assert json.loads(_trial_file(tmp_path, trial_id).read_text())["status"] == Status.FAILED
+    assert "process died during the trial, 2 times" in capsys.readouterr().out
+
+
+def test_release_ongoing_resumes_the_trial_without_counting_a_crash(tmp_path):
+    oracle = _oracle(tmp_path)
+    trial = _start(oracle)
+    oracle.release_ongoing()  # SIGTERM or Ctrl-C
+    oracle = _restart(tmp_path)
+    assert oracle.crashes == {} and oracle.interruptions == {trial.trial_id: 1}
+    assert _start(oracle).trial_id == trial.trial_id
+    assert oracle.reruns() == {trial.trial_id: 1}
+
+
+@pytest.mark.parametrize("name", ["oracle.json", "trial.json"])
+@pytest.mark.parametrize("keep", [0, 0.5])
+def test_reload_recovers_torn_state_from_previous_copy(tmp_path, name, keep):
+    oracle = _oracle(tmp_path)
+    first = _start(oracle)
+    _complete(oracle, first, 0.7)
+    second = _start(oracle)
+    _complete(oracle, second, 0.6)
+    path = tmp_path / "tuner" / name if name == "oracle.json" else _trial_file(tmp_path, second.trial_id)
+    text = path.read_text()
+    path.write_text(text[: int(len(text) * keep)])
+    oracle = _restart(tmp_path)
+    assert {i: t.status for i, t in oracle.trials.items()} == {first.trial_id: Status.COMPLETED,
+                                                               second.trial_id: Status.COMPLETED}
+    assert oracle.trials[first.trial_id].score == pytest.approx(0.7)
+    assert sorted(oracle.end_order) == sorted([first.trial_id, second.trial_id])
+    assert oracle.crashes == {}  # no completed trial runs again
+    assert _start(oracle).trial_id not in (first.trial_id, second.trial_id)
+
+
+def test_reload_reruns_a_trial_whose_file_fell_behind_the_oracle(tmp_path):
+    oracle = _oracle(tmp_path)
+    trial = _start(oracle)
+    path = _trial_file(tmp_path, trial.trial_id)
+    running = path.read_text()
+    oracle.update_trial(trial.trial_id, {"val_accuracy": 0.5}, step=0)
+    trial.status = Status.FAILED
+    oracle.end_trial(trial)
+    path.write_text(running)  # the end of the trial never reached its file
+    durable.previous(path).unlink()
+    oracle = _restart(tmp_path)
+    assert trial.trial_id not in oracle.end_order
+    assert _start(oracle).trial_id == trial.trial_id
+
+
+def test_reload_stops_with_the_file_name_when_a_trial_file_is_lost(tmp_path):
+    oracle = _oracle(tmp_path)
+    trial = _start(oracle)
+    _complete(oracle, trial)
+    _trial_file(tmp_path, trial.trial_id).write_text("")
+    durable.previous(_trial_file(tmp_path, trial.trial_id)).write_text("")
+    with pytest.raises(durable.DamagedStateError, match=f"trial_{trial.trial_id}/trial.json"):
+        _restart(tmp_path)
+    assert _trial_file(tmp_path, trial.trial_id).exists()  # nothing deleted
+
+
+def test_end_trial_does_not_raise_on_consecutive_failures(tmp_path):
+    oracle = _oracle(tmp_path)
+    for _ in range(4):  # KerasTuner alone raises at 3, before saving the state
+        trial = _start(oracle)
+        trial.status = Status.FAILED
+        trial.message = "boom"
+        oracle.end_trial(trial)
+    assert [oracle.trials[i].status for i in oracle.end_order] == [Status.FAILED] * 4
