@@ -8,7 +8,7 @@ __all__ = ["RNNClassifier", "SearchSpace"]
 def __getattr__(name):
     # Keep `import hypermodels` light: the HyperModel pulls in Keras and KerasTuner.
     if name == "RNNClassifier":
-        from hypermodels.recurrent import RNNClassifier
+        from hypermodels.classifier import RNNClassifier
 
         return RNNClassifier
     raise AttributeError(f"module 'hypermodels' has no attribute {name!r}")

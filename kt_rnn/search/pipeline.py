@@ -8,7 +8,7 @@ import time
 import keras
 import tensorflow as tf
 
-from hypermodels.recurrent import RNNClassifier
+from hypermodels.classifier import RNNClassifier
 from kt_rnn import data
 from kt_rnn.cli import runfile
 from kt_rnn.search import export, progress, summary, dashboard, tuners

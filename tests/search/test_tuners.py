@@ -4,7 +4,7 @@ import keras
 import keras_tuner
 import pytest
 
-from hypermodels.recurrent import RNNClassifier
+from hypermodels.classifier import RNNClassifier
 from kt_rnn import config as config_lib
 from kt_rnn.search import tuners
 

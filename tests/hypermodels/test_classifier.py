@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from hypermodels import space as sp
-from hypermodels.recurrent import CELL_LAYERS, OPTIMIZERS, RNNClassifier
+from hypermodels.classifier import CELL_LAYERS, OPTIMIZERS, RNNClassifier
 
 SEQ, VOCAB = 8, 30
 
