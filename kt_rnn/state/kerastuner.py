@@ -1,0 +1,250 @@
+"""The one place kt_rnn reaches KerasTuner's private internals.
+
+kt_rnn makes KerasTuner's state durable and its trials resumable by overriding
+and calling methods that KerasTuner does not document (`Oracle._save_trial`,
+`Tuner._build_and_fit_model`, Hyperband's bracket arithmetic, ...) and by
+importing from `keras_tuner.src`. Any KerasTuner release may rename or change
+them without notice. Every such name is reached through this module, and
+`tests/state/test_kerastuner_contract.py` checks each of them against the
+installed KerasTuner, so after an upgrade there is one module to read and one
+test file that says what changed and which kt_rnn module is affected.
+
+What is here:
+
+- `TESTED`: the KerasTuner versions these internals were checked against;
+  importing this module warns (`RuntimeWarning`) under any other version.
+- Re-exports from `keras_tuner.src` (no other kt_rnn module imports it):
+  `Trial`, `TrialStatus`, `SaveBestEpoch`, `convert_hyperparams_to_hparams`,
+  `has_chief_oracle`, `is_chief_oracle`, and the classes owning the private
+  names (`BaseTuner`, `Tuner`, `Oracle`, `HyperbandOracle`).
+- Functions for the private attributes kt_rnn reads or calls: paths
+  (`project_dir`, `oracle_file`, `trial_dir`, `tuner_file`,
+  `build_config_file`), oracle bookkeeping (`retry_queue`,
+  `set_retry_queue`, `run_times`, `record_values`, `set_project_dir`),
+  Hyperband's schedule (`hyperband_brackets`, `hyperband_rounds`,
+  `hyperband_size`, `hyperband_epochs`) and tuner helpers (`is_worker`,
+  `try_build`).
+- `OVERRIDDEN` and `USED`: the private names kt_rnn overrides in its
+  subclasses or calls, with the parameters it relies on; `DEPENDENTS`: the
+  kt_rnn modules that rely on each name.
+- The on-disk layout KerasTuner uses for its state (`ORACLE_FILE`,
+  `TRIAL_FILE`, `TRIAL_DIR_PREFIX`, `TUNER_ID_ENV`, `DEFAULT_TUNER_ID`,
+  `STATE_ID_LISTS`) and the Hyperband bookkeeping values (`HYPERBAND_VALUES`).
+  `kt_rnn.report.trials` reads the same files without importing KerasTuner,
+  so it spells these names itself; the contract tests guard them for it too.
+
+Imports KerasTuner, hence Keras and TensorFlow.
+"""
+
+import pathlib
+import warnings
+
+import keras_tuner
+from keras_tuner.src.distribute import utils as _dist_utils
+from keras_tuner.src.engine import base_tuner as _base_tuner
+from keras_tuner.src.engine import trial as _trial
+from keras_tuner.src.engine import tuner_utils as _tuner_utils
+
+TESTED = ("1.4.8",)  # KerasTuner versions the contract tests passed on
+
+# Classes owning the private names (public in KerasTuner except `BaseTuner`).
+BaseTuner = _base_tuner.BaseTuner
+Tuner = keras_tuner.Tuner
+Oracle = keras_tuner.Oracle
+HyperbandOracle = keras_tuner.oracles.HyperbandOracle
+
+# Private helpers kt_rnn uses as they are.
+Trial = _trial.Trial  # `Trial.from_state` rebuilds a trial from a checked read of trial.json
+TrialStatus = _trial.TrialStatus
+SaveBestEpoch = _tuner_utils.SaveBestEpoch  # the best-epoch checkpoint `Tuner.run_trial` adds
+convert_hyperparams_to_hparams = _tuner_utils.convert_hyperparams_to_hparams
+has_chief_oracle = _dist_utils.has_chief_oracle
+is_chief_oracle = _dist_utils.is_chief_oracle
+
+# KerasTuner's state files, under `<directory>/<project_name>/`.
+ORACLE_FILE = "oracle.json"
+TRIAL_FILE = "trial.json"  # in each trial's directory
+TRIAL_DIR_PREFIX = "trial_"  # a trial's directory is `trial_<trial id>`
+TUNER_ID_ENV = "KERASTUNER_TUNER_ID"  # a tuner's state file is `<tuner id>.json`
+DEFAULT_TUNER_ID = "tuner0"
+STATE_ID_LISTS = ("start_order", "end_order", "retry_queue")  # trial-id lists in oracle.json
+STATE_ONGOING = "ongoing_trials"  # tuner id -> trial id, in oracle.json
+# Hyperband's bookkeeping entries in a trial's hyperparameter values.
+HYPERBAND_VALUES = ("tuner/epochs", "tuner/initial_epoch", "tuner/bracket", "tuner/round", "tuner/trial_id")
+
+# Private methods kt_rnn overrides: class -> {method -> the parameters the override receives}.
+OVERRIDDEN = {
+    "Tuner": {"_build_and_fit_model": ("trial", "*args", "**kwargs")},
+    "Oracle": {"_save_trial": ("trial",)},
+    "SaveBestEpoch": {"_save_model": ()},
+}
+
+# Private names kt_rnn calls or reads: class -> {name -> the parameters it passes, or None for data}.
+USED = {
+    "BaseTuner": {"_get_tuner_fname": (), "_is_worker": ()},
+    "Tuner": {"_try_build": ("hp",), "_get_build_config_fname": ("trial_id",)},
+    "Oracle": {
+        "_get_oracle_fname": (), "_get_trial_dir": ("trial_id",), "_record_values": ("trial",),
+        "_set_project_dir": ("directory", "project_name"),
+        "_project_dir": None, "_retry_queue": None, "_run_times": None,
+    },
+    "HyperbandOracle": {
+        "_get_num_brackets": (), "_get_num_rounds": ("bracket_num",),
+        "_get_size": ("bracket_num", "round_num"), "_get_epochs": ("bracket_num", "round_num"),
+    },
+    "SaveBestEpoch": {"objective": None, "filepath": None, "best_value": None},
+}
+
+CLASSES = {"BaseTuner": BaseTuner, "Tuner": Tuner, "Oracle": Oracle,
+           "HyperbandOracle": HyperbandOracle, "SaveBestEpoch": SaveBestEpoch}
+
+_TUNERS = "kt_rnn.search.tuners"
+_ORACLES = "kt_rnn.state.oracles"
+_PROGRESS = "kt_rnn.search.progress"
+# Private name -> the kt_rnn modules relying on it, named by a failing contract test.
+DEPENDENTS = {
+    "_build_and_fit_model": (_TUNERS,),
+    "_save_trial": (_ORACLES,),
+    "_save_model": ("kt_rnn.state.resume",),
+    "_get_tuner_fname": (_TUNERS,),
+    "_is_worker": (_TUNERS,),
+    "_try_build": (_TUNERS,),
+    "_get_build_config_fname": (_TUNERS,),
+    "_get_oracle_fname": (_ORACLES,),
+    "_get_trial_dir": (_ORACLES,),
+    "_record_values": (_ORACLES,),
+    "_set_project_dir": ("tests/state/test_oracles.py", "tests/search/test_progress.py"),
+    "_project_dir": (_ORACLES,),
+    "_retry_queue": (_ORACLES,),
+    "_run_times": (_ORACLES,),
+    "_get_num_brackets": (_PROGRESS,),
+    "_get_num_rounds": (_PROGRESS,),
+    "_get_size": (_PROGRESS,),
+    "_get_epochs": (_PROGRESS,),
+    "objective": ("kt_rnn.state.resume",),
+    "filepath": ("kt_rnn.state.resume",),
+    "best_value": ("kt_rnn.state.resume",),
+    "SaveBestEpoch": ("kt_rnn.state.resume", _TUNERS),
+    "Trial": (_ORACLES,),
+    "TrialStatus": (_ORACLES, "kt_rnn.search.export"),
+    "convert_hyperparams_to_hparams": ("kt_rnn.search.dashboard",),
+    "has_chief_oracle": (_TUNERS,),
+    "is_chief_oracle": (_TUNERS,),
+    "ORACLE_FILE": (_TUNERS, "kt_rnn.search.pipeline", "kt_rnn.report.trials"),
+    "TRIAL_FILE": (_ORACLES, "kt_rnn.report.trials"),
+    "TRIAL_DIR_PREFIX": (_ORACLES, "kt_rnn.report.trials"),
+    "TUNER_ID_ENV": (_TUNERS,),
+    "DEFAULT_TUNER_ID": (_TUNERS,),
+    "STATE_ID_LISTS": (_ORACLES,),
+    "STATE_ONGOING": (_ORACLES,),
+    "HYPERBAND_VALUES": (_PROGRESS, "kt_rnn.search.export", "kt_rnn.report.trials"),
+}
+
+
+def version_warning(version):
+    """The warning for KerasTuner `version`, or `None` when it is in `TESTED`."""
+    if version in TESTED:
+        return None
+    return (
+        f"KerasTuner {version} is installed, but kt_rnn was tested with KerasTuner "
+        f"{', '.join(TESTED)}. kt_rnn relies on private KerasTuner internals, all listed in "
+        f"{__name__}; run tests/state/test_kerastuner_contract.py to see which of them changed."
+    )
+
+
+def check_version(version):
+    """Warns (`RuntimeWarning`) when KerasTuner `version` is not one in `TESTED`.
+
+    A warning, not an error: the package pins KerasTuner, so an untested
+    version means someone chose it, and it may well still work.
+    """
+    message = version_warning(version)
+    if message:
+        warnings.warn(message, RuntimeWarning, stacklevel=2)
+
+
+# Paths. KerasTuner creates each directory when asked for it (so do these).
+def project_dir(oracle):
+    """`oracle`'s project directory, `<directory>/<project_name>`, as a `pathlib.Path`."""
+    return pathlib.Path(oracle._project_dir)
+
+
+def oracle_file(oracle):
+    """The path of `oracle`'s own state file (`<project>/oracle.json`)."""
+    return pathlib.Path(oracle._get_oracle_fname())
+
+
+def trial_dir(oracle, trial_id):
+    """The directory of trial `trial_id`, `<project>/trial_<id>`, as the oracle writes it."""
+    return pathlib.Path(oracle._get_trial_dir(trial_id))
+
+
+def tuner_file(tuner):
+    """The path of `tuner`'s state file (`<project>/<tuner id>.json`); its existence makes KerasTuner reload."""
+    return pathlib.Path(tuner._get_tuner_fname())
+
+
+def build_config_file(tuner, trial_id):
+    """Where a trial's model build config goes; Hyperband reads it to continue the trial."""
+    return pathlib.Path(tuner._get_build_config_fname(trial_id))
+
+
+def set_project_dir(oracle, directory, project_name):
+    """Points `oracle` at `<directory>/<project_name>`, as a tuner does when it is created."""
+    oracle._set_project_dir(str(directory), project_name)
+
+
+# Oracle bookkeeping.
+def retry_queue(oracle):
+    """The ids of trials waiting to run again; the live list `create_trial` pops from."""
+    return oracle._retry_queue
+
+
+def set_retry_queue(oracle, trial_ids):
+    """Replaces `oracle`'s retry queue with a list of `trial_ids`."""
+    oracle._retry_queue = list(trial_ids)
+
+
+def run_times(oracle):
+    """Trial id -> runs ended; the live mapping, which counts an unseen id as 0."""
+    return oracle._run_times
+
+
+def record_values(oracle, trial):
+    """Records `trial`'s values as tried, so the oracle does not propose them again."""
+    oracle._record_values(trial)
+
+
+# Hyperband's schedule: brackets of rounds of trials, each round training longer.
+def hyperband_brackets(oracle):
+    """How many brackets one Hyperband iteration has."""
+    return oracle._get_num_brackets()
+
+
+def hyperband_rounds(oracle, bracket):
+    """How many rounds bracket `bracket` has."""
+    return oracle._get_num_rounds(bracket)
+
+
+def hyperband_size(oracle, bracket, round_num):
+    """How many trials round `round_num` of bracket `bracket` runs."""
+    return oracle._get_size(bracket, round_num)
+
+
+def hyperband_epochs(oracle, bracket, round_num):
+    """The epoch a trial of round `round_num` of bracket `bracket` trains up to."""
+    return oracle._get_epochs(bracket, round_num)
+
+
+# Tuner helpers.
+def is_worker(tuner):
+    """True when `tuner` is a worker of a distributed search (its oracle is the chief's)."""
+    return tuner._is_worker()
+
+
+def try_build(tuner, hp):
+    """Builds `tuner`'s model for `hp` as KerasTuner does: fresh session, compile overrides, size check."""
+    return tuner._try_build(hp)
+
+
+check_version(keras_tuner.__version__)
