@@ -32,17 +32,7 @@ _FORMS = {
 }
 
 
-class SpaceError(ValueError):
-    """An edit names an unknown hyperparameter or gives it an invalid value."""
-
-
-def lookup(name):
-    """Returns the `Param` called `name`; raises `SpaceError` listing valid names."""
-    if name not in sp.PARAMS:
-        raise SpaceError(
-            f"Unknown hyperparameter. Expected one of {list(sp.NAMES)}. Received: {name!r}"
-        )
-    return sp.PARAMS[name]
+SpaceError = sp.SpaceError
 
 
 def parse_value(param, raw):
@@ -74,17 +64,17 @@ def _from_text(kind, text):
         return None
 
 
-def parse_fix(text):
-    """Parses one `--fix NAME=VALUE`; returns `(name, Domain)`."""
+def parse_fix(text, space):
+    """Parses one `--fix NAME=VALUE` against `space` (a `SearchSpace`); returns `(name, Domain)`."""
     name, sep, raw = text.partition("=")
     if not sep or not name.strip():
         raise SpaceError(f"Expected --fix NAME=VALUE, e.g. --fix cell=lstm. Received: --fix {text!r}")
-    param = lookup(name.strip())
+    param = space.param(name.strip())
     return param.name, sp.fixed(parse_value(param, raw))
 
 
-def load_space_file(path):
-    """Reads a space file; returns `{name: Domain}`."""
+def load_space_file(path, space):
+    """Reads a space file of `space`'s hyperparameters (a `SearchSpace`); returns `{name: Domain}`."""
     try:
         with open(path, "rb") as f:
             tables = tomllib.load(f)
@@ -92,7 +82,7 @@ def load_space_file(path):
         raise SpaceError(f"Cannot read --space file {str(path)!r}: {e.strerror}.") from None
     except tomllib.TOMLDecodeError as e:
         raise SpaceError(f"--space file {str(path)!r} is not valid TOML: {e}.") from None
-    return {name: _domain(lookup(name), table) for name, table in tables.items()}
+    return {name: _domain(space.param(name), table) for name, table in tables.items()}
 
 
 def _domain(param, table):

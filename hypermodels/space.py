@@ -1,6 +1,10 @@
 """Hyperparameter names, types and default search domains of the recurrent hypermodels.
 
 Every hyperparameter name is declared here once and imported everywhere else.
+The recurrent part (`RECURRENT_PARAMS`: cell, depth, units, dropout, optimizer,
+learning rate, batch size, ...) is one table shared by every recurrent
+HyperModel; each model's own table adds its params to it (`TEXT_PARAMS` adds
+`embedding_dim`). A `SearchSpace` is one such table with the user's edits.
 Pure Python (no TensorFlow, Keras or KerasTuner import), so the command line can
 validate a user's edits to the space before any heavy import or any training.
 """
@@ -120,68 +124,91 @@ def _units_param(layer):
     return Param(UNITS[layer], int, domain, lambda v: v >= 1, ">= 1", parent)
 
 
-PARAMS = {
-    p.name: p
-    for p in (
-        Param(CELL, str, choice(CELLS, "gru"), *_options(CELLS)),
-        Param(BIDIRECTIONAL, bool, choice((False, True), False), *_options((False, True))),
-        Param(NUM_LAYERS, int, span(1, MAX_LAYERS, default=1), *_options(range(1, MAX_LAYERS + 1))),
-        *(_units_param(layer) for layer in range(MAX_LAYERS)),
-        Param(EMBEDDING_DIM, int, choice((32, 64, 128), 64), lambda v: v >= 1, ">= 1"),
-        Param(DROPOUT, float, span(0.0, 0.5, step=0.1, default=0.2), lambda v: 0 <= v < 1, "in [0, 1)"),
-        # Fixed at 0 by default: any recurrent dropout disables the cuDNN kernels.
-        Param(RECURRENT_DROPOUT, float, fixed(0.0), lambda v: 0 <= v < 1, "in [0, 1)"),
-        Param(L2, float, choice((0.0, 1e-5, 1e-4, 1e-3), 0.0), lambda v: v >= 0, ">= 0"),
-        Param(INITIALIZER, str, choice(INITIALIZERS, "glorot_uniform"), *_options(INITIALIZERS)),
-        Param(HEAD, str, choice(HEADS, "last"), *_options(HEADS)),
-        Param(OPTIMIZER, str, choice(OPTIMIZERS, "adam"), *_options(OPTIMIZERS)),
-        Param(LEARNING_RATE, float, span(1e-4, 1e-2, sampling="log", default=1e-3),
-              lambda v: v > 0, "> 0"),
-        # 0 means no gradient clipping.
-        Param(CLIPNORM, float, choice((0.0, 1.0, 5.0), 0.0), lambda v: v >= 0, ">= 0 (0 = off)"),
-        Param(BATCH_SIZE, int, choice((32, 64, 128), 64), lambda v: v >= 1, ">= 1"),
-    )
-}
-NAMES = tuple(PARAMS)
+def _embedding_param():
+    return Param(EMBEDDING_DIM, int, choice((32, 64, 128), 64), lambda v: v >= 1, ">= 1")
+
+
+# Shared by every recurrent HyperModel, in the order the HParams dashboard lists them.
+RECURRENT_PARAMS = (
+    Param(CELL, str, choice(CELLS, "gru"), *_options(CELLS)),
+    Param(BIDIRECTIONAL, bool, choice((False, True), False), *_options((False, True))),
+    Param(NUM_LAYERS, int, span(1, MAX_LAYERS, default=1), *_options(range(1, MAX_LAYERS + 1))),
+    *(_units_param(layer) for layer in range(MAX_LAYERS)),
+    Param(DROPOUT, float, span(0.0, 0.5, step=0.1, default=0.2), lambda v: 0 <= v < 1, "in [0, 1)"),
+    # Fixed at 0 by default: any recurrent dropout disables the cuDNN kernels.
+    Param(RECURRENT_DROPOUT, float, fixed(0.0), lambda v: 0 <= v < 1, "in [0, 1)"),
+    Param(L2, float, choice((0.0, 1e-5, 1e-4, 1e-3), 0.0), lambda v: v >= 0, ">= 0"),
+    Param(INITIALIZER, str, choice(INITIALIZERS, "glorot_uniform"), *_options(INITIALIZERS)),
+    Param(HEAD, str, choice(HEADS, "last"), *_options(HEADS)),
+    Param(OPTIMIZER, str, choice(OPTIMIZERS, "adam"), *_options(OPTIMIZERS)),
+    Param(LEARNING_RATE, float, span(1e-4, 1e-2, sampling="log", default=1e-3),
+          lambda v: v > 0, "> 0"),
+    # 0 means no gradient clipping.
+    Param(CLIPNORM, float, choice((0.0, 1.0, 5.0), 0.0), lambda v: v >= 0, ">= 0 (0 = off)"),
+    Param(BATCH_SIZE, int, choice((32, 64, 128), 64), lambda v: v >= 1, ">= 1"),
+)
+# The text classifier: token ids -> Embedding -> the recurrent stack.
+TEXT_PARAMS = (*RECURRENT_PARAMS[:6], _embedding_param(), *RECURRENT_PARAMS[6:])
+# Numeric sequences: the recurrent stack alone.
+SEQUENCE_PARAMS = RECURRENT_PARAMS
+
+
+class SpaceError(ValueError):
+    """An edit names an unknown hyperparameter or gives it an invalid value."""
 
 
 @dataclasses.dataclass(frozen=True)
 class SearchSpace:
-    """The domains of all hyperparameters: the defaults with the user's edits applied.
+    """The domains of one model's hyperparameters: its table's defaults with the user's edits.
 
     Args:
-        domains: `{name: Domain}` overriding the default domain of those names.
+        params: the model's table of `Param`s, defaults to `TEXT_PARAMS`.
+        domains: `((name, Domain), ...)` overriding the default domain of those names.
 
     Example:
 
     ```python
-    space = SearchSpace().with_domains({CELL: fixed("lstm")})
+    space = SearchSpace(SEQUENCE_PARAMS).with_domains({CELL: fixed("lstm")})
     space.domain(CELL)  # Domain(kind="fixed", values=("lstm",), ...)
     ```
     """
 
+    params: tuple = TEXT_PARAMS
     domains: tuple = ()  # ((name, Domain), ...), kept hashable and ordered
 
+    @property
+    def names(self):
+        return tuple(p.name for p in self.params)
+
+    def param(self, name):
+        """Returns the `Param` called `name`; raises `SpaceError` listing the valid names."""
+        found = next((p for p in self.params if p.name == name), None)
+        if found is None:
+            raise SpaceError(f"Unknown hyperparameter. Expected one of {list(self.names)}. Received: {name!r}")
+        return found
+
     def domain(self, name):
-        return dict(self.domains).get(name, PARAMS[name].domain)
+        return dict(self.domains).get(name, self.param(name).domain)
 
     def with_domains(self, domains):
         """Returns a copy with `{name: Domain}` replacing the current domains."""
+        for name in domains:
+            self.param(name)  # an edit of a name this model does not have is an error
         merged = dict(self.domains)
         merged.update(domains)
-        return SearchSpace(tuple(sorted(merged.items())))
+        return SearchSpace(self.params, tuple(sorted(merged.items())))
 
     def register(self, hp, name):
         """Declares `name` on the KerasTuner `hp`; returns its value (None if inactive)."""
-        return PARAMS[name].register(hp, self.domain(name))
+        return self.param(name).register(hp, self.domain(name))
 
     def register_all(self, hp):
         """Declares every hyperparameter; returns `{name: value}` (None if inactive)."""
-        return {name: self.register(hp, name) for name in NAMES}
+        return {name: self.register(hp, name) for name in self.names}
 
     def describe(self):
         """Returns `{name: domain as a plain dict}` for JSON and messages."""
-        return {name: _describe(self.domain(name)) for name in NAMES}
+        return {name: _describe(self.domain(name)) for name in self.names}
 
 
 def _describe(domain):

@@ -1,8 +1,28 @@
 """kt_rnn: hyperparameter search for Keras recurrent networks.
 
-`python -m kt_rnn.search imdb` loads a dataset, tunes a recurrent HyperModel with
-KerasTuner, logs every trial to TensorBoard and exports the best model as a
-TensorFlow SavedModel that serves raw text.
+`python -m kt_rnn.search imdb` (or `text --data PATH`, `sequence --data FILE.npz`)
+loads the data, tunes a recurrent HyperModel with KerasTuner, logs every trial
+to TensorBoard and exports the best model as a TensorFlow SavedModel that takes
+raw input. From Python, `kt_rnn.tune(...)` runs the same search:
+
+```python
+import kt_rnn
+
+result = kt_rnn.tune("tickets.csv", tuner="random", max_trials=10)
+result.best_hyperparameters, result.test_scores, result.export_path
+```
+
+Importing `kt_rnn` is light: TensorFlow loads when a search starts.
 """
 
 __version__ = "0.1.0"
+__all__ = ["Result", "tune", "__version__"]
+
+
+def __getattr__(name):
+    # Keep `import kt_rnn` light: the API module pulls in the CLI parser only, TensorFlow on use.
+    if name in ("tune", "Result"):
+        from kt_rnn import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'kt_rnn' has no attribute {name!r}")

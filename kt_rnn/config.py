@@ -10,12 +10,15 @@ import pathlib
 from hypermodels import edits
 from hypermodels import space as sp
 from hypermodels.space import SearchSpace
+from kt_rnn import tasks
 from kt_rnn.cli import runfile
 from kt_rnn.errors import UsageError
+from kt_rnn.search import kinds
+from kt_rnn.state.layout import Layout
 
-DATASETS = ("imdb",)
-TUNERS = ("hyperband", "random", "bayesian", "grid")
-OBJECTIVES = ("val_accuracy", "val_loss", "accuracy", "loss")
+DATASETS = tasks.DATASETS
+TUNERS = tuple(kinds.KINDS)
+OBJECTIVES = tuple(tasks.OBJECTIVES)
 JIT_MODES = ("auto", "on", "off")
 
 # Options whose default depends on --quick. `None` = no cap / the tuner's own choice.
@@ -40,8 +43,7 @@ QUICK_SPACE = {
     sp.L2: sp.fixed(0.0),
     sp.BATCH_SIZE: sp.choice((32, 64), 32),
 }
-# Trials run by the tuners that take --max-trials when it is not given.
-DEFAULT_MAX_TRIALS = 10
+DEFAULT_MAX_TRIALS = kinds.DEFAULT_MAX_TRIALS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,15 +57,21 @@ class Config:
     max_epochs: int = DEFAULTS["max_epochs"]
     factor: int = DEFAULTS["factor"]
     executions_per_trial: int = 1
-    objective: str = "val_accuracy"
+    # None: the task's default for its problem (classification: val_accuracy, regression: val_loss).
+    objective: str | None = None
     seed: int = 42
     logdir: str = "logs"
     project: str | None = None
     overwrite: bool = False
     export_only: bool = False
     refit: bool = True
-    space: SearchSpace = SearchSpace()
+    space: SearchSpace | None = None  # None: the task's model's default space
     validation_split: float = 0.2
+    test_data: str | None = None
+    test_split: float = 0.2
+    text_column: str | None = None
+    label_column: str | None = None
+    task_type: str | None = None  # classification or regression; None: from the data
     train_size: int | None = None
     test_size: int | None = None
     max_tokens: int = DEFAULTS["max_tokens"]
@@ -80,8 +88,11 @@ class Config:
     def __post_init__(self):
         _one_of("dataset", self.dataset, DATASETS)
         _one_of("tuner", self.tuner, TUNERS)
-        _one_of("objective", self.objective, OBJECTIVES)
         _one_of("jit", self.jit, JIT_MODES)
+        if self.task_type is not None:
+            _one_of("task", self.task_type, self.task.problems)
+        self._resolve_objective()
+        self._resolve_space()
         for name in ("max_epochs", "executions_per_trial", "max_tokens", "sequence_length", "patience",
                      "max_failures", "max_crashes"):
             _at_least(name, getattr(self, name), 1)
@@ -89,8 +100,9 @@ class Config:
             if getattr(self, name) is not None:
                 _at_least(name, getattr(self, name), 1)
         _at_least("factor", self.factor, 2)
-        if not 0 < self.validation_split < 1:
-            raise UsageError(f"--validation-split must be between 0 and 1. Received: {self.validation_split}")
+        for name in ("validation_split", "test_split"):
+            if not 0 < getattr(self, name) < 1:
+                raise UsageError(f"--{name.replace('_', '-')} must be between 0 and 1. Received: {getattr(self, name)}")
         if self.max_tokens < 3:  # padding, out-of-vocabulary and at least one word
             raise UsageError(f"--max-tokens must be at least 3. Received: {self.max_tokens}")
         project = self.project or self.dataset
@@ -99,24 +111,42 @@ class Config:
         object.__setattr__(self, "project", project)
         _writable_directory("--logdir", self.logdir)
 
+    def _resolve_objective(self):
+        if self.objective is None:
+            object.__setattr__(self, "objective", self.task.default_objective(self.task_type))
+        else:
+            self.task.check_objective(self.objective, self.task_type)
+
+    def _resolve_space(self):
+        if self.space is None:
+            object.__setattr__(self, "space", SearchSpace(self.task.params))
+        elif self.space.params != self.task.params:
+            raise UsageError(f"The search space given is not the space of the {self.task.name} task's model "
+                             f"(hyperparameters {list(SearchSpace(self.task.params).names)}).")
+
+    @property
+    def task(self):
+        """The `kt_rnn.tasks.Task` that serves `dataset`."""
+        return tasks.for_dataset(self.dataset)
+
+    @property
+    def layout(self):
+        """The `Layout` naming every path of this search under LOGDIR/PROJECT."""
+        return Layout.of(self.logdir, self.project)
+
     @property
     def project_dir(self):
-        return pathlib.Path(self.logdir) / self.project
+        return self.layout.root
 
     @property
-    def tensorboard_dir(self):
-        return self.project_dir / "tensorboard"
-
-    @property
-    def best_dir(self):
-        return self.project_dir / "best"
+    def tuner_kind(self):
+        """The `kt_rnn.search.kinds.TunerKind` of `tuner`: its budget, schedule and settings."""
+        return kinds.get(self.tuner)
 
     @property
     def trials(self):
         """The trial budget: --max-trials, or the tuner's default (Hyperband: its schedule)."""
-        if self.max_trials is None and self.tuner != "hyperband":
-            return DEFAULT_MAX_TRIALS
-        return self.max_trials
+        return self.tuner_kind.trials(self.max_trials)
 
     @property
     def jit_compile(self):
@@ -127,13 +157,16 @@ class Config:
         """Builds a `Config` from parsed `argparse` arguments; raises `UsageError`."""
         preset = QUICK if args.quick else DEFAULTS
         sized = {name: _given(args, name, preset) for name in DEFAULTS}
+        _one_of("dataset", args.dataset, DATASETS)
+        params = tasks.for_dataset(args.dataset).params
         return cls(
             dataset=args.dataset, data=args.data, tuner=args.tuner, settings=runfile.settings(args),
             executions_per_trial=args.executions_per_trial, objective=args.objective,
             seed=args.seed, logdir=args.logdir, project=args.project,
             overwrite=args.overwrite, export_only=args.export_only, refit=not args.no_refit,
-            space=build_space(args.fix, args.space, QUICK_SPACE if args.quick else {}),
-            validation_split=args.validation_split,
+            space=build_space(args.fix, args.space, QUICK_SPACE if args.quick else {}, params),
+            validation_split=args.validation_split, test_data=args.test_data, test_split=args.test_split,
+            text_column=args.text_column, label_column=args.label_column, task_type=args.task,
             patience=args.patience, jit=args.jit, max_failures=args.max_failures,
             max_crashes=args.max_crashes, extend_budget=args.extend_budget, **sized,
         )
@@ -144,15 +177,17 @@ def _given(args, name, preset):
     return preset[name] if value is None else value
 
 
-def build_space(fixes=(), space_file=None, preset=None):
-    """The default space with `preset`, then a --space file, then each --fix applied."""
+def build_space(fixes=(), space_file=None, preset=None, params=sp.TEXT_PARAMS):
+    """The default space of the model whose table is `params`, with `preset`, then a --space file,
+    then each --fix applied."""
+    space = SearchSpace(params)
     try:
-        domains = dict(preset or {})
-        domains.update(edits.load_space_file(space_file) if space_file else {})
-        domains.update(edits.parse_fix(text) for text in fixes or ())
+        domains = {name: domain for name, domain in (preset or {}).items() if name in space.names}
+        domains.update(edits.load_space_file(space_file, space) if space_file else {})
+        domains.update(edits.parse_fix(text, space) for text in fixes or ())
+        return space.with_domains(domains)
     except edits.SpaceError as e:
         raise UsageError(str(e)) from None
-    return SearchSpace().with_domains(domains)
 
 
 def _one_of(name, value, allowed):

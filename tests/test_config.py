@@ -32,8 +32,8 @@ def test_config_quick_preset_fills_only_options_not_given():
 
 def test_config_outputs_live_under_logdir_and_project(tmp_path):
     config = _config("--logdir", str(tmp_path), "--project", "run1")
-    assert config.tensorboard_dir == tmp_path / "run1" / "tensorboard"
-    assert config.best_dir == tmp_path / "run1" / "best"
+    assert config.layout.tensorboard == tmp_path / "run1" / "tensorboard"
+    assert config.layout.best == tmp_path / "run1" / "best"
 
 
 def test_config_fix_and_space_file_build_the_space(tmp_path):

@@ -22,10 +22,11 @@ import os
 import pathlib
 import tomllib
 
-from kt_rnn.state import durable
 from kt_rnn.errors import UsageError
+from kt_rnn.state import durable
+from kt_rnn.state.layout import Layout
 
-FILENAME = "config.toml"  # the resolved options, under LOGDIR/PROJECT
+FILENAME = Layout.RUNFILE  # the resolved options, under LOGDIR/PROJECT
 OPTION = "config"  # dest of --config
 PATHS = ("data", "space", "logdir")  # relative to the run file's directory
 # Options that act once and must not be repeated by re-running a saved config.
@@ -95,14 +96,14 @@ def settings(args):
 
 
 def save(config):
-    """Writes `config.settings` atomically to `config.project_dir / FILENAME`; returns the path.
+    """Writes `config.settings` atomically to `config.layout.runfile`; returns the path.
 
     Writes nothing (returns `None`) for an `--export-only` run, which is not a
     search, or for a `Config` not built from a command line (no settings).
     """
     if not config.settings or config.export_only:
         return None
-    path = pathlib.Path(config.project_dir) / FILENAME
+    path = config.layout.runfile
     text = dumps(config.settings)
     durable.replace(path, lambda tmp: pathlib.Path(tmp).write_text(text, encoding="utf-8"))
     return path

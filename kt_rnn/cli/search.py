@@ -7,9 +7,12 @@ parsed and validated, so `--help` and usage errors return at once.
 import argparse
 import signal
 import sys
+import textwrap
 
-from hypermodels.space import NAMES
+from hypermodels.space import SearchSpace
+from kt_rnn import api
 from kt_rnn import config as config_lib
+from kt_rnn import tasks
 from kt_rnn.cli import runfile
 from kt_rnn.errors import EXIT_INTERRUPTED, KtRnnError, Terminated
 
@@ -19,24 +22,39 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="python -m kt_rnn.search",
         description="Tune a recurrent network with KerasTuner, log every trial to "
-        "TensorBoard and export the best model as a SavedModel that serves raw text.",
-        epilog="Outputs: LOGDIR/PROJECT/{tuner,tensorboard,best}. Re-running the same "
-        "command resumes the search. Hyperparameters: " + ", ".join(NAMES),
+        "TensorBoard and export the best model as a SavedModel that serves raw input "
+        "(text, numeric sequences) and answers in the data's own units.",
+        epilog=_wrap("Outputs: LOGDIR/PROJECT/{tuner,tensorboard,best}. Re-running the same "
+                      "command resumes the search.") + "\n" + _hyperparameters_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("dataset", nargs="?", choices=config_lib.DATASETS,
-                        help="dataset to tune on (or `dataset = ...` in the --config file)")
+                        help="imdb (the IMDB reviews), text (your texts: --data FOLDER or FILE.csv), "
+                        "sequence (your numeric sequences: --data FILE.npz); or `dataset = ...` in --config")
     parser.add_argument("--config", metavar="FILE.toml", help="run file: any option below as `name = value` "
                         "(e.g. max-trials = 20, fix = [\"cell=lstm\"]); options given here override it. "
                         "The resolved options are saved as LOGDIR/PROJECT/config.toml")
     data = parser.add_argument_group("data")
-    data.add_argument("--data", metavar="PATH", help="local copy: an aclImdb directory or "
-                      "aclImdb_v1.tar.gz (default: $KT_RNN_DATA, else a cached download)")
+    data.add_argument("--data", metavar="PATH", help="imdb: an aclImdb directory or aclImdb_v1.tar.gz "
+                      "(default: $KT_RNN_DATA, else a cached download); text: a folder with one subfolder "
+                      "of .txt files per class, or a CSV/TSV table; sequence: an .npz with x and y "
+                      "(optional x_test, y_test)")
+    data.add_argument("--test-data", metavar="PATH", help="text: a separate test set in the same form as "
+                      "--data (default: a stratified --test-split of --data)")
+    data.add_argument("--test-split", type=float, default=0.2, metavar="F", help="text, sequence: fraction "
+                      "held out for the test score when the data has no test part (default 0.2)")
+    data.add_argument("--text-column", metavar="NAME|INDEX", help="text table: the text column "
+                      "(name or 0-based index; default: detected)")
+    data.add_argument("--label-column", metavar="NAME|INDEX", help="text table: the label column "
+                      "(name or 0-based index; default: detected)")
+    data.add_argument("--task", choices=tasks.PROBLEMS, help="sequence: classification or regression "
+                      "(default: integer y is classification, float y regression)")
     data.add_argument("--validation-split", type=float, default=0.2, metavar="F",
                       help="fraction of the training split held out for selection (default 0.2)")
-    data.add_argument("--train-size", type=int, metavar="N", help="use N training reviews (default all)")
-    data.add_argument("--test-size", type=int, metavar="N", help="score on N test reviews (default all)")
-    data.add_argument("--max-tokens", type=int, metavar="N", help="vocabulary size (default 20000)")
-    data.add_argument("--sequence-length", type=int, metavar="N", help="tokens per review (default 200)")
+    data.add_argument("--train-size", type=int, metavar="N", help="use N training examples (default all)")
+    data.add_argument("--test-size", type=int, metavar="N", help="score on N test examples (default all)")
+    data.add_argument("--max-tokens", type=int, metavar="N", help="text: vocabulary size (default 20000)")
+    data.add_argument("--sequence-length", type=int, metavar="N", help="text: tokens per text (default 200)")
     tuning = parser.add_argument_group("tuning")
     tuning.add_argument("--tuner", choices=config_lib.TUNERS, default="hyperband")
     tuning.add_argument("--max-trials", type=int, metavar="N",
@@ -45,7 +63,9 @@ def build_parser():
     tuning.add_argument("--max-epochs", type=int, metavar="N", help="epochs per trial at most (default 10)")
     tuning.add_argument("--factor", type=int, metavar="N", help="Hyperband reduction factor (default 3)")
     tuning.add_argument("--executions-per-trial", type=int, default=1, metavar="N")
-    tuning.add_argument("--objective", choices=config_lib.OBJECTIVES, default="val_accuracy")
+    tuning.add_argument("--objective", choices=config_lib.OBJECTIVES, help="what trials are ranked by "
+                        "(default: val_accuracy for classification, val_loss for regression; val_auc: "
+                        "binary only; val_macro_f1 for imbalanced classes; val_mae: regression)")
     tuning.add_argument("--patience", type=int, default=3, metavar="N", help="non-Hyperband trials "
                         "stop after N epochs without a lower validation loss (default 3)")
     tuning.add_argument("--seed", type=int, default=42)
@@ -73,6 +93,16 @@ def build_parser():
     return parser
 
 
+def _hyperparameters_help():
+    lines = [f"Hyperparameters ({', '.join(task.datasets)}): " + ", ".join(SearchSpace(task.params).names)
+             for task in tasks.TASKS.values()]
+    return "\n".join(map(_wrap, lines))
+
+
+def _wrap(text):
+    return textwrap.fill(text, width=100, subsequent_indent="  ")
+
+
 def main(argv=None):
     """Runs the search command; returns the process exit code."""
     parser = build_parser()
@@ -80,9 +110,7 @@ def main(argv=None):
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         config = config_lib.Config.from_args(args)
-        from kt_rnn.search import pipeline  # heavy: TensorFlow, Keras, KerasTuner
-
-        pipeline.run(config)
+        api.run(config)
     except KtRnnError as e:
         print(f"{parser.prog}: error: {e}", file=sys.stderr)
         return e.exit_code

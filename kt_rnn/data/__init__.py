@@ -1,11 +1,21 @@
-"""Dataset registry: `name -> loader`. A loader turns a `Config` into a `Dataset`."""
+"""Dataset registry: `name -> loader`. A loader turns a `Config` into a `Dataset`.
+
+Pure Python: each loader's module (TensorFlow included) is imported on use.
+"""
 
 import dataclasses
+import hashlib
 import importlib
 from typing import Any
 
+import numpy as np
+
 # name -> "module:function"; imported on use so the registry itself stays light.
-LOADERS = {"imdb": "kt_rnn.data.imdb:load"}
+LOADERS = {
+    "imdb": "kt_rnn.data.imdb:load",
+    "text": "kt_rnn.data.text_files:load",
+    "sequence": "kt_rnn.data.arrays:load",
+}
 
 
 @dataclasses.dataclass
@@ -13,29 +23,66 @@ class Dataset:
     """Splits ready for a search, and what the exported model needs to serve raw input.
 
     Args:
-        train: unbatched `tf.data.Dataset` of `(token_ids, label)`.
-        validation: same, held out from the training split; used for selection.
-        test: unbatched `tf.data.Dataset` of `(raw_text, label)`; used once, to
-            score the exported model.
-        vectorizer: the `TextVectorization` layer adapted on `train` only.
-        class_names: label names, index = label.
+        train: unbatched `tf.data.Dataset` of `(model input, target)`; classes
+            are integer indices into `class_names`.
+        validation: same, held out from the training part; used for selection.
+        test: unbatched `tf.data.Dataset` of `(raw input, target)`, target in
+            the user's units; used once, to score the exported model.
+        problem: `"classification"` or `"regression"`.
+        spec: what the task's HyperModel needs (e.g. `vocab_size`,
+            `sequence_length`; `timesteps`, `features` and training statistics).
+        class_names: label names, index = label; `None` for regression.
         sizes: `{"train": n, "validation": n, "test": n}`.
+        preprocess: the layer turning raw input into model input (a
+            `TextVectorization` adapted on train only), or `None`.
+        class_counts: `{split: {class name: n}}` for classification, else `None`.
+        fingerprint: a hash of the loaded examples (see `fingerprint`).
+        source: where the data came from (a resolved path, or "in memory").
+        notes: lines about what loading changed (rows dropped, bytes replaced).
     """
 
     train: Any
     validation: Any
     test: Any
-    vectorizer: Any
-    class_names: tuple
+    problem: str
+    spec: dict
+    class_names: tuple | None
     sizes: dict
+    preprocess: Any = None
+    class_counts: dict | None = None
+    fingerprint: str = ""
+    source: str = ""
+    notes: tuple = ()
 
     @property
-    def vocab_size(self):
-        return self.vectorizer.vocabulary_size()
+    def num_classes(self):
+        return len(self.class_names) if self.class_names else None
 
-    @property
-    def sequence_length(self):
-        return self.vectorizer.get_config()["output_sequence_length"]
+    def describe(self):
+        """Lines for the console: where the data came from, split sizes and class counts."""
+        sizes = ", ".join(f"{split} {n}" for split, n in self.sizes.items())
+        lines = [f"Data: {self.source} ({self.problem}; {sizes})", *(f"  {note}" for note in self.notes)]
+        for split, counts in (self.class_counts or {}).items():
+            lines.append(f"  {split} classes: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+        return lines
+
+
+def fingerprint(*parts):
+    """A short hex digest of the examples: numpy arrays (dtype, shape and bytes) or sequences of str/int.
+
+    The same examples in the same order give the same digest in any process.
+    """
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, np.ndarray) and part.dtype != object:
+            array = np.ascontiguousarray(part)
+            digest.update(f"{array.dtype.str}{array.shape}".encode())
+            digest.update(array.tobytes())
+        else:
+            for item in part:
+                digest.update(str(item).encode("utf-8", "surrogatepass") + b"\x00")
+        digest.update(b"\x01")  # parts [a, b] and [ab] differ
+    return digest.hexdigest()[:16]
 
 
 def get_loader(name):

@@ -23,8 +23,8 @@ LAYOUT = "aclImdb/{train,test}/{neg,pos}/*.txt"
 
 def load(config):
     """Loads IMDB for `config` as a `kt_rnn.data.Dataset`."""
-    reviews = read(locate(config.data))
-    return text.build(reviews, config, CLASS_NAMES)
+    path = locate(config.data)
+    return text.build(read(path), config, CLASS_NAMES, source=path.resolve())
 
 
 def locate(data=None):

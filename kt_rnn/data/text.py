@@ -4,8 +4,8 @@ import numpy as np
 import keras
 import tensorflow as tf
 
-from kt_rnn.data import Dataset
-from kt_rnn.errors import DataError
+from kt_rnn import tasks
+from kt_rnn.data import Dataset, fingerprint, splits
 
 _BREAK = r"<br\s*/?>"
 _PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
@@ -23,23 +23,18 @@ def standardize(texts):
     return tf.strings.regex_replace(texts, _INVISIBLE, " ")
 
 
-def build(reviews, config, class_names):
+def build(reviews, config, class_names, source, notes=()):
     """Builds a `Dataset` from `{"train": (texts, labels), "test": (texts, labels)}`.
 
-    The training split is subsampled to `config.train_size` (if set), a seeded,
-    stratified `config.validation_split` of it is held out, and the
-    `TextVectorization` layer is adapted on the remaining training texts only.
+    Labels are integer indices into `class_names`. The training part is
+    subsampled to `config.train_size` (if set), a seeded, stratified
+    `config.validation_split` of it is held out, and the `TextVectorization`
+    layer is adapted on the remaining training texts only.
     """
-    rng = np.random.default_rng(config.seed)
-    train = _subsample(*reviews["train"], config.train_size, rng)
-    test = _subsample(*reviews["test"], config.test_size, rng)
-    held = _stratified(train[1], int(len(train[1]) * config.validation_split + 0.5), rng)
+    train = _subsample(*reviews["train"], config.train_size, config.seed)
+    test = _subsample(*reviews["test"], config.test_size, config.seed + 1)
+    held = splits.stratified_holdout(train[1], config.validation_split, config.seed, "validation split", class_names)
     train, validation = _take(train, ~held), _take(train, held)
-    if min(len(train[1]), len(validation[1])) == 0:
-        raise DataError(
-            f"Too few examples to hold out a validation split ({len(reviews['train'][1])} "
-            f"training examples, --validation-split {config.validation_split}). Use more data."
-        )
     vectorizer = keras.layers.TextVectorization(
         max_tokens=config.max_tokens,
         standardize=standardize,
@@ -47,18 +42,35 @@ def build(reviews, config, class_names):
         output_sequence_length=config.sequence_length,  # pads at the end, as cuDNN needs
     )
     vectorizer.adapt(tf.data.Dataset.from_tensor_slices(train[0]).batch(_ENCODE_BATCH))
+    parts = {"train": train, "validation": validation, "test": test}
     return Dataset(
         train=_encoded(vectorizer, train),
         validation=_encoded(vectorizer, validation),
         test=tf.data.Dataset.from_tensor_slices((_strings(test[0]), test[1])),
-        vectorizer=vectorizer,
+        problem=tasks.CLASSIFICATION,
+        spec={"vocab_size": vectorizer.vocabulary_size(), "sequence_length": config.sequence_length},
         class_names=tuple(class_names),
-        sizes={"train": len(train[1]), "validation": len(validation[1]), "test": len(test[1])},
+        sizes={name: len(part[1]) for name, part in parts.items()},
+        preprocess=vectorizer,
+        class_counts={name: splits.class_counts(part[1], class_names) for name, part in parts.items()},
+        fingerprint=fingerprint(*reviews["train"], *reviews["test"]),
+        source=str(source),
+        notes=tuple(notes),
     )
 
 
-def _stratified(labels, count, rng):
-    """Boolean mask selecting `count` examples at random, each class in proportion."""
+def _subsample(texts, labels, size, seed):
+    texts, labels = np.asarray(texts, dtype=object), np.asarray(labels, dtype=np.int64)
+    if size is None or size >= len(labels):
+        return texts, labels
+    return _take((texts, labels), _sample(labels, size, np.random.default_rng(seed)))
+
+
+def _sample(labels, count, rng):
+    """Boolean mask selecting exactly `count` examples at random, each class in proportion.
+
+    A sample (--train-size, --test-size), not a split: any size works, down to one example.
+    """
     classes, sizes = np.unique(labels, return_counts=True)
     quotas = sizes * count / len(labels)
     take = np.floor(quotas).astype(int)
@@ -67,13 +79,6 @@ def _stratified(labels, count, rng):
     for label, n in zip(classes, take):
         mask[rng.permutation(np.flatnonzero(labels == label))[:n]] = True
     return mask
-
-
-def _subsample(texts, labels, size, rng):
-    texts, labels = np.asarray(texts, dtype=object), np.asarray(labels, dtype=np.int64)
-    if size is None or size >= len(labels):
-        return texts, labels
-    return _take((texts, labels), _stratified(labels, size, rng))
 
 
 def _take(split, mask):

@@ -11,7 +11,9 @@ import dataclasses
 import math
 import pathlib
 
+from kt_rnn import tasks
 from kt_rnn.state import durable
+from kt_rnn.state.layout import Layout
 from kt_rnn.errors import SearchError
 
 TUNER_PREFIX = "tuner/"  # Hyperband's bookkeeping values, not hyperparameters
@@ -94,11 +96,11 @@ def find_project(path):
     if not path.is_dir():
         raise SearchError(f"{path} is not a directory. Expected a search directory LOGDIR/PROJECT "
                           f"(e.g. logs/imdb), as written by `python -m kt_rnn.search`.")
-    if (path / "tuner").is_dir():
+    if Layout(path).tuner.is_dir():
         return path
-    if path.name == "tuner" and _has_tuner_state(path):
+    if path.name == Layout.TUNER and _has_tuner_state(Layout(path.parent)):
         return path.parent
-    found = sorted(str(p) for p in path.iterdir() if (p / "tuner").is_dir())
+    found = sorted(str(p) for p in path.iterdir() if Layout(p).tuner.is_dir())
     hint = f" Searches found under it: {', '.join(found)}." if found else (
         " Run `python -m kt_rnn.search DATASET --logdir LOGDIR` first, then report on LOGDIR/PROJECT.")
     raise SearchError(f"{path} holds no search (no tuner/ subdirectory).{hint}")
@@ -107,16 +109,15 @@ def find_project(path):
 def load(path):
     """Reads the search directory at `path` (see `find_project`) into a `Search`."""
     path = find_project(path)
-    info = _read_or(path / "search.json", {})
+    layout = Layout(path)
+    info = _read_or(layout.identity, {})
     objective = info.get("objective") or DEFAULT_OBJECTIVE
-    direction = info.get("direction")
-    if direction not in DIRECTIONS:
-        direction = "min" if "loss" in objective else "max"
-    oracle = _read_or(path / "tuner" / "oracle.json", {})
+    direction = _direction(info, objective, layout)
+    oracle = _read_or(layout.oracle_file, {})
     try:
-        trials, space = _load_trials(path / "tuner", objective, direction, oracle)
+        trials, space = _load_trials(layout, objective, direction, oracle)
     except (AttributeError, KeyError, TypeError) as e:
-        raise SearchError(f"{path / 'tuner' / 'oracle.json'} is not a KerasTuner oracle state ({e!r}). "
+        raise SearchError(f"{layout.oracle_file} is not a KerasTuner oracle state ({e!r}). "
                           f"Move it aside and run the report again.") from None
     search = Search(path, objective, direction, info, space, trials)
     _mark_best(search)
@@ -145,9 +146,8 @@ def hyperparameter_columns(search, taken=()):
     return {name: f"hp_{name}" if name in taken else name for name in search.space}
 
 
-def _has_tuner_state(path):
-    oracle = path / "oracle.json"
-    return oracle.exists() or durable.previous(oracle).exists() or any(path.glob("trial_*"))
+def _has_tuner_state(layout):
+    return layout.has_search() or bool(layout.trial_dirs())
 
 
 def _read_or(path, default):
@@ -158,19 +158,33 @@ def _read_or(path, default):
     return found if isinstance(found, dict) else default
 
 
-def _load_trials(tuner_dir, objective, direction, oracle):
+def _direction(info, objective, layout):
+    """The objective's direction: as search.json says, else as the registry or KerasTuner's trial files say."""
+    if info.get("direction") in DIRECTIONS:
+        return info["direction"]
+    if objective in tasks.OBJECTIVES:
+        return tasks.OBJECTIVES[objective].direction
+    for trial_dir in layout.trial_dirs().values():
+        found = _read_or(trial_dir / layout.TRIAL, {})
+        direction = (((found.get("metrics") or {}).get("metrics") or {}).get(objective) or {}).get("direction")
+        if direction in DIRECTIONS:
+            return direction
+    return "max"
+
+
+def _load_trials(layout, objective, direction, oracle):
     space = {}
     _merge_space(space, oracle.get("hyperparameters"))
     trials = []
-    for trial_dir in _trial_dirs(tuner_dir, oracle):
+    for trial_dir in _trial_dirs(layout, oracle):
         trial = _load_trial(trial_dir, objective, direction, space)
         if trial is not None:
             trials.append(trial)
     return trials, space
 
 
-def _trial_dirs(tuner_dir, oracle):
-    dirs = {p.name[len("trial_"):]: p for p in tuner_dir.glob("trial_*") if p.is_dir()}
+def _trial_dirs(layout, oracle):
+    dirs = layout.trial_dirs()
     started = [i for i in oracle.get("start_order") or [] if i in dirs]
     rest = sorted(set(dirs) - set(started), key=lambda i: (len(i), i))
     return [dirs[i] for i in started + rest]
@@ -179,7 +193,7 @@ def _trial_dirs(tuner_dir, oracle):
 def _load_trial(trial_dir, objective, direction, space):
     trial_id = trial_dir.name[len("trial_"):]
     try:
-        state = durable.read_json(trial_dir / "trial.json", missing=None)
+        state = durable.read_json(trial_dir / Layout.TRIAL, missing=None)
         if state is None:
             return None  # created but not written yet: nothing to show
         trial = _parse_trial(state, objective, space)
@@ -224,7 +238,7 @@ def _conditions_hold(config, values):
 
 def _add_epochs(trial, trial_dir, objective, direction):
     records = []
-    for path in sorted(trial_dir.glob("execution*/epochs.json")):
+    for path in Layout(trial_dir.parent.parent).records(trial_dir):
         records.extend(_epoch_records(path))
     if not records:
         return

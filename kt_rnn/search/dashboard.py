@@ -10,38 +10,42 @@ the train/validation metrics, so the HParams tab shows every trial and column.
 import keras
 import keras_tuner
 import tensorflow as tf
-from keras_tuner.src.engine import tuner_utils
 from tensorboard.plugins.hparams import api as hparams_api
 
-METRICS = ("loss", "accuracy")
+from kt_rnn.state import kerastuner as kt
+
+METRICS = ("loss", "accuracy")  # a classifier's; `write_experiment` takes the model's own
 GROUPS = ("train", "validation")  # the run subdirectories Keras's callback writes
 
 
 def callback(config):
     """The TensorBoard callback to pass to `tuner.search`; KerasTuner makes it per trial."""
-    return keras.callbacks.TensorBoard(log_dir=str(config.tensorboard_dir))
+    return keras.callbacks.TensorBoard(log_dir=str(config.layout.tensorboard))
 
 
-def experiment(space):
-    """Returns `(hparams, metrics)` of the HParams experiment for a `SearchSpace`."""
+def experiment(space, metrics=METRICS):
+    """Returns `(hparams, metrics)` of the HParams experiment for a `SearchSpace` and Keras metric names."""
     hp = keras_tuner.HyperParameters()
     space.register_all(hp)
     # KerasTuner's own converter, so the domains match the sessions it writes.
-    hparams = tuner_utils.convert_hyperparams_to_hparams(_AllActive(hp.space), hparams_api)
-    metrics = [
+    hparams = kt.convert_hyperparams_to_hparams(_AllActive(hp.space), hparams_api)
+    logged = [
         hparams_api.Metric(f"epoch_{name}", group=group, display_name=f"{name} ({group})")
         for group in GROUPS
-        for name in METRICS
+        for name in metrics
     ]
-    return list(hparams), metrics
+    return list(hparams), logged
 
 
-def write_experiment(config):
-    """Writes the HParams experiment config at the TensorBoard root, once per search."""
-    root = config.tensorboard_dir
+def write_experiment(config, metrics=METRICS):
+    """Writes the HParams experiment config at the TensorBoard root, once per search.
+
+    `metrics`: the names the model logs per epoch, `loss` included (e.g. `("loss", "accuracy")`).
+    """
+    root = config.layout.tensorboard
     if root.is_dir() and any(root.glob("events.out.tfevents.*")):
         return
-    hparams, metrics = experiment(config.space)
+    hparams, metrics = experiment(config.space, metrics)
     writer = tf.summary.create_file_writer(str(root))
     with writer.as_default():
         hparams_api.hparams_config(hparams=hparams, metrics=metrics)

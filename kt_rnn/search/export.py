@@ -1,9 +1,11 @@
-"""Best trial -> end-to-end model (raw text in, probabilities out) -> `best/`, written atomically.
+"""Best trial -> serving model (raw input in, the user's units out) -> `best/`, written atomically.
 
-`best/` holds `saved_model/` (TF SavedModel, signature `serve` on a 1-D string
-tensor), `model.keras`, `hparams.json` and `metrics.json`. It is written to a
-temporary directory and renamed into place, so an interrupted export leaves the
-previous one intact.
+`best/` holds `saved_model/` (TF SavedModel, signature `serve` on the task's
+raw input: strings, raw float sequences), `model.keras`, `hparams.json`,
+`metrics.json` (validation and test scores, sizes, trials) and the task's
+assets (`labels.txt` for classes, also under `saved_model/assets/`). It is
+written to a temporary directory and renamed into place, so an interrupted
+export leaves the previous one intact.
 """
 
 import dataclasses
@@ -13,15 +15,17 @@ import os
 import pathlib
 import shutil
 import time
+import typing
 
 import keras
-from keras_tuner.src.engine import trial as trial_module
 
-from kt_rnn.state import faults
+from kt_rnn import tasks
 from kt_rnn.errors import SearchError
+from kt_rnn.state import faults
+from kt_rnn.state import kerastuner as kt
 
-EVAL_BATCH = 256
-COMPLETED = trial_module.TrialStatus.COMPLETED
+SAVED_MODEL = "saved_model"
+COMPLETED = kt.TrialStatus.COMPLETED
 
 
 @dataclasses.dataclass
@@ -32,6 +36,7 @@ class Export:
     hparams: dict
     metrics: dict
     path: pathlib.Path
+    tuner: typing.Any = None
 
 
 def best_trial(tuner):
@@ -60,30 +65,13 @@ def trained_epochs(trial):
     return trial.hyperparameters.values.get("tuner/initial_epoch", 0) + trial.best_step + 1
 
 
-def end_to_end(vectorizer, model):
-    """Wraps `model` (token ids in) into a model that takes raw strings.
+def export(config, tuner, hypermodel, dataset, task, started):
+    """Refits (unless `--no-refit`) the best trial, scores it on test, writes `best/`.
 
-    The wrapped copy shares `model`'s layers but not its optimizer, so the export
-    holds inference weights only.
+    Args:
+        task: the task's implementation module (`kt_rnn.tasks.text`, ...): its
+            serving wrapper, test scores and assets.
     """
-    inference = keras.Model(model.inputs, model.outputs, name=model.name)
-    text = keras.Input(shape=(), dtype="string", name="text")
-    return keras.Model(text, inference(vectorizer(text)), name="end_to_end")
-
-
-def evaluate(model, loss, test):
-    """Loss and accuracy of the end-to-end `model` on raw `(text, label)` examples.
-
-    Scored through a compiled twin sharing the weights, so the exported model carries
-    no optimizer of its own.
-    """
-    scorer = keras.Model(model.inputs, model.outputs)
-    scorer.compile(loss=loss, metrics=["accuracy"], jit_compile=False)
-    return scorer.evaluate(test.batch(EVAL_BATCH), return_dict=True, verbose=0)
-
-
-def export(config, tuner, hypermodel, dataset, started):
-    """Refits (unless `--no-refit`) the best trial, scores it on test, writes `best/`."""
     trial = best_trial(tuner)
     epochs = trained_epochs(trial)
     if config.refit:
@@ -94,37 +82,44 @@ def export(config, tuner, hypermodel, dataset, started):
                        epochs=epochs, verbose=config.verbose)
     else:
         model = tuner.load_model(trial)
-    loss = model.loss
-    model = end_to_end(dataset.vectorizer, model)
-    test = evaluate(model, loss, dataset.test)
-    metrics = _metrics(config, tuner, trial, dataset, test, epochs, time.time() - started)
+    serving = task.serving_model(model, dataset)
+    scores = task.scores(serving, dataset)
+    metrics = _metrics(config, tuner, trial, dataset, scores, epochs, time.time() - started)
     hparams = hparams_of(trial)
-    replace_atomically(config.best_dir, lambda tmp: _write(tmp, model, hparams, metrics))
-    return Export(model, hparams, metrics, config.best_dir)
+    assets = task.assets(dataset)
+    replace_atomically(config.layout.best, lambda tmp: _write(tmp, serving, hparams, metrics, assets))
+    return Export(serving, hparams, metrics, config.layout.best, tuner)
 
 
-def _metrics(config, tuner, trial, dataset, test, epochs, seconds):
-    return {
+def _metrics(config, tuner, trial, dataset, scores, epochs, seconds):
+    metrics = {
         "dataset": config.dataset,
-        "class_names": list(dataset.class_names),
+        "task": config.task.name,
+        "problem": dataset.problem,
+        "data": dataset.source,
+        "class_names": list(dataset.class_names) if dataset.class_names else None,
         "tuner": config.tuner,
         "objective": config.objective,
+        "direction": tasks.objective(config.objective).direction,
         "best_trial": trial.trial_id,
         "best_validation_score": float(trial.score),
         "best_epoch": epochs,
         "refit": config.refit,
-        "test_loss": float(test["loss"]),
-        "test_accuracy": float(test["accuracy"]),
+        "test": scores,
         "sizes": dict(dataset.sizes),
+        "class_counts": dataset.class_counts,
         "trials": trial_counts(tuner.oracle),
         "wall_time_seconds": round(seconds, 1),
     }
+    if "accuracy" in scores:  # the keys of earlier releases, for scripts that read them
+        metrics.update(test_accuracy=scores["accuracy"], test_loss=scores.get("loss"))
+    return metrics
 
 
 def trial_counts(oracle):
     """Trials by outcome: totals, each failed trial's reason, and trials started again (by id)."""
     trials = oracle.trials.values()
-    failures = {t.trial_id: t.message for t in trials if t.status == trial_module.TrialStatus.FAILED}
+    failures = {t.trial_id: t.message for t in trials if t.status == kt.TrialStatus.FAILED}
     reruns = oracle.reruns()
     return {
         "total": len(trials), "completed": sum(t.status == COMPLETED for t in trials),
@@ -132,12 +127,16 @@ def trial_counts(oracle):
     }
 
 
-def _write(directory, model, hparams, metrics):
+def _write(directory, model, hparams, metrics, assets):
     directory.mkdir(parents=True)
-    model.export(str(directory / "saved_model"), format="tf_saved_model", verbose=False)
+    model.export(str(directory / SAVED_MODEL), format="tf_saved_model", verbose=False)
     model.save(directory / "model.keras")
     for name, content in (("hparams.json", hparams), ("metrics.json", metrics)):
         (directory / name).write_text(json.dumps(content, indent=2) + "\n")
+    for name, text in assets.items():  # e.g. labels.txt: beside the export and in the SavedModel's assets/
+        for folder in (directory, directory / SAVED_MODEL / "assets"):
+            folder.mkdir(exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
 
 
 def replace_atomically(target, write):

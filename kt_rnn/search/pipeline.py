@@ -1,4 +1,8 @@
-"""`run(config)`: dataset -> hypermodel -> tuner (+ TensorBoard) -> export -> summary."""
+"""`run(config)`: dataset -> hypermodel -> tuner (+ TensorBoard) -> export -> summary.
+
+Names no task: the config's task supplies the HyperModel, the serving wrapper,
+the test scores and the summary lines (`kt_rnn.tasks`).
+"""
 
 import dataclasses
 import shutil
@@ -8,18 +12,20 @@ import time
 import keras
 import tensorflow as tf
 
-from hypermodels.classifier import RNNClassifier
-from kt_rnn import data
+from kt_rnn import data as data_lib
 from kt_rnn.cli import runfile
-from kt_rnn.search import export, progress, summary, dashboard, tuners
-from kt_rnn.state import identity, durable
 from kt_rnn.errors import SearchError
+from kt_rnn.search import dashboard, export, progress, summary, tuners
+from kt_rnn.state import durable, identity
 
-OWNED = ("tuner", "tensorboard", "best", identity.FILE, runfile.FILENAME)  # what --overwrite removes under LOGDIR/PROJECT
 
-
-def run(config):
+def run(config, data=None):
     """Runs (or resumes) the search of `config` and exports the best model; returns an `Export`.
+
+    Args:
+        config: the search's `kt_rnn.config.Config`.
+        data: examples already in memory (the Python API), loaded instead of
+            `config.data`: the keyword arguments of the dataset's loader (`kt_rnn.data.LOADERS`).
 
     In a KerasTuner distributed search, workers return `None` after their trials; the
     chief's search returns once every trial is done, and the chief exports.
@@ -27,21 +33,22 @@ def run(config):
     started = time.time()
     config = dataclasses.replace(config, verbose=_verbosity(config.verbose))
     _configure_runtime(config.seed)
-    dataset = data.load(config)  # before the project directory is touched
-    hypermodel = RNNClassifier(
-        dataset.vocab_size, dataset.sequence_length, len(dataset.class_names),
-        space=config.space, seed=config.seed, jit_compile=config.jit_compile,
-    )
-    if config.export_only and not _has_search(config):
-        raise SearchError(f"No search to export under {config.project_dir}: run it without --export-only first.")
+    dataset = _load(config, data)  # before the project directory is touched
+    config = resolve_objective(config, dataset)
+    print("\n".join(dataset.describe()))
+    task = config.task.implementation()
+    hypermodel = task.hypermodel(config, dataset)
+    layout = config.layout
+    if config.export_only and not layout.has_search():
+        raise SearchError(f"No search to export under {layout.root}: run it without --export-only first.")
     if config.overwrite and not config.export_only:
-        _clear(config.project_dir)
+        _clear(layout)
     if not tuners.is_worker():
-        identity.check(config)  # writes search.json for a new search; refuses a changed one
+        identity.check(config, dataset)  # writes search.json for a new search; refuses a changed one
         runfile.save(config)  # LOGDIR/PROJECT/config.toml: the resolved options, to repeat this run
     tuner = tuners.build(config, hypermodel)
     if not config.export_only:
-        dashboard.write_experiment(config)
+        dashboard.write_experiment(config, ("loss", *hypermodel.metrics))
         tuner.on_trial_done = progress.Progress(config, tuner.oracle, started).trial_done
         tuner.search(
             dataset.train,
@@ -53,9 +60,21 @@ def run(config):
     if tuners.is_worker():
         print("This worker's trials are done; the chief exports the best model.")
         return None
-    result = export.export(config, tuner, hypermodel, dataset, started)
-    summary.show(config, result)
+    result = export.export(config, tuner, hypermodel, dataset, task, started)
+    summary.show(config, result, task.summary_lines(result.metrics["test"]))
     return result
+
+
+def resolve_objective(config, dataset):
+    """`config` with its objective set for the loaded data's problem, and checked against it."""
+    objective = config.objective or config.task.default_objective(dataset.problem)
+    config.task.check_objective(objective, dataset.problem, dataset.num_classes)
+    return dataclasses.replace(config, objective=objective, settings=config.settings)
+
+
+def _load(config, data):
+    loader = data_lib.get_loader(config.dataset)
+    return loader(config, **(data or {}))
 
 
 def _configure_runtime(seed):
@@ -71,14 +90,8 @@ def _verbosity(verbose):
     return 1 if sys.stdout.isatty() else 2
 
 
-def _has_search(config):
-    oracle = config.project_dir / tuners.STATE_DIR / "oracle.json"
-    return oracle.exists() or durable.previous(oracle).exists()
-
-
-def _clear(project_dir):
-    for name in OWNED:
-        path = project_dir / name
+def _clear(layout):
+    for path in layout.owned():
         if path.is_dir():
             shutil.rmtree(path)
         else:

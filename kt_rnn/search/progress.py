@@ -49,7 +49,7 @@ class Progress:
         self._last_end = now
         self._seen = []  # (seconds, epochs) of each trial that ended in this process
         self._seen_ids = set()
-        self._schedule = _hyperband_schedule(config, oracle) if config.tuner == "hyperband" else None
+        self._schedule = _hyperband_schedule(config, oracle) if config.tuner_kind.schedules_epochs else None
 
     def trial_done(self, trial):
         """Prints (via `out`) and returns the line for `trial`, which has just ended."""
@@ -96,7 +96,7 @@ class Progress:
         """N: the trial budget, or `None` when the search has none (endless Hyperband)."""
         if self._schedule is not None:
             return len(self._schedule)
-        if self.config.tuner == "hyperband":
+        if self.config.tuner_kind.schedules_epochs:
             return getattr(self.oracle, "max_trials", None)
         return getattr(self.oracle, "max_trials", None) or self.config.trials
 
@@ -138,11 +138,13 @@ def hyperband_schedule(hyperband, limit=None):
         A list with one entry per trial (`tuner/epochs - tuner/initial_epoch`),
         or `None` for endless iterations without a `limit`.
     """
+    from kt_rnn.state import kerastuner as kt  # KerasTuner: only where a schedule is worked out
+
     one = [
-        hyperband._get_epochs(b, r) - (hyperband._get_epochs(b, r - 1) if r else 0)
-        for b in reversed(range(hyperband._get_num_brackets()))  # the most aggressive bracket first
-        for r in range(hyperband._get_num_rounds(b))
-        for _ in range(hyperband._get_size(b, r))
+        kt.hyperband_epochs(hyperband, b, r) - (kt.hyperband_epochs(hyperband, b, r - 1) if r else 0)
+        for b in reversed(range(kt.hyperband_brackets(hyperband)))  # the most aggressive bracket first
+        for r in range(kt.hyperband_rounds(hyperband, b))
+        for _ in range(kt.hyperband_size(hyperband, b, r))
     ]
     iterations = hyperband.hyperband_iterations
     if math.isinf(iterations):
@@ -165,12 +167,12 @@ def duration(seconds):
 
 
 def _hyperband_schedule(config, oracle):
-    if hasattr(oracle, "_get_size"):
+    from kt_rnn.state import kerastuner as kt
+
+    if isinstance(oracle, kt.HyperbandOracle):
         return hyperband_schedule(oracle, getattr(oracle, "max_trials", None))
     # A worker's `OracleClient` does not expose the schedule: rebuild it from the config.
-    from keras_tuner import oracles
-
-    local = oracles.HyperbandOracle(max_epochs=config.max_epochs, factor=config.factor)
+    local = kt.HyperbandOracle(max_epochs=config.max_epochs, factor=config.factor)
     return hyperband_schedule(local, getattr(oracle, "max_trials", None) or config.trials)
 
 

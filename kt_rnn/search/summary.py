@@ -3,8 +3,8 @@
 import shlex
 
 
-def show(config, result, out=print):
-    """Prints the summary of a finished search and export."""
+def show(config, result, test_lines, out=print):
+    """Prints the summary of a finished search and export; `test_lines` are the task's lines on its test scores."""
     m = result.metrics
     out("")
     out(trials_line(m["trials"]))
@@ -15,9 +15,11 @@ def show(config, result, out=print):
     for name, value in sorted(result.hparams.items()):
         out(f"  {name:<{width}}  {value}")
     out(f"Validation {m['objective']}: {m['best_validation_score']:.4f} (best epoch {m['best_epoch']})")
-    out(f"Test accuracy: {m['test_accuracy']:.4f}  test loss: {m['test_loss']:.4f}  "
-        f"({m['sizes']['test']} examples, {'refit on train + validation' if m['refit'] else 'trial weights'})")
-    out(f"Exported to {result.path}/ (saved_model/, model.keras, hparams.json, metrics.json)")
+    out(f"Test set: {m['sizes']['test']} examples, {'refit on train + validation' if m['refit'] else 'trial weights'}")
+    for line in test_lines:
+        out(line)
+    out(f"Exported to {result.path}/ (saved_model/, model.keras, hparams.json, metrics.json"
+        f"{', labels.txt' if m.get('class_names') else ''})")
     out(f"Wall time: {m['wall_time_seconds']:.0f} s")
     out(f"Inspect every trial: tensorboard --logdir {shlex.quote(str(config.project_dir))}")
 

@@ -12,13 +12,14 @@ import pathlib
 import keras
 import keras_tuner
 import tensorflow as tf
-from keras_tuner.src.distribute import utils as dist_utils
-from keras_tuner.src.engine import tuner_utils
 
-from kt_rnn.state import durable, resume, faults, oracles
+from kt_rnn import tasks
 from kt_rnn.errors import SearchError
+from kt_rnn.state import durable, faults, oracles, resume
+from kt_rnn.state import kerastuner as kt
+from kt_rnn.state.layout import Layout
 
-STATE_DIR = "tuner"  # KerasTuner's project_name under LOGDIR/PROJECT
+STATE_DIR = Layout.TUNER  # KerasTuner's project_name under LOGDIR/PROJECT
 FAILED = oracles.Status.FAILED
 TF_NOISE = ("Graph execution error", "Detected at node", "Stack trace", "Traceback")
 
@@ -27,7 +28,7 @@ class DurableTuner:
     """Mixin for a KerasTuner `Tuner`: durable state, resumable trials, failure handling.
 
     Args:
-        oracle: a `kt_rnn.oracles.DurableOracle`.
+        oracle: a `kt_rnn.state.oracles.DurableOracle`.
         hypermodel: the `keras_tuner.HyperModel`.
         max_failures: int, defaults to 3. The search stops (state saved) with
             the reasons when this many trials in a row have failed.
@@ -43,15 +44,15 @@ class DurableTuner:
 
     # State files: atomic, with previous copies (the oracle writes its own the same way).
     def save(self):
-        if not self._is_worker():
+        if not kt.is_worker(self):
             self.oracle.save()
-        durable.write_json(self._get_tuner_fname(), self.get_state())
+        durable.write_json(kt.tuner_file(self), self.get_state())
 
     def reload(self):
-        if not self._is_worker():
+        if not kt.is_worker(self):
             self.oracle.reload()
         try:
-            self.set_state(durable.read_json(self._get_tuner_fname(), missing={}))
+            self.set_state(durable.read_json(kt.tuner_file(self), missing={}))
         except durable.DamagedStateError:
             self.set_state({})  # KerasTuner's own tuners keep no state here: nothing is lost
 
@@ -59,10 +60,13 @@ class DurableTuner:
         """KerasTuner's search; Ctrl-C or SIGTERM saves state so the running trial resumes next time."""
         try:
             super().search(*fit_args, **fit_kwargs)
-        except KeyboardInterrupt:
-            if not self._is_worker():
+        except BaseException as e:
+            interrupt = interrupt_behind(e)
+            if interrupt is None:
+                raise
+            if not kt.is_worker(self):
                 self.oracle.release_ongoing()
-            raise
+            raise interrupt from None
 
     # One trial.
     def run_trial(self, trial, *fit_args, **fit_kwargs):
@@ -85,17 +89,17 @@ class DurableTuner:
         self._execution += 1
         if not record.finished:
             fit_kwargs["callbacks"] = self._trial_callbacks(fit_kwargs["callbacks"], record)
-            model = self._try_build(trial.hyperparameters)
+            model = kt.try_build(self, trial.hyperparameters)
             self.hypermodel.fit(trial.hyperparameters, model, *fit_args, **fit_kwargs)
-            durable.write_json(self._get_build_config_fname(trial.trial_id), model.get_build_config())
+            durable.write_json(kt.build_config_file(self, trial.trial_id), model.get_build_config())
         if not record.finite_epochs():
             raise resume.NonFiniteLoss("loss not finite from the first epoch")
         return record.history()
 
     def _trial_callbacks(self, callbacks, record):
         """KerasTuner's callbacks with its checkpoint made atomic and resumed, plus the record."""
-        kept = [c for c in callbacks if not isinstance(c, tuner_utils.SaveBestEpoch)]
-        (checkpoint,) = [c for c in callbacks if isinstance(c, tuner_utils.SaveBestEpoch)]
+        kept = [c for c in callbacks if not isinstance(c, kt.SaveBestEpoch)]
+        (checkpoint,) = [c for c in callbacks if isinstance(c, kt.SaveBestEpoch)]
         if self._checkpoint is None:  # one per trial: the best epoch across executions
             self._checkpoint = resume.SaveBestEpoch.resuming(checkpoint, record.finite_epochs())
         return [resume.StopOnNonFinite(), *kept, record, self._checkpoint]
@@ -108,7 +112,7 @@ class DurableTuner:
         faults.hit("trial-end")
         if self.on_trial_done:
             self.on_trial_done(self.oracle.get_trial(trial.trial_id))
-        if not self._is_worker():  # a worker's oracle is the chief's, over gRPC: the chief keeps count
+        if not kt.is_worker(self):  # a worker's oracle is the chief's, over gRPC: the chief keeps count
             self._check_failure_budget()
 
     def _check_failure_budget(self):
@@ -128,11 +132,26 @@ def _mark_resumable(state_dir):
     after a trial ends: after a kill in the first trial it would start afresh and
     overwrite that trial's files.
     """
-    oracle_file = state_dir / "oracle.json"
-    tuner_file = state_dir / f"{os.environ.get('KERASTUNER_TUNER_ID', 'tuner0')}.json"
+    oracle_file = state_dir / kt.ORACLE_FILE
+    tuner_file = state_dir / f"{os.environ.get(kt.TUNER_ID_ENV, kt.DEFAULT_TUNER_ID)}.json"
     has_oracle = oracle_file.exists() or durable.previous(oracle_file).exists()
     if has_oracle and not tuner_file.exists():
         durable.write_json(tuner_file, {})
+
+
+def interrupt_behind(error):
+    """The Ctrl-C or SIGTERM (`KeyboardInterrupt`) that is `error` or caused it, else `None`.
+
+    KerasTuner turns any exception while copying the callbacks into a
+    `FatalValueError` (a bare `except`), so a signal landing there must be dug out.
+    """
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def failure_reason(error):
@@ -194,16 +213,18 @@ def get_tuner_class(name):
     return TUNERS[name]
 
 
+def objective(config):
+    """KerasTuner's objective for `config`, its direction explicit (KerasTuner would guess it from the name)."""
+    return keras_tuner.Objective(config.objective, tasks.objective(config.objective).direction)
+
+
 def build(config, hypermodel):
     """Creates (or reloads, to resume) the tuner of `config`'s search."""
     tuner_class, oracle_class = get_tuner_class(config.tuner)
-    oracle_kwargs = dict(objective=config.objective, seed=config.seed, max_crashes=config.max_crashes)
-    if config.tuner == "hyperband":
-        oracle_kwargs.update(max_epochs=config.max_epochs, factor=config.factor)
-    else:
-        oracle_kwargs.update(max_trials=config.trials)
-    oracle = oracle_class(**oracle_kwargs)
-    if config.tuner == "hyperband" and config.trials:
+    kind = config.tuner_kind
+    oracle = oracle_class(objective=objective(config), seed=config.seed, max_crashes=config.max_crashes,
+                          **kind.oracle_kwargs(config))
+    if kind.schedules_epochs and config.trials:
         oracle.max_trials = config.trials  # Hyperband takes no max_trials; its oracle honours it
     return tuner_class(
         oracle, hypermodel, max_failures=config.max_failures,
@@ -215,7 +236,7 @@ def build(config, hypermodel):
 
 def callbacks(config):
     """Callbacks added to every trial besides TensorBoard."""
-    if config.tuner == "hyperband":
+    if config.tuner_kind.schedules_epochs:
         return []  # Hyperband sets each trial's epochs itself
     return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience)]
 
@@ -226,4 +247,4 @@ def is_worker():
     KerasTuner's own test (`KERASTUNER_ORACLE_IP` set, `KERASTUNER_TUNER_ID` not `chief`),
     as `BaseTuner._is_worker` uses it.
     """
-    return dist_utils.has_chief_oracle() and not dist_utils.is_chief_oracle()
+    return kt.has_chief_oracle() and not kt.is_chief_oracle()

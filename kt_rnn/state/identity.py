@@ -1,50 +1,59 @@
 """What a search is (`search.json`), and a refusal to resume it as something else.
 
-Resuming with another dataset, data preparation, tuner, objective, schedule or
-search space would mix incomparable trials, so it is refused with a short diff
-unless `--overwrite` starts afresh; a different trial budget needs
-`--extend-budget`. Pure Python: no TensorFlow import.
+Resuming with other data, another data preparation, tuner, objective, schedule
+or search space would mix incomparable trials, so it is refused with a short
+diff unless `--overwrite` starts afresh; a different trial budget needs
+`--extend-budget`. The data is identified by its resolved source and a
+fingerprint of the loaded examples, so changed data under the same path is
+refused too. Pure Python: no TensorFlow import.
 """
 
-from kt_rnn.state import durable
+from kt_rnn import tasks
 from kt_rnn.errors import UsageError
+from kt_rnn.state import durable
 
-FILE = "search.json"
-IDENTITY = ("dataset", "validation_split", "train_size", "test_size", "max_tokens",
-            "sequence_length", "seed", "tuner", "objective", "max_epochs", "factor",
+IDENTITY = ("dataset", "validation_split", "test_split", "train_size", "test_size", "max_tokens",
+            "sequence_length", "text_column", "label_column", "seed", "tuner", "objective", "max_epochs",
             "executions_per_trial")
 BUDGET = ("max_trials",)
 
 
-def fingerprint(config):
-    """The settings that define `config`'s search, as JSON-ready values."""
-    identity = {name: getattr(config, name) for name in IDENTITY}
-    if config.tuner != "hyperband":
-        identity.pop("factor")
-    identity["direction"] = "min" if "loss" in config.objective else "max"
+def fingerprint(config, dataset=None):
+    """The settings and data that define `config`'s search, as JSON-ready values.
+
+    Args:
+        config: the search's `Config`, its objective resolved.
+        dataset: the loaded `kt_rnn.data.Dataset`, or `None` to leave the data out.
+    """
+    identity = {name: getattr(config, name) for name in IDENTITY + config.tuner_kind.identity_fields()}
+    identity["task"] = config.task.name
+    identity["direction"] = tasks.objective(config.objective).direction
     identity["space"] = config.space.describe()
+    if dataset is not None:
+        identity["data"] = {"source": dataset.source, "fingerprint": dataset.fingerprint,
+                            "problem": dataset.problem, "sizes": dict(dataset.sizes)}
     return {**identity, **{name: getattr(config, name) for name in BUDGET}}
 
 
-def diff(saved, current):
-    """Lines `name: saved -> current` for every setting that differs (space entries one by one)."""
+def diff(saved, current, nested=True):
+    """Lines `name: saved -> current` for every setting that differs (`space` and `data` entry by entry)."""
     lines = []
     for name in sorted(set(saved) | set(current)):
         old, new = saved.get(name), current.get(name)
-        if name == "space" and isinstance(old, dict) and isinstance(new, dict):
-            lines += [f"space.{line}" for line in diff(old, new)]
+        if nested and isinstance(old, dict) and isinstance(new, dict):
+            lines += [f"{name}.{line}" for line in diff(old, new, nested=False)]
         elif old != new:
             lines.append(f"{name}: {_show(old)} -> {_show(new)}")
     return lines
 
 
-def check(config):
-    """Writes `search.json` for a new search; refuses a resume whose settings drifted.
+def check(config, dataset=None):
+    """Writes `search.json` for a new search; refuses a resume whose settings or data drifted.
 
     Raises `UsageError` with the diff, unless `config.extend_budget` covers a budget-only change.
     """
-    path = config.project_dir / FILE
-    current = fingerprint(config)
+    path = config.layout.identity
+    current = fingerprint(config, dataset)
     saved = durable.read_json(path, missing=None)
     if saved is None:
         return durable.write_json(path, current)
@@ -65,7 +74,10 @@ def _refusal(path, changes, budget_only):
     way = ("add --extend-budget to change the trial budget of this search"
            if budget_only else "run with --overwrite to discard it and start afresh, or choose another --project")
     listed = "\n  ".join(changes)
-    return f"The search in {path.parent} was started with other settings:\n  {listed}\nTo resume it, run it with its own settings; {way}."
+    data = [line.startswith("data.") for line in changes]
+    what = "other data" if all(data) else "other data and settings" if any(data) else "other settings"
+    return (f"The search in {path.parent} was started with {what}:\n  {listed}\n"
+            f"To resume it, run it with its own settings and data; {way}.")
 
 
 def _show(value):

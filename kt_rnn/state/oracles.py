@@ -10,14 +10,13 @@ leaves the failure budget to the tuner (after the state is saved).
 """
 
 import math
-import pathlib
 
 import keras_tuner
-from keras_tuner.src.engine import trial as trial_module
 
 from kt_rnn.state import durable
+from kt_rnn.state import kerastuner as kt
 
-Status = trial_module.TrialStatus
+Status = kt.TrialStatus
 ENDED = (Status.COMPLETED, Status.FAILED)
 
 
@@ -49,22 +48,22 @@ class DurableOracle:
         self.interruptions = dict(extra.get("interruptions", {}))
 
     def save(self):
-        durable.write_json(self._get_oracle_fname(), self.get_state(), fault="state")
+        durable.write_json(kt.oracle_file(self), self.get_state(), fault="state")
 
     def _save_trial(self, trial):
         durable.write_json(self._trial_file(trial.trial_id), trial.get_state())
 
     def _trial_file(self, trial_id):
-        return f"{self._get_trial_dir(trial_id)}/trial.json"
+        return kt.trial_dir(self, trial_id) / kt.TRIAL_FILE
 
     def reload(self):
         """Loads trials and oracle state (previous copies where torn), then reconciles them."""
-        for path in sorted(_project(self).glob("trial_*/")):
-            state = durable.read_json(path / "trial.json", missing=None)
+        for path in sorted(kt.project_dir(self).glob(f"{kt.TRIAL_DIR_PREFIX}*/")):
+            state = durable.read_json(path / kt.TRIAL_FILE, missing=None)
             if state is None:
-                raise durable.DamagedStateError(_lost_trial_message(path / "trial.json"))
-            self.trials[state["trial_id"]] = trial_module.Trial.from_state(state)
-        state = durable.read_json(self._get_oracle_fname())
+                raise durable.DamagedStateError(_lost_trial_message(path / kt.TRIAL_FILE))
+            self.trials[state["trial_id"]] = kt.Trial.from_state(state)
+        state = durable.read_json(kt.oracle_file(self))
         self.set_state(_known_ids_only(state, self.trials))
         self._reconcile()
         for trial_id in [t.trial_id for t in self.ongoing_trials.values()]:
@@ -82,7 +81,7 @@ class DurableOracle:
                 self._forget_pending(trial_id)  # the trial file may be ahead of the oracle
                 if trial_id not in self.end_order:
                     self.end_order.append(trial_id)
-                self._record_values(trial)
+                kt.record_values(self, trial)
             elif not self._pending(trial_id):
                 self._crashed(trial_id)  # created, then the oracle state was lost
 
@@ -97,15 +96,15 @@ class DurableOracle:
 
     def _pending(self, trial_id):
         ongoing = [t.trial_id for t in self.ongoing_trials.values()]
-        return trial_id in ongoing or trial_id in self._retry_queue
+        return trial_id in ongoing or trial_id in kt.retry_queue(self)
 
     def _forget_pending(self, trial_id):
         self.ongoing_trials = {k: t for k, t in self.ongoing_trials.items() if t.trial_id != trial_id}
-        self._retry_queue = [i for i in self._retry_queue if i != trial_id]
+        kt.set_retry_queue(self, [i for i in kt.retry_queue(self) if i != trial_id])
 
     def _queue(self, trial_id):
-        if trial_id not in self._retry_queue:
-            self._retry_queue.append(trial_id)
+        if trial_id not in kt.retry_queue(self):
+            kt.retry_queue(self).append(trial_id)
 
     def _crashed(self, trial_id):
         """Counts a run of `trial_id` that ended with its process dying; fails it at the limit."""
@@ -118,7 +117,7 @@ class DurableOracle:
         self._forget_pending(trial_id)
         trial.status = Status.FAILED
         trial.message = f"process died during the trial, {count} times"
-        self._run_times[trial_id] += 1
+        kt.run_times(self)[trial_id] += 1
         self.end_order.append(trial_id)
         self._save_trial(trial)
         print(f"Trial {trial_id} failed: {trial.message}; the search goes on without it.")
@@ -140,15 +139,11 @@ class DurableOracle:
         return {i: n for i, n in sorted(counts.items()) if n and i in self.trials}
 
 
-def _project(oracle):
-    return pathlib.Path(oracle._project_dir)
-
-
 def _known_ids_only(state, trials):
     """Drops trial ids the oracle state names but no trial file holds (a kill before it was written)."""
     state = dict(state)
-    state["ongoing_trials"] = {k: v for k, v in state["ongoing_trials"].items() if v in trials}
-    for key in ("start_order", "end_order", "retry_queue"):
+    state[kt.STATE_ONGOING] = {k: v for k, v in state[kt.STATE_ONGOING].items() if v in trials}
+    for key in kt.STATE_ID_LISTS:
         state[key] = [i for i in state[key] if i in trials]
     return state
 

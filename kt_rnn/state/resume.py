@@ -10,11 +10,12 @@ import pathlib
 import time
 
 import keras
-from keras_tuner.src.engine import tuner_utils
 
 from kt_rnn.state import durable, faults
+from kt_rnn.state import kerastuner as kt
+from kt_rnn.state.layout import Layout
 
-RECORD = "epochs.json"
+RECORD = Layout.RECORD
 
 
 class NonFiniteLoss(Exception):
@@ -117,7 +118,7 @@ class StopOnNonFinite(keras.callbacks.Callback):
                 logs[name] = math.nan
 
 
-class SaveBestEpoch(tuner_utils.SaveBestEpoch):
+class SaveBestEpoch(kt.SaveBestEpoch):
     """KerasTuner's best-epoch checkpoint, written atomically (a kill never tears it)."""
 
     def _save_model(self):

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from kt_rnn import config as config_lib
 from kt_rnn.cli import search
 
 # Runs the CLI in-process in a fresh interpreter, then reports whether TensorFlow was imported.
@@ -37,7 +38,7 @@ def test_main_help_is_tensorflow_free():
 def test_main_unknown_dataset_exits_with_usage_error():
     result = _cli("mnist")
     assert result.returncode == 2
-    assert re.search(r"invalid choice: 'mnist' \(choose from '?imdb'?\)", result.stderr)
+    assert re.search(r"invalid choice: 'mnist' \(choose from '?imdb'?, '?text'?, '?sequence'?\)", result.stderr)
 
 
 def test_main_unknown_tuner_lists_the_tuners():
@@ -74,7 +75,8 @@ def test_main_missing_data_path_names_the_fix_and_writes_nothing(tmp_path):
 
 def test_build_parser_defaults_match_the_readme():
     args = search.build_parser().parse_args(["imdb"])
-    assert (args.tuner, args.objective, args.logdir, args.validation_split) == ("hyperband", "val_accuracy", "logs", 0.2)
+    assert (args.tuner, args.objective, args.logdir, args.validation_split) == ("hyperband", None, "logs", 0.2)
+    assert config_lib.Config.from_args(args).objective == "val_accuracy"  # the task's default for classes
 
 
 def _free_port():

@@ -26,41 +26,41 @@ def test_standardize_lowercases_and_strips_breaks_and_punctuation():
 
 
 def test_build_holds_out_a_stratified_seeded_validation_split():
-    dataset = text.build(_reviews(), _config(), ("neg", "pos"))
+    dataset = text.build(_reviews(), _config(), ("neg", "pos"), source="memory")
     assert dataset.sizes == {"train": 30, "validation": 10, "test": 2}
     labels = [int(y) for _, y in dataset.validation]
     assert labels.count(0) == labels.count(1) == 5
-    again = text.build(_reviews(), _config(), ("neg", "pos"))
+    again = text.build(_reviews(), _config(), ("neg", "pos"), source="memory")
     assert [x.numpy().tolist() for x, _ in again.validation] == [x.numpy().tolist() for x, _ in dataset.validation]
 
 
 def test_build_adapts_vocabulary_on_training_part_only():
-    dataset = text.build(_reviews(), _config(), ("neg", "pos"))
-    vocab = set(dataset.vectorizer.get_vocabulary())
+    dataset = text.build(_reviews(), _config(), ("neg", "pos"), source="memory")
+    vocab = set(dataset.preprocess.get_vocabulary())
     train_words = {w for x, _ in dataset.train for w in x.numpy() if w > 1}
     assert {"good", "bad", "film"} <= vocab and "onlyintest" not in vocab
     held_out_numbers = [w for w in vocab if w.startswith("number")]
     assert len(held_out_numbers) == 30  # the 10 validation reviews' unique words are unknown
-    assert len(train_words) == dataset.vocab_size - 2
+    assert len(train_words) == dataset.spec["vocab_size"] - 2
 
 
 def test_build_pads_at_the_end_and_keeps_test_raw():
-    dataset = text.build(_reviews(), _config(), ("neg", "pos"))
+    dataset = text.build(_reviews(), _config(), ("neg", "pos"), source="memory")
     ids = next(iter(dataset.train))[0].numpy()
     assert ids.shape == (6,) and ids[0] > 0 and (ids[3:] == 0).all()
     raw = [x.numpy().decode() for x, _ in dataset.test]
     assert raw == ["a good one", "onlyintest bad"]
-    assert dataset.sequence_length == 6
+    assert dataset.spec["sequence_length"] == 6
 
 
 def test_build_subsamples_train_and_test_sizes():
-    dataset = text.build(_reviews(), _config(train_size=20, test_size=1), ("neg", "pos"))
+    dataset = text.build(_reviews(), _config(train_size=20, test_size=1), ("neg", "pos"), source="memory")
     assert dataset.sizes == {"train": 15, "validation": 5, "test": 1}
 
 
 def test_build_too_few_examples_is_a_data_error():
-    with pytest.raises(DataError, match="Too few examples"):
-        text.build(_reviews(n=2), _config(validation_split=0.1), ("neg", "pos"))
+    with pytest.raises(DataError, match="(?s)validation split.*'neg' has 1.*Add examples"):
+        text.build(_reviews(n=2), _config(validation_split=0.1), ("neg", "pos"), source="memory")
 
 
 def test_standardize_turns_control_and_separator_characters_into_spaces():
@@ -68,3 +68,13 @@ def test_standardize_turns_control_and_separator_characters_into_spaces():
     out = text.standardize(np.array(["good\x85film\x96ok\u2028fine\u00a0now"])).numpy()[0].decode()
     assert out.split() == ["good", "film", "ok", "fine", "now"]
     assert all(len(token.splitlines()) == 1 for token in out.split())
+
+
+def test_build_counts_classes_per_split_and_fingerprints_the_examples():
+    dataset = text.build(_reviews(), _config(), ("neg", "pos"), source="memory")
+    assert dataset.class_counts == {"train": {"neg": 15, "pos": 15}, "validation": {"neg": 5, "pos": 5},
+                                    "test": {"neg": 1, "pos": 1}}
+    assert dataset.fingerprint == text.build(_reviews(), _config(), ("neg", "pos"), source="m").fingerprint
+    changed = _reviews()
+    changed["train"][0][0] = "bad film, edited"
+    assert text.build(changed, _config(), ("neg", "pos"), source="memory").fingerprint != dataset.fingerprint

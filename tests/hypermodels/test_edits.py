@@ -3,6 +3,8 @@ import pytest
 from hypermodels import edits
 from hypermodels import space as sp
 
+SPACE = sp.SearchSpace(sp.TEXT_PARAMS)
+
 
 @pytest.mark.parametrize("text, expected", [
     ("cell=lstm", (sp.CELL, "lstm")),
@@ -13,7 +15,7 @@ from hypermodels import space as sp
     (" dropout = 0.25 ", (sp.DROPOUT, 0.25)),
 ])
 def test_parse_fix_returns_a_fixed_domain_of_the_right_type(text, expected):
-    name, domain = edits.parse_fix(text)
+    name, domain = edits.parse_fix(text, SPACE)
     assert (name, domain.values[0]) == expected
     assert type(domain.values[0]) is type(expected[1])
     assert domain.kind == sp.FIXED
@@ -21,7 +23,7 @@ def test_parse_fix_returns_a_fixed_domain_of_the_right_type(text, expected):
 
 def test_parse_fix_unknown_name_lists_the_valid_names():
     with pytest.raises(edits.SpaceError, match=r"Expected one of \[.*'cell'.*'batch_size'.*Received: 'cells'"):
-        edits.parse_fix("cells=gru")
+        edits.parse_fix("cells=gru", SPACE)
 
 
 @pytest.mark.parametrize("text, fragment", [
@@ -37,7 +39,7 @@ def test_parse_fix_unknown_name_lists_the_valid_names():
 ])
 def test_parse_fix_rejects_bad_values_with_the_rule(text, fragment):
     with pytest.raises(edits.SpaceError, match=fragment):
-        edits.parse_fix(text)
+        edits.parse_fix(text, SPACE)
 
 
 def test_load_space_file_reads_the_three_forms(tmp_path):
@@ -48,7 +50,7 @@ def test_load_space_file_reads_the_three_forms(tmp_path):
         "[recurrent_dropout]\nmin_value = 0\nmax_value = 0.3\nstep = 0.1\n"
         "[bidirectional]\nvalue = true\n"
     )
-    domains = edits.load_space_file(path)
+    domains = edits.load_space_file(path, SPACE)
     assert domains[sp.CELL] == sp.choice(["gru", "lstm"], "lstm")
     assert domains[sp.LEARNING_RATE] == sp.span(1e-4, 1e-3, sampling="log")
     assert domains[sp.RECURRENT_DROPOUT] == sp.span(0.0, 0.3, step=0.1)
@@ -74,9 +76,9 @@ def test_load_space_file_rejects_bad_tables(tmp_path, toml, fragment):
     path = tmp_path / "space.toml"
     path.write_text(toml)
     with pytest.raises(edits.SpaceError, match=fragment):
-        edits.load_space_file(path)
+        edits.load_space_file(path, SPACE)
 
 
 def test_load_space_file_missing_file_names_it(tmp_path):
     with pytest.raises(edits.SpaceError, match="Cannot read --space file .*nope.toml"):
-        edits.load_space_file(tmp_path / "nope.toml")
+        edits.load_space_file(tmp_path / "nope.toml", SPACE)

@@ -8,12 +8,25 @@ def test_params_every_declared_name_has_a_param():
     names = [sp.CELL, sp.BIDIRECTIONAL, sp.NUM_LAYERS, *sp.UNITS, sp.EMBEDDING_DIM, sp.DROPOUT,
              sp.RECURRENT_DROPOUT, sp.L2, sp.INITIALIZER, sp.HEAD, sp.OPTIMIZER,
              sp.LEARNING_RATE, sp.CLIPNORM, sp.BATCH_SIZE]
-    assert sorted(names) == sorted(sp.NAMES)
+    assert sorted(names) == sorted(sp.SearchSpace(sp.TEXT_PARAMS).names)
 
 
-@pytest.mark.parametrize("name", sp.NAMES)
-def test_params_default_domain_satisfies_its_own_rule(name):
-    param, domain = sp.PARAMS[name], sp.PARAMS[name].domain
+def test_params_each_model_shares_the_recurrent_table_and_adds_its_own():
+    recurrent = [p.name for p in sp.RECURRENT_PARAMS]
+    text = [p.name for p in sp.TEXT_PARAMS]
+    assert [n for n in text if n != sp.EMBEDDING_DIM] == recurrent
+    assert all(a is b for a, b in zip([p for p in sp.TEXT_PARAMS if p.name != sp.EMBEDDING_DIM], sp.RECURRENT_PARAMS))
+    assert sp.EMBEDDING_DIM not in sp.SearchSpace(sp.SEQUENCE_PARAMS).names
+
+
+def test_search_space_unknown_name_lists_this_models_names():
+    with pytest.raises(sp.SpaceError, match="Expected one of .*'cell'.*Received: 'embedding_dim'"):
+        sp.SearchSpace(sp.SEQUENCE_PARAMS).with_domains({sp.EMBEDDING_DIM: sp.fixed(8)})
+
+
+@pytest.mark.parametrize("param", sp.TEXT_PARAMS, ids=lambda p: p.name)
+def test_params_default_domain_satisfies_its_own_rule(param):
+    domain = param.domain
     values = domain.values or (domain.min_value, domain.max_value)
     assert all(param.valid(v) for v in values)
     assert domain.default is None or param.valid(domain.default)
@@ -22,7 +35,7 @@ def test_params_default_domain_satisfies_its_own_rule(name):
 def test_search_space_register_all_declares_every_name():
     hp = keras_tuner.HyperParameters()
     values = sp.SearchSpace().register_all(hp)
-    assert {p.name for p in hp.space} == set(sp.NAMES)
+    assert {p.name for p in hp.space} == set(sp.SearchSpace().names)
     assert values[sp.CELL] == "gru" and values[sp.NUM_LAYERS] == 1
 
 
@@ -48,7 +61,7 @@ def test_search_space_with_domains_overrides_and_keeps_the_rest():
     space = space.with_domains({sp.OPTIMIZER: sp.fixed("sgd")})
     assert space.domain(sp.CELL).values == ("lstm", "gru")
     assert space.domain(sp.OPTIMIZER).values == ("sgd",)
-    assert space.domain(sp.HEAD) == sp.PARAMS[sp.HEAD].domain
+    assert space.domain(sp.HEAD) == sp.SearchSpace().param(sp.HEAD).domain
 
 
 def test_search_space_register_builds_a_range_with_log_sampling():

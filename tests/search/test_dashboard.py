@@ -16,7 +16,7 @@ def read_experiment(root):
 
 def test_experiment_lists_every_hyperparameter_and_split_metric():
     hparams, metrics = dashboard.experiment(sp.SearchSpace())
-    assert sorted(h.name for h in hparams) == sorted(sp.NAMES)
+    assert sorted(h.name for h in hparams) == sorted(sp.SearchSpace().names)
     assert {(m.as_proto().name.tag, m.as_proto().name.group) for m in metrics} == {
         ("epoch_loss", "train"), ("epoch_accuracy", "train"),
         ("epoch_loss", "validation"), ("epoch_accuracy", "validation"),
@@ -28,10 +28,10 @@ def test_write_experiment_once_at_the_tensorboard_root(tmp_path):
                                space=sp.SearchSpace().with_domains({sp.CELL: sp.fixed("lstm")}))
     dashboard.write_experiment(config)
     dashboard.write_experiment(config)  # a resumed search does not write it again
-    assert len(list(config.tensorboard_dir.glob("events.out.tfevents.*"))) == 1
-    experiment = read_experiment(config.tensorboard_dir)
+    assert len(list(config.layout.tensorboard.glob("events.out.tfevents.*"))) == 1
+    experiment = read_experiment(config.layout.tensorboard)
     infos = {h.name: h for h in experiment.hparam_infos}
-    assert set(infos) == set(sp.NAMES)
+    assert set(infos) == set(sp.SearchSpace().names)
     assert [v.string_value for v in infos[sp.CELL].domain_discrete.values] == ["lstm"]
     assert [v.number_value for v in infos[sp.BATCH_SIZE].domain_discrete.values] == [32, 64, 128]
     assert infos[sp.LEARNING_RATE].domain_interval.min_value == 1e-4

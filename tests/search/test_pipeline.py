@@ -61,7 +61,7 @@ def _best_observation(trial, metric):
 
 def assert_trial_logged(config, trial):
     """Every trial has its train/validation scalars and its own hyperparameter values in TensorBoard."""
-    run = config.tensorboard_dir / trial["trial_id"] / "execution0"
+    run = config.layout.tensorboard / trial["trial_id"] / "execution0"
     values = {k: v for k, v in trial["hyperparameters"]["values"].items() if not k.startswith("tuner/")}
     assert sp.BATCH_SIZE in values  # declared in fit, logged from the first trial on
     assert _session_hparams(run) == pytest.approx(values)
@@ -81,9 +81,14 @@ def test_run_every_tuner_logs_each_trial_and_exports(tiny_imdb, tmp_path, tuner)
     assert len(trials) == 2 and {t["status"] for t in trials.values()} == {"COMPLETED"}
     for trial in trials.values():
         assert_trial_logged(config, trial)
-    best = config.best_dir
-    assert sorted(p.name for p in best.iterdir()) == ["hparams.json", "metrics.json", "model.keras", "saved_model"]
+    best = config.layout.best
+    assert sorted(p.name for p in best.iterdir()) == ["hparams.json", "labels.txt", "metrics.json", "model.keras",
+                                                     "saved_model"]
+    assert (best / "saved_model" / "assets" / "labels.txt").read_text() == "neg\npos\n"
     metrics = json.loads((best / "metrics.json").read_text())
+    assert metrics["class_names"] == ["neg", "pos"] and metrics["direction"] == "max"
+    assert metrics["class_counts"]["test"] == {"neg": 12, "pos": 12}
+    assert set(metrics["test"]) >= {"accuracy", "macro_f1", "per_class", "roc_auc", "confusion_matrix"}
     best_trial = trials[metrics["best_trial"]]
     assert metrics["best_validation_score"] == pytest.approx(max(t["score"] for t in trials.values()))
     initial = best_trial["hyperparameters"]["values"].get("tuner/initial_epoch", 0)
@@ -118,11 +123,11 @@ def test_run_export_only_reexports_without_tuning(tiny_imdb, tmp_path):
     searched = _tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "1")
     pipeline.run(searched)
     before = read_trials(searched)
-    (searched.best_dir / "metrics.json").unlink()
+    (searched.layout.best / "metrics.json").unlink()
     result = pipeline.run(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "5",
                                 "--export-only", "--no-refit"))
     assert read_trials(searched) == before
-    assert result.metrics["refit"] is False and (searched.best_dir / "metrics.json").exists()
+    assert result.metrics["refit"] is False and (searched.layout.best / "metrics.json").exists()
 
 
 def test_run_export_only_without_a_search_is_a_search_error(tiny_imdb, tmp_path):
@@ -151,14 +156,14 @@ def test_run_quick_on_real_imdb_serves_raw_text(tmp_path):
     config = _config("--quick", "--data", str(archive), "--logdir", str(tmp_path))
     result = pipeline.run(config)
     in_memory = result.model.predict(tf.constant(PROBES), verbose=0)
-    fresh = subprocess.run([sys.executable, "-c", SERVE, str(config.best_dir), json.dumps(PROBES)],
+    fresh = subprocess.run([sys.executable, "-c", SERVE, str(config.layout.best), json.dumps(PROBES)],
                            capture_output=True, text=True, timeout=300)
     assert fresh.returncode == 0, fresh.stderr[-2000:]
     assert "Skipping variable loading" not in fresh.stderr  # inference weights only, all restored
     loaded = json.loads(fresh.stdout.strip().splitlines()[-1])
     np.testing.assert_allclose(loaded["serve"], in_memory, atol=1e-5)
     np.testing.assert_allclose(loaded["keras"], in_memory, atol=1e-5)
-    metrics = json.loads((config.best_dir / "metrics.json").read_text())
+    metrics = json.loads((config.layout.best / "metrics.json").read_text())
     assert metrics["test_accuracy"] >= 0.70
     assert metrics["sizes"] == {"train": 3200, "validation": 800, "test": 2000}
     assert in_memory[0, 0] > 0.5 > in_memory[1, 0]  # positive and negative reviews told apart

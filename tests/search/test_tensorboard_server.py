@@ -119,7 +119,7 @@ def scalar_values(server, run, tag):
 
 
 def _run_names(config, trial_id):
-    prefix = config.tensorboard_dir.relative_to(config.project_dir).as_posix()
+    prefix = config.layout.tensorboard.relative_to(config.project_dir).as_posix()
     session = f"{prefix}/{trial_id}/execution0"
     return session, {split: f"{session}/{split}" for split in SPLITS}
 
@@ -181,7 +181,7 @@ def test_tensorboard_server_experiment_lists_every_hyperparameter_and_metric(ser
     response = experiment(server)
     names = {info["name"] for info in response["hparamInfos"]}
     assert sp.BATCH_SIZE in names  # declared in HyperModel.fit, not in build
-    assert names == set(sp.NAMES)
+    assert names == set(sp.SearchSpace().names)
     assert set().union(*(_active_values(t) for t in trials.values())) <= names
     assert {(m["name"]["tag"], m["name"]["group"]) for m in response["metricInfos"]} == METRICS
 

@@ -69,10 +69,11 @@ import json  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from kt_rnn.search import pipeline  # noqa: E402
-from kt_rnn.state import resume
-from kt_rnn.errors import SearchError  # noqa: E402
 from kt_rnn.cli.search import build_parser  # noqa: E402
+from kt_rnn.errors import SearchError  # noqa: E402
+from kt_rnn.search import pipeline  # noqa: E402
+from kt_rnn.state import resume  # noqa: E402
+from kt_rnn.tasks import text as text_task  # noqa: E402
 
 
 class _PoisonAt(keras.callbacks.Callback):
@@ -106,7 +107,7 @@ class Sabotaged(RNNClassifier):
 @pytest.fixture
 def sabotage(monkeypatch):
     """Sets the failure plan of the hypermodel the pipeline builds."""
-    monkeypatch.setattr(pipeline, "RNNClassifier", Sabotaged)
+    monkeypatch.setattr(text_task, "RNNClassifier", Sabotaged)
     monkeypatch.setattr(Sabotaged, "fits", 0)
 
     def plan(**actions):
@@ -165,7 +166,7 @@ def test_search_stops_after_too_many_failures_in_a_row_then_continues(tiny_imdb,
                                           r"trial 1: out of memory.*\).*run the same command again"):
         pipeline.run(config)
     assert {i: t["status"] for i, t in _trials(config).items()} == {"0": "FAILED", "1": "FAILED"}
-    assert not config.best_dir.exists()
+    assert not config.layout.best.exists()
     sabotage()  # the cause is fixed
     result = pipeline.run(config)
     assert {i: t["status"] for i, t in _trials(config).items()} == {
@@ -178,7 +179,7 @@ def test_export_with_no_completed_trial_is_a_search_error_and_writes_nothing(tin
     config = _search(tiny_imdb, tmp_path, "--max-trials", "2", "--max-failures", "5")
     with pytest.raises(SearchError, match="No completed trial"):
         pipeline.run(config)
-    assert not config.best_dir.exists()
+    assert not config.layout.best.exists()
     assert not list(config.project_dir.glob(".best*"))
 
 
@@ -187,3 +188,16 @@ def test_failure_reason_is_the_informative_line_of_a_tensorflow_error():
                "  File \"a.py\", line 1\nindices[0] = 12957 is not in [0, 609)\n\t [[{{node y}}]]")
     error = tf.errors.InvalidArgumentError(None, None, message)
     assert tuners.failure_reason(error) == "InvalidArgumentError: indices[0] = 12957 is not in [0, 609)"
+
+
+def test_interrupt_behind_finds_a_signal_keras_tuner_wrapped():
+    from kt_rnn.errors import Terminated
+
+    try:
+        try:
+            raise Terminated()
+        except BaseException:  # as KerasTuner's _deepcopy_callbacks does
+            raise keras_tuner.errors.FatalValueError("All callbacks used during a search should be deep-copyable")
+    except keras_tuner.errors.FatalValueError as wrapped:
+        assert isinstance(tuners.interrupt_behind(wrapped), Terminated)
+    assert tuners.interrupt_behind(ValueError("plain")) is None

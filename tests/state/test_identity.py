@@ -7,8 +7,9 @@ import pytest
 
 from hypermodels import space as sp
 from kt_rnn import config as config_lib
-from kt_rnn.state import identity
+from kt_rnn.data import Dataset
 from kt_rnn.errors import UsageError
+from kt_rnn.state import identity
 
 
 def _config(tmp_path, **changes):
@@ -18,7 +19,7 @@ def _config(tmp_path, **changes):
 def test_check_writes_search_json_for_a_new_search(tmp_path):
     config = _config(tmp_path)
     identity.check(config)
-    saved = json.loads((config.project_dir / identity.FILE).read_text())
+    saved = json.loads(config.layout.identity.read_text())
     assert saved["tuner"] == "random" and saved["objective"] == "val_accuracy" and saved["direction"] == "max"
     assert saved["space"][sp.CELL]["values"] == ["simple_rnn", "gru", "lstm"]
 
@@ -59,4 +60,35 @@ def test_check_extend_budget_does_not_cover_other_changes(tmp_path):
 def test_check_export_only_ignores_the_budget(tmp_path):
     identity.check(_config(tmp_path))
     identity.check(_config(tmp_path, max_trials=9, export_only=True))
-    assert json.loads((_config(tmp_path).project_dir / identity.FILE).read_text())["max_trials"] == 4
+    assert json.loads(_config(tmp_path).layout.identity.read_text())["max_trials"] == 4
+
+
+def _data(fingerprint="abc123", source="/data/tickets.csv", sizes=(80, 20, 25)):
+    return Dataset(train=None, validation=None, test=None, problem="classification", spec={},
+                   class_names=("a", "b"), sizes=dict(zip(("train", "validation", "test"), sizes)),
+                   fingerprint=fingerprint, source=source)
+
+
+def test_check_refuses_changed_data_under_the_same_path(tmp_path):
+    identity.check(_config(tmp_path), _data())
+    with pytest.raises(UsageError, match="(?s)started with other data.*data.fingerprint: abc123 -> def456") as error:
+        identity.check(_config(tmp_path), _data(fingerprint="def456", sizes=(81, 20, 25)))
+    assert "data.sizes: {'train': 80," in str(error.value) and "--overwrite" in str(error.value)
+
+
+def test_check_refuses_data_from_another_source(tmp_path):
+    identity.check(_config(tmp_path), _data())
+    with pytest.raises(UsageError, match="data.source: /data/tickets.csv -> /data/other.csv"):
+        identity.check(_config(tmp_path), _data(source="/data/other.csv"))
+
+
+def test_check_resumes_on_the_same_data(tmp_path):
+    identity.check(_config(tmp_path), _data())
+    identity.check(_config(tmp_path), _data())
+    saved = json.loads(_config(tmp_path).layout.identity.read_text())
+    assert saved["data"]["fingerprint"] == "abc123" and saved["task"] == "text"
+
+
+def test_fingerprint_direction_comes_from_the_objective_not_its_name(tmp_path):
+    assert identity.fingerprint(_config(tmp_path, objective="val_loss"))["direction"] == "min"
+    assert identity.fingerprint(_config(tmp_path, objective="val_macro_f1"))["direction"] == "max"

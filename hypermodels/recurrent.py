@@ -1,0 +1,144 @@
+"""The recurrent part every kt_rnn HyperModel shares: the stack, the optimizer, batching in `fit`.
+
+`RecurrentHyperModel` validates the fixed settings in `__init__`; subclasses
+declare their inputs and head in `build(hp)` and call `stack(x, v)` for the
+1-3 (optionally bidirectional) SimpleRNN/GRU/LSTM layers of the shared space
+(`hypermodels.space.RECURRENT_PARAMS`) and `compile(model, v, loss, metrics)`.
+"""
+
+import functools
+
+import keras
+import keras_tuner
+
+from hypermodels import space as sp
+from hypermodels.layers import MaskedGlobalMaxPooling1D
+
+CELL_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
+OPTIMIZERS = {
+    "adam": keras.optimizers.Adam,
+    "rmsprop": keras.optimizers.RMSprop,
+    "sgd": functools.partial(keras.optimizers.SGD, momentum=0.9),
+}
+JIT_MODES = ("auto", True, False)
+
+
+def positive_int(name, value, minimum=1):
+    """Returns `value` if it is an int >= `minimum`; raises `ValueError` naming it otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"Expected {name} to be an int >= {minimum}. Received: {name}={value!r}")
+    return value
+
+
+class RecurrentHyperModel(keras_tuner.HyperModel):
+    """Base of the recurrent HyperModels: the shared stack, optimizer and batching.
+
+    Args:
+        space: `SearchSpace` of the subclass's table (`params`), defaults to
+            that table's default space.
+        seed: int or None, seed of the per-epoch shuffling in `fit`.
+        jit_compile: `"auto"`, True or False, passed to `Model.compile`.
+        name, tunable: see `keras_tuner.HyperModel`.
+    """
+
+    params = sp.RECURRENT_PARAMS  # the subclass's search-space table
+
+    def __init__(self, space=None, seed=None, jit_compile="auto", name=None, tunable=True):
+        super().__init__(name=name, tunable=tunable)
+        self.space = sp.SearchSpace(self.params) if space is None else space
+        if not isinstance(self.space, sp.SearchSpace) or self.space.params != self.params:
+            raise ValueError(f"Expected space to be a SearchSpace of {type(self).__name__}'s "
+                             f"hyperparameters {list(sp.SearchSpace(self.params).names)}. Received: space={space!r}")
+        if jit_compile not in JIT_MODES:
+            raise ValueError(f"Expected jit_compile to be one of {{'auto', True, False}}. Received: jit_compile={jit_compile!r}")
+        self.seed = seed
+        self.jit_compile = jit_compile
+
+    def stack(self, x, v):
+        """Applies the recurrent layers (and the max-pool head) chosen in `v` to `x`."""
+        for layer in range(v[sp.NUM_LAYERS]):
+            x = self._recurrent_layer(v, layer)(x)
+        if v[sp.HEAD] == "max_pool":
+            x = MaskedGlobalMaxPooling1D()(x)
+        return keras.layers.Dropout(v[sp.DROPOUT])(x)
+
+    def _recurrent_layer(self, v, layer):
+        last = layer == v[sp.NUM_LAYERS] - 1
+        cell = CELL_LAYERS[v[sp.CELL]](
+            v[sp.UNITS[layer]],
+            dropout=v[sp.DROPOUT],
+            recurrent_dropout=v[sp.RECURRENT_DROPOUT],
+            kernel_initializer=v[sp.INITIALIZER],
+            kernel_regularizer=l2(v),
+            recurrent_regularizer=l2(v),
+            return_sequences=not last or v[sp.HEAD] == "max_pool",
+        )
+        return keras.layers.Bidirectional(cell) if v[sp.BIDIRECTIONAL] else cell
+
+    def compile(self, model, v, loss, metrics):
+        """Compiles `model` with the optimizer, learning rate and clipping chosen in `v`."""
+        model.compile(optimizer=optimizer(v), loss=loss, metrics=list(metrics), jit_compile=self.jit_compile)
+        return model
+
+    def fit(self, hp, model, x, y=None, validation_data=None, **kwargs):
+        """Fits numpy `x, y` with the trial's batch size, or batches unbatched `tf.data` first.
+
+        Keras ignores `batch_size=` for a dataset, so batching happens here.
+        `tuner.search(x, y, ...)` passes `y` positionally, as `model.fit` does.
+        """
+        batch_size = self.space.register(hp, sp.BATCH_SIZE)
+        if not _is_dataset(x):
+            return model.fit(x, y, validation_data=validation_data, batch_size=batch_size, **kwargs)
+        x = x.shuffle(_buffer(x), seed=self.seed).batch(batch_size).prefetch(-1)
+        if _is_dataset(validation_data):
+            validation_data = validation_data.batch(batch_size).prefetch(-1)
+        return model.fit(x, validation_data=validation_data, shuffle=False, **kwargs)
+
+
+def _is_dataset(data):
+    return hasattr(data, "element_spec") and hasattr(data, "batch")
+
+
+def _buffer(dataset):
+    size = int(dataset.cardinality())
+    return size if size > 0 else 10_000
+
+
+def l2(v):
+    """The L2 regularizer chosen in `v`, or None."""
+    return keras.regularizers.L2(v[sp.L2]) if v[sp.L2] else None
+
+
+def optimizer(v):
+    """The optimizer chosen in `v`, with its learning rate and clipping."""
+    clip = {"clipnorm": v[sp.CLIPNORM]} if v[sp.CLIPNORM] else {}
+    return OPTIMIZERS[v[sp.OPTIMIZER]](learning_rate=v[sp.LEARNING_RATE], **clip)
+
+
+# Keras metrics a model can be compiled with, by the name Keras logs them under
+# (an objective `val_<name>` needs its metric compiled in).
+def _macro_f1(num_classes):
+    from hypermodels.metrics import MacroF1
+
+    return MacroF1(num_classes)
+
+
+METRICS = {
+    "accuracy": lambda num_classes: "accuracy",
+    "auc": lambda num_classes: keras.metrics.AUC(name="auc"),
+    "macro_f1": _macro_f1,
+    "mae": lambda num_classes: keras.metrics.MeanAbsoluteError(name="mae"),
+}
+
+
+def check_metrics(names):
+    """Returns `names` as a tuple; raises `ValueError` for a name not in `METRICS`."""
+    unknown = [n for n in names if n not in METRICS]
+    if unknown:
+        raise ValueError(f"Expected metrics among {sorted(METRICS)}. Received: metrics={list(names)!r}")
+    return tuple(names)
+
+
+def make_metrics(names, num_classes=None):
+    """The Keras metric objects for `names`."""
+    return [METRICS[name](num_classes) for name in names]

@@ -1,0 +1,194 @@
+"""`kt_rnn.tune(...)`: the search of the command line, from Python, on a dataset name, a path or data in memory.
+
+The command line (`python -m kt_rnn.search`) parses its options and calls
+`run(config)` here; `tune` builds the same `Config` from keyword arguments
+(the command line's option names, with underscores), so both run the one
+pipeline: resume, TensorBoard, export.
+"""
+
+import dataclasses
+import difflib
+import os
+import pathlib
+from typing import Any
+
+from kt_rnn.errors import UsageError
+
+_SEQUENCE_SUFFIXES = (".npz", ".npy")
+
+
+@dataclasses.dataclass
+class Result:
+    """What a search found and where it went.
+
+    Args:
+        best_hyperparameters: the best trial's hyperparameters, `{name: value}`.
+        objective: the metric trials were ranked by, e.g. `"val_accuracy"`.
+        validation_score: the best trial's score on that objective.
+        test_scores: the exported model's scores on the test part
+            (accuracy, macro-F1, per class, ROC AUC; or MAE, RMSE, R²).
+        export_path: the `best/` directory (`saved_model/`, `model.keras`, ...).
+        metrics: everything in `best/metrics.json`.
+        model: the exported Keras model (raw input in, the user's units out).
+        tuner: the KerasTuner tuner, e.g. for `tuner.results_summary()`.
+    """
+
+    best_hyperparameters: dict
+    objective: str
+    validation_score: float
+    test_scores: dict
+    export_path: pathlib.Path
+    metrics: dict
+    model: Any
+    tuner: Any
+
+
+def tune(data=None, *, dataset=None, test_data=None, **options):
+    """Tunes a recurrent network on `data` and exports the best model; returns a `Result`.
+
+    Args:
+        data: what to tune on:
+            - `"imdb"` (the IMDB reviews, from `$KT_RNN_DATA` or downloaded;
+              a local copy: `tune(path, dataset="imdb")`);
+            - a path: a folder of one subfolder of `.txt` files per class, a
+              `.csv`/`.tsv` of texts and labels, or an `.npz` of sequences;
+            - in memory: `(texts, labels)` (lists of strings and labels),
+              `(x, y)` numpy arrays `[n, timesteps, features]` and `[n]`, or a
+              `tf.data.Dataset` of `(x, y)` pairs.
+        dataset: `"imdb"`, `"text"` or `"sequence"`; defaults to `None`,
+            inferred from `data`.
+        test_data: a test part in the same form as `data` (default: a
+            seeded, stratified `test_split` of `data` is held out).
+        **options: any option of `python -m kt_rnn.search` with underscores
+            for dashes: `tuner="random"`, `max_trials=5`, `fix=["cell=gru"]`,
+            `logdir="logs"`, `project="tickets"`, `objective="val_macro_f1"`,
+            `task="regression"`, `quick=True`, ...
+
+    Example:
+
+    ```python
+    import numpy as np
+    import kt_rnn
+
+    x = np.random.default_rng(0).normal(size=(200, 12, 3)).astype("float32")
+    y = (x[:, :, 0].mean(axis=1) > 0).astype("int64")
+    result = kt_rnn.tune((x, y), tuner="random", max_trials=2, max_epochs=2, logdir="/tmp/kt_logs")
+    result.best_hyperparameters, result.test_scores["accuracy"], result.export_path
+    ```
+    """
+    dataset, path, memory = _source(data, dataset)
+    test_path, test_memory = _test_source(test_data, dataset)
+    args = _namespace(dataset, options, data=path, test_data=test_path)
+    from kt_rnn.config import Config
+
+    config = Config.from_args(args)
+    return run(config, _in_memory(dataset, memory, test_memory))
+
+
+def run(config, data=None):
+    """Runs the search of a `Config` (the command line's entry point); returns a `Result`.
+
+    `data` is examples already in memory, as the dataset's loader takes them.
+    """
+    from kt_rnn.search import pipeline  # heavy: TensorFlow, Keras, KerasTuner
+
+    export = pipeline.run(config, data=data)
+    if export is None:  # a distributed worker: the chief exports
+        return None
+    m = export.metrics
+    return Result(export.hparams, m["objective"], m["best_validation_score"], m["test"], export.path, m,
+                  export.model, export.tuner)
+
+
+def _source(data, dataset):
+    """`(dataset name, path or None, in-memory data or None)` for `tune`'s `data`."""
+    if isinstance(data, (str, os.PathLike)):
+        text = os.fspath(data)
+        if dataset is None and text == "imdb":
+            return "imdb", None, None
+        return dataset or _dataset_of_path(pathlib.Path(text)), text, None
+    if data is None:
+        if dataset is None:
+            raise UsageError("Pass data to tune: 'imdb', a path, (texts, labels) or (x, y) arrays.")
+        return dataset, None, None
+    pair = _pair(data)
+    return dataset or _dataset_of_pair(pair), None, pair
+
+
+def _test_source(test_data, dataset):
+    if test_data is None or isinstance(test_data, (str, os.PathLike)):
+        return (os.fspath(test_data) if test_data is not None else None), None
+    return None, _pair(test_data)
+
+
+def _dataset_of_path(path):
+    if path.suffix.lower() in _SEQUENCE_SUFFIXES or (path.is_dir() and (path / "x.npy").exists()):
+        return "sequence"
+    return "text"
+
+
+def _pair(data):
+    """`(x, y)` from a pair or a `tf.data.Dataset` of pairs (materialised as numpy arrays)."""
+    if hasattr(data, "element_spec") and hasattr(data, "as_numpy_iterator"):
+        xs, ys = zip(*data.as_numpy_iterator())
+        import numpy as np
+
+        first = xs[0]
+        texts = isinstance(first, bytes)
+        return ([x.decode("utf-8", "replace") for x in xs] if texts else np.stack(xs)), np.asarray(ys)
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return data[0], data[1]
+    raise UsageError("Expected data as (texts, labels), (x, y) arrays or a tf.data.Dataset of (x, y) pairs. "
+                     f"Received: {type(data).__name__}")
+
+
+def _dataset_of_pair(pair):
+    first = next(iter(pair[0]), None)
+    return "text" if isinstance(first, str) else "sequence"
+
+
+def _in_memory(dataset, memory, test_memory):
+    """The loader's keyword arguments for data given in memory, or `None`."""
+    if memory is None and test_memory is None:
+        return None
+    if dataset == "text":
+        from kt_rnn.data import text_files
+
+        train = text_files.labelled(*memory) if memory is not None else None
+        test = text_files.labelled(*test_memory, source="test data in memory") if test_memory is not None else None
+        return {"labelled": train, "test_labelled": test}
+    if dataset == "sequence":
+        import numpy as np
+
+        from kt_rnn.data import arrays
+
+        x, y = memory
+        x_test, y_test = test_memory if test_memory is not None else (None, None)
+        return {"arrays": arrays.Arrays(np.asarray(x), np.asarray(y), _array(x_test), _array(y_test))}
+    raise UsageError(f"The {dataset} dataset does not take data in memory: pass its path instead.")
+
+
+def _array(value):
+    import numpy as np
+
+    return None if value is None else np.asarray(value)
+
+
+def _namespace(dataset, options, **paths):
+    """The command line's `argparse.Namespace` with `options` set, each checked like an option."""
+    from kt_rnn.cli.search import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args([dataset])
+    valid = {dest for dest in vars(args) if dest not in ("dataset", "config")}
+    for name, value in options.items():
+        if name not in valid:
+            close = difflib.get_close_matches(name, sorted(valid), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"Unknown option for kt_rnn.tune. Expected one of {sorted(valid)}. "
+                             f"Received: {name}={value!r}.{hint}")
+        setattr(args, name, list(value) if isinstance(value, tuple) else value)
+    for name, value in paths.items():
+        if value is not None:
+            setattr(args, name, value)
+    return args

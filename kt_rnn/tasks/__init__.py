@@ -1,0 +1,134 @@
+"""Task registry: what differs between problems, behind one seam.
+
+A task owns its data kinds, its HyperModel and that model's search space, its
+objectives (each with an explicit direction, never guessed from a metric's
+name), its test scores, its serving wrapper for the export, and its summary
+lines. The pipeline, tuners, state and report never name a task: they ask the
+`Task` for each of these.
+
+This module is pure Python (the command line validates options against it
+before TensorFlow loads); each task's implementation module is imported on use
+and provides:
+
+- `hypermodel(config, dataset)`: the `keras_tuner.HyperModel` to search;
+- `serving_model(model, dataset)`: raw input -> prediction in the user's units;
+- `scores(serving_model, dataset)`: the test scores written to `metrics.json`;
+- `summary_lines(scores)`: what the end of a run prints about them;
+- `assets(dataset)`: `{file name: text}` saved beside the export (e.g. labels).
+"""
+
+import dataclasses
+import importlib
+
+from hypermodels import space as sp
+from kt_rnn.errors import UsageError
+
+MAX, MIN = "max", "min"
+CLASSIFICATION, REGRESSION = "classification", "regression"
+PROBLEMS = (CLASSIFICATION, REGRESSION)
+
+
+@dataclasses.dataclass(frozen=True)
+class Objective:
+    """A metric the tuner can rank trials by.
+
+    Args:
+        name: the Keras log key, e.g. `"val_accuracy"`.
+        direction: `"max"` or `"min"`.
+        problems: the problems it is defined for.
+        binary: True if it needs exactly two classes (ROC AUC).
+        metric: the Keras metric that must be compiled for it (`"auc"`,
+            `"macro_f1"`, `"mae"`), `None` for the loss and accuracy.
+    """
+
+    name: str
+    direction: str
+    problems: tuple = PROBLEMS
+    binary: bool = False
+    metric: str | None = None
+
+
+OBJECTIVES = {o.name: o for o in (
+    Objective("val_accuracy", MAX, (CLASSIFICATION,)),
+    Objective("val_loss", MIN),
+    Objective("val_auc", MAX, (CLASSIFICATION,), binary=True, metric="auc"),
+    Objective("val_macro_f1", MAX, (CLASSIFICATION,), metric="macro_f1"),
+    Objective("val_mae", MIN, (REGRESSION,), metric="mae"),
+    Objective("accuracy", MAX, (CLASSIFICATION,)),
+    Objective("loss", MIN),
+)}
+# The objective of a search that names none, per problem.
+DEFAULT_OBJECTIVES = {CLASSIFICATION: "val_accuracy", REGRESSION: "val_loss"}
+
+
+def objective(name):
+    """Returns the `Objective` called `name`; raises `UsageError` listing the valid names."""
+    if name not in OBJECTIVES:
+        raise UsageError(f"Unknown objective. Expected one of {list(OBJECTIVES)}. Received: objective={name!r}")
+    return OBJECTIVES[name]
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    """One kind of problem kt_rnn tunes recurrent networks for.
+
+    Args:
+        name: the registry name, e.g. `"text"`.
+        params: the search-space table of its HyperModel (`hypermodels.space`).
+        problems: the problems its data can pose (classification, regression).
+        module: its implementation module (see the module docstring).
+        datasets: the dataset names (command-line positional) it serves.
+    """
+
+    name: str
+    params: tuple
+    problems: tuple
+    module: str
+    datasets: tuple
+
+    def implementation(self):
+        return importlib.import_module(self.module)
+
+    def objectives(self, problem=None, num_classes=None):
+        """The objectives that fit this task (and `problem`, and `num_classes` when known)."""
+        problems = self.problems if problem is None else (problem,)
+        return [o.name for o in OBJECTIVES.values()
+                if set(o.problems) & set(problems) and not (o.binary and num_classes not in (None, 2))]
+
+    def check_objective(self, name, problem=None, num_classes=None):
+        """Raises `UsageError` unless objective `name` fits; returns its `Objective`."""
+        found = objective(name)
+        valid = self.objectives(problem, num_classes)
+        if name not in valid:
+            what = f"{problem} " if problem else ""
+            classes = f" with {num_classes} classes" if num_classes else ""
+            raise UsageError(f"Objective {name!r} does not fit {what}{self.name} data{classes}. "
+                             f"Expected one of {valid}. Received: objective={name!r}")
+        return found
+
+    def default_objective(self, problem=None):
+        """The default objective, or `None` while the problem is not known yet (before loading)."""
+        problems = self.problems if problem is None else (problem,)
+        return DEFAULT_OBJECTIVES[problems[0]] if len(problems) == 1 else None
+
+
+TASKS = {t.name: t for t in (
+    Task("text", sp.TEXT_PARAMS, (CLASSIFICATION,), "kt_rnn.tasks.text", ("imdb", "text")),
+    Task("sequence", sp.SEQUENCE_PARAMS, PROBLEMS, "kt_rnn.tasks.sequence", ("sequence",)),
+)}
+DATASETS = tuple(name for task in TASKS.values() for name in task.datasets)
+
+
+def get(name):
+    """Returns the task registered as `name`; raises `ValueError` listing the valid names."""
+    if name not in TASKS:
+        raise ValueError(f"Unknown task. Expected one of {sorted(TASKS)}. Received: task={name!r}")
+    return TASKS[name]
+
+
+def for_dataset(dataset):
+    """Returns the task that serves `dataset`; raises `UsageError` listing the datasets."""
+    for task in TASKS.values():
+        if dataset in task.datasets:
+            return task
+    raise UsageError(f"Unknown dataset. Expected one of {list(DATASETS)}. Received: dataset={dataset!r}")

@@ -1,0 +1,84 @@
+"""What every task does with a trained model: wrap it for raw input, predict on test, score.
+
+Shared by the task implementations (`text`, `sequence`): the serving wrapper
+around the trained layers, the test predictions, the scores of
+`kt_rnn.search.scores`, the summary lines and the labels file.
+"""
+
+import keras
+import numpy as np
+
+from kt_rnn import tasks
+from kt_rnn.search import scores as scores_lib
+
+PREDICT_BATCH = 256
+LABELS_FILE = "labels.txt"
+MAX_CLASS_LINES = 10  # classes listed one per line in the summary
+
+
+def metrics_for(objective, problem):
+    """The Keras metric names a model is compiled with so `objective` is logged.
+
+    Example:
+
+    >>> metrics_for("val_auc", "classification")
+    ('accuracy', 'auc')
+    """
+    base = ["accuracy"] if problem == tasks.CLASSIFICATION else ["mae"]
+    extra = tasks.objective(objective).metric if objective else None
+    return tuple(base + ([extra] if extra and extra not in base else []))
+
+
+def serving(model, raw_input, before=None, after=None):
+    """A model from `raw_input` through `before` (e.g. a vectorizer), `model`'s layers, then `after`.
+
+    Shares `model`'s layers but not its optimizer, so an export holds inference weights only.
+    """
+    inference = keras.Model(model.input, model.output, name=model.name)  # one tensor each, not lists
+    x = before(raw_input) if before is not None else raw_input
+    y = inference(x)
+    return keras.Model(raw_input, after(y) if after is not None else y, name="end_to_end")
+
+
+def predict(model, test):
+    """`(targets, predictions)` of `model` over the unbatched `(raw input, target)` dataset `test`."""
+    targets, outputs = [], []
+    for x, y in test.batch(PREDICT_BATCH):
+        outputs.append(np.asarray(model(x, training=False)))
+        targets.append(np.asarray(y))
+    return np.concatenate(targets), np.concatenate(outputs)
+
+
+def score(model, dataset):
+    """The test scores of the serving `model` on `dataset.test`, for metrics.json."""
+    targets, predictions = predict(model, dataset.test)
+    if dataset.problem == tasks.REGRESSION:
+        return scores_lib.regression(targets, predictions)
+    found = scores_lib.classification(targets, predictions, dataset.class_names)
+    found["loss"] = _classification_loss(targets, predictions)
+    return found
+
+
+def _classification_loss(targets, probabilities):
+    loss = (keras.losses.BinaryCrossentropy() if probabilities.shape[-1] == 1
+            else keras.losses.SparseCategoricalCrossentropy())
+    return float(loss(targets.reshape(len(targets), -1)[:, :1] if probabilities.shape[-1] == 1 else targets,
+                      probabilities))
+
+
+def summary_lines(scores):
+    """The closing lines about the test scores: one line, and per class when there are few."""
+    lines = [scores_lib.summary_line(scores)]
+    per_class = scores.get("per_class") or {}
+    if len(per_class) <= MAX_CLASS_LINES:
+        width = max(map(len, per_class), default=0)
+        lines += [f"  {name:<{width}}  precision {s['precision']:.3f} | recall {s['recall']:.3f} | "
+                  f"F1 {s['f1']:.3f} ({s['support']} examples)" for name, s in per_class.items()]
+    return lines
+
+
+def assets(dataset):
+    """`{file name: text}` saved with the export: the class names, one per line, index = class."""
+    if not dataset.class_names:
+        return {}
+    return {LABELS_FILE: "".join(f"{name}\n" for name in dataset.class_names)}

@@ -1,0 +1,45 @@
+"""The `sequence` task: numeric sequences (`--data FILE.npz`) -> class or value.
+
+Data come from `kt_rnn.data.arrays`, the model from `hypermodels.sequence`.
+The searched model already takes raw values (its first layer normalizes with
+the training statistics); regression models learn standardized targets, so
+the serving model adds the one step back to the user's units.
+"""
+
+import keras
+
+from hypermodels.sequence import SequenceModel
+from kt_rnn import tasks
+from kt_rnn.tasks import outputs
+from kt_rnn.tasks.outputs import assets, summary_lines  # noqa: F401  (the task's own)
+
+
+def hypermodel(config, dataset):
+    """The `SequenceModel` for `dataset` (shape, classes, training statistics) and `config`."""
+    spec = dataset.spec
+    return SequenceModel(
+        spec["timesteps"], spec["features"], num_classes=dataset.num_classes,
+        mean=spec["mean"], variance=spec["variance"], space=config.space, seed=config.seed,
+        jit_compile=config.jit_compile, metrics=outputs.metrics_for(config.objective, dataset.problem),
+    )
+
+
+def serving_model(model, dataset):
+    """Wraps a trained `model` into raw windows `[batch, timesteps, features]` -> prediction.
+
+    Classification: the class probabilities (one sigmoid column for two
+    classes). Regression: values `[batch, 1]` in the user's units.
+    """
+    spec = dataset.spec
+    sequences = keras.Input(shape=(spec["timesteps"], spec["features"]), dtype="float32", name="sequences")
+    if dataset.problem != tasks.REGRESSION:
+        return outputs.serving(model, sequences)
+    # The model learned (y - mean) / std; this undoes it.
+    back = keras.layers.Rescaling(scale=spec["target_std"], offset=spec["target_mean"],
+                                  dtype="float32", name="original_units")
+    return outputs.serving(model, sequences, after=back)
+
+
+def scores(model, dataset):
+    """Test scores of the serving `model` on the raw test sequences."""
+    return outputs.score(model, dataset)

@@ -1,0 +1,104 @@
+"""kt_rnn.tune: the command line's search from Python, on paths or data in memory."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import kt_rnn
+from kt_rnn.errors import UsageError
+
+SMALL = dict(tuner="random", max_trials=1, max_epochs=3, patience=3,
+             fix=["num_layers=1", "units_0=16", "optimizer=adam", "learning_rate=0.02", "batch_size=16",
+                  "dropout=0.0", "l2=0.0", "head=last", "bidirectional=false", "cell=gru"])
+
+
+def _sequences(n=120, seed=0, regression=False):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 8, 2)).astype("float32") + 5.0  # raw values far from 0: normalization matters
+    signal = x[:, :, 0].mean(axis=1) - 5.0
+    y = 1000.0 + 400.0 * signal if regression else (signal > 0).astype("int64")
+    return x, y
+
+
+def _trial_files(logdir, project):
+    return {p.parent.name: p.read_text() for p in (logdir / project / "tuner").glob("trial_*/trial.json")}
+
+
+def test_tune_in_memory_sequences_returns_the_result_and_resumes(tmp_path):
+    x, y = _sequences()
+    result = kt_rnn.tune((x, y), logdir=str(tmp_path), project="api", **SMALL)
+    assert isinstance(result, kt_rnn.Result)
+    assert result.objective == "val_accuracy" and 0 <= result.validation_score <= 1
+    assert result.best_hyperparameters["units_0"] == 16 and "batch_size" in result.best_hyperparameters
+    assert result.export_path == tmp_path / "api" / "best" and (result.export_path / "saved_model").is_dir()
+    assert set(result.test_scores) >= {"accuracy", "macro_f1", "per_class", "roc_auc"}
+    assert result.metrics["sizes"] == {"train": 77, "validation": 19, "test": 24}
+    assert result.tuner.oracle.get_best_trials(1)[0].trial_id == result.metrics["best_trial"]
+    assert result.model.predict(x[:3], verbose=0).shape == (3, 1)
+    trials = _trial_files(tmp_path, "api")
+    again = kt_rnn.tune((x, y), logdir=str(tmp_path), project="api", **SMALL)  # resumes: no trial re-run
+    assert _trial_files(tmp_path, "api") == trials and again.metrics["best_trial"] == result.metrics["best_trial"]
+    with pytest.raises(UsageError, match="(?s)other data.*data.fingerprint"):
+        kt_rnn.tune((x[::-1], y[::-1]), logdir=str(tmp_path), project="api", **SMALL)
+
+
+def test_tune_in_memory_texts_with_a_test_part(tmp_path):
+    words = {"spam": "win prize free cash claim".split(), "ham": "lunch meeting tomorrow see you".split()}
+    rng = np.random.default_rng(0)
+
+    def texts(n):
+        labels = rng.choice(["spam", "ham"], n).tolist()
+        return [" ".join(rng.choice(words[label], 4)) for label in labels], labels
+
+    result = kt_rnn.tune(texts(60), test_data=texts(20), logdir=str(tmp_path), sequence_length=8,
+                         **{**SMALL, "fix": SMALL["fix"] + ["embedding_dim=8"]})
+    assert result.metrics["class_names"] == ["ham", "spam"] and result.metrics["dataset"] == "text"
+    assert result.metrics["sizes"]["test"] == 20 and result.metrics["data"] == "in memory"
+    assert (result.export_path / "labels.txt").read_text() == "ham\nspam\n"
+
+
+SERVE = """
+import json, sys
+import numpy as np
+import tensorflow as tf
+saved_model = tf.saved_model.load(sys.argv[1])
+print(json.dumps(saved_model.serve(tf.constant(np.load(sys.argv[2]))).numpy().ravel().tolist()))
+"""
+
+
+def test_tune_npz_regression_serves_values_in_the_original_units(tmp_path):
+    x, y = _sequences(n=160, regression=True)
+    np.savez(tmp_path / "series.npz", x=x, y=y)
+    result = kt_rnn.tune(tmp_path / "series.npz", logdir=str(tmp_path / "logs"), **{**SMALL, "max_epochs": 8})
+    assert result.metrics["problem"] == "regression" and result.objective == "val_loss"
+    assert result.metrics["direction"] == "min" and result.metrics["class_names"] is None
+    spread = float(np.mean(np.abs(y - y.mean())))
+    assert result.test_scores["mae"] < 0.8 * spread  # better than predicting the mean, in the data's units
+    np.save(tmp_path / "probe.npy", x[:5])
+    fresh = subprocess.run([sys.executable, "-c", SERVE, str(result.export_path / "saved_model"),
+                            str(tmp_path / "probe.npy")], capture_output=True, text=True, timeout=300)
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    served = np.array(json.loads(fresh.stdout.strip().splitlines()[-1]))
+    np.testing.assert_allclose(served, result.model.predict(x[:5], verbose=0).ravel(), rtol=1e-4)
+    assert np.all(np.abs(served - y[:5]) < 3 * spread)  # thousands, not standardized values
+
+
+def test_tune_unknown_option_names_the_close_one(tmp_path):
+    with pytest.raises(UsageError, match="Did you mean 'max_trials'"):
+        kt_rnn.tune((np.zeros((4, 3, 1)), np.arange(4)), max_trial=3, logdir=str(tmp_path))
+
+
+def test_tune_objective_that_does_not_fit_the_data_is_refused_before_writing(tmp_path):
+    x, y = _sequences(regression=True)
+    with pytest.raises(UsageError, match="val_accuracy.*regression"):
+        kt_rnn.tune((x, y), objective="val_accuracy", logdir=str(tmp_path), **SMALL)
+    assert not (tmp_path / "sequence").exists()
+
+
+def test_import_kt_rnn_stays_light():
+    probe = "import sys, kt_rnn; kt_rnn.tune; print('tensorflow' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stderr
