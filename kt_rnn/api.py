@@ -131,15 +131,20 @@ def _pair(data):
     """`(x, y)` from a pair or a `tf.data.Dataset` of pairs (materialised as numpy arrays)."""
     if hasattr(data, "element_spec") and hasattr(data, "as_numpy_iterator"):
         xs, ys = zip(*data.as_numpy_iterator())
-        import numpy as np
-
-        first = xs[0]
-        texts = isinstance(first, bytes)
-        return ([x.decode("utf-8", "replace") for x in xs] if texts else np.stack(xs)), np.asarray(ys)
+        return _decoded(xs), _decoded(ys)
     if isinstance(data, (tuple, list)) and len(data) == 2:
         return data[0], data[1]
     raise UsageError("Expected data as (texts, labels), (x, y) arrays or a tf.data.Dataset of (x, y) pairs. "
                      f"Received: {type(data).__name__}")
+
+
+def _decoded(values):
+    """tf.data's strings (bytes) as `str`, numbers as one numpy array."""
+    import numpy as np
+
+    if isinstance(values[0], bytes):
+        return [value.decode("utf-8", "replace") for value in values]
+    return np.stack(values)
 
 
 def _dataset_of_pair(pair):

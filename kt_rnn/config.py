@@ -89,6 +89,7 @@ class Config:
         _one_of("dataset", self.dataset, DATASETS)
         _one_of("tuner", self.tuner, TUNERS)
         _one_of("jit", self.jit, JIT_MODES)
+        self._check_task_options()
         if self.task_type is not None:
             _one_of("task", self.task_type, self.task.problems)
         self._resolve_objective()
@@ -110,6 +111,14 @@ class Config:
             raise UsageError(f"--project must be a plain directory name. Received: {project!r}")
         object.__setattr__(self, "project", project)
         _writable_directory("--logdir", self.logdir)
+
+    def _check_task_options(self):
+        for name in tasks.TASK_OPTIONS:
+            if getattr(self, name) is not None and name not in self.task.options:
+                flag = tasks.FLAGS.get(name, "--" + name.replace("_", "-"))
+                owners = [t.name for t in tasks.TASKS.values() if name in t.options]
+                raise UsageError(f"{flag} is an option of the {', '.join(owners)} data, not of {self.dataset}. "
+                                 f"Remove it, or choose the dataset it belongs to.")
 
     def _resolve_objective(self):
         if self.objective is None:

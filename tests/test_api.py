@@ -10,6 +10,8 @@ import pytest
 import kt_rnn
 from kt_rnn.errors import UsageError
 
+pytestmark = pytest.mark.e2e  # whole searches through kt_rnn.tune
+
 SMALL = dict(tuner="random", max_trials=1, max_epochs=3, patience=3,
              fix=["num_layers=1", "units_0=16", "optimizer=adam", "learning_rate=0.02", "batch_size=16",
                   "dropout=0.0", "l2=0.0", "head=last", "bidirectional=false", "cell=gru"])
@@ -102,3 +104,16 @@ def test_import_kt_rnn_stays_light():
     probe = "import sys, kt_rnn; kt_rnn.tune; print('tensorflow' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_tune_takes_a_tf_data_dataset_of_pairs_as_arrays_or_texts():
+    import tensorflow as tf
+
+    from kt_rnn import api
+
+    x, y = _sequences(n=6)
+    pair = api._pair(tf.data.Dataset.from_tensor_slices((x, y)))
+    np.testing.assert_array_equal(pair[0], x) and np.testing.assert_array_equal(pair[1], y)
+    assert api._dataset_of_pair(pair) == "sequence"
+    texts = api._pair(tf.data.Dataset.from_tensor_slices((["caf\u00e9 ok", "bad"], ["pos", "neg"])))
+    assert texts == (["caf\u00e9 ok", "bad"], ["pos", "neg"]) and api._dataset_of_pair(texts) == "text"

@@ -2,8 +2,8 @@ import pytest
 
 from hypermodels import space as sp
 from kt_rnn import config as config_lib
-from kt_rnn.errors import UsageError
 from kt_rnn.cli.search import build_parser
+from kt_rnn.errors import UsageError
 
 
 def _config(*argv):
@@ -58,3 +58,19 @@ def test_config_fix_and_space_file_build_the_space(tmp_path):
 def test_config_rejects_bad_values_naming_the_option(argv, fragment):
     with pytest.raises(UsageError, match=fragment):
         _config(*argv)
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["sequence", "--test-data", "t.csv"], "--test-data"),
+    (["sequence", "--text-column", "0"], "--text-column"),
+    (["imdb", "--task", "regression"], "--task"),
+])
+def test_config_refuses_another_tasks_options(argv, flag):
+    with pytest.raises(UsageError, match=f"{flag} is an option of the .* data, not of"):
+        config_lib.Config.from_args(build_parser().parse_args(argv))
+
+
+def test_config_objective_must_fit_the_task():
+    with pytest.raises(UsageError, match=r"val_mae.*Expected one of \['val_accuracy'"):
+        config_lib.Config.from_args(build_parser().parse_args(["text", "--objective", "val_mae"]))
+    assert config_lib.Config.from_args(build_parser().parse_args(["sequence"])).objective is None  # known after loading

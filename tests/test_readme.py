@@ -7,8 +7,11 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from conftest import REPO
+
+pytestmark = pytest.mark.e2e  # the README's examples run searches
 
 MARK = "<!-- readme-test -->"
 WORDS = {"billing": "invoice charged refund payment card twice price".split(),

@@ -102,7 +102,8 @@ class DurableTuner:
         (checkpoint,) = [c for c in callbacks if isinstance(c, kt.SaveBestEpoch)]
         if self._checkpoint is None:  # one per trial: the best epoch across executions
             self._checkpoint = resume.SaveBestEpoch.resuming(checkpoint, record.finite_epochs())
-        return [resume.StopOnNonFinite(), *kept, record, self._checkpoint]
+        hooks = [resume.BatchFault()] if faults.armed("batch") else []  # the kill tests only
+        return [resume.StopOnNonFinite(), *kept, *hooks, record, self._checkpoint]
 
     def on_trial_end(self, trial):
         if trial.status == FAILED and self._reason:

@@ -22,6 +22,12 @@ def in_trial(trial_id):
     _trial[0] = trial_id
 
 
+def armed(point):
+    """True if `KT_RNN_FAULT` asks for a fault at `point` (so its hook is worth installing)."""
+    spec = os.environ.get(ENV_VAR)
+    return bool(spec) and any(_parse(fault)[0] == point for fault in spec.split(","))
+
+
 def hit(point):
     """Kills this process if `KT_RNN_FAULT` asks for a fault at `point` now."""
     spec = os.environ.get(ENV_VAR)

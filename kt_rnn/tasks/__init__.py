@@ -78,6 +78,7 @@ class Task:
         problems: the problems its data can pose (classification, regression).
         module: its implementation module (see the module docstring).
         datasets: the dataset names (command-line positional) it serves.
+        options: the task's own settings (`Config` fields, `None` unless given).
     """
 
     name: str
@@ -85,6 +86,7 @@ class Task:
     problems: tuple
     module: str
     datasets: tuple
+    options: tuple = ()
 
     def implementation(self):
         return importlib.import_module(self.module)
@@ -113,9 +115,13 @@ class Task:
 
 
 TASKS = {t.name: t for t in (
-    Task("text", sp.TEXT_PARAMS, (CLASSIFICATION,), "kt_rnn.tasks.text", ("imdb", "text")),
-    Task("sequence", sp.SEQUENCE_PARAMS, PROBLEMS, "kt_rnn.tasks.sequence", ("sequence",)),
+    Task("text", sp.TEXT_PARAMS, (CLASSIFICATION,), "kt_rnn.tasks.text", ("imdb", "text"),
+         ("test_data", "text_column", "label_column")),
+    Task("sequence", sp.SEQUENCE_PARAMS, PROBLEMS, "kt_rnn.tasks.sequence", ("sequence",), ("task_type",)),
 )}
+# Settings some task has; given to another task, they are refused rather than ignored.
+TASK_OPTIONS = tuple(dict.fromkeys(option for task in TASKS.values() for option in task.options))
+FLAGS = {"task_type": "--task"}  # a setting's flag where it is not --<name with dashes>
 DATASETS = tuple(name for task in TASKS.values() for name in task.datasets)
 
 

@@ -87,6 +87,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.e2e
 def test_main_distributed_chief_and_worker_tune_then_the_chief_exports(tiny_imdb, tmp_path):
     import json
     import os
@@ -169,6 +170,7 @@ def _digest(directory):
             for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.e2e
 def test_main_survives_repeated_kills_and_completes_each_trial_once(tiny_imdb, tmp_path):
     command, project = _command(tiny_imdb, tmp_path / "logs"), tmp_path / "logs" / "imdb"
     completed = {}  # trial -> its trial.json when first seen completed
@@ -213,6 +215,7 @@ def test_main_survives_repeated_kills_and_completes_each_trial_once(tiny_imdb, t
     assert _digest(project / "best") == before  # an interrupted export leaves the previous one intact
 
 
+@pytest.mark.e2e
 def test_main_fails_a_trial_whose_process_dies_every_time(tiny_imdb, tmp_path):
     command = _command(tiny_imdb, tmp_path / "logs", "--max-crashes", "2")
     command[command.index("4")] = "2"  # --max-trials 2
@@ -252,6 +255,7 @@ def _bad_inputs(root, good_data):
     }
 
 
+@pytest.mark.e2e
 def test_main_rejects_bad_input_before_touching_the_project(tiny_imdb, tmp_path, capsys):
     logdir = tmp_path / "logs"
     for name, (argv, code, text) in _bad_inputs(tmp_path, str(tiny_imdb)).items():

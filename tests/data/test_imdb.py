@@ -88,6 +88,7 @@ def test_locate_downloads_from_the_official_address(monkeypatch, tmp_path):
     assert calls[0][1]["origin"] == "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 
 
+@pytest.mark.e2e
 def test_read_real_archive_has_the_full_dataset():
     from conftest import shared_file
 

@@ -19,6 +19,8 @@ from kt_rnn.state import durable
 from kt_rnn.errors import SearchError, UsageError
 from kt_rnn.cli.search import build_parser
 
+pytestmark = pytest.mark.e2e  # whole searches, real IMDB included
+
 PROBES = ["A wonderful, moving film. Loved it!", "Boring and awful.<br />A waste.", "", "the plot"]
 
 

@@ -23,6 +23,8 @@ from kt_rnn import config as config_lib
 from kt_rnn.search import pipeline
 from kt_rnn.cli.search import build_parser
 
+pytestmark = pytest.mark.e2e  # a search served by a real TensorBoard
+
 TRIALS = 3
 EPOCHS = 2
 START_DEADLINE_S = 60  # server answering GET /

@@ -126,6 +126,7 @@ def _trials(config):
     return {t["trial_id"]: t for t in (json.loads(f.read_text()) for f in files)}
 
 
+@pytest.mark.e2e
 def test_search_fails_a_trial_with_non_finite_loss_from_the_first_epoch(tiny_imdb, tmp_path, sabotage, capsys):
     sabotage(n0="nan_first")
     config = _search(tiny_imdb, tmp_path, "--max-trials", "2")
@@ -138,6 +139,7 @@ def test_search_fails_a_trial_with_non_finite_loss_from_the_first_epoch(tiny_imd
     assert "trial 0 failed: loss not finite from the first epoch" in capsys.readouterr().out
 
 
+@pytest.mark.e2e
 def test_search_keeps_the_best_finite_epoch_when_the_loss_turns_nan(tiny_imdb, tmp_path, sabotage):
     sabotage(n0="nan_later")
     config = _search(tiny_imdb, tmp_path, "--max-trials", "1", "--fix", "optimizer=adam")
@@ -149,6 +151,7 @@ def test_search_keeps_the_best_finite_epoch_when_the_loss_turns_nan(tiny_imdb, t
     assert trial["score"] == pytest.approx(record["epochs"][0]["logs"]["val_accuracy"]) and trial["best_step"] == 0
 
 
+@pytest.mark.e2e
 def test_search_fails_only_the_trial_that_ran_out_of_memory(tiny_imdb, tmp_path, sabotage):
     sabotage(n0="oom")
     config = _search(tiny_imdb, tmp_path, "--max-trials", "2")
@@ -159,6 +162,7 @@ def test_search_fails_only_the_trial_that_ran_out_of_memory(tiny_imdb, tmp_path,
     assert trials["1"]["status"] == "COMPLETED"
 
 
+@pytest.mark.e2e
 def test_search_stops_after_too_many_failures_in_a_row_then_continues(tiny_imdb, tmp_path, sabotage):
     sabotage(n0="nan_first", n1="oom", n2="oom")
     config = _search(tiny_imdb, tmp_path, "--max-trials", "4", "--max-failures", "2")
@@ -174,6 +178,7 @@ def test_search_stops_after_too_many_failures_in_a_row_then_continues(tiny_imdb,
     assert result.metrics["best_trial"] in ("2", "3")
 
 
+@pytest.mark.e2e
 def test_export_with_no_completed_trial_is_a_search_error_and_writes_nothing(tiny_imdb, tmp_path, sabotage):
     sabotage(n0="oom", n1="oom")
     config = _search(tiny_imdb, tmp_path, "--max-trials", "2", "--max-failures", "5")

@@ -34,3 +34,10 @@ def test_hit_kills_at_the_requested_point(spec, survived):
 def test_hit_is_a_no_op_without_the_variable(monkeypatch):
     monkeypatch.delenv(faults.ENV_VAR, raising=False)
     faults.hit("batch")  # still alive
+
+
+def test_armed_only_for_the_points_asked_for(monkeypatch):
+    monkeypatch.setenv(faults.ENV_VAR, "batch@1#3,export")
+    assert faults.armed("batch") and faults.armed("export") and not faults.armed("checkpoint")
+    monkeypatch.delenv(faults.ENV_VAR)
+    assert not faults.armed("batch")

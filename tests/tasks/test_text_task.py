@@ -12,6 +12,8 @@ from kt_rnn.cli.search import build_parser
 from kt_rnn.errors import DataError, UsageError
 from kt_rnn.search import pipeline
 
+pytestmark = pytest.mark.e2e  # whole searches on the user's texts
+
 WORDS = {
     "billing": "invoice charge refund payment card billed price".split(),
     "bug": "crash error broken freeze bug fails exception".split(),
