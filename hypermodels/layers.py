@@ -38,3 +38,51 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[2])
+
+
+@keras.saving.register_keras_serializable(package="kt_rnn")
+class ForecastOutput(keras.layers.Layer):
+    """Turns a forecaster's scaled output back into the target's own units.
+
+    The forecaster learns `(y - base) / scale`, where `base` is the training
+    mean of the target (`predict="level"`) or the last observed target value of
+    each window (`predict="change"`); this layer adds them back.
+
+    Args:
+        predict: `"change"` or `"level"`.
+        target_mean: float, the target's mean over the training part.
+        target_std: float, its standard deviation there.
+        target_index: int, defaults to 0, the target's column in the raw window.
+
+    Example:
+
+    ```python
+    window = keras.Input((24, 3))  # raw values, target in column 0
+    scaled = forecaster(window)  # (batch, horizon)
+    forecast = ForecastOutput("change", 120.0, 30.0)([scaled, window])
+    ```
+    """
+
+    def __init__(self, predict, target_mean, target_std, target_index=0, **kwargs):
+        super().__init__(**kwargs)
+        if predict not in ("change", "level"):
+            raise ValueError(f"Expected predict to be one of ['change', 'level']. Received: predict={predict!r}")
+        self.predict = predict
+        self.target_mean = float(target_mean)
+        self.target_std = float(target_std)
+        self.target_index = int(target_index)
+
+    def call(self, inputs):
+        scaled, window = inputs
+        if self.predict == "change":
+            base = ops.cast(window[:, -1, self.target_index:self.target_index + 1], scaled.dtype)
+        else:
+            base = self.target_mean
+        return scaled * self.target_std + base
+
+    def compute_output_shape(self, input_shapes):
+        return input_shapes[0]
+
+    def get_config(self):
+        return {**super().get_config(), "predict": self.predict, "target_mean": self.target_mean,
+                "target_std": self.target_std, "target_index": self.target_index}

@@ -27,11 +27,14 @@ OPTIMIZER = "optimizer"
 LEARNING_RATE = "learning_rate"
 CLIPNORM = "clipnorm"
 BATCH_SIZE = "batch_size"
+WINDOW = "window"  # forecasting: steps of history the model reads
+PREDICT = "predict"  # forecasting: the level of the next steps, or their change from the last value
 
 CELLS = ("simple_rnn", "gru", "lstm")
 INITIALIZERS = ("glorot_uniform", "he_normal", "orthogonal")
 HEADS = ("last", "max_pool")
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
+PREDICTS = ("change", "level")
 
 FIXED, CHOICE, RANGE = "fixed", "choice", "range"
 SAMPLINGS = ("linear", "log", "reverse_log")
@@ -151,6 +154,25 @@ RECURRENT_PARAMS = (
 TEXT_PARAMS = (*RECURRENT_PARAMS[:6], _embedding_param(), *RECURRENT_PARAMS[6:])
 # Numeric sequences: the recurrent stack alone.
 SEQUENCE_PARAMS = RECURRENT_PARAMS
+# Forecasting: the stack reads `window` steps; it predicts the change from the last observed value
+# by default (an RNN then only learns the correction to the naive forecast: it helps on trends).
+FORECAST_PARAMS = (
+    *RECURRENT_PARAMS,
+    Param(WINDOW, int, choice((12, 24, 48), 24), lambda v: v >= 1, ">= 1"),
+    Param(PREDICT, str, fixed("change"), *_options(PREDICTS)),
+)
+
+
+def window_domain(horizon, season=None):
+    """The default windows for a horizon: 1, 2 and 4 times it (at least 4 steps), and one season.
+
+    Example: horizon 12, season 12 -> 12, 24, 48; horizon 1 -> 4, 8, 16.
+    """
+    base = max(int(horizon), 4)
+    windows = {base, 2 * base, 4 * base}
+    if season and 1 < season <= 4 * base:
+        windows.add(int(season))
+    return choice(sorted(windows), 2 * base)
 
 
 class SpaceError(ValueError):

@@ -20,6 +20,7 @@ DATASETS = tasks.DATASETS
 TUNERS = tuple(kinds.KINDS)
 OBJECTIVES = tuple(tasks.OBJECTIVES)
 JIT_MODES = ("auto", "on", "off")
+FILL_MODES = ("ffill", "interpolate", "drop")
 
 # Options whose default depends on --quick. `None` = no cap / the tuner's own choice.
 DEFAULTS = {
@@ -72,6 +73,16 @@ class Config:
     text_column: str | None = None
     label_column: str | None = None
     task_type: str | None = None  # classification or regression; None: from the data
+    # Forecasting (the timeseries dataset); None unless given.
+    target: str | None = None
+    features: str | None = None  # comma-separated column names, or "all"
+    date_column: str | None = None
+    horizon: int | None = None  # steps forecast at once (default 1)
+    season: int | None = None  # seasonal period in steps, for the seasonal-naive baseline and MASE
+    validation_size: int | float | None = None  # steps, or a fraction of the rows
+    stride: int | None = None  # steps between forecast origins (default 1)
+    fill_missing: str | None = None
+    categorical: tuple | None = None  # feature columns to one-hot encode
     train_size: int | None = None
     test_size: int | None = None
     max_tokens: int = DEFAULTS["max_tokens"]
@@ -97,9 +108,16 @@ class Config:
         for name in ("max_epochs", "executions_per_trial", "max_tokens", "sequence_length", "patience",
                      "max_failures", "max_crashes"):
             _at_least(name, getattr(self, name), 1)
-        for name in ("max_trials", "train_size", "test_size"):
+        for name in ("max_trials", "train_size", "horizon", "season", "stride"):
             if getattr(self, name) is not None:
                 _at_least(name, getattr(self, name), 1)
+        for name in ("test_size", "validation_size"):  # forecasting also takes a fraction of the rows
+            if getattr(self, name) is not None:
+                _steps_or_fraction(name, getattr(self, name), fraction=self.task.name == "forecast")
+        if self.fill_missing is not None:
+            _one_of("fill_missing", self.fill_missing, FILL_MODES)
+        if self.task.name == "forecast" and not self.target:
+            raise UsageError("The timeseries dataset needs --target COLUMN: the column to forecast.")
         _at_least("factor", self.factor, 2)
         for name in ("validation_split", "test_split"):
             if not 0 < getattr(self, name) < 1:
@@ -128,7 +146,8 @@ class Config:
 
     def _resolve_space(self):
         if self.space is None:
-            object.__setattr__(self, "space", SearchSpace(self.task.params))
+            defaults = self.task.default_domains(dataclasses.asdict(self))
+            object.__setattr__(self, "space", SearchSpace(self.task.params).with_domains(defaults))
         elif self.space.params != self.task.params:
             raise UsageError(f"The search space given is not the space of the {self.task.name} task's model "
                              f"(hyperparameters {list(SearchSpace(self.task.params).names)}).")
@@ -167,13 +186,17 @@ class Config:
         preset = QUICK if args.quick else DEFAULTS
         sized = {name: _given(args, name, preset) for name in DEFAULTS}
         _one_of("dataset", args.dataset, DATASETS)
-        params = tasks.for_dataset(args.dataset).params
+        task = tasks.for_dataset(args.dataset)
+        space = build_space(args.fix, args.space, QUICK_SPACE if args.quick else {}, task.params,
+                            task.default_domains(vars(args)))
         return cls(
             dataset=args.dataset, data=args.data, tuner=args.tuner, settings=runfile.settings(args),
             executions_per_trial=args.executions_per_trial, objective=args.objective,
             seed=args.seed, logdir=args.logdir, project=args.project,
             overwrite=args.overwrite, export_only=args.export_only, refit=not args.no_refit,
-            space=build_space(args.fix, args.space, QUICK_SPACE if args.quick else {}, params),
+            space=space, target=args.target, features=args.features, date_column=args.date_column,
+            horizon=args.horizon, season=args.season, validation_size=args.validation_size, stride=args.stride,
+            fill_missing=args.fill_missing, categorical=tuple(args.categorical) if args.categorical else None,
             validation_split=args.validation_split, test_data=args.test_data, test_split=args.test_split,
             text_column=args.text_column, label_column=args.label_column, task_type=args.task,
             patience=args.patience, jit=args.jit, max_failures=args.max_failures,
@@ -186,12 +209,13 @@ def _given(args, name, preset):
     return preset[name] if value is None else value
 
 
-def build_space(fixes=(), space_file=None, preset=None, params=sp.TEXT_PARAMS):
-    """The default space of the model whose table is `params`, with `preset`, then a --space file,
-    then each --fix applied."""
+def build_space(fixes=(), space_file=None, preset=None, params=sp.TEXT_PARAMS, defaults=None):
+    """The default space of the model whose table is `params` (with the task's `defaults` for the
+    settings), with `preset`, then a --space file, then each --fix applied."""
     space = SearchSpace(params)
     try:
-        domains = {name: domain for name, domain in (preset or {}).items() if name in space.names}
+        domains = dict(defaults or {})
+        domains.update((name, domain) for name, domain in (preset or {}).items() if name in space.names)
         domains.update(edits.load_space_file(space_file, space) if space_file else {})
         domains.update(edits.parse_fix(text, space) for text in fixes or ())
         return space.with_domains(domains)
@@ -208,6 +232,12 @@ def _at_least(name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         flag = "--" + name.replace("_", "-")
         raise UsageError(f"{flag} must be an integer >= {minimum}. Received: {value!r}")
+
+
+def _steps_or_fraction(name, value, fraction):
+    if fraction and isinstance(value, float) and 0 < value < 1:
+        return
+    _at_least(name, value, 1)
 
 
 def _writable_directory(flag, path):

@@ -25,12 +25,15 @@ def marked_examples(text):
 
 
 def _write_inputs(directory):
-    """The files the examples read: a CSV of support tickets and an .npz of sensor sequences."""
+    """The files the examples read: support tickets, monthly sales and sensor sequences."""
     rng = np.random.default_rng(0)
     rows = ["text,label"]
     for label, words in WORDS.items():
         rows += [" ".join(rng.choice(words, 4)) + f" the app,{label}" for _ in range(30)]
     (directory / "tickets.csv").write_text("\n".join(rows) + "\n")
+    months = np.arange(np.datetime64("2015-01"), np.datetime64("2025-01"))
+    sales = 200 + 2.0 * np.arange(len(months)) + 40 * np.sin(2 * np.pi * np.arange(len(months)) / 12)
+    (directory / "sales.csv").write_text("Month,Sales\n" + "".join(f"{m},{s:.1f}\n" for m, s in zip(months, sales)))
     x = rng.normal(size=(120, 10, 2)).astype("float32")
     np.savez(directory / "sensors.npz", x=x, y=(x[:, :, 0].mean(axis=1) > 0).astype("int64"))
 

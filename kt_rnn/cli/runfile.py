@@ -28,7 +28,7 @@ from kt_rnn.state.layout import Layout
 
 FILENAME = Layout.RUNFILE  # the resolved options, under LOGDIR/PROJECT
 OPTION = "config"  # dest of --config
-PATHS = ("data", "space", "logdir")  # relative to the run file's directory
+PATHS = ("data", "test_data", "space", "logdir")  # relative to the run file's directory
 # Options that act once and must not be repeated by re-running a saved config.
 ONE_SHOT = (OPTION, "overwrite", "export_only", "extend_budget")
 _SKIPPED = ("help", "version", OPTION)

@@ -30,7 +30,8 @@ def build_parser():
     )
     parser.add_argument("dataset", nargs="?", choices=config_lib.DATASETS,
                         help="imdb (the IMDB reviews), text (your texts: --data FOLDER or FILE.csv), "
-                        "sequence (your numeric sequences: --data FILE.npz); or `dataset = ...` in --config")
+                        "sequence (your numeric sequences: --data FILE.npz), timeseries (a series to "
+                        "forecast: --data FILE.csv --target COLUMN); or `dataset = ...` in --config")
     parser.add_argument("--config", metavar="FILE.toml", help="run file: any option below as `name = value` "
                         "(e.g. max-trials = 20, fix = [\"cell=lstm\"]); options given here override it. "
                         "The resolved options are saved as LOGDIR/PROJECT/config.toml")
@@ -49,10 +50,27 @@ def build_parser():
                       "(name or 0-based index; default: detected)")
     data.add_argument("--task", choices=tasks.PROBLEMS, help="sequence: classification or regression "
                       "(default: integer y is classification, float y regression)")
+    forecast = parser.add_argument_group("forecasting (the timeseries dataset: --data FILE.csv)")
+    forecast.add_argument("--target", metavar="COLUMN", help="the column to forecast (required)")
+    forecast.add_argument("--features", metavar="COLS", help="other columns used as inputs, comma-separated, "
+                          "or `all` for every numeric column (default: the target alone)")
+    forecast.add_argument("--date-column", metavar="COLUMN", help="dates: rows are ordered by them (default: "
+                          "row order is time order)")
+    forecast.add_argument("--horizon", type=int, metavar="N", help="steps forecast at once (default 1)")
+    forecast.add_argument("--season", type=int, metavar="N", help="seasonal period in steps, e.g. 12 for "
+                          "monthly data (default 1): the seasonal-naive baseline and MASE use it")
+    forecast.add_argument("--validation-size", type=_steps, metavar="N|F", help="steps (or a fraction) before "
+                          "the test part used for selection (default: about 15%% of the rows, in whole horizons)")
+    forecast.add_argument("--stride", type=int, metavar="N", help="steps between forecast origins (default 1)")
+    forecast.add_argument("--fill-missing", choices=config_lib.FILL_MODES, help="fill missing values instead "
+                          "of stopping: ffill, interpolate, or drop the rows")
+    forecast.add_argument("--categorical", action="append", metavar="COLUMN", help="one-hot encode this "
+                          "feature column (repeatable)")
     data.add_argument("--validation-split", type=float, default=0.2, metavar="F",
                       help="fraction of the training split held out for selection (default 0.2)")
     data.add_argument("--train-size", type=int, metavar="N", help="use N training examples (default all)")
-    data.add_argument("--test-size", type=int, metavar="N", help="score on N test examples (default all)")
+    data.add_argument("--test-size", type=_steps, metavar="N", help="score on N test examples (default all); "
+                      "timeseries: the last N steps (or a fraction) are the test part")
     data.add_argument("--max-tokens", type=int, metavar="N", help="text: vocabulary size (default 20000)")
     data.add_argument("--sequence-length", type=int, metavar="N", help="text: tokens per text (default 200)")
     tuning = parser.add_argument_group("tuning")
@@ -91,6 +109,17 @@ def build_parser():
     output.add_argument("--no-refit", action="store_true", help="export the best trial's own "
                         "weights instead of refitting on train + validation")
     return parser
+
+
+def _steps(text):
+    """A number of steps, or a fraction of the rows ("0.2")."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number of steps or a fraction. Received: {text!r}") from None
 
 
 def _hyperparameters_help():

@@ -15,6 +15,7 @@ LOADERS = {
     "imdb": "kt_rnn.data.imdb:load",
     "text": "kt_rnn.data.text_files:load",
     "sequence": "kt_rnn.data.arrays:load",
+    "timeseries": "kt_rnn.data.timeseries:load",
 }
 
 
@@ -39,6 +40,7 @@ class Dataset:
         fingerprint: a hash of the loaded examples (see `fingerprint`).
         source: where the data came from (a resolved path, or "in memory").
         notes: lines about what loading changed (rows dropped, bytes replaced).
+        unit: what `sizes` count: `"examples"`, or `"steps"` of a series.
     """
 
     train: Any
@@ -53,6 +55,7 @@ class Dataset:
     fingerprint: str = ""
     source: str = ""
     notes: tuple = ()
+    unit: str = "examples"
 
     @property
     def num_classes(self):
@@ -60,7 +63,7 @@ class Dataset:
 
     def describe(self):
         """Lines for the console: where the data came from, split sizes and class counts."""
-        sizes = ", ".join(f"{split} {n}" for split, n in self.sizes.items())
+        sizes = ", ".join(f"{split} {n}" for split, n in self.sizes.items()) + f" {self.unit}"
         lines = [f"Data: {self.source} ({self.problem}; {sizes})", *(f"  {note}" for note in self.notes)]
         for split, counts in (self.class_counts or {}).items():
             lines.append(f"  {split} classes: " + ", ".join(f"{name} {n}" for name, n in counts.items()))

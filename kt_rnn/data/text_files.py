@@ -25,14 +25,14 @@ import re
 
 import numpy as np
 
-from kt_rnn.data import splits
+from kt_rnn.data import splits, tables
 from kt_rnn.errors import DataError, UsageError
 
 TEXT_NAMES = ("text", "review", "message", "body", "content", "sentence", "document")
 LABEL_NAMES = ("label", "class", "category", "target", "sentiment", "y")
 DELIMITERS = ",\t;|"
 DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
-SAMPLE_CHARS = 64 * 1024  # enough rows for csv.Sniffer, small enough to sniff fast
+SAMPLE_CHARS = tables.SAMPLE_CHARS
 COLUMN_OPTIONS = "--text-column/--label-column"
 _SHOWN = 5  # line numbers or values quoted in one message
 _INT = re.compile(r"[+-]?\d+")
@@ -346,13 +346,8 @@ def _parse(path, text):
 
 def _delimiter(text):
     """The delimiter among `DELIMITERS`: csv.Sniffer's guess, else tab if any, else comma."""
-    sample = text[:SAMPLE_CHARS]
-    if len(text) > SAMPLE_CHARS and "\n" in sample:
-        sample = sample[: sample.rindex("\n")]  # whole lines only
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        return "\t" if "\t" in sample else ","
+    fallback = "\t" if "\t" in text[: tables.SAMPLE_CHARS] else ","
+    return tables.sniff_delimiter(text, DELIMITERS, fallback)
 
 
 def _rows(text, delimiter, quoting):
@@ -476,7 +471,7 @@ def _candidates(table, other):
 def _longest(table, other):
     """The column with the longest mean length, preferring columns that are not all numbers."""
     columns = _candidates(table, other)
-    strings = [i for i in columns if not all(_is_number(cell) for cell in table.column(i))]
+    strings = [i for i in columns if not all(tables.is_number(cell) for cell in table.column(i))]
     return max(strings or columns, key=lambda i: sum(map(len, table.column(i))))
 
 
@@ -485,14 +480,6 @@ def _fewest_values(table, other):
     columns = _candidates(table, other)
     varied = [i for i in columns if len(set(table.column(i))) >= 2]
     return min(varied or columns, key=lambda i: len(set(table.column(i))))
-
-
-def _is_number(cell):
-    try:
-        float(cell)
-        return True
-    except ValueError:
-        return False
 
 
 def _label_header(table, label, text):

@@ -82,12 +82,13 @@ def export(config, tuner, hypermodel, dataset, task, started):
                        epochs=epochs, verbose=config.verbose)
     else:
         model = tuner.load_model(trial)
-    serving = task.serving_model(model, dataset)
+    hparams = hparams_of(trial)
+    serving = task.serving_model(model, dataset, hparams)
     scores = task.scores(serving, dataset)
     metrics = _metrics(config, tuner, trial, dataset, scores, epochs, time.time() - started)
-    hparams = hparams_of(trial)
-    assets = task.assets(dataset)
-    replace_atomically(config.layout.best, lambda tmp: _write(tmp, serving, hparams, metrics, assets))
+    files = _Files({**hparams, **task.settings(dataset)}, metrics, task.assets(dataset),
+                   task.export_files(serving, dataset))
+    replace_atomically(config.layout.best, lambda tmp: _write(tmp, serving, files))
     return Export(serving, hparams, metrics, config.layout.best, tuner)
 
 
@@ -107,6 +108,7 @@ def _metrics(config, tuner, trial, dataset, scores, epochs, seconds):
         "refit": config.refit,
         "test": scores,
         "sizes": dict(dataset.sizes),
+        "size_unit": dataset.unit,
         "class_counts": dataset.class_counts,
         "trials": trial_counts(tuner.oracle),
         "wall_time_seconds": round(seconds, 1),
@@ -127,16 +129,29 @@ def trial_counts(oracle):
     }
 
 
-def _write(directory, model, hparams, metrics, assets):
+@dataclasses.dataclass
+class _Files:
+    """What `best/` holds besides the model: hparams.json (hyperparameters and the task's data
+    settings), metrics.json, the task's assets (texts) and other files (`{name: write(path)}`)."""
+
+    hparams: dict
+    metrics: dict
+    assets: dict
+    others: dict
+
+
+def _write(directory, model, files):
     directory.mkdir(parents=True)
     model.export(str(directory / SAVED_MODEL), format="tf_saved_model", verbose=False)
     model.save(directory / "model.keras")
-    for name, content in (("hparams.json", hparams), ("metrics.json", metrics)):
+    for name, content in (("hparams.json", files.hparams), ("metrics.json", files.metrics)):
         (directory / name).write_text(json.dumps(content, indent=2) + "\n")
-    for name, text in assets.items():  # e.g. labels.txt: beside the export and in the SavedModel's assets/
+    for name, text in files.assets.items():  # e.g. labels.txt: beside the export and in the SavedModel's assets/
         for folder in (directory, directory / SAVED_MODEL / "assets"):
             folder.mkdir(exist_ok=True)
             (folder / name).write_text(text, encoding="utf-8")
+    for name, write in files.others.items():
+        write(directory / name)
 
 
 def replace_atomically(target, write):

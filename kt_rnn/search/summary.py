@@ -15,7 +15,8 @@ def show(config, result, test_lines, out=print):
     for name, value in sorted(result.hparams.items()):
         out(f"  {name:<{width}}  {value}")
     out(f"Validation {m['objective']}: {m['best_validation_score']:.4f} (best epoch {m['best_epoch']})")
-    out(f"Test set: {m['sizes']['test']} examples, {'refit on train + validation' if m['refit'] else 'trial weights'}")
+    out(f"Test part: {m['sizes']['test']} {m.get('size_unit', 'examples')}, "
+        f"{'refit on train + validation' if m['refit'] else 'trial weights'}")
     for line in test_lines:
         out(line)
     out(f"Exported to {result.path}/ (saved_model/, model.keras, hparams.json, metrics.json"

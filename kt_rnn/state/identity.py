@@ -13,8 +13,9 @@ from kt_rnn.errors import UsageError
 from kt_rnn.state import durable
 
 IDENTITY = ("dataset", "validation_split", "test_split", "train_size", "test_size", "max_tokens",
-            "sequence_length", "text_column", "label_column", "seed", "tuner", "objective", "max_epochs",
-            "executions_per_trial")
+            "sequence_length", "text_column", "label_column", "target", "features", "date_column", "horizon",
+            "season", "validation_size", "stride", "fill_missing", "categorical", "seed", "tuner", "objective",
+            "max_epochs", "executions_per_trial")
 BUDGET = ("max_trials",)
 
 
@@ -25,7 +26,7 @@ def fingerprint(config, dataset=None):
         config: the search's `Config`, its objective resolved.
         dataset: the loaded `kt_rnn.data.Dataset`, or `None` to leave the data out.
     """
-    identity = {name: getattr(config, name) for name in IDENTITY + config.tuner_kind.identity_fields()}
+    identity = {name: _plain(getattr(config, name)) for name in IDENTITY + config.tuner_kind.identity_fields()}
     identity["task"] = config.task.name
     identity["direction"] = tasks.objective(config.objective).direction
     identity["space"] = config.space.describe()
@@ -33,6 +34,10 @@ def fingerprint(config, dataset=None):
         identity["data"] = {"source": dataset.source, "fingerprint": dataset.fingerprint,
                             "problem": dataset.problem, "sizes": dict(dataset.sizes)}
     return {**identity, **{name: getattr(config, name) for name in BUDGET}}
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value  # as JSON reads it back
 
 
 def diff(saved, current, nested=True):

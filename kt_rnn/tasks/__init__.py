@@ -11,14 +11,18 @@ before TensorFlow loads); each task's implementation module is imported on use
 and provides:
 
 - `hypermodel(config, dataset)`: the `keras_tuner.HyperModel` to search;
-- `serving_model(model, dataset)`: raw input -> prediction in the user's units;
+- `serving_model(model, dataset, hparams)`: raw input -> prediction in the user's units;
 - `scores(serving_model, dataset)`: the test scores written to `metrics.json`;
 - `summary_lines(scores)`: what the end of a run prints about them;
-- `assets(dataset)`: `{file name: text}` saved beside the export (e.g. labels).
+- `settings(dataset)`: data settings written with the hyperparameters (`hparams.json`);
+- `assets(dataset)`: `{file name: text}` saved beside the export and in its SavedModel (labels);
+- `export_files(serving_model, dataset)`: `{file name: write(path)}` of extra files beside the
+  export (a forecast's predictions.csv and plot).
 """
 
 import dataclasses
 import importlib
+from typing import Any
 
 from hypermodels import space as sp
 from kt_rnn.errors import UsageError
@@ -79,6 +83,8 @@ class Task:
         module: its implementation module (see the module docstring).
         datasets: the dataset names (command-line positional) it serves.
         options: the task's own settings (`Config` fields, `None` unless given).
+        domains: `settings -> {name: Domain}`: default domains that depend on
+            the settings (the forecaster's windows on its horizon), or `None`.
     """
 
     name: str
@@ -87,6 +93,11 @@ class Task:
     module: str
     datasets: tuple
     options: tuple = ()
+    domains: Any = None
+
+    def default_domains(self, settings):
+        """`{name: Domain}` replacing the table's defaults for these settings (a dict of `Config` fields)."""
+        return self.domains(settings) if self.domains else {}
 
     def implementation(self):
         return importlib.import_module(self.module)
@@ -114,10 +125,18 @@ class Task:
         return DEFAULT_OBJECTIVES[problems[0]] if len(problems) == 1 else None
 
 
+def _forecast_domains(settings):
+    return {sp.WINDOW: sp.window_domain(settings.get("horizon") or 1, settings.get("season"))}
+
+
+FORECAST_OPTIONS = ("target", "features", "date_column", "horizon", "season", "validation_size", "stride",
+                    "fill_missing", "categorical")
 TASKS = {t.name: t for t in (
     Task("text", sp.TEXT_PARAMS, (CLASSIFICATION,), "kt_rnn.tasks.text", ("imdb", "text"),
          ("test_data", "text_column", "label_column")),
     Task("sequence", sp.SEQUENCE_PARAMS, PROBLEMS, "kt_rnn.tasks.sequence", ("sequence",), ("task_type",)),
+    Task("forecast", sp.FORECAST_PARAMS, (REGRESSION,), "kt_rnn.tasks.forecast", ("timeseries",),
+         FORECAST_OPTIONS, _forecast_domains),
 )}
 # Settings some task has; given to another task, they are refused rather than ignored.
 TASK_OPTIONS = tuple(dict.fromkeys(option for task in TASKS.values() for option in task.options))

@@ -77,6 +77,16 @@ def summary_lines(scores):
     return lines
 
 
+def settings(dataset):
+    """Data settings written beside the best hyperparameters in `hparams.json` (none for classes)."""
+    return {}
+
+
+def export_files(model, dataset):
+    """`{file name: write(path)}` of extra files beside the export (none for classes)."""
+    return {}
+
+
 def assets(dataset):
     """`{file name: text}` saved with the export: the class names, one per line, index = class."""
     if not dataset.class_names:

@@ -11,7 +11,7 @@ import keras
 from hypermodels.sequence import SequenceModel
 from kt_rnn import tasks
 from kt_rnn.tasks import outputs
-from kt_rnn.tasks.outputs import assets, summary_lines  # noqa: F401  (the task's own)
+from kt_rnn.tasks.outputs import assets, export_files, settings, summary_lines  # noqa: F401  (the task's own)
 
 
 def hypermodel(config, dataset):
@@ -24,7 +24,7 @@ def hypermodel(config, dataset):
     )
 
 
-def serving_model(model, dataset):
+def serving_model(model, dataset, hparams=None):
     """Wraps a trained `model` into raw windows `[batch, timesteps, features]` -> prediction.
 
     Classification: the class probabilities (one sigmoid column for two

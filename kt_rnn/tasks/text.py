@@ -9,7 +9,7 @@ import keras
 
 from hypermodels.classifier import RNNClassifier
 from kt_rnn.tasks import outputs
-from kt_rnn.tasks.outputs import assets, summary_lines  # noqa: F401  (the task's own)
+from kt_rnn.tasks.outputs import assets, export_files, settings, summary_lines  # noqa: F401  (the task's own)
 
 
 def hypermodel(config, dataset):
@@ -21,7 +21,7 @@ def hypermodel(config, dataset):
     )
 
 
-def serving_model(model, dataset):
+def serving_model(model, dataset, hparams=None):
     """Raw strings in (shape `[batch]`), class probabilities out."""
     text = keras.Input(shape=(), dtype="string", name="text")
     return outputs.serving(model, text, before=dataset.preprocess)

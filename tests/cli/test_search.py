@@ -38,7 +38,7 @@ def test_main_help_is_tensorflow_free():
 def test_main_unknown_dataset_exits_with_usage_error():
     result = _cli("mnist")
     assert result.returncode == 2
-    assert re.search(r"invalid choice: 'mnist' \(choose from '?imdb'?, '?text'?, '?sequence'?\)", result.stderr)
+    assert re.search(r"invalid choice: 'mnist' \(choose from '?imdb'?, '?text'?, '?sequence'?, '?timeseries'?\)", result.stderr)
 
 
 def test_main_unknown_tuner_lists_the_tuners():

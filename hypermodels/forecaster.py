@@ -1,0 +1,156 @@
+"""The forecaster HyperModel: a window of raw history -> the shared recurrent stack -> the next `horizon` values.
+
+The search space is `hypermodels.space.FORECAST_PARAMS`: the shared recurrent
+params plus `window` (steps of history read) and `predict` (the level of the
+next steps, or their change from the last observed value). Because the window
+is a hyperparameter, the training windows are cut per trial, in `fit`, from a
+`Segment` of the series with `keras.utils.timeseries_dataset_from_array`.
+"""
+
+import dataclasses
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from hypermodels import recurrent
+from hypermodels import space as sp
+
+
+@dataclasses.dataclass
+class Segment:
+    """The forecast origins of one split of a series, and the history before them.
+
+    A window for origin `o` reads `values[o - window:o]` and forecasts
+    `values[o:o + horizon, 0]`: only origins whose whole horizon lies in
+    `[begin, end)` belong to the split, and its windows never read past `o`.
+    So a validation or test window may read history from the parts before it,
+    but no window of one split forecasts a step of another.
+
+    Args:
+        values: float array `[steps, inputs]` of the whole series, raw
+            (the target in column 0).
+        begin: the split's first step.
+        end: the step after the split's last one.
+    """
+
+    values: np.ndarray
+    begin: int
+    end: int
+
+    def origins(self, window, horizon, stride=1):
+        """The forecast origins of this split for a window and horizon, every `stride` steps."""
+        first = max(self.begin, window)
+        return np.arange(first, self.end - horizon + 1, stride)
+
+    def concatenate(self, other):
+        """The split covering this one and the `other` that follows it (train + validation)."""
+        if other.begin != self.end:
+            raise ValueError(f"Expected the next split to begin at step {self.end}. Received: begin={other.begin}")
+        return Segment(self.values, self.begin, other.end)
+
+
+def windows(segment, window, horizon, stride=1):
+    """Unbatched `tf.data` of `(raw window [window, inputs], raw targets [horizon])` of `segment`'s origins."""
+    origins = segment.origins(window, horizon, stride)
+    if not len(origins):
+        raise ValueError(f"No forecast origin in steps {segment.begin}..{segment.end} for a window of {window} "
+                         f"and a horizon of {horizon}.")
+    first, last = int(origins[0]), int(origins[-1])
+    values = segment.values.astype("float32")
+    inputs = keras.utils.timeseries_dataset_from_array(
+        values[first - window:last], None, sequence_length=window, sequence_stride=stride, batch_size=None)
+    targets = keras.utils.timeseries_dataset_from_array(
+        values[first:last + horizon, 0], None, sequence_length=horizon, sequence_stride=stride, batch_size=None)
+    return tf.data.Dataset.zip((inputs, targets))
+
+
+class RNNForecaster(recurrent.RecurrentHyperModel):
+    """Forecasts the next `horizon` values of a series' target from a window of raw history.
+
+    The model normalizes its raw input with the training part's statistics
+    (`keras.layers.Normalization`) and learns the scaled targets
+    `(y - base) / target_std`, `base` being the target's training mean
+    (`predict="level"`) or each window's last target value (`"change"`);
+    `hypermodels.layers.ForecastOutput` turns that back into the target's units.
+
+    Args:
+        inputs: int, columns of the series (the target first).
+        horizon: int, steps forecast at once.
+        mean: per-column means of the training part.
+        variance: per-column variances of the training part.
+        target_mean: float, the target's training mean.
+        target_std: float, the target's training standard deviation.
+        stride: int, defaults to 1, steps between training windows.
+        loss: `"mse"` (default) or `"mae"`.
+        space: `SearchSpace` of `FORECAST_PARAMS`, defaults to its default space.
+        seed: int or None, seed of the per-epoch shuffling in `fit`.
+        jit_compile: `"auto"`, True or False, passed to `Model.compile`.
+        name, tunable: see `keras_tuner.HyperModel`.
+
+    Example:
+
+    ```python
+    series = np.sin(np.arange(300) / 6.0)[:, None] * 10 + 50  # one column: the target
+    train, validation = Segment(series, 0, 240), Segment(series, 240, 300)
+    stats = series[:240]
+    hypermodel = RNNForecaster(1, horizon=6, mean=stats.mean(0), variance=stats.var(0),
+                               target_mean=stats.mean(), target_std=stats.std())
+    tuner = keras_tuner.RandomSearch(hypermodel, "val_loss", max_trials=2)
+    tuner.search(train, validation_data=validation, epochs=2)
+    ```
+    """
+
+    params = sp.FORECAST_PARAMS
+
+    def __init__(self, inputs, horizon, mean, variance, target_mean, target_std, stride=1, loss="mse",
+                 space=None, seed=None, jit_compile="auto", name=None, tunable=True):
+        super().__init__(space=space, seed=seed, jit_compile=jit_compile, name=name, tunable=tunable)
+        self.inputs = recurrent.positive_int("inputs", inputs)
+        self.horizon = recurrent.positive_int("horizon", horizon)
+        self.stride = recurrent.positive_int("stride", stride)
+        self.mean, self.variance = _statistics("mean", mean, inputs), _statistics("variance", variance, inputs)
+        if not float(target_std) > 0:
+            raise ValueError(f"Expected target_std to be > 0. Received: target_std={target_std!r}")
+        self.target_mean, self.target_std = float(target_mean), float(target_std)
+        if loss not in ("mse", "mae"):
+            raise ValueError(f"Expected loss to be one of ['mse', 'mae']. Received: loss={loss!r}")
+        self.loss = loss
+        self.metrics = ("mae",)
+
+    def build(self, hp):
+        v = self.space.register_all(hp)
+        window = keras.Input(shape=(v[sp.WINDOW], self.inputs), dtype="float32", name="window")
+        x = keras.layers.Normalization(axis=-1, mean=self.mean, variance=self.variance)(window)
+        outputs = keras.layers.Dense(self.horizon, kernel_regularizer=recurrent.l2(v), dtype="float32",
+                                     name="scaled_forecast")(self.stack(x, v))
+        model = keras.Model(window, outputs, name=f"{v[sp.CELL]}_forecaster")
+        return self.compile(model, v, self.loss, recurrent.make_metrics(self.metrics))
+
+    def fit(self, hp, model, x, validation_data=None, **kwargs):
+        """Cuts the trial's windows from the `Segment`s `x` and `validation_data`, then fits."""
+        batch_size = self.space.register(hp, sp.BATCH_SIZE)
+        window, predict = self.space.register(hp, sp.WINDOW), self.space.register(hp, sp.PREDICT)
+        train = self.scaled(x, window, predict)
+        train = train.shuffle(len(x.origins(window, self.horizon, self.stride)), seed=self.seed)
+        if validation_data is not None:
+            validation_data = self.scaled(validation_data, window, predict).batch(batch_size).prefetch(-1)
+        return model.fit(train.batch(batch_size).prefetch(-1), validation_data=validation_data,
+                         shuffle=False, **kwargs)
+
+    def scaled(self, segment, window, predict):
+        """`segment`'s windows with the targets the model learns: `(y - base) / target_std`."""
+        mean, std = self.target_mean, self.target_std
+
+        def scale(x, y):
+            base = x[-1, 0] if predict == "change" else mean
+            return x, (y - base) / std
+
+        return windows(segment, window, self.horizon, self.stride).map(scale)
+
+
+def _statistics(name, values, inputs):
+    values = np.asarray(values, dtype="float64").reshape(-1)
+    if values.shape != (inputs,) or not np.isfinite(values).all():
+        raise ValueError(f"Expected {name} to hold {inputs} finite numbers, one per column. Received: {name}={values!r}")
+    return values.tolist()

@@ -1,0 +1,69 @@
+"""A CSV series -> chronological train / validation / test `Segment`s for forecasting.
+
+The series is read by `kt_rnn.data.series` (columns, dates, gaps, categories);
+this module splits it in time order (no shuffling across the boundaries), takes
+the normalization statistics from the training part only, and checks that the
+longest window of the search fits. The windows themselves are cut per trial by
+the forecaster (`hypermodels.forecaster`), since the window is a hyperparameter.
+"""
+
+import numpy as np
+
+from hypermodels import space as sp
+from kt_rnn import tasks
+from kt_rnn.data import Dataset, fingerprint, series as series_lib
+from kt_rnn.errors import DataError
+
+DEFAULT_HORIZON = 1
+DEFAULT_STRIDE = 1
+
+
+def load(config, series=None):
+    """Loads the series of `config` (or `series`, a `kt_rnn.data.series.Series` in memory) as a `Dataset`."""
+    from hypermodels.forecaster import Segment  # TensorFlow from here on
+
+    if series is None and not config.data:
+        raise DataError("The timeseries dataset needs --data FILE.csv (a header row, one row per step) and "
+                        "--target COLUMN.")
+    data = series or series_lib.read(config.data, config.target, config.features, config.date_column,
+                                     config.fill_missing, config.categorical or ())
+    horizon, steps = config.horizon or DEFAULT_HORIZON, len(data.values)
+    validation, test = series_lib.split_sizes(steps, horizon, config.test_size, config.validation_size)
+    train_end, validation_end = steps - validation - test, steps - test
+    series_lib.check_length(train_end, longest_window(config.space), horizon)
+    spec = _spec(data, config, horizon, train_end, validation_end)
+    return Dataset(
+        train=Segment(data.values, 0, train_end),
+        validation=Segment(data.values, train_end, validation_end),
+        test=Segment(data.values, validation_end, steps),
+        problem=tasks.REGRESSION,
+        spec=spec,
+        class_names=None,
+        sizes={"train": train_end, "validation": validation, "test": test},
+        fingerprint=fingerprint(data.values, data.dates if data.dates is not None else []),
+        source=data.source,
+        notes=(*data.notes, f"{len(data.columns)} input column(s): {', '.join(data.columns)}; horizon {horizon}"),
+        unit="steps",
+    )
+
+
+def longest_window(space):
+    """The longest window the search may try."""
+    domain = space.domain(sp.WINDOW)
+    return int(domain.max_value if domain.kind == sp.RANGE else max(domain.values))
+
+
+def _spec(data, config, horizon, train_end, validation_end):
+    """What the forecaster and the forecast scores need, from the training part only."""
+    train = data.values[:train_end]
+    variance = train.var(axis=0)
+    target_std = float(train[:, 0].std())
+    return {
+        "inputs": len(data.columns), "columns": list(data.columns), "target": data.target,
+        "horizon": horizon, "season": config.season or 1, "stride": config.stride or DEFAULT_STRIDE,
+        "mean": train.mean(axis=0).tolist(),
+        "variance": np.where(variance > 0, variance, 1.0).tolist(),  # a constant column: scale 1
+        "target_mean": float(train[:, 0].mean()), "target_std": target_std if target_std > 0 else 1.0,
+        "train_end": train_end, "validation_end": validation_end,
+        "dates": data.dates, "frequency": data.frequency,
+    }

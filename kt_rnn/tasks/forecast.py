@@ -1,0 +1,96 @@
+"""The forecasting task: raw recent history -> the next `horizon` values, scored against the naive forecasts.
+
+Its dataset is `timeseries` (a CSV series, `kt_rnn.data.timeseries`). The
+export takes raw windows `[batch, window, inputs]` (the target in column 0)
+and returns `[batch, horizon]` forecasts in the target's units. Its test
+scores compare the model with the naive (last value) and seasonal-naive
+forecasts on the same test windows (`kt_rnn.search.forecast_scores`).
+"""
+
+import keras
+import numpy as np
+
+from hypermodels import space as sp
+from hypermodels.forecaster import RNNForecaster, windows
+from hypermodels.layers import ForecastOutput
+from kt_rnn.search import forecast_scores
+from kt_rnn.tasks.outputs import PREDICT_BATCH, assets  # noqa: F401  (the task's own: no assets)
+
+PREDICTIONS_FILE = "predictions.csv"
+PLOT_FILE = "forecast.png"
+
+
+def hypermodel(config, dataset):
+    """The forecaster for `dataset`'s columns, horizon and training statistics.
+
+    Its loss follows the objective: MAE for `val_mae`, else MSE.
+    """
+    spec = dataset.spec
+    return RNNForecaster(
+        spec["inputs"], spec["horizon"], spec["mean"], spec["variance"], spec["target_mean"], spec["target_std"],
+        stride=spec["stride"], loss="mae" if config.objective == "val_mae" else "mse",
+        space=config.space, seed=config.seed, jit_compile=config.jit_compile,
+    )
+
+
+def serving_model(model, dataset, hparams):
+    """Raw windows in, forecasts in the target's units out."""
+    spec = dataset.spec
+    window = keras.Input(shape=(hparams[sp.WINDOW], spec["inputs"]), dtype="float32", name="window")
+    inference = keras.Model(model.input, model.output, name=model.name)
+    scaled = inference(window)
+    forecast = ForecastOutput(hparams[sp.PREDICT], spec["target_mean"], spec["target_std"], name="forecast")
+    return keras.Model(window, forecast([scaled, window]), name="forecaster")
+
+
+def scores(model, dataset):
+    """The model's and the naive forecasts' errors on the same test windows, in the target's units."""
+    test = _test_forecasts(model, dataset)
+    train_target = dataset.test.values[: dataset.spec["train_end"], 0]
+    scale = forecast_scores.mase_scale(train_target, dataset.spec["season"])
+    return forecast_scores.forecast(test["actual"], test["predicted"], test["naive"], test["seasonal"], scale)
+
+
+def summary_lines(scores):
+    return [forecast_scores.comparison_line(scores)]
+
+
+def settings(dataset):
+    """What a user of the export needs to know: columns in order, target, horizon, season."""
+    spec = dataset.spec
+    return {"features": spec["columns"], "target": spec["target"], "horizon": spec["horizon"],
+            "season": spec["season"], "frequency": spec["frequency"]}
+
+
+def export_files(model, dataset):
+    """`predictions.csv` (every test window and step: actual, forecast, naive) and, with matplotlib, a plot."""
+    test = _test_forecasts(model, dataset)
+    dates = dataset.spec["dates"]
+    columns = (test["origins"], test["actual"], test["predicted"], test["naive"], test["seasonal"])
+    files = {PREDICTIONS_FILE: lambda path: forecast_scores.write_predictions(path, dates, *columns)}
+    plot = _plot_module()
+    if plot is not None:
+        history = dataset.test.values[:, 0]
+        files[PLOT_FILE] = lambda path: plot.write(path, dates, history, *columns[:4], seasonal=test["seasonal"],
+                                                   title=f"{dataset.spec['target']}: test period")
+    return files
+
+
+def _test_forecasts(model, dataset):
+    """The test windows' origins, actual values, the model's and the baselines' forecasts."""
+    spec, segment = dataset.spec, dataset.test
+    window = int(model.input.shape[1])
+    origins = segment.origins(window, spec["horizon"], spec["stride"])
+    inputs, actual = (np.stack(part) for part in zip(*windows(segment, window, spec["horizon"], spec["stride"])
+                                                     .as_numpy_iterator()))
+    predicted = np.asarray(model.predict(inputs, batch_size=PREDICT_BATCH, verbose=0))
+    naive, seasonal = forecast_scores.baselines(segment.values[:, 0], origins, spec["horizon"], spec["season"])
+    return {"origins": origins, "actual": actual, "predicted": predicted, "naive": naive, "seasonal": seasonal}
+
+
+def _plot_module():
+    try:
+        from kt_rnn.report import forecast_plot
+    except ImportError:  # matplotlib comes with the `report` extra
+        return None
+    return forecast_plot

@@ -1,0 +1,185 @@
+"""Forecasting end to end on the shared series, the leakage guards, and bad series data."""
+
+import json
+import subprocess
+import sys
+
+import keras_tuner
+import numpy as np
+import pytest
+
+import kt_rnn
+from conftest import shared_file
+from hypermodels import space as sp
+from hypermodels.forecaster import windows
+from kt_rnn import config as config_lib
+from kt_rnn.cli import report
+from kt_rnn.cli.search import build_parser
+from kt_rnn.data import timeseries
+from kt_rnn.errors import DataError
+from kt_rnn.search import pipeline
+from kt_rnn.tasks import forecast
+
+QUICK = ("--tuner", "random", "--max-trials", "2", "--max-epochs", "3", "--fix", "units_0=16", "--fix",
+         "num_layers=1", "--fix", "batch_size=32")
+
+
+def _config(data, logdir, *argv):
+    args = ["timeseries", "--data", str(data), "--logdir", str(logdir), *QUICK, *argv]
+    return config_lib.Config.from_args(build_parser().parse_args(args))
+
+
+def _airline(logdir, *argv):
+    return _config(shared_file("timeseries/airline-passengers.csv"), logdir, "--target", "Passengers",
+                   "--date-column", "Month", "--horizon", "12", "--season", "12", *argv)
+
+
+SERVE = """
+import json, sys
+import numpy as np
+import tensorflow as tf
+saved_model = tf.saved_model.load(sys.argv[1])  # keep a reference: it owns the variables
+window = np.load(sys.argv[2])
+print(json.dumps(saved_model.serve(tf.constant(window)).numpy().tolist()))
+"""
+
+
+@pytest.mark.e2e
+def test_forecast_airline_exports_a_model_that_forecasts_in_passengers(tmp_path):
+    config = _airline(tmp_path / "logs")
+    result = pipeline.run(config)
+    best = config.layout.best
+    hparams = json.loads((best / "hparams.json").read_text())
+    assert {hparams["target"], hparams["horizon"], hparams["season"]} == {"Passengers", 12}
+    assert hparams["window"] in (12, 24, 48) and hparams["features"] == ["Passengers"]
+    test = result.metrics["test"]
+    assert set(test) >= {"model", "naive", "seasonal_naive", "per_step", "windows", "skill"}
+    assert {"mae", "rmse", "smape", "mase"} <= set(test["model"]) and len(test["per_step"]) == 12
+    assert test["windows"] == 24 - 12 + 1  # every origin in the 24 test months with a full horizon
+    rows = (best / "predictions.csv").read_text().splitlines()
+    assert rows[0] == "origin,date,step,actual,forecast,naive,seasonal_naive" and len(rows) == 1 + 13 * 12
+    assert rows[1].split(",")[1] == "1959-01"
+    assert (best / "forecast.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    values = np.loadtxt(shared_file("timeseries/airline-passengers.csv"), delimiter=",", skiprows=1,
+                        usecols=1, dtype="float32")
+    window = values[-hparams["window"]:].reshape(1, -1, 1)  # the last `window` months, raw
+    np.save(tmp_path / "window.npy", window)
+    fresh = subprocess.run([sys.executable, "-c", SERVE, str(best / "saved_model"), str(tmp_path / "window.npy")],
+                           capture_output=True, text=True, timeout=300)
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    forecast = np.array(json.loads(fresh.stdout.strip().splitlines()[-1]))
+    assert forecast.shape == (1, 12)
+    np.testing.assert_allclose(forecast, result.model.predict(window, verbose=0), rtol=1e-4)
+    assert 200 < forecast.mean() < 800  # passengers (thousands), not standardized values
+    trial = next(config.layout.tensorboard.glob("*/execution0"))
+    assert sp.WINDOW in _session_hparams(trial)
+
+
+def _session_hparams(run):
+    from tensorboard.backend.event_processing import event_accumulator
+    from tensorboard.plugins.hparams import metadata
+
+    events = event_accumulator.EventAccumulator(str(run))
+    events.Reload()
+    content = events.SummaryMetadata(metadata.SESSION_START_INFO_TAG).plugin_data.content
+    return dict(metadata.parse_session_start_info_plugin_data(content).hparams)
+
+
+@pytest.mark.e2e
+def test_forecast_daily_temperatures_through_the_api_resumes_and_reports(tmp_path, capsys):
+    data = shared_file("timeseries/daily-min-temperatures.csv")
+    options = dict(dataset="timeseries", target="Temp", date_column="Date", horizon=7, season=7,
+                   tuner="random", max_trials=1, max_epochs=2, stride=7, logdir=str(tmp_path),
+                   fix=["window=14", "units_0=16", "batch_size=64"])
+    result = kt_rnn.tune(data, **options)
+    assert result.objective == "val_loss" and result.metrics["direction"] == "min"
+    assert result.metrics["sizes"] == {"train": 2558, "validation": 546, "test": 546}
+    assert result.metrics["size_unit"] == "steps"
+    trials = sorted(p.name for p in (tmp_path / "timeseries" / "tuner").glob("trial_*"))
+    again = kt_rnn.tune(data, **options)  # the same search: resumes, nothing trained again
+    assert sorted(p.name for p in (tmp_path / "timeseries" / "tuner").glob("trial_*")) == trials
+    assert again.metrics["best_trial"] == result.metrics["best_trial"]
+    capsys.readouterr()
+    assert report.main([str(tmp_path / "timeseries")]) == 0
+    shown = capsys.readouterr().out
+    assert "objective val_loss (lower is better)" in shown and "Fixed in every trial" in shown
+
+
+def test_forecast_normalization_statistics_are_the_training_parts(tmp_path):
+    data = tmp_path / "sales.csv"
+    steps = np.arange(200)
+    sales = 100 + steps * 2.0 + 10 * np.sin(steps / 3)  # a trend: the later parts have larger values
+    data.write_text("t,sales\n" + "".join(f"{i},{v}\n" for i, v in zip(steps, sales)))
+    config = _config(data, tmp_path / "logs", "--target", "sales", "--horizon", "5")
+    dataset = timeseries.load(config)
+    train_end = dataset.spec["train_end"]
+    assert train_end == 200 - 30 - 30
+    np.testing.assert_allclose(dataset.spec["mean"], [sales[:train_end].mean()])
+    np.testing.assert_allclose(dataset.spec["variance"], [sales[:train_end].var()])
+    assert dataset.spec["target_mean"] == pytest.approx(sales[:train_end].mean())
+    built = forecast.hypermodel(config, dataset).build(keras_tuner.HyperParameters())
+    normalization = next(layer for layer in built.layers if "normalization" in layer.name)
+    np.testing.assert_allclose(np.ravel(normalization.mean), [sales[:train_end].mean()], rtol=1e-5)
+
+
+def test_forecast_no_test_step_is_in_any_training_or_validation_window(tmp_path):
+    data = tmp_path / "series.csv"
+    data.write_text("y\n" + "".join(f"{v}\n" for v in range(120)))  # each value is its own step number
+    config = _config(data, tmp_path / "logs", "--target", "y", "--horizon", "4", "--stride", "1")
+    dataset = timeseries.load(config)
+    test_begin = dataset.spec["validation_end"]
+    window = timeseries.longest_window(config.space)
+    for segment in (dataset.train, dataset.validation):
+        for x, y in windows(segment, window, 4).as_numpy_iterator():
+            assert x.max() < test_begin and y.max() < test_begin
+    train_steps = {int(v) for x, y in windows(dataset.train, window, 4).as_numpy_iterator() for v in (*x[:, 0], *y)}
+    assert max(train_steps) < dataset.spec["train_end"]  # training windows stay in the training part
+    first_test = next(windows(dataset.test, window, 4).as_numpy_iterator())
+    assert first_test[1][0] == test_begin  # test forecasts start where the test part starts
+
+
+def _multivariate(path, gaps=True):
+    rows = ["date,sales,price,region"]
+    for day in range(90):
+        price = "" if gaps and day in (10, 11) else f"{5 + day % 7:.1f}"
+        date = np.datetime64("2024-01-01") + day
+        rows.append(f"{date},{100 + day},{price},{'north' if day % 2 else 'south'}")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("argv, message", [
+    (("--features", "price"), r"(?s)Missing values.*'price': 2 \(lines 12, 13\).*--fill-missing"),
+    (("--features", "price,region", "--fill-missing", "ffill"), r"(?s)region.*--categorical"),
+    (("--features", "price", "--fill-missing", "ffill", "--horizon", "30"), r"(?s)Too few rows.*needs at least"),
+])
+def test_forecast_bad_series_is_a_data_error_before_anything_is_written(tmp_path, argv, message):
+    data = _multivariate(tmp_path / "shop.csv")
+    with pytest.raises(DataError, match=message):
+        pipeline.run(_config(data, tmp_path / "logs", "--target", "sales", "--date-column", "date", *argv))
+    assert not (tmp_path / "logs" / "timeseries").exists()
+
+
+@pytest.mark.e2e
+def test_forecast_multivariate_with_a_filled_gap_and_a_category_runs(tmp_path):
+    data = _multivariate(tmp_path / "shop.csv")
+    config = _config(data, tmp_path / "logs", "--target", "sales", "--date-column", "date", "--features", "all",
+                     "--fill-missing", "interpolate", "--categorical", "region", "--horizon", "3", "--fix", "window=6")
+    result = pipeline.run(config)
+    hparams = json.loads((config.layout.best / "hparams.json").read_text())
+    assert hparams["features"] == ["sales", "price", "region=north", "region=south"]
+    assert result.model.input.shape[1:] == (6, 4)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("tuner", config_lib.TUNERS)
+def test_forecast_every_tuner_searches_the_window(tmp_path, tuner):
+    data = tmp_path / "series.csv"
+    steps = np.arange(160)
+    data.write_text("y\n" + "".join(f"{50 + 10 * np.sin(i / 4):.3f}\n" for i in steps))
+    config = _config(data, tmp_path / "logs", "--target", "y", "--horizon", "4", "--tuner", tuner,
+                     "--max-trials", "2", "--max-epochs", "2", "--fix", "cell=gru", "--fix", "learning_rate=0.01")
+    result = pipeline.run(config)
+    assert result.metrics["trials"]["completed"] == result.metrics["trials"]["total"] >= 2
+    assert result.hparams[sp.WINDOW] in (4, 8, 16)
+    assert result.metrics["test"]["windows"] == 24 - 4 + 1
