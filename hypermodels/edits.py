@@ -20,6 +20,7 @@ value = true
 Pure Python; every error is a `SpaceError` naming the valid choices.
 """
 
+import math
 import tomllib
 
 from hypermodels import space as sp
@@ -38,12 +39,17 @@ SpaceError = sp.SpaceError
 def parse_value(param, raw):
     """Converts `raw` (a CLI string or a TOML value) to `param`'s type and checks it."""
     value = _convert(param, raw)
-    if value is None or not param.valid(value):
+    if value is None or not _finite(value) or not param.valid(value):
         raise SpaceError(
             f"{param.name} takes a {param.type.__name__} {param.rule}. "
             f"Received: {param.name}={raw!r}"
         )
     return value
+
+
+def _finite(value):
+    # inf and nan pass every "> 0" rule, then fail every trial: refused here, before anything is written.
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 def _convert(param, raw):
@@ -80,14 +86,19 @@ def load_space_file(path, space):
             tables = tomllib.load(f)
     except OSError as e:
         raise SpaceError(f"Cannot read --space file {str(path)!r}: {e.strerror}.") from None
+    except UnicodeDecodeError:
+        raise SpaceError(f"--space file {str(path)!r} is not text (TOML must be UTF-8). "
+                         "Pass the space file, e.g. space.toml with one [name] table per hyperparameter.") from None
     except tomllib.TOMLDecodeError as e:
         raise SpaceError(f"--space file {str(path)!r} is not valid TOML: {e}.") from None
     return {name: _domain(space.param(name), table) for name, table in tables.items()}
 
 
 def _domain(param, table):
-    form = next((k for k, keys in _FORMS.items() if set(table) & keys - {"default"}), None)
-    if not isinstance(table, dict) or form is None or not set(table) <= _FORMS[form]:
+    form = None
+    if isinstance(table, dict):  # a top-level `units_0 = 5` is a value, not a table
+        form = next((k for k, keys in _FORMS.items() if set(table) & keys - {"default"}), None)
+    if form is None or not set(table) <= _FORMS[form]:
         raise SpaceError(
             f"[{param.name}] in the space file expects `value = x`, `values = [...]` "
             f"or `min_value`/`max_value` (+ step, sampling). Received: {table!r}"

@@ -129,6 +129,8 @@ class Config:
             raise UsageError(f"--project must be a plain directory name. Received: {project!r}")
         object.__setattr__(self, "project", project)
         _writable_directory("--logdir", self.logdir)
+        if self.project_dir.exists():  # an earlier search's directory, maybe made read-only since
+            _writable_directory("--project", self.project_dir)
 
     def _check_task_options(self):
         for name in tasks.TASK_OPTIONS:

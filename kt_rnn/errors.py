@@ -4,6 +4,7 @@ EXIT_OK = 0
 EXIT_USAGE = 2  # argparse's own code for a bad command line
 EXIT_DATA = 3
 EXIT_SEARCH = 4
+EXIT_DISK_FULL = 5  # no space left where the search writes: free some, run the same command again
 EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT)
 EXIT_TERMINATED = 143  # SIGTERM
 
@@ -30,6 +31,12 @@ class SearchError(KtRnnError):
     """The search or the export cannot go on (no completed trial, no state to export)."""
 
     exit_code = EXIT_SEARCH
+
+
+class DiskFull(SearchError):
+    """The disk (or quota) holding the search is full; state is saved and the same command resumes."""
+
+    exit_code = EXIT_DISK_FULL
 
 
 class Terminated(KeyboardInterrupt):

@@ -1,3 +1,6 @@
+import os
+import pathlib
+
 import pytest
 
 from hypermodels import space as sp
@@ -74,3 +77,11 @@ def test_config_objective_must_fit_the_task():
     with pytest.raises(UsageError, match=r"val_mae.*Expected one of \['val_accuracy'"):
         config_lib.Config.from_args(build_parser().parse_args(["text", "--objective", "val_mae"]))
     assert config_lib.Config.from_args(build_parser().parse_args(["sequence"])).objective is None  # known after loading
+
+
+def test_config_read_only_project_directory_is_a_usage_error(tmp_path, monkeypatch):
+    (tmp_path / "imdb").mkdir()
+    writable = os.access  # as a normal user sees a `chmod 555` directory (root writes through permissions)
+    monkeypatch.setattr(os, "access", lambda path, mode: writable(path, mode) and pathlib.Path(path).name != "imdb")
+    with pytest.raises(UsageError, match="--project .*imdb.* cannot be written"):
+        _config("--logdir", str(tmp_path))

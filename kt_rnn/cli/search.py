@@ -5,7 +5,6 @@ parsed and validated, so `--help` and usage errors return at once.
 """
 
 import argparse
-import signal
 import sys
 import textwrap
 
@@ -15,6 +14,7 @@ from kt_rnn import config as config_lib
 from kt_rnn import tasks
 from kt_rnn.cli import runfile
 from kt_rnn.errors import EXIT_INTERRUPTED, KtRnnError, Terminated
+from kt_rnn.state import space_left, stopping
 
 
 def build_parser():
@@ -136,7 +136,8 @@ def main(argv=None):
     """Runs the search command; returns the process exit code."""
     parser = build_parser()
     args = runfile.parse_args(parser, argv)  # --config file, then the command line
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    previous = stopping.install()  # Ctrl-C and SIGTERM stop the search, however many arrive
+    space_left.quiet_finalizers()  # one message for a full disk, not a trace from each file closed at exit
     try:
         config = config_lib.Config.from_args(args)
         api.run(config)
@@ -144,16 +145,13 @@ def main(argv=None):
         print(f"{parser.prog}: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt as e:
+        stopping.stopping()
         print(f"{parser.prog}: {'stopped by SIGTERM' if isinstance(e, Terminated) else 'interrupted'}; "
               "state is saved. Run the same command again to resume.", file=sys.stderr)
         return getattr(e, "exit_code", EXIT_INTERRUPTED)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        stopping.restore(previous)
     return 0
-
-
-def _terminate(signum, frame):
-    raise Terminated()
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ def export(config, tuner, hypermodel, dataset, task, started):
         hypermodel.fit(trial.hyperparameters, model, dataset.train.concatenate(dataset.validation),
                        epochs=epochs, verbose=config.verbose)
     else:
-        model = tuner.load_model(trial)
+        model = _trial_model(tuner, trial)
     hparams = hparams_of(trial)
     serving = task.serving_model(model, dataset, hparams)
     scores = task.scores(serving, dataset)
@@ -90,6 +90,18 @@ def export(config, tuner, hypermodel, dataset, task, started):
                    task.export_files(serving, dataset))
     replace_atomically(config.layout.best, lambda tmp: _write(tmp, serving, files))
     return Export(serving, hparams, metrics, config.layout.best, tuner)
+
+
+def _trial_model(tuner, trial):
+    """The trial's own best-epoch weights; a damaged checkpoint is a `SearchError` naming the fix."""
+    try:
+        return tuner.load_model(trial)
+    except Exception as e:  # h5py/Keras raise OSError, ValueError, KeyError... for a torn or foreign file
+        raise SearchError(
+            f"The checkpoint of trial {trial.trial_id} in {tuner.get_trial_dir(trial.trial_id)} cannot be read "
+            f"({type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else 'no detail'}). Export without "
+            "--no-refit to retrain the trial's hyperparameters on train + validation instead."
+        ) from None
 
 
 def _metrics(config, tuner, trial, dataset, scores, epochs, seconds):

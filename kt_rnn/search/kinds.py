@@ -40,8 +40,12 @@ class TunerKind:
         return {"max_trials": config.trials}
 
     def identity_fields(self):
-        """Settings that define a search with this tuner beyond the common ones."""
-        return ("factor",) if self.schedules_epochs else ()
+        """Settings that define a search with this tuner beyond the common ones.
+
+        Hyperband's reduction factor shapes its schedule; the other tuners stop each
+        trial early after `patience` epochs without progress, which changes how trials train.
+        """
+        return ("factor",) if self.schedules_epochs else ("patience",)
 
 
 KINDS = {k.name: k for k in (

@@ -16,7 +16,7 @@ from kt_rnn import data as data_lib
 from kt_rnn.cli import runfile
 from kt_rnn.errors import SearchError
 from kt_rnn.search import dashboard, export, progress, summary, tuners
-from kt_rnn.state import durable, identity
+from kt_rnn.state import durable, identity, lock, space_left
 
 
 def run(config, data=None):
@@ -41,12 +41,26 @@ def run(config, data=None):
     layout = config.layout
     if config.export_only and not layout.has_search():
         raise SearchError(f"No search to export under {layout.root}: run it without --export-only first.")
+    try:
+        if tuners.is_worker():  # the chief holds the search's lock; a worker writes only its own trials
+            return _search(config, dataset, task, hypermodel, started)
+        with lock.ProjectLock(layout.root):
+            return _search(config, dataset, task, hypermodel, started)
+    except OSError as e:  # a full disk outside a trial: writing state, the export
+        if space_left.disk_full(e) is None:
+            raise
+        raise space_left.stopped(layout.root, e) from None
+
+
+def _search(config, dataset, task, hypermodel, started):
     if config.overwrite and not config.export_only:
-        _clear(layout)
+        _clear(config.layout)
+    current = None
     if not tuners.is_worker():
         identity.check(config, dataset)  # writes search.json for a new search; refuses a changed one
+        current = identity.fingerprint(config, dataset)
         runfile.save(config)  # LOGDIR/PROJECT/config.toml: the resolved options, to repeat this run
-    tuner = tuners.build(config, hypermodel)
+    tuner = tuners.build(config, hypermodel, current)
     if not config.export_only:
         dashboard.write_experiment(config, ("loss", *hypermodel.metrics))
         tuner.on_trial_done = progress.Progress(config, tuner.oracle, started).trial_done

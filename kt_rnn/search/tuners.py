@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from kt_rnn import tasks
 from kt_rnn.errors import SearchError
-from kt_rnn.state import durable, faults, oracles, resume
+from kt_rnn.state import durable, faults, oracles, resume, space_left, stopping
 from kt_rnn.state import kerastuner as kt
 from kt_rnn.state.layout import Layout
 
@@ -62,13 +62,29 @@ class DurableTuner:
             super().search(*fit_args, **fit_kwargs)
         except BaseException as e:
             interrupt = interrupt_behind(e)
-            if interrupt is None:
+            full = space_left.disk_full(e)
+            if interrupt is None and full is None:
                 raise
+            if interrupt is not None:
+                stopping.stopping()  # a second Ctrl-C must not cut the saving short
             if not kt.is_worker(self):
-                self.oracle.release_ongoing()
-            raise interrupt from None
+                with stopping.held():
+                    self._release_ongoing()
+            if interrupt is not None:
+                raise interrupt from None
+            raise space_left.stopped(pathlib.Path(self.project_dir).parent, full) from None
+
+    def _release_ongoing(self):
+        try:
+            self.oracle.release_ongoing()
+        except OSError:  # still no space: the trial then resumes as after a crash
+            pass
 
     # One trial.
+    def on_trial_begin(self, trial):
+        stopping.raise_if_requested()  # a stop whose KeyboardInterrupt was swallowed somewhere
+        super().on_trial_begin(trial)
+
     def run_trial(self, trial, *fit_args, **fit_kwargs):
         self._reason, self._execution, self._checkpoint = None, 0, None
         faults.in_trial(trial.trial_id)
@@ -77,6 +93,8 @@ class DurableTuner:
         except keras_tuner.errors.FatalError:
             raise
         except Exception as e:
+            if space_left.disk_full(e):  # the disk's fault, not the trial's: stop, never count it FAILED
+                raise StopForDiskFull(str(e)) from e
             self._reason = failure_reason(e)
             raise keras_tuner.errors.FailedTrialError(self._reason) from e
 
@@ -103,7 +121,7 @@ class DurableTuner:
         if self._checkpoint is None:  # one per trial: the best epoch across executions
             self._checkpoint = resume.SaveBestEpoch.resuming(checkpoint, record.finite_epochs())
         hooks = [resume.BatchFault()] if faults.armed("batch") else []  # the kill tests only
-        return [resume.StopOnNonFinite(), *kept, *hooks, record, self._checkpoint]
+        return [resume.StopWhenAsked(), resume.StopOnNonFinite(), *kept, *hooks, record, self._checkpoint]
 
     def on_trial_end(self, trial):
         if trial.status == FAILED and self._reason:
@@ -136,8 +154,13 @@ def _mark_resumable(state_dir):
     oracle_file = state_dir / kt.ORACLE_FILE
     tuner_file = state_dir / f"{os.environ.get(kt.TUNER_ID_ENV, kt.DEFAULT_TUNER_ID)}.json"
     has_oracle = oracle_file.exists() or durable.previous(oracle_file).exists()
-    if has_oracle and not tuner_file.exists():
+    has_trials = any(state_dir.glob(f"{kt.TRIAL_DIR_PREFIX}*/{kt.TRIAL_FILE}"))  # the oracle can be rebuilt
+    if (has_oracle or has_trials) and not tuner_file.exists():
         durable.write_json(tuner_file, {})
+
+
+class StopForDiskFull(keras_tuner.errors.FatalError):
+    """Carries a full disk past KerasTuner, which would otherwise mark the trial FAILED."""
 
 
 def interrupt_behind(error):
@@ -219,20 +242,26 @@ def objective(config):
     return keras_tuner.Objective(config.objective, tasks.objective(config.objective).direction)
 
 
-def build(config, hypermodel):
-    """Creates (or reloads, to resume) the tuner of `config`'s search."""
+def build(config, hypermodel, identity=None):
+    """Creates (or reloads, to resume) the tuner of `config`'s search.
+
+    `identity` (the search's `search.json`) is kept in the oracle's state too.
+    """
     tuner_class, oracle_class = get_tuner_class(config.tuner)
     kind = config.tuner_kind
     oracle = oracle_class(objective=objective(config), seed=config.seed, max_crashes=config.max_crashes,
                           **kind.oracle_kwargs(config))
     if kind.schedules_epochs and config.trials:
         oracle.max_trials = config.trials  # Hyperband takes no max_trials; its oracle honours it
-    return tuner_class(
+    tuner = tuner_class(
         oracle, hypermodel, max_failures=config.max_failures,
         executions_per_trial=config.executions_per_trial,
         directory=str(config.project_dir), project_name=STATE_DIR,
         overwrite=False,  # the pipeline clears the whole project on --overwrite
     )
+    if identity is not None and not kt.is_worker(tuner):
+        tuner.oracle.identity = identity  # after the reload: this run's settings (a budget may have grown)
+    return tuner
 
 
 def callbacks(config):

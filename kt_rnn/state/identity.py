@@ -60,15 +60,27 @@ def check(config, dataset=None):
     path = config.layout.identity
     current = fingerprint(config, dataset)
     saved = durable.read_json(path, missing=None)
+    rebuilt = saved is None
+    if rebuilt:
+        saved = kept_in_oracle(config.layout)  # search.json and its copy deleted: the oracle's copy
     if saved is None:
         return durable.write_json(path, current)
     changes = diff(saved, current)
     budget_only = all(_setting(line) in BUDGET for line in changes)
     if not changes or (budget_only and config.export_only):
-        return None  # an export runs no trial: its budget does not matter
+        return durable.write_json(path, saved) if rebuilt else None  # an export's budget does not matter
     if not (budget_only and config.extend_budget):
         raise UsageError(_refusal(path, changes, budget_only))
     return durable.write_json(path, current)
+
+
+def kept_in_oracle(layout):
+    """The identity the oracle keeps in its own state (`oracle.json`), or `None`."""
+    state = durable.read_json(layout.oracle_file, missing=None) or {}
+    return (state.get(ORACLE_KEY) or {}).get("identity") if isinstance(state, dict) else None
+
+
+ORACLE_KEY = "kt_rnn"  # kt_rnn's entry in KerasTuner's oracle state (kt_rnn.state.oracles)
 
 
 def _setting(line):

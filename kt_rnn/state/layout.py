@@ -98,5 +98,6 @@ class Layout:
         return (self.tuner, self.tensorboard, self.best, self.identity, self.runfile)
 
     def has_search(self):
-        """True once KerasTuner's oracle state (or its kept copy) exists."""
-        return self.oracle_file.exists() or durable.previous(self.oracle_file).exists()
+        """True once KerasTuner's oracle state (or its kept copy, or a trial to rebuild it from) exists."""
+        oracle = self.oracle_file.exists() or durable.previous(self.oracle_file).exists()
+        return oracle or any(self.tuner.glob(f"trial_*/{self.TRIAL}"))

@@ -10,6 +10,7 @@ leaves the failure budget to the tuner (after the state is saved).
 """
 
 import math
+import os
 
 import keras_tuner
 
@@ -35,10 +36,11 @@ class DurableOracle:
         self.max_crashes = max_crashes
         self.crashes = {}  # trial id -> runs ended by the process dying
         self.interruptions = {}  # trial id -> runs stopped cleanly (SIGTERM, Ctrl-C)
+        self.identity = None  # the search's identity (search.json), kept here too: as durable as the oracle
 
     def get_state(self):
         state = super().get_state()
-        state["kt_rnn"] = {"crashes": self.crashes, "interruptions": self.interruptions}
+        state["kt_rnn"] = {"crashes": self.crashes, "interruptions": self.interruptions, "identity": self.identity}
         return state
 
     def set_state(self, state):
@@ -46,6 +48,7 @@ class DurableOracle:
         extra = state.get("kt_rnn", {})
         self.crashes = dict(extra.get("crashes", {}))
         self.interruptions = dict(extra.get("interruptions", {}))
+        self.identity = extra.get("identity")
 
     def save(self):
         durable.write_json(kt.oracle_file(self), self.get_state(), fault="state")
@@ -63,12 +66,53 @@ class DurableOracle:
             if state is None:
                 raise durable.DamagedStateError(_lost_trial_message(path / kt.TRIAL_FILE))
             self.trials[state["trial_id"]] = kt.Trial.from_state(state)
-        state = durable.read_json(kt.oracle_file(self))
+        state = self._read_state()
+        for trial_id in lost_ids(state, self.trials):
+            self._record_lost(trial_id)
         self.set_state(_known_ids_only(state, self.trials))
         self._reconcile()
         for trial_id in [t.trial_id for t in self.ongoing_trials.values()]:
             self._crashed(trial_id)
         self.ongoing_trials = {}
+
+    def _read_state(self):
+        """`oracle.json` (or its previous copy); rebuilt from the trial files when both are gone or damaged."""
+        path = kt.oracle_file(self)
+        try:
+            state = durable.read_json(path, missing=None)
+        except durable.DamagedStateError:
+            state = None
+            os.replace(path, f"{path}.damaged")  # kept for a post-mortem, out of the way of the next write
+            print(f"{path} is damaged and has no good previous copy; it is kept as {path}.damaged.")
+        return state if state is not None else self._rebuilt_state(path)
+
+    def _rebuilt_state(self, path):
+        """The oracle state the trial files imply: their order, which ended, the space they were drawn from.
+
+        The tuner's own bookkeeping (e.g. Hyperband's brackets) starts afresh from a new oracle's.
+        """
+        print(f"Rebuilding {path} from the {len(self.trials)} trial files: every trial keeps its settings, "
+              "status and score; running ones resume.")
+        state = self.get_state()  # a fresh oracle's: the tuner's own keys with their initial values
+        ordered = sorted(self.trials, key=lambda i: (len(i), i))
+        state["start_order"] = ordered
+        state["end_order"] = [i for i in ordered if self.trials[i].status in ENDED]
+        if ordered:
+            state["hyperparameters"] = self.trials[ordered[-1]].hyperparameters.get_config()
+        return state
+
+    def _record_lost(self, trial_id):
+        """Records a trial whose directory vanished as FAILED, so its id is never given to a new trial.
+
+        KerasTuner numbers a new trial by how many it knows: without this, the next
+        trial would take the id of one still on disk and overwrite it.
+        """
+        trial = kt.Trial(self.hyperparameters.copy(), trial_id=trial_id, status=Status.FAILED)
+        trial.message = "lost: its directory vanished (settings, score and checkpoints are gone)"
+        self.trials[trial_id] = trial
+        self._save_trial(trial)
+        print(f"Trial {trial_id}'s directory {kt.trial_dir(self, trial_id)} vanished: its settings, score and "
+              "checkpoints are lost. It is recorded as failed ('lost'); new trials get fresh ids.")
 
     def _reconcile(self):
         """Makes the oracle agree with the trial files after a kill between two writes."""
@@ -137,6 +181,16 @@ class DurableOracle:
         ids = set(self.crashes) | set(self.interruptions)
         counts = {i: self.crashes.get(i, 0) + self.interruptions.get(i, 0) for i in ids}
         return {i: n for i, n in sorted(counts.items()) if n and i in self.trials}
+
+
+def lost_ids(state, trials):
+    """Trial ids the oracle state names, or that the numbering skips, with no trial file on disk."""
+    named = [*state.get("start_order", []), *state.get("end_order", []), *state.get(kt.STATE_ONGOING, {}).values()]
+    lost = {i for i in named if i not in trials}
+    if trials and all(i.isdigit() for i in trials):  # KerasTuner's ids: 0-padded counts
+        width = len(next(iter(trials)))
+        lost |= {f"{n:0{width}d}" for n in range(max(map(int, trials)))} - set(trials)
+    return sorted(lost)
 
 
 def _known_ids_only(state, trials):

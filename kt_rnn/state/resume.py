@@ -11,7 +11,7 @@ import time
 
 import keras
 
-from kt_rnn.state import durable, faults
+from kt_rnn.state import durable, faults, stopping
 from kt_rnn.state import kerastuner as kt
 from kt_rnn.state.layout import Layout
 
@@ -95,6 +95,13 @@ class EpochRecord(keras.callbacks.Callback):
         durable.write_json(self.directory / RECORD, self.state)
         if old and old != name:
             (self.directory / old).unlink(missing_ok=True)
+
+
+class StopWhenAsked(keras.callbacks.Callback):
+    """Raises a Ctrl-C or SIGTERM again at the next batch if its first raise was swallowed."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        stopping.raise_if_requested()
 
 
 class BatchFault(keras.callbacks.Callback):

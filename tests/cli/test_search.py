@@ -264,3 +264,66 @@ def test_main_rejects_bad_input_before_touching_the_project(tiny_imdb, tmp_path,
         assert text in capsys.readouterr().err, name
         assert not logdir.exists(), name
     assert (tmp_path / "a-file").read_text() == "not a directory"
+
+
+def _signal_when(command, marks, signals, gap=0.05):
+    """Starts `command`; once its output shows one of `marks`, sends `signals` `gap` seconds apart."""
+    env = {k: v for k, v in os.environ.items() if k != faults.ENV_VAR}
+    process = subprocess.Popen(command, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        for line in process.stdout:
+            if any(mark in line for mark in marks):
+                for signum in signals:
+                    process.send_signal(signum)
+                    time.sleep(gap)
+                break
+        _, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    return process.returncode, err
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("signals, code", [
+    ((signal.SIGINT, signal.SIGINT), 130),
+    ((signal.SIGINT, signal.SIGINT, signal.SIGINT), 130),
+    ((signal.SIGTERM, signal.SIGINT, signal.SIGTERM), 143),
+])
+def test_main_any_rhythm_of_signals_stops_with_state_saved(tiny_imdb, tmp_path, signals, code):
+    command, project = _command(tiny_imdb, tmp_path / "logs"), tmp_path / "logs" / "imdb"
+    returncode, err = _signal_when(command, ("Epoch 1/",), signals)
+    assert returncode == code, err[-3000:]
+    assert "state is saved" in err and "Traceback" not in err
+    for path in project.rglob("*.json"):
+        json.loads(path.read_text())  # no half-written state file
+    trials = _trial_files(project)
+    assert trials and all(t["status"] in ("IDLE", "COMPLETED") for t in trials.values())  # requeued, not lost
+    assert _run(command).returncode == 0  # and the same command finishes the search
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("tuner", ["hyperband", "bayesian", "grid"])
+def test_main_kill_storm_keeps_every_tuners_trials(tiny_imdb, tmp_path, tuner):
+    command, project = _command(tiny_imdb, tmp_path / "logs", "--tuner", tuner), tmp_path / "logs" / "imdb"
+    completed = {}
+    kills = 0
+    for fault in ("batch#5", "state#3", "checkpoint#2", "trial-end#2"):  # mid-epoch, oracle.json, checkpoint, between
+        code = _run(command, fault=fault).returncode
+        if code == 0:
+            break  # the search ended before this point was reached again
+        assert code == KILLED, fault
+        kills += 1
+        for name, trial in _trial_files(project).items():
+            if trial["status"] == "COMPLETED":
+                assert completed.setdefault(name, trial) == trial  # a completed trial never changes
+    result = _run(command)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert kills >= 2
+    trials = _trial_files(project)
+    assert {t["status"] for t in trials.values()} == {"COMPLETED"} and all(completed[n] == trials[n] for n in completed)
+    oracle = json.loads((project / "tuner" / "oracle.json").read_text())
+    assert sorted(oracle["end_order"]) == sorted(t["trial_id"] for t in trials.values())  # each ended once
+    for name in trials:
+        epochs = [e["epoch"] for e in _record(project, name)["epochs"]]
+        assert epochs == sorted(set(epochs))  # no epoch trained twice

@@ -82,3 +82,27 @@ def test_load_space_file_rejects_bad_tables(tmp_path, toml, fragment):
 def test_load_space_file_missing_file_names_it(tmp_path):
     with pytest.raises(edits.SpaceError, match="Cannot read --space file .*nope.toml"):
         edits.load_space_file(tmp_path / "nope.toml", SPACE)
+
+
+@pytest.mark.parametrize("text", ["learning_rate=inf", "learning_rate=nan", "dropout=-inf", "l2=1e999"])
+def test_parse_fix_refuses_values_that_are_not_finite(text):
+    with pytest.raises(edits.SpaceError, match="Received"):
+        edits.parse_fix(text, SPACE)
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("[learning_rate]\nmin_value = 1e-4\nmax_value = inf\n", "learning_rate takes a float"),
+    ("units_0 = 5\n", r"\[units_0\] in the space file expects `value = x`"),
+])
+def test_load_space_file_refuses_infinite_ranges_and_bare_values(tmp_path, content, fragment):
+    path = tmp_path / "space.toml"
+    path.write_text(content)
+    with pytest.raises(edits.SpaceError, match=fragment):
+        edits.load_space_file(path, SPACE)
+
+
+def test_load_space_file_binary_file_names_the_fix(tmp_path):
+    path = tmp_path / "space.toml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
+    with pytest.raises(edits.SpaceError, match="is not text .*space.toml"):
+        edits.load_space_file(path, SPACE)

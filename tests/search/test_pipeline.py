@@ -233,3 +233,56 @@ def test_run_refuses_a_changed_search_until_overwrite(finished_search, tmp_path)
     pipeline.run(_tiny(data, logs, *changed, "--overwrite"))
     trials = read_trials(_tiny(data, logs))
     assert {t["hyperparameters"]["values"][sp.CELL] for t in trials.values()} == {"lstm"}
+
+
+def test_run_export_only_with_a_corrupt_checkpoint_names_the_trial_and_the_fix(finished_search, tmp_path):
+    data, logs = finished_search
+    shutil.copytree(logs, tmp_path / "logs")
+    config = _tiny(data, tmp_path / "logs", "--tuner", "random", "--max-trials", "2", "--no-refit", "--export-only")
+    for checkpoint in (tmp_path / "logs" / "imdb" / "tuner").glob("trial_*/checkpoint.weights.h5"):
+        checkpoint.write_bytes(b"not an HDF5 file")
+    with pytest.raises(SearchError, match=r"checkpoint of trial \d+ .* cannot be read.*without --no-refit"):
+        pipeline.run(config)
+    result = pipeline.run(_tiny(data, tmp_path / "logs", "--tuner", "random", "--max-trials", "2", "--export-only"))
+    assert result.metrics["refit"] is True  # the way out the message names works
+
+
+def test_run_after_a_trial_directory_vanished_records_it_lost_and_never_reuses_an_id(finished_search, tmp_path):
+    data, logs = finished_search
+    shutil.copytree(logs, tmp_path / "logs")
+    tuner_dir = tmp_path / "logs" / "imdb" / "tuner"
+    kept = {p.name: (p / "trial.json").read_text() for p in tuner_dir.glob("trial_*") if p.name != "trial_0"}
+    shutil.rmtree(tuner_dir / "trial_0")
+    argv = [sys.executable, "-m", "kt_rnn.search", "imdb", "--data", str(data), "--logdir", str(tmp_path / "logs"),
+            "--sequence-length", "16", "--max-epochs", "2", "--fix", "embedding_dim=8", "--tuner", "random",
+            "--max-trials", "3", "--no-refit", "--extend-budget"]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=300)  # a loop would time out
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Trial 0's directory" in result.stdout and "vanished" in result.stdout
+    trials = read_trials(_tiny(data, tmp_path / "logs", "--tuner", "random"))
+    assert sorted(trials) == ["0", "1", "2"]
+    assert trials["0"]["status"] == "FAILED" and trials["0"]["message"].startswith("lost")
+    assert trials["2"]["status"] == "COMPLETED"  # the new trial got a fresh id
+    assert {name: (tuner_dir / name / "trial.json").read_text() for name in kept} == kept
+    oracle = json.loads((tuner_dir / "oracle.json").read_text())
+    assert len(oracle["end_order"]) == 3 == len(set(oracle["end_order"]))
+
+
+@pytest.mark.parametrize("damage", ["delete", "garble"])
+def test_run_rebuilds_the_oracle_from_the_trial_files(finished_search, tmp_path, damage, capsys):
+    data, logs = finished_search
+    shutil.copytree(logs, tmp_path / "logs")
+    tuner_dir = tmp_path / "logs" / "imdb" / "tuner"
+    for path in (tuner_dir / "oracle.json", tuner_dir / "oracle.json.prev"):
+        if damage == "delete":
+            path.unlink(missing_ok=True)
+        elif path.exists():
+            path.write_text('{"ongoing_trials": {')
+    before = read_trials_of(finished_search)
+    result = pipeline.run(_tiny(data, tmp_path / "logs", "--tuner", "random", "--max-trials", "3", "--no-refit",
+                                "--extend-budget"))
+    assert "Rebuilding" in capsys.readouterr().out
+    after = read_trials(_tiny(data, tmp_path / "logs", "--tuner", "random"))
+    assert {k: after[k] for k in before} == before and len(after) == 3  # kept, and one new trial
+    assert result.metrics["trials"]["completed"] == 3 and result.metrics["trials"]["rerun"] == 0
+    assert (tuner_dir / "oracle.json.damaged").exists() == (damage == "garble")

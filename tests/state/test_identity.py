@@ -26,13 +26,14 @@ def test_check_writes_search_json_for_a_new_search(tmp_path):
 
 def test_check_accepts_the_same_settings(tmp_path):
     identity.check(_config(tmp_path))
-    identity.check(_config(tmp_path, patience=7, jit="on", data="/elsewhere"))  # not part of the search
+    identity.check(_config(tmp_path, jit="on", data="/elsewhere", max_failures=9))  # not part of the search
 
 
 @pytest.mark.parametrize("changes, line", [
     ({"tuner": "bayesian"}, "tuner: random -> bayesian"),
     ({"objective": "val_loss"}, "objective: val_accuracy -> val_loss"),
     ({"max_tokens": 500}, "max_tokens: 20000 -> 500"),
+    ({"patience": 7}, "patience: 3 -> 7"),  # early stopping changes how trials train
     ({"space": config_lib.build_space([f"{sp.CELL}=lstm"])}, f"space.{sp.CELL}: "),
 ])
 def test_check_refuses_changed_settings_with_a_diff(tmp_path, changes, line):
@@ -92,3 +93,15 @@ def test_check_resumes_on_the_same_data(tmp_path):
 def test_fingerprint_direction_comes_from_the_objective_not_its_name(tmp_path):
     assert identity.fingerprint(_config(tmp_path, objective="val_loss"))["direction"] == "min"
     assert identity.fingerprint(_config(tmp_path, objective="val_macro_f1"))["direction"] == "max"
+
+
+def test_check_uses_the_oracles_copy_when_search_json_is_gone(tmp_path):
+    config = _config(tmp_path)
+    layout = config.layout
+    layout.tuner.mkdir(parents=True)
+    layout.oracle_file.write_text(json.dumps({"kt_rnn": {"identity": identity.fingerprint(config)}}))
+    with pytest.raises(UsageError, match="(?s)max_epochs: 10 -> 4.*seed: 42 -> 7"):
+        identity.check(_config(tmp_path, max_epochs=4, seed=7))
+    assert not layout.identity.exists()  # refused: nothing written
+    identity.check(config)  # the same settings resume, and search.json is written again
+    assert json.loads(layout.identity.read_text())["seed"] == 42

@@ -129,3 +129,10 @@ def test_end_trial_does_not_raise_on_consecutive_failures(tmp_path):
         trial.message = "boom"
         oracle.end_trial(trial)
     assert [oracle.trials[i].status for i in oracle.end_order] == [Status.FAILED] * 4
+
+
+def test_lost_ids_names_trials_the_state_knows_and_gaps_in_the_numbering():
+    trials = {"00": object(), "01": object(), "03": object()}
+    state = {"start_order": ["00", "01", "02", "03", "04"], "end_order": ["00"], "ongoing_trials": {}}
+    assert oracles.lost_ids(state, trials) == ["02", "04"]
+    assert oracles.lost_ids({"start_order": [], "end_order": []}, trials) == ["02"]  # state lost too: the gap
