@@ -5,7 +5,6 @@ on a finished, an interrupted or a still-running search and never writes into it
 directory. Pure Python: matplotlib is imported only for `--plot`, TensorFlow never.
 """
 
-import argparse
 import collections
 import csv
 import json
@@ -14,6 +13,7 @@ import pathlib
 import sys
 
 from kt_rnn.report import trials as tt
+from kt_rnn.cli import parsing
 from kt_rnn.errors import KtRnnError, UsageError
 
 INSTALL_PLOT = "pip install -e '.[report]'"
@@ -23,7 +23,7 @@ REASON_WIDTH = 60
 
 def build_parser():
     """Returns the `argparse.ArgumentParser` of the report command."""
-    parser = argparse.ArgumentParser(
+    parser = parsing.Parser(
         prog="python -m kt_rnn.report",
         description="Show every trial of a search (status, hyperparameters, best-epoch objective, "
         "epochs, wall time), best first, and export them as CSV, JSON or PNG figures.",

@@ -12,14 +12,14 @@ from hypermodels.space import SearchSpace
 from kt_rnn import api
 from kt_rnn import config as config_lib
 from kt_rnn import tasks
-from kt_rnn.cli import runfile
+from kt_rnn.cli import parsing, runfile
 from kt_rnn.errors import EXIT_INTERRUPTED, KtRnnError, Terminated
 from kt_rnn.state import space_left, stopping
 
 
 def build_parser():
     """Returns the `argparse.ArgumentParser` of the search command."""
-    parser = argparse.ArgumentParser(
+    parser = parsing.Parser(
         prog="python -m kt_rnn.search",
         description="Tune a recurrent network with KerasTuner, log every trial to "
         "TensorBoard and export the best model as a SavedModel that serves raw input "

@@ -327,3 +327,9 @@ def test_main_kill_storm_keeps_every_tuners_trials(tiny_imdb, tmp_path, tuner):
     for name in trials:
         epochs = [e["epoch"] for e in _record(project, name)["epochs"]]
         assert epochs == sorted(set(epochs))  # no epoch trained twice
+
+
+def test_main_options_are_matched_exactly_and_a_near_miss_is_named():
+    result = _cli("imdb", "--tune", "units_0")
+    assert result.returncode == 2
+    assert "unrecognized arguments: --tune units_0" in result.stderr and "did you mean --tuner?" in result.stderr
