@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import kt_rnn
+from kt_rnn.cli import report
 from kt_rnn.errors import UsageError
 
 pytestmark = pytest.mark.e2e  # whole searches through kt_rnn.tune
@@ -41,6 +42,8 @@ def test_tune_in_memory_sequences_returns_the_result_and_resumes(tmp_path):
     assert result.tuner.oracle.get_best_trials(1)[0].trial_id == result.metrics["best_trial"]
     assert result.model.predict(x[:3], verbose=0).shape == (3, 1)
     trials = _trial_files(tmp_path, "api")
+    assert {p.name for p in (tmp_path / "api" / "tensorboard").iterdir() if p.is_dir()} == {"0"}  # every trial
+    assert report.main([str(tmp_path / "api")]) == 0  # the report reads a sequence search as any other
     again = kt_rnn.tune((x, y), logdir=str(tmp_path), project="api", **SMALL)  # resumes: no trial re-run
     assert _trial_files(tmp_path, "api") == trials and again.metrics["best_trial"] == result.metrics["best_trial"]
     with pytest.raises(UsageError, match="(?s)other data.*data.fingerprint"):
