@@ -30,23 +30,27 @@ def disk_full(error):
 
 
 def quiet_finalizers():
-    """Drops the disk-full errors that finalizers print (h5py closing a file it could not write).
+    """Drops what finalizers print for a full disk (h5py closing a file it could not write) or a stop.
 
-    The search already stops with one message for them; any other error is shown as usual.
-    Cython's finalizers print their traceback through `sys.excepthook`, then report through
-    `sys.unraisablehook`: both are filtered.
+    The search already reports both with one message (a Ctrl-C a finalizer swallowed is raised
+    again by `kt_rnn.state.stopping`); any other error is shown as usual. Cython's finalizers print
+    their traceback through `sys.excepthook`, then report through `sys.unraisablehook`: both are filtered.
     """
     sys.unraisablehook = _quiet_unraisable
     sys.excepthook = _quiet_excepthook
 
 
+def _reported(error):
+    return isinstance(error, KeyboardInterrupt) or disk_full(error) is not None
+
+
 def _quiet_unraisable(unraisable):
-    if disk_full(unraisable.exc_value) is None:
+    if not _reported(unraisable.exc_value):
         sys.__unraisablehook__(unraisable)
 
 
 def _quiet_excepthook(kind, value, traceback):
-    if disk_full(value) is None:
+    if not _reported(value):
         sys.__excepthook__(kind, value, traceback)
 
 
