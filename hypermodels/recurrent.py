@@ -77,7 +77,8 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
 
     def compile(self, model, v, loss, metrics):
         """Compiles `model` with the optimizer, learning rate and clipping chosen in `v`."""
-        model.compile(optimizer=optimizer(v), loss=loss, metrics=list(metrics), jit_compile=self.jit_compile)
+        model.compile(optimizer=optimizer(v), loss=loss, metrics=list(metrics),
+                      jit_compile=resolve_jit(self.jit_compile))
         return model
 
     def fit(self, hp, model, x, y=None, validation_data=None, **kwargs):
@@ -93,6 +94,22 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         if _is_dataset(validation_data):
             validation_data = validation_data.batch(batch_size).prefetch(-1)
         return model.fit(x, validation_data=validation_data, shuffle=False, **kwargs)
+
+
+def resolve_jit(jit_compile):
+    """`jit_compile` for `Model.compile`: `"auto"` turns XLA on for TensorFlow on a CPU.
+
+    Keras's own `"auto"` leaves XLA off on a CPU-only machine; for these recurrent
+    models it trains an epoch 1.1-1.7x faster there, and its compilation costs no more
+    than the tracing it replaces (bench/throughput.py, BENCHMARKS.md). Elsewhere (a
+    GPU, JAX, an Apple GPU without XLA) Keras decides.
+    """
+    if jit_compile != "auto" or keras.backend.backend() != "tensorflow":
+        return jit_compile
+    import tensorflow as tf
+
+    devices = tf.config.list_physical_devices()
+    return True if all(d.device_type == "CPU" for d in devices) else "auto"
 
 
 def _is_dataset(data):

@@ -114,6 +114,23 @@ def test_rnn_classifier_rejects_bad_fixed_settings(kwargs, fragment):
         RNNClassifier(**kwargs)
 
 
+def test_rnn_classifier_auto_jit_compiles_with_xla_on_a_cpu():
+    model = RNNClassifier(VOCAB, SEQ).build(_fixed_hp(**{sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4}))
+    assert model.jit_compile is True  # Keras's own "auto" leaves XLA off on a CPU
+
+
+@pytest.mark.parametrize("cell, bidirectional, layers, head", [
+    ("simple_rnn", True, 2, "last"), ("lstm", True, 1, "max_pool"), ("gru", False, 2, "max_pool"),
+])
+def test_rnn_classifier_every_cell_and_head_trains_under_xla(cell, bidirectional, layers, head):
+    hp = _fixed_hp(**{sp.CELL: cell, sp.BIDIRECTIONAL: bidirectional, sp.NUM_LAYERS: layers, sp.HEAD: head,
+                      sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4, sp.UNITS[1]: 4})
+    model = RNNClassifier(VOCAB, SEQ, num_classes=3, jit_compile=True, metrics=("accuracy", "macro_f1")).build(hp)
+    x, _ = next(iter(_data().batch(8)))
+    logs = model.train_on_batch(x, np.array([0, 1, 2, 0, 1, 2, 0, 1][: len(x)]), return_dict=True)
+    assert np.isfinite(logs["loss"]) and 0 <= logs["macro_f1"] <= 1
+
+
 def test_rnn_classifier_jit_compile_reaches_the_model_and_trains():
     hp = _fixed_hp(**{sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4, sp.HEAD: "max_pool"})
     model = RNNClassifier(VOCAB, SEQ, jit_compile=True).build(hp)
