@@ -21,6 +21,7 @@ import keras
 
 from kt_rnn import tasks
 from kt_rnn.errors import SearchError
+from kt_rnn.search import timings
 from kt_rnn.state import faults
 from kt_rnn.state import kerastuner as kt
 
@@ -65,31 +66,44 @@ def trained_epochs(trial):
     return trial.hyperparameters.values.get("tuner/initial_epoch", 0) + trial.best_step + 1
 
 
-def export(config, tuner, hypermodel, dataset, task, started):
+def export(config, tuner, hypermodel, dataset, task, started, timed=None):
     """Refits (unless `--no-refit`) the best trial, scores it on test, writes `best/`.
 
     Args:
         task: the task's implementation module (`kt_rnn.tasks.text`, ...): its
             serving wrapper, test scores and assets.
+        started: `time.time()` when the run started.
+        timed: the run's `kt_rnn.search.timings.Timings`; the refit and export are added to it.
     """
+    timed = timed or timings.Timings()
     trial = best_trial(tuner)
     epochs = trained_epochs(trial)
-    if config.refit:
-        print(f"Refitting trial {trial.trial_id}'s hyperparameters on train + validation "
-              f"for {epochs} epoch(s).")
-        model = hypermodel.build(trial.hyperparameters)
-        hypermodel.fit(trial.hyperparameters, model, dataset.train.concatenate(dataset.validation),
-                       epochs=epochs, verbose=config.verbose)
-    else:
-        model = _trial_model(tuner, trial)
+    with timed.phase("refit" if config.refit else "export"):
+        model = _refit(config, hypermodel, dataset, trial, epochs) if config.refit else _trial_model(tuner, trial)
+    export_started = time.perf_counter()  # scoring on test and writing best/
     hparams = hparams_of(trial)
     serving = task.serving_model(model, dataset, hparams)
     scores = task.scores(serving, dataset)
     metrics = _metrics(config, tuner, trial, dataset, scores, epochs, time.time() - started)
     files = _Files({**hparams, **task.settings(dataset)}, metrics, task.assets(dataset),
-                   task.export_files(serving, dataset))
+                   task.export_files(serving, dataset), lambda: _finish(timed, started, export_started))
     replace_atomically(config.layout.best, lambda tmp: _write(tmp, serving, files))
     return Export(serving, hparams, metrics, config.layout.best, tuner)
+
+
+def _finish(timed, started, export_started):
+    """The run's wall time and timings, the export's included (metrics.json, which holds them, is written last)."""
+    timed.add("export", time.perf_counter() - export_started)
+    return {"wall_time_seconds": round(time.time() - started, 1), "timings": timed.as_dict()}
+
+
+def _refit(config, hypermodel, dataset, trial, epochs):
+    """The best trial's hyperparameters trained again on train + validation for its best epoch count."""
+    print(f"Refitting trial {trial.trial_id}'s hyperparameters on train + validation for {epochs} epoch(s).")
+    model = hypermodel.build(trial.hyperparameters)
+    hypermodel.fit(trial.hyperparameters, model, dataset.train.concatenate(dataset.validation),
+                   epochs=epochs, verbose=config.verbose)
+    return model
 
 
 def _trial_model(tuner, trial):
@@ -150,20 +164,22 @@ class _Files:
     metrics: dict
     assets: dict
     others: dict
+    finish: typing.Callable = dict  # more metrics (the final wall time), called just before metrics.json is written
 
 
 def _write(directory, model, files):
     directory.mkdir(parents=True)
     model.export(str(directory / SAVED_MODEL), format="tf_saved_model", verbose=False)
     model.save(directory / "model.keras")
-    for name, content in (("hparams.json", files.hparams), ("metrics.json", files.metrics)):
-        (directory / name).write_text(json.dumps(content, indent=2) + "\n")
+    (directory / "hparams.json").write_text(json.dumps(files.hparams, indent=2) + "\n")
     for name, text in files.assets.items():  # e.g. labels.txt: beside the export and in the SavedModel's assets/
         for folder in (directory, directory / SAVED_MODEL / "assets"):
             folder.mkdir(exist_ok=True)
             (folder / name).write_text(text, encoding="utf-8")
     for name, write in files.others.items():
         write(directory / name)
+    files.metrics.update(files.finish())
+    (directory / "metrics.json").write_text(json.dumps(files.metrics, indent=2) + "\n")
 
 
 def replace_atomically(target, write):

@@ -2,6 +2,8 @@
 
 import shlex
 
+from kt_rnn.search import timings
+
 
 def show(config, result, test_lines, out=print):
     """Prints the summary of a finished search and export; `test_lines` are the task's lines on its test scores."""
@@ -21,7 +23,8 @@ def show(config, result, test_lines, out=print):
         out(line)
     out(f"Exported to {result.path}/ (saved_model/, model.keras, hparams.json, metrics.json"
         f"{', labels.txt' if m.get('class_names') else ''})")
-    out(f"Wall time: {m['wall_time_seconds']:.0f} s")
+    spent = timings.line(m.get("timings", {}))
+    out(f"Wall time: {m['wall_time_seconds']:.0f} s" + (f": {spent}" if spent else ""))
     out(f"Inspect every trial: tensorboard --logdir {shlex.quote(str(config.project_dir))}")
 
 

@@ -98,6 +98,10 @@ def test_run_every_tuner_logs_each_trial_and_exports(tiny_imdb, tmp_path, tuner)
     assert metrics["sizes"] == {"train": 38, "validation": 10, "test": 24}
     assert metrics["trials"] == {"total": 2, "completed": 2, "failed": 0, "rerun": 0, "failures": {}, "reruns": {}}
     assert metrics["tuner"] == tuner and 0 <= metrics["test_accuracy"] <= 1
+    spent = metrics["timings"]  # the refit reported apart from the search; training inside the search
+    assert set(spent) == {"load_s", "search_s", "fit_s", "outside_fit_pct", "refit_s", "export_s"}
+    assert 0 < spent["fit_s"] < spent["search_s"] and 0 <= spent["outside_fit_pct"] < 100
+    assert metrics["wall_time_seconds"] >= spent["search_s"] + spent["refit_s"]
     hparams = json.loads((best / "hparams.json").read_text())
     assert hparams == {k: v for k, v in best_trial["hyperparameters"]["values"].items() if not k.startswith("tuner/")}
     assert result.hparams == hparams
@@ -130,6 +134,7 @@ def test_run_export_only_reexports_without_tuning(tiny_imdb, tmp_path):
                                 "--export-only", "--no-refit"))
     assert read_trials(searched) == before
     assert result.metrics["refit"] is False and (searched.layout.best / "metrics.json").exists()
+    assert set(result.metrics["timings"]) == {"load_s", "export_s"}  # nothing trained
 
 
 def test_run_export_only_without_a_search_is_a_search_error(tiny_imdb, tmp_path):
