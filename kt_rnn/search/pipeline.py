@@ -15,7 +15,7 @@ import tensorflow as tf
 from kt_rnn import data as data_lib
 from kt_rnn.cli import runfile
 from kt_rnn.errors import SearchError
-from kt_rnn.search import dashboard, export, progress, summary, tuners
+from kt_rnn.search import dashboard, export, progress, summary, timings, tuners
 from kt_rnn.state import durable, identity, lock, space_left
 
 
@@ -30,10 +30,11 @@ def run(config, data=None):
     In a KerasTuner distributed search, workers return `None` after their trials; the
     chief's search returns once every trial is done, and the chief exports.
     """
-    started = time.time()
+    started, timed = time.time(), timings.Timings()
     config = dataclasses.replace(config, verbose=_verbosity(config.verbose))
     _configure_runtime(config.seed)
-    dataset = _load(config, data)  # before the project directory is touched
+    with timed.phase("load"):
+        dataset = _load(config, data)  # before the project directory is touched
     config = resolve_objective(config, dataset)
     print("\n".join(dataset.describe()))
     task = config.task.implementation()
@@ -43,16 +44,16 @@ def run(config, data=None):
         raise SearchError(f"No search to export under {layout.root}: run it without --export-only first.")
     try:
         if tuners.is_worker():  # the chief holds the search's lock; a worker writes only its own trials
-            return _search(config, dataset, task, hypermodel, started)
+            return _search(config, dataset, task, hypermodel, started, timed)
         with lock.ProjectLock(layout.root):
-            return _search(config, dataset, task, hypermodel, started)
+            return _search(config, dataset, task, hypermodel, started, timed)
     except OSError as e:  # a full disk outside a trial: writing state, the export
         if space_left.disk_full(e) is None:
             raise
         raise space_left.stopped(layout.root, e) from None
 
 
-def _search(config, dataset, task, hypermodel, started):
+def _search(config, dataset, task, hypermodel, started, timed):
     if config.overwrite and not config.export_only:
         _clear(config.layout)
     current = None
@@ -64,17 +65,19 @@ def _search(config, dataset, task, hypermodel, started):
     if not config.export_only:
         dashboard.write_experiment(config, ("loss", *hypermodel.metrics))
         tuner.on_trial_done = progress.Progress(config, tuner.oracle, started).trial_done
-        tuner.search(
-            dataset.train,
-            validation_data=dataset.validation,
-            epochs=config.max_epochs,
-            callbacks=[dashboard.callback(config), *tuners.callbacks(config)],
-            verbose=config.verbose,
-        )
+        with timed.phase("search"):
+            tuner.search(
+                dataset.train,
+                validation_data=dataset.validation,
+                epochs=config.max_epochs,
+                callbacks=[dashboard.callback(config), *tuners.callbacks(config, dataset.class_counts)],
+                verbose=config.verbose,
+            )
+        timed.add("fit", tuner.fit_seconds)
     if tuners.is_worker():
         print("This worker's trials are done; the chief exports the best model.")
         return None
-    result = export.export(config, tuner, hypermodel, dataset, task, started)
+    result = export.export(config, tuner, hypermodel, dataset, task, started, timed)
     summary.show(config, result, task.summary_lines(result.metrics["test"]))
     return result
 

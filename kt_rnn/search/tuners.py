@@ -8,6 +8,7 @@ reason, and a budget of consecutive failures.
 
 import os
 import pathlib
+import time
 
 import keras
 import keras_tuner
@@ -15,6 +16,7 @@ import tensorflow as tf
 
 from kt_rnn import tasks
 from kt_rnn.errors import SearchError
+from kt_rnn.search import chance
 from kt_rnn.state import durable, faults, oracles, resume, space_left, stopping
 from kt_rnn.state import kerastuner as kt
 from kt_rnn.state.layout import Layout
@@ -38,6 +40,7 @@ class DurableTuner:
     def __init__(self, oracle, hypermodel, max_failures=3, **kwargs):
         self.max_failures = max_failures
         self.on_trial_done = None  # called with each ended trial, e.g. to print progress
+        self.fit_seconds = 0.0  # spent in the trials' `model.fit` by this process (the rest is overhead)
         self._reason = None
         _mark_resumable(pathlib.Path(kwargs["directory"]) / kwargs["project_name"])
         keras_tuner.Tuner.__init__(self, oracle, hypermodel, **kwargs)
@@ -108,7 +111,11 @@ class DurableTuner:
         if not record.finished:
             fit_kwargs["callbacks"] = self._trial_callbacks(fit_kwargs["callbacks"], record)
             model = kt.try_build(self, trial.hyperparameters)
-            self.hypermodel.fit(trial.hyperparameters, model, *fit_args, **fit_kwargs)
+            fit_started = time.perf_counter()
+            try:
+                self.hypermodel.fit(trial.hyperparameters, model, *fit_args, **fit_kwargs)
+            finally:
+                self.fit_seconds += time.perf_counter() - fit_started
             durable.write_json(kt.build_config_file(self, trial.trial_id), model.get_build_config())
         if not record.finite_epochs():
             raise resume.NonFiniteLoss("loss not finite from the first epoch")
@@ -264,11 +271,13 @@ def build(config, hypermodel, identity=None):
     return tuner
 
 
-def callbacks(config):
-    """Callbacks added to every trial besides TensorBoard."""
+def callbacks(config, class_counts=None):
+    """Callbacks added to every trial besides TensorBoard: early stopping (Hyperband sets each
+    trial's epochs itself), and stopping a classifier at chance after its first epoch."""
+    at_chance = chance.callbacks(config.objective, class_counts)
     if config.tuner_kind.schedules_epochs:
-        return []  # Hyperband sets each trial's epochs itself
-    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience)]
+        return at_chance
+    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience), *at_chance]
 
 
 def is_worker():

@@ -49,6 +49,13 @@ def test_callbacks_stop_non_hyperband_trials_on_stalled_validation_loss(tmp_path
     assert tuners.callbacks(_config(tmp_path)) == []
 
 
+def test_callbacks_stop_classifiers_at_chance_under_every_tuner(tmp_path):
+    counts = {"validation": {"neg": 2500, "pos": 2500}}
+    for tuner in ("hyperband", "random"):
+        stops = tuners.callbacks(_config(tmp_path, tuner=tuner), counts)
+        assert [type(c).__name__ for c in stops][-1] == "StopAtChance"
+
+
 @pytest.mark.parametrize("env, worker", [
     ({}, False),
     ({"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000", "KERASTUNER_TUNER_ID": "chief"}, False),
