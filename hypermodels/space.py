@@ -150,8 +150,28 @@ RECURRENT_PARAMS = (
     Param(CLIPNORM, float, choice((0.0, 1.0, 5.0), 0.0), lambda v: v >= 0, ">= 0 (0 = off)"),
     Param(BATCH_SIZE, int, choice((32, 64, 128), 64), lambda v: v >= 1, ">= 1"),
 )
+
+
+def _searched(params, domains):
+    """`params` with the default domains of some of them replaced."""
+    return tuple(dataclasses.replace(p, domain=domains[p.name]) if p.name in domains else p for p in params)
+
+
+# Text: where the budget pays on a CPU (bench/head_to_head.py, BENCHMARKS.md). SimpleRNN does not
+# carry a review's sentiment across 200 steps and SGD does not learn in Hyperband's first 1-2
+# epochs (both sat at chance); a third layer and batches of 32 cost 2-3x an epoch for no gain;
+# pooling over time learns fastest. Each can still be searched with --space or --fix.
+TEXT_DOMAINS = {
+    CELL: choice(("gru", "lstm"), "gru"),
+    NUM_LAYERS: span(1, 2, default=1),
+    HEAD: choice(HEADS, "max_pool"),
+    OPTIMIZER: choice(("adam", "rmsprop"), "adam"),
+    LEARNING_RATE: span(5e-4, 1e-2, sampling="log", default=2e-3),
+    L2: choice((0.0, 1e-5, 1e-4), 0.0),
+    BATCH_SIZE: choice((64, 128), 128),
+}
 # The text classifier: token ids -> Embedding -> the recurrent stack.
-TEXT_PARAMS = (*RECURRENT_PARAMS[:6], _embedding_param(), *RECURRENT_PARAMS[6:])
+TEXT_PARAMS = _searched((*RECURRENT_PARAMS[:6], _embedding_param(), *RECURRENT_PARAMS[6:]), TEXT_DOMAINS)
 # Numeric sequences: the recurrent stack alone.
 SEQUENCE_PARAMS = RECURRENT_PARAMS
 # Forecasting: the stack reads `window` steps; it predicts the change from the last observed value

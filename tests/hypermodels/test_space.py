@@ -15,8 +15,20 @@ def test_params_each_model_shares_the_recurrent_table_and_adds_its_own():
     recurrent = [p.name for p in sp.RECURRENT_PARAMS]
     text = [p.name for p in sp.TEXT_PARAMS]
     assert [n for n in text if n != sp.EMBEDDING_DIM] == recurrent
-    assert all(a is b for a, b in zip([p for p in sp.TEXT_PARAMS if p.name != sp.EMBEDDING_DIM], sp.RECURRENT_PARAMS))
+    for text_param, shared in zip([p for p in sp.TEXT_PARAMS if p.name != sp.EMBEDDING_DIM], sp.RECURRENT_PARAMS):
+        # the same name, type and rule; only the text model's default domains differ
+        assert (text_param.type, text_param.valid, text_param.parent) == (shared.type, shared.valid, shared.parent)
+        assert text_param.domain == sp.TEXT_DOMAINS.get(shared.name, shared.domain)
     assert sp.EMBEDDING_DIM not in sp.SearchSpace(sp.SEQUENCE_PARAMS).names
+
+
+def test_text_domains_search_where_the_budget_pays():
+    space = sp.SearchSpace(sp.TEXT_PARAMS)
+    assert space.domain(sp.CELL).values == ("gru", "lstm")  # SimpleRNN stays at chance on reviews
+    assert space.domain(sp.OPTIMIZER).values == ("adam", "rmsprop")
+    assert (space.domain(sp.NUM_LAYERS).max_value, space.domain(sp.BATCH_SIZE).values) == (2, (64, 128))
+    assert space.domain(sp.HEAD).default == "max_pool"
+    assert sp.SearchSpace(sp.SEQUENCE_PARAMS).domain(sp.CELL).values == sp.CELLS  # other models keep theirs
 
 
 def test_search_space_unknown_name_lists_this_models_names():
@@ -68,11 +80,11 @@ def test_search_space_register_builds_a_range_with_log_sampling():
     hp = keras_tuner.HyperParameters()
     sp.SearchSpace().register(hp, sp.LEARNING_RATE)
     lr = hp._hps[sp.LEARNING_RATE][0]
-    assert (lr.min_value, lr.max_value, lr.sampling) == (1e-4, 1e-2, "log")
+    assert (lr.min_value, lr.max_value, lr.sampling) == (5e-4, 1e-2, "log")
 
 
 def test_search_space_describe_is_plain_data():
     described = sp.SearchSpace().describe()
     assert described[sp.RECURRENT_DROPOUT] == {"value": 0.0}
-    assert described[sp.CELL]["values"] == list(sp.CELLS)
+    assert described[sp.CELL]["values"] == ["gru", "lstm"]
     assert described[sp.LEARNING_RATE]["sampling"] == "log"

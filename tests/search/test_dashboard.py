@@ -33,8 +33,8 @@ def test_write_experiment_once_at_the_tensorboard_root(tmp_path):
     infos = {h.name: h for h in experiment.hparam_infos}
     assert set(infos) == set(sp.SearchSpace().names)
     assert [v.string_value for v in infos[sp.CELL].domain_discrete.values] == ["lstm"]
-    assert [v.number_value for v in infos[sp.BATCH_SIZE].domain_discrete.values] == [32, 64, 128]
-    assert infos[sp.LEARNING_RATE].domain_interval.min_value == 1e-4
+    assert [v.number_value for v in infos[sp.BATCH_SIZE].domain_discrete.values] == [64, 128]
+    assert infos[sp.LEARNING_RATE].domain_interval.min_value == 5e-4
     assert {m.name.group for m in experiment.metric_infos} == {"train", "validation"}
 
 

@@ -21,7 +21,7 @@ def test_check_writes_search_json_for_a_new_search(tmp_path):
     identity.check(config)
     saved = json.loads(config.layout.identity.read_text())
     assert saved["tuner"] == "random" and saved["objective"] == "val_accuracy" and saved["direction"] == "max"
-    assert saved["space"][sp.CELL]["values"] == ["simple_rnn", "gru", "lstm"]
+    assert saved["space"][sp.CELL]["values"] == ["gru", "lstm"]
 
 
 def test_check_accepts_the_same_settings(tmp_path):
