@@ -159,11 +159,13 @@ def _searched(params, domains):
 
 # Text: where the budget pays on a CPU (bench/head_to_head.py, BENCHMARKS.md). SimpleRNN does not
 # carry a review's sentiment across 200 steps and SGD does not learn in Hyperband's first 1-2
-# epochs (both sat at chance); a third layer and batches of 32 cost 2-3x an epoch for no gain;
-# pooling over time learns fastest. Each can still be searched with --space or --fix.
+# epochs (both sat at chance); a second layer, a backward direction and batches of 32 each cost
+# 1.5-2x an epoch for no gain within a few epochs; pooling over time learns fastest. Each can
+# still be searched with --space, --fix or --tune.
 TEXT_DOMAINS = {
     CELL: choice(("gru", "lstm"), "gru"),
-    NUM_LAYERS: span(1, 2, default=1),
+    BIDIRECTIONAL: fixed(False),
+    NUM_LAYERS: fixed(1),
     HEAD: choice(HEADS, "max_pool"),
     OPTIMIZER: choice(("adam", "rmsprop"), "adam"),
     LEARNING_RATE: span(5e-4, 1e-2, sampling="log", default=2e-3),

@@ -26,7 +26,8 @@ def test_text_domains_search_where_the_budget_pays():
     space = sp.SearchSpace(sp.TEXT_PARAMS)
     assert space.domain(sp.CELL).values == ("gru", "lstm")  # SimpleRNN stays at chance on reviews
     assert space.domain(sp.OPTIMIZER).values == ("adam", "rmsprop")
-    assert (space.domain(sp.NUM_LAYERS).max_value, space.domain(sp.BATCH_SIZE).values) == (2, (64, 128))
+    assert (space.domain(sp.NUM_LAYERS), space.domain(sp.BIDIRECTIONAL)) == (sp.fixed(1), sp.fixed(False))
+    assert space.domain(sp.BATCH_SIZE).values == (64, 128)
     assert space.domain(sp.HEAD).default == "max_pool"
     assert sp.SearchSpace(sp.SEQUENCE_PARAMS).domain(sp.CELL).values == sp.CELLS  # other models keep theirs
 
