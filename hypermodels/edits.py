@@ -79,6 +79,51 @@ def parse_fix(text, space):
     return param.name, sp.fixed(parse_value(param, raw))
 
 
+def parse_tune(text, space):
+    """Parses `--tune NAME[,NAME...]` against `space`; returns the names in order."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise SpaceError(f"Expected --tune NAME[,NAME...], e.g. --tune units_0,learning_rate,batch_size. "
+                         f"Received: --tune {text!r}")
+    return tuple(space.param(name).name for name in names)
+
+
+def tune_only(space, names, fixed_by_user=()):
+    """`{name: Domain}` that searches only `names` and fixes every other hyperparameter at its default.
+
+    A name whose domain is fixed by the model's defaults is searched over the shared
+    recurrent domain (`--tune num_layers` searches 1-3 layers); one the user fixed
+    (`--fix`) cannot also be tuned.
+    """
+    domains = {}
+    for param in space.params:
+        domain = space.domain(param.name)
+        if param.name not in names:
+            domains[param.name] = sp.fixed(default_value(domain))
+        elif param.name in fixed_by_user:
+            raise SpaceError(f"--tune {param.name} and --fix {param.name} contradict each other: remove one.")
+        elif domain.kind == sp.FIXED:
+            domains[param.name] = _searchable(param)
+    return domains
+
+
+def _searchable(param):
+    shared = {p.name: p.domain for p in sp.RECURRENT_PARAMS}.get(param.name)
+    if shared is None or shared.kind == sp.FIXED:
+        raise SpaceError(f"{param.name} has one value by default, so --tune cannot search it: give it values "
+                         f"in a --space file ([{param.name}] values = [...]).")
+    return shared
+
+
+def default_value(domain):
+    """The value a trial of `domain` starts from: its default, else the first choice or the lower end."""
+    if domain.kind == sp.FIXED:
+        return domain.values[0]
+    if domain.default is not None:
+        return domain.default
+    return domain.values[0] if domain.kind == sp.CHOICE else domain.min_value
+
+
 def load_space_file(path, space):
     """Reads a space file of `space`'s hyperparameters (a `SearchSpace`); returns `{name: Domain}`."""
     try:

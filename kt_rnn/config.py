@@ -10,7 +10,7 @@ import pathlib
 from hypermodels import edits
 from hypermodels import space as sp
 from hypermodels.space import SearchSpace
-from kt_rnn import tasks
+from kt_rnn import presets, tasks
 from kt_rnn.cli import runfile
 from kt_rnn.errors import UsageError
 from kt_rnn.search import kinds
@@ -22,28 +22,7 @@ OBJECTIVES = tuple(tasks.OBJECTIVES)
 JIT_MODES = ("auto", "on", "off")
 FILL_MODES = ("ffill", "interpolate", "drop")
 
-# Options whose default depends on --quick. `None` = no cap / the tuner's own choice.
-DEFAULTS = {
-    "max_trials": None, "max_epochs": 10, "factor": 3,
-    "train_size": None, "test_size": None, "max_tokens": 20_000, "sequence_length": 200,
-}
-# A first run that finishes in a few minutes on a laptop CPU and still exercises
-# every step: a few thousand reviews and one small Hyperband round.
-QUICK = {
-    "max_trials": None, "max_epochs": 3, "factor": 3,
-    "train_size": 4_000, "test_size": 2_000, "max_tokens": 10_000, "sequence_length": 200,
-}
-# --quick also narrows the space to settings that learn within 3 epochs on a few
-# thousand reviews; --space and --fix still apply on top.
-QUICK_SPACE = {
-    sp.CELL: sp.choice(("gru", "lstm"), "gru"),
-    sp.NUM_LAYERS: sp.fixed(1),
-    sp.HEAD: sp.fixed("max_pool"),
-    sp.OPTIMIZER: sp.fixed("adam"),
-    sp.LEARNING_RATE: sp.span(1e-3, 1e-2, sampling="log", default=3e-3),
-    sp.L2: sp.fixed(0.0),
-    sp.BATCH_SIZE: sp.choice((32, 64), 32),
-}
+DEFAULTS = presets.DEFAULTS  # the options a preset may set, and their defaults without one
 DEFAULT_MAX_TRIALS = kinds.DEFAULT_MAX_TRIALS
 
 
@@ -53,7 +32,7 @@ class Config:
 
     dataset: str
     data: str | None = None
-    tuner: str = "hyperband"
+    tuner: str = DEFAULTS["tuner"]
     max_trials: int | None = None
     max_epochs: int = DEFAULTS["max_epochs"]
     factor: int = DEFAULTS["factor"]
@@ -87,7 +66,7 @@ class Config:
     test_size: int | None = None
     max_tokens: int = DEFAULTS["max_tokens"]
     sequence_length: int = DEFAULTS["sequence_length"]
-    patience: int = 3
+    patience: int = DEFAULTS["patience"]
     jit: str = "auto"
     verbose: int | str = "auto"
     max_failures: int = 3
@@ -185,14 +164,17 @@ class Config:
     @classmethod
     def from_args(cls, args):
         """Builds a `Config` from parsed `argparse` arguments; raises `UsageError`."""
-        preset = QUICK if args.quick else DEFAULTS
-        sized = {name: _given(args, name, preset) for name in DEFAULTS}
+        chosen = _preset(args)
+        sized = {name: _given(args, name, {**DEFAULTS, **chosen.options}) for name in DEFAULTS}
         _one_of("dataset", args.dataset, DATASETS)
         task = tasks.for_dataset(args.dataset)
-        space = build_space(args.fix, args.space, QUICK_SPACE if args.quick else {}, task.params,
-                            task.default_domains(vars(args)))
+        if chosen.tasks and task.name not in chosen.tasks:
+            raise UsageError(f"--preset {chosen.name} is made for {' or '.join(chosen.tasks)} data, not for "
+                             f"{args.dataset}. Remove it, or choose one of {sorted(presets.PRESETS)}.")
+        space = build_space(args.fix, args.space, chosen.space, task.params, task.default_domains(vars(args)),
+                            args.tune)
         return cls(
-            dataset=args.dataset, data=args.data, tuner=args.tuner, settings=runfile.settings(args),
+            dataset=args.dataset, data=args.data, settings=runfile.settings(args),
             executions_per_trial=args.executions_per_trial, objective=args.objective,
             seed=args.seed, logdir=args.logdir, project=args.project,
             overwrite=args.overwrite, export_only=args.export_only, refit=not args.no_refit,
@@ -201,9 +183,22 @@ class Config:
             fill_missing=args.fill_missing, categorical=tuple(args.categorical) if args.categorical else None,
             validation_split=args.validation_split, test_data=args.test_data, test_split=args.test_split,
             text_column=args.text_column, label_column=args.label_column, task_type=args.task,
-            patience=args.patience, jit=args.jit, max_failures=args.max_failures,
+            jit=args.jit, max_failures=args.max_failures,
             max_crashes=args.max_crashes, extend_budget=args.extend_budget, **sized,
         )
+
+
+def _preset(args):
+    """The preset of `--preset` (`--quick` is `--preset quick`), or an empty one."""
+    name = args.preset or ("quick" if args.quick else None)
+    if args.quick and name != "quick":
+        raise UsageError(f"--quick is --preset quick: give one preset. Received: --quick and --preset {name}")
+    if name is None:
+        return presets.Preset("none", "", {})
+    try:
+        return presets.get(name)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def _given(args, name, preset):
@@ -211,16 +206,21 @@ def _given(args, name, preset):
     return preset[name] if value is None else value
 
 
-def build_space(fixes=(), space_file=None, preset=None, params=sp.TEXT_PARAMS, defaults=None):
+def build_space(fixes=(), space_file=None, preset=None, params=sp.TEXT_PARAMS, defaults=None, tune=None):
     """The default space of the model whose table is `params` (with the task's `defaults` for the
-    settings), with `preset`, then a --space file, then each --fix applied."""
+    settings), with `preset`, then a --space file, then each --fix applied; with `tune` (the
+    text of --tune), only the hyperparameters it names are searched, every other one fixed."""
     space = SearchSpace(params)
     try:
         domains = dict(defaults or {})
         domains.update((name, domain) for name, domain in (preset or {}).items() if name in space.names)
         domains.update(edits.load_space_file(space_file, space) if space_file else {})
-        domains.update(edits.parse_fix(text, space) for text in fixes or ())
-        return space.with_domains(domains)
+        fixed = dict(edits.parse_fix(text, space) for text in fixes or ())
+        domains.update(fixed)
+        space = space.with_domains(domains)
+        if tune is not None:
+            space = space.with_domains(edits.tune_only(space, edits.parse_tune(tune, space), fixed))
+        return space
     except edits.SpaceError as e:
         raise UsageError(str(e)) from None
 

@@ -5,12 +5,17 @@ import pytest
 
 from hypermodels import space as sp
 from kt_rnn import config as config_lib
+from kt_rnn import presets
 from kt_rnn.cli.search import build_parser
 from kt_rnn.errors import UsageError
 
 
 def _config(*argv):
-    return config_lib.Config.from_args(build_parser().parse_args(["imdb", *argv]))
+    return _config_of("imdb", *argv)
+
+
+def _config_of(*argv):
+    return config_lib.Config.from_args(build_parser().parse_args(list(argv)))
 
 
 def test_config_defaults_follow_the_design():
@@ -29,8 +34,29 @@ def test_config_trials_default_for_budgeted_tuners():
 
 def test_config_quick_preset_fills_only_options_not_given():
     quick = _config("--quick")
-    assert (quick.train_size, quick.max_epochs) == (config_lib.QUICK["train_size"], config_lib.QUICK["max_epochs"])
+    options = presets.get("quick").options
+    assert (quick.train_size, quick.max_epochs) == (options["train_size"], options["max_epochs"])
     assert _config("--quick", "--max-epochs", "7").max_epochs == 7
+    assert _config("--preset", "quick") == quick  # --quick is its shorthand
+    assert quick.space.domain(sp.HEAD) == sp.fixed("max_pool")
+
+
+def test_config_preset_sets_tuner_and_patience_unless_given():
+    best = _config("--preset", "imdb-best")
+    chosen = presets.get("imdb-best").options
+    assert (best.tuner, best.sequence_length) == (chosen["tuner"], chosen["sequence_length"])
+    assert _config("--preset", "imdb-best", "--tuner", "random", "--patience", "5").tuner == "random"
+    assert _config().tuner == "hyperband" and _config().patience == 3
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (("--quick", "--preset", "imdb-best"), "--quick is --preset quick: give one preset"),
+    (("timeseries", "--target", "y", "--preset", "imdb-best"), "--preset imdb-best is made for text data"),
+])
+def test_config_rejects_a_preset_that_does_not_apply(argv, fragment):
+    dataset = () if argv[0] == "timeseries" else ("imdb",)
+    with pytest.raises(UsageError, match=fragment):
+        _config_of(*dataset, *argv)
 
 
 def test_config_outputs_live_under_logdir_and_project(tmp_path):
@@ -85,3 +111,35 @@ def test_config_read_only_project_directory_is_a_usage_error(tmp_path, monkeypat
     monkeypatch.setattr(os, "access", lambda path, mode: writable(path, mode) and pathlib.Path(path).name != "imdb")
     with pytest.raises(UsageError, match="--project .*imdb.* cannot be written"):
         _config("--logdir", str(tmp_path))
+
+
+def test_config_tune_searches_only_the_named_hyperparameters():
+    config = _config("--tune", "units_0, learning_rate,batch_size", "--fix", "dropout=0.5")
+    searched = {n for n in config.space.names if config.space.domain(n).kind != sp.FIXED}
+    assert searched == {sp.UNITS[0], sp.LEARNING_RATE, sp.BATCH_SIZE}
+    assert config.space.domain(sp.DROPOUT) == sp.fixed(0.5)  # a --fix is the value it is fixed at
+    assert config.space.domain(sp.CELL) == sp.fixed("gru")  # everything else at its default
+    assert config.space.domain(sp.LEARNING_RATE) == sp.SearchSpace().domain(sp.LEARNING_RATE)
+
+
+def test_config_tune_opens_a_hyperparameter_the_defaults_fix():
+    config = _config("--tune", "num_layers,units_1")
+    assert (config.space.domain(sp.NUM_LAYERS).min_value, config.space.domain(sp.NUM_LAYERS).max_value) == (1, 3)
+
+
+def test_config_tune_keeps_the_space_files_domains(tmp_path):
+    space = tmp_path / "space.toml"
+    space.write_text("[units_0]\nvalues = [32, 256]\n")
+    config = _config("--space", str(space), "--tune", "units_0")
+    assert config.space.domain(sp.UNITS[0]).values == (32, 256)
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (("--tune", "unitz_0"), r"Unknown hyperparameter. Expected one of \[.*'units_0'.*Received: 'unitz_0'"),
+    (("--tune", " , "), "Expected --tune NAME"),
+    (("--tune", "cell", "--fix", "cell=lstm"), "--tune cell and --fix cell contradict each other"),
+    (("--tune", "recurrent_dropout"), "recurrent_dropout has one value by default"),
+])
+def test_config_tune_rejects_what_it_cannot_search(argv, fragment):
+    with pytest.raises(UsageError, match=fragment):
+        _config(*argv)

@@ -11,7 +11,7 @@ import textwrap
 from hypermodels.space import SearchSpace
 from kt_rnn import api
 from kt_rnn import config as config_lib
-from kt_rnn import tasks
+from kt_rnn import presets, tasks
 from kt_rnn.cli import parsing, runfile
 from kt_rnn.errors import EXIT_INTERRUPTED, KtRnnError, Terminated
 from kt_rnn.state import space_left, stopping
@@ -74,7 +74,7 @@ def build_parser():
     data.add_argument("--max-tokens", type=int, metavar="N", help="text: vocabulary size (default 20000)")
     data.add_argument("--sequence-length", type=int, metavar="N", help="text: tokens per text (default 200)")
     tuning = parser.add_argument_group("tuning")
-    tuning.add_argument("--tuner", choices=config_lib.TUNERS, default="hyperband")
+    tuning.add_argument("--tuner", choices=config_lib.TUNERS, help="the search algorithm (default hyperband)")
     tuning.add_argument("--max-trials", type=int, metavar="N",
                         help=f"trial budget (default {config_lib.DEFAULT_MAX_TRIALS}; "
                         "Hyperband: its full schedule unless given)")
@@ -84,16 +84,19 @@ def build_parser():
     tuning.add_argument("--objective", choices=config_lib.OBJECTIVES, help="what trials are ranked by "
                         "(default: val_accuracy for classification, val_loss for regression; val_auc: "
                         "binary only; val_macro_f1 for imbalanced classes; val_mae: regression)")
-    tuning.add_argument("--patience", type=int, default=3, metavar="N", help="non-Hyperband trials "
+    tuning.add_argument("--patience", type=int, metavar="N", help="non-Hyperband trials "
                         "stop after N epochs without a lower validation loss (default 3)")
     tuning.add_argument("--seed", type=int, default=42)
     tuning.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
                         help="fix one hyperparameter, e.g. --fix cell=lstm (repeatable)")
     tuning.add_argument("--space", metavar="FILE.toml", help="choices/ranges per hyperparameter")
+    tuning.add_argument("--tune", metavar="NAME[,NAME...]", help="search only these hyperparameters, e.g. "
+                        "--tune units_0,learning_rate,batch_size; every other one is fixed at its default")
     tuning.add_argument("--jit", choices=config_lib.JIT_MODES, default="auto",
                         help="XLA compilation of training steps (auto: Keras decides)")
-    tuning.add_argument("--quick", action="store_true", help="first-run preset: a few thousand "
-                        "reviews and a small Hyperband budget (a few minutes on a laptop CPU)")
+    tuning.add_argument("--preset", choices=sorted(presets.PRESETS), help="a measured budget and space "
+                        f"(options given with it override it): {presets.help_text()}")
+    tuning.add_argument("--quick", action="store_true", help="--preset quick")
     failures = parser.add_argument_group("failures and resuming")
     failures.add_argument("--max-failures", type=int, default=3, metavar="N", help="stop the search "
                           "(state saved) when N trials in a row have failed (default 3)")

@@ -75,8 +75,9 @@ def test_main_missing_data_path_names_the_fix_and_writes_nothing(tmp_path):
 
 def test_build_parser_defaults_match_the_readme():
     args = search.build_parser().parse_args(["imdb"])
-    assert (args.tuner, args.objective, args.logdir, args.validation_split) == ("hyperband", None, "logs", 0.2)
-    assert config_lib.Config.from_args(args).objective == "val_accuracy"  # the task's default for classes
+    assert (args.tuner, args.objective, args.logdir, args.validation_split) == (None, None, "logs", 0.2)
+    config = config_lib.Config.from_args(args)  # a preset, else the defaults, fill what was not given
+    assert (config.tuner, config.patience, config.objective) == ("hyperband", 3, "val_accuracy")
 
 
 def _free_port():

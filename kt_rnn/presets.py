@@ -1,0 +1,91 @@
+"""Presets: named budgets and search spaces for a first run or a target accuracy (`--preset NAME`).
+
+A preset sets the defaults of some options (sizes, tuner, budget) and narrows the
+search space; options, `--fix` and `--space` given with it override it. Each one's
+cost and result are measured in BENCHMARKS.md. Pure Python: no TensorFlow import.
+"""
+
+import dataclasses
+
+from hypermodels import space as sp
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """Option defaults and search-space domains under one name.
+
+    Args:
+        name: what `--preset` takes.
+        summary: one line for `--help`: what it costs and reaches.
+        options: `{option dest: value}`, defaults of the search's options.
+        space: `{hyperparameter: Domain}`, applied before `--space` and `--fix`.
+        tasks: the tasks it is made for (`None`: every task).
+    """
+
+    name: str
+    summary: str
+    options: dict
+    space: dict = dataclasses.field(default_factory=dict)
+    tasks: tuple | None = None
+
+
+# Options whose defaults a preset may set, with their defaults without one. `None` = no cap / the tuner's choice.
+DEFAULTS = {
+    "tuner": "hyperband", "max_trials": None, "max_epochs": 10, "factor": 3, "patience": 3,
+    "train_size": None, "test_size": None, "max_tokens": 20_000, "sequence_length": 200,
+}
+
+PRESETS = {
+    # A first run that finishes in a few minutes on a laptop CPU and still exercises every step: a few
+    # thousand reviews, one small Hyperband round, settings that learn within 3 epochs.
+    "quick": Preset(
+        "quick", "first run: a few thousand texts, one small Hyperband round (<= 3 min on 2 CPU cores)",
+        {"max_epochs": 3, "factor": 3, "train_size": 4_000, "test_size": 2_000, "max_tokens": 10_000},
+        {
+            sp.CELL: sp.choice(("gru", "lstm"), "gru"),
+            sp.NUM_LAYERS: sp.fixed(1),
+            sp.HEAD: sp.fixed("max_pool"),
+            sp.OPTIMIZER: sp.fixed("adam"),
+            sp.LEARNING_RATE: sp.span(1e-3, 1e-2, sampling="log", default=3e-3),
+            sp.L2: sp.fixed(0.0),
+            sp.BATCH_SIZE: sp.choice((32, 64), 32),
+        },
+    ),
+    # From scratch, no pretrained embeddings: a bidirectional GRU pooled over time reads 400 tokens
+    # (the mean review is ~230 words: 200 cut 43 % of them short). Alone it peaks at epoch 2 (0.884
+    # validation accuracy at dropout 0.3, then overfits): three random trials with more dropout
+    # and early stopping at the first rise of the validation loss, then the refit on all 25,000.
+    "imdb-best": Preset(
+        "imdb-best", "IMDB accuracy: a bidirectional GRU pooled over 400 tokens, 3 trials "
+        "(measured in BENCHMARKS.md: about 45 min on 2 CPU cores)",
+        {"tuner": "random", "max_trials": 3, "max_epochs": 5, "patience": 1, "sequence_length": 400},
+        {
+            sp.CELL: sp.fixed("gru"),
+            sp.BIDIRECTIONAL: sp.fixed(True),
+            sp.NUM_LAYERS: sp.fixed(1),
+            sp.UNITS[0]: sp.fixed(64),
+            sp.EMBEDDING_DIM: sp.fixed(128),
+            sp.DROPOUT: sp.choice((0.3, 0.4, 0.5), 0.4),
+            sp.HEAD: sp.fixed("max_pool"),
+            sp.OPTIMIZER: sp.fixed("adam"),
+            sp.LEARNING_RATE: sp.span(1e-3, 3e-3, sampling="log", default=2e-3),
+            sp.L2: sp.fixed(0.0),
+            sp.BATCH_SIZE: sp.fixed(128),
+            sp.CLIPNORM: sp.fixed(0.0),
+            sp.INITIALIZER: sp.fixed("glorot_uniform"),
+        },
+        tasks=("text",),
+    ),
+}
+
+
+def get(name):
+    """The preset called `name`; raises `ValueError` listing the valid names."""
+    if name not in PRESETS:
+        raise ValueError(f"Expected preset to be one of {sorted(PRESETS)}. Received: preset={name!r}")
+    return PRESETS[name]
+
+
+def help_text():
+    """`--help`'s list: one `name: summary` per preset."""
+    return "; ".join(f"{p.name}: {p.summary}" for p in PRESETS.values())
