@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import pathlib
+import shutil
 import sys
 
 from kt_rnn.report import trials as tt
@@ -19,6 +20,9 @@ from kt_rnn.errors import KtRnnError, UsageError
 INSTALL_PLOT = "pip install -e '.[report]'"
 STDOUT = "-"
 REASON_WIDTH = 60
+NAME_SHORT, REASON_SHORT = 10, 24  # what a column keeps when the table is too wide for the terminal
+MIN_REASON = 8
+FIRST_COLUMNS = 7  # best mark, trial, status, objective, best epoch, epochs, time: never left out
 
 
 def build_parser():
@@ -70,11 +74,11 @@ def run(args, out=print):
         _write_plots(plots, search, pathlib.Path(args.plot))
 
 
-def render(search):
-    """The report as lines of text: a headline, the table of trials, the best trial."""
+def render(search, width=None):
+    """The report as lines of text: a headline, the table of trials (fitted to `width`), the best trial."""
     lines = [_headline(search), _counts(search.trials), ""]
     if search.trials:
-        lines += table(search, search.ranked()) + [""]
+        lines += table(search, search.ranked(), width) + [""]
     fixed = {n: e["config"].get("value") for n, e in search.space.items() if search.is_fixed(n)}
     if fixed:
         lines.append("Fixed in every trial: " + ", ".join(f"{n}={_text(v)}" for n, v in fixed.items()))
@@ -82,14 +86,59 @@ def render(search):
     return lines
 
 
-def table(search, trials):
-    """Lines of an aligned text table, one row per trial; numbers right-aligned."""
+def table(search, trials, width=None):
+    """Lines of an aligned text table, one row per trial; numbers right-aligned.
+
+    Columns blank in every row are left out, and the table fits `width` characters
+    (default: the terminal's; no limit when the output is not a terminal): long texts and
+    names are shortened, then the last hyperparameter columns are left out, with a note
+    (--csv and --json keep every column).
+    """
     cols = _table_columns(search)
     raw = [[get(t) for _, get, _ in cols] for t in trials]
+    kept = [i for i, (h, _, _) in enumerate(cols) if not h or any(row[i] not in (None, "") for row in raw)]
+    cols, raw = [cols[i] for i in kept], [[row[i] for i in kept] for row in raw]
+    header = [h for h, _, _ in cols]
     cells = [[_cell(v, fmt) for v, (_, _, fmt) in zip(row, cols)] for row in raw]
     right = [_is_numeric([row[i] for row in raw]) for i in range(len(cols))]
-    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, (h, _, _) in enumerate(cols)]
-    return [_line(row, widths, right) for row in [[h for h, _, _ in cols], *cells]]
+    width = width or _terminal_width()
+    header, cells, right, left_out = _fit([header, *cells], right, width) if width else (header, cells, right, 0)
+    lines = [_line(row, _widths([header, *cells]), right) for row in [header, *cells]]
+    if left_out:
+        lines.append(f"({left_out} more column{'s' * (left_out > 1)}: see --csv or --json)")
+    return lines
+
+
+def _terminal_width():
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
+def _widths(rows):
+    return [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+
+
+def _total(rows):
+    return sum(_widths(rows)) + 2 * (len(rows[0]) - 1)
+
+
+def _fit(rows, right, width):
+    """Shortens texts and names, then leaves out columns from the right (the reason stays last)."""
+    if _total(rows) > width:
+        rows = [[c if i < FIRST_COLUMNS else _shorten(c, REASON_SHORT if i == len(row) - 1 else NAME_SHORT)
+                 for i, c in enumerate(row)] for row in rows]
+    left_out = 0
+    while _total(rows) > width and len(rows[0]) > FIRST_COLUMNS + 1:
+        rows = [row[:-2] + row[-1:] for row in rows]  # drop the last hyperparameter, keep the reason
+        right = right[:-2] + right[-1:]
+        left_out += 1
+    room = width - (_total(rows) - _widths(rows)[-1])  # what the reason may still take
+    if _total(rows) > width and room >= MIN_REASON:
+        rows = [row[:-1] + [_shorten(row[-1], room)] for row in rows]
+    return rows[0], rows[1:], right, left_out
+
+
+def _shorten(text, limit):
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def write_csv(search, file):
@@ -110,9 +159,9 @@ def _table_columns(search):
                ("status", lambda t: t.status, str), (search.objective, lambda t: t.score, "{:.4f}".format),
                ("best_epoch", lambda t: t.best_epoch, _text), ("epochs", lambda t: t.epochs, _text),
                ("time", lambda t: t.seconds, _duration)]
-    if search.hyperband():
-        columns += [(c, lambda t, c=c: t.tuner_values.get(c), _text) for c in tt.HYPERBAND_COLUMNS]
     columns += [(n, lambda t, n=n: t.values.get(n), _text) for n in search.space if not search.is_fixed(n)]
+    if search.hyperband():  # after the hyperparameters: the first to go in a narrow terminal
+        columns += [(c, lambda t, c=c: t.tuner_values.get(c), _text) for c in tt.HYPERBAND_COLUMNS]
     return columns + [("reason", _reason, str)]
 
 

@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from fake_search import UNITS_1, write_search, write_trial, trial_state, values
 from hypermodels import space as sp
 from kt_rnn.cli import report
@@ -100,6 +102,26 @@ def test_render_marks_best_and_shows_failure_reason(tmp_path):
     assert rows["02"].rstrip().endswith("ResourceExhaustedError: OOM when allocating tensor")
     assert "Traceback" not in "\n".join(lines)
     assert lines[-1] == "* best: trial 01, val_accuracy 0.8600 at epoch 2"
+
+
+def test_render_leaves_out_columns_blank_in_every_trial(tmp_path):
+    search = tt.load(_search(tmp_path))
+    search.space["units_2"] = {"class_name": "Int", "config": {"name": "units_2", "min_value": 16,
+                                                               "max_value": 128, "step": 16}}
+    header = report.table(search, search.ranked())[0].split()
+    assert sp.LEARNING_RATE in header and "units_2" in tt.columns(search)  # no trial has a third layer
+    assert "units_2" not in header and sp.RECURRENT_DROPOUT not in header
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+def test_render_fits_the_terminal_width_and_says_what_it_left_out(tmp_path, width):
+    search = tt.load(_search(tmp_path))
+    lines = report.table(search, search.ranked(), width=width)
+    assert all(len(line) <= width for line in lines)
+    assert lines[0].split()[:4] == ["trial", "status", "val_accuracy", "best_epoch"]
+    full = report.table(search, search.ranked(), width=1000)
+    assert len(full[0]) > width and "--csv or --json" in lines[-1]  # the way to every column is named
+    assert len(lines) == len(full) + 1
 
 
 def test_render_shows_running_trial_progress_and_fixed_values(tmp_path):
