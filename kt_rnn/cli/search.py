@@ -5,6 +5,7 @@ parsed and validated, so `--help` and usage errors return at once.
 """
 
 import argparse
+import os
 import sys
 import textwrap
 
@@ -137,6 +138,9 @@ def _wrap(text):
 
 def main(argv=None):
     """Runs the search command; returns the process exit code."""
+    # TensorFlow's C++ INFO lines (CPU features, oneDNN, XLA) say nothing a user acts on; its
+    # warnings and errors still show. Set before TensorFlow loads; a user's own setting wins.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     parser = build_parser()
     args = runfile.parse_args(parser, argv)  # --config file, then the command line
     previous = stopping.install()  # Ctrl-C and SIGTERM stop the search, however many arrive

@@ -1,5 +1,6 @@
 """The command line, run as a user runs it: in a subprocess."""
 
+import os
 import re
 import subprocess
 import sys
@@ -64,6 +65,16 @@ def test_main_bad_fix_value_states_the_rule():
 def test_main_zero_budget_is_a_usage_error():
     result = _cli("imdb", "--max-trials", "0", probe=True)
     assert result.returncode == 2 and "--max-trials must be an integer >= 1" in result.stderr
+
+
+@pytest.mark.parametrize("user, expected", [(None, "1"), ("0", "0")])
+def test_main_quiets_tensorflows_info_lines_unless_the_user_chose(monkeypatch, user, expected):
+    if user is None:
+        monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    else:
+        monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", user)
+    assert search.main(["imdb", "--max-trials", "0"]) == 2  # stops before TensorFlow loads
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == expected
 
 
 def test_main_missing_data_path_names_the_fix_and_writes_nothing(tmp_path):
