@@ -66,7 +66,7 @@ def trained_epochs(trial):
     return trial.hyperparameters.values.get("tuner/initial_epoch", 0) + trial.best_step + 1
 
 
-def export(config, tuner, hypermodel, dataset, task, started, timed=None):
+def export(config, tuner, hypermodel, dataset, task, started, timed=None, search_digest=None):
     """Refits (unless `--no-refit`) the best trial, scores it on test, writes `best/`.
 
     Args:
@@ -74,6 +74,8 @@ def export(config, tuner, hypermodel, dataset, task, started, timed=None):
             serving wrapper, test scores and assets.
         started: `time.time()` when the run started.
         timed: the run's `kt_rnn.search.timings.Timings`; the refit and export are added to it.
+        search_digest: `kt_rnn.state.identity.digest` of the search, kept in metrics.json: a
+            re-run of the same search finds it there and does not train again.
     """
     timed = timed or timings.Timings()
     trial = best_trial(tuner)
@@ -85,10 +87,23 @@ def export(config, tuner, hypermodel, dataset, task, started, timed=None):
     serving = task.serving_model(model, dataset, hparams)
     scores = task.scores(serving, dataset)
     metrics = _metrics(config, tuner, trial, dataset, scores, epochs, time.time() - started)
+    if search_digest:
+        metrics["search_digest"] = search_digest
     files = _Files({**hparams, **task.settings(dataset)}, metrics, task.assets(dataset),
                    task.export_files(serving, dataset), lambda: _finish(timed, started, export_started))
     replace_atomically(config.layout.best, lambda tmp: _write(tmp, serving, files))
     return Export(serving, hparams, metrics, config.layout.best, tuner)
+
+
+def load(directory, tuner):
+    """The `Export` already in `directory` (`best/`): its model, the best trial's hyperparameters, its metrics."""
+    try:
+        model = keras.saving.load_model(directory / "model.keras")
+        metrics = json.loads((directory / "metrics.json").read_text())
+    except Exception as e:  # a damaged or foreign file: Keras and json raise many kinds
+        raise SearchError(f"The export in {directory} cannot be read ({type(e).__name__}). Run again with "
+                          "--export-only to export the search again.") from None
+    return Export(model, hparams_of(best_trial(tuner)), metrics, directory, tuner)
 
 
 def _finish(timed, started, export_started):

@@ -8,6 +8,9 @@ fingerprint of the loaded examples, so changed data under the same path is
 refused too. Pure Python: no TensorFlow import.
 """
 
+import hashlib
+import json
+
 from kt_rnn import tasks
 from kt_rnn.errors import UsageError
 from kt_rnn.state import durable
@@ -34,6 +37,12 @@ def fingerprint(config, dataset=None):
         identity["data"] = {"source": dataset.source, "fingerprint": dataset.fingerprint,
                             "problem": dataset.problem, "sizes": dict(dataset.sizes)}
     return {**identity, **{name: getattr(config, name) for name in BUDGET}}
+
+
+def digest(identity):
+    """A short sha256 of an identity (`fingerprint`'s dict): `best/metrics.json` names the search it exports."""
+    text = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _plain(value):

@@ -212,6 +212,25 @@ def test_run_recovers_torn_state_files_and_keeps_every_trial(finished_search, tm
     assert result.metrics["trials"]["rerun"] == 0  # no completed trial ran again
 
 
+def test_run_a_finished_search_again_trains_and_rewrites_nothing(finished_search, tmp_path, capsys):
+    data, logs = finished_search
+    shutil.copytree(logs, tmp_path / "logs")
+    config = _tiny(data, tmp_path / "logs", "--tuner", "random", "--max-trials", "2", "--no-refit")
+    best = config.layout.best
+    written = {p: p.stat().st_mtime_ns for p in best.rglob("*")}
+    trials = read_trials(config)
+    capsys.readouterr()
+    result = pipeline.run(config)
+    out = capsys.readouterr().out
+    assert "This search is finished" in out and f"Exported to {best}/" in out and "Epoch" not in out
+    assert {p: p.stat().st_mtime_ns for p in best.rglob("*")} == written and read_trials(config) == trials
+    assert result.metrics == json.loads((best / "metrics.json").read_text()) and result.model is not None
+    again = pipeline.run(_tiny(data, tmp_path / "logs", "--tuner", "random", "--max-trials", "2", "--no-refit",
+                               "--export-only"))  # the explicit way to export again
+    assert (best / "metrics.json").stat().st_mtime_ns != written[best / "metrics.json"]
+    assert again.metrics["search_digest"] == result.metrics["search_digest"] and read_trials(config) == trials
+
+
 def read_trials_of(finished_search):
     data, logs = finished_search
     return read_trials(_tiny(data, logs, "--tuner", "random"))
