@@ -79,6 +79,10 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         """Compiles `model` with the optimizer, learning rate and clipping chosen in `v`."""
         model.compile(optimizer=optimizer(v), loss=loss, metrics=list(metrics),
                       jit_compile=resolve_jit(self.jit_compile))
+        # Built now rather than at the first step, so that weights saved with their optimizer state
+        # load it back: a Hyperband continuation then goes on with its parent's Adam moments
+        # (Keras skips the state of an optimizer that has no variables yet, with a warning).
+        model.optimizer.build(model.trainable_variables)
         return model
 
     def fit(self, hp, model, x, y=None, validation_data=None, **kwargs):

@@ -1,4 +1,5 @@
 import itertools
+import warnings
 
 import keras
 import keras_tuner
@@ -129,6 +130,21 @@ def test_rnn_classifier_every_cell_and_head_trains_under_xla(cell, bidirectional
     x, _ = next(iter(_data().batch(8)))
     logs = model.train_on_batch(x, np.array([0, 1, 2, 0, 1, 2, 0, 1][: len(x)]), return_dict=True)
     assert np.isfinite(logs["loss"]) and 0 <= logs["macro_f1"] <= 1
+
+
+def test_rnn_classifier_model_loads_its_optimizer_state_with_its_weights(tmp_path):
+    hp = _fixed_hp(**{sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4})
+    trained = RNNClassifier(VOCAB, SEQ).build(hp)
+    x, y = next(iter(_data().batch(8)))
+    trained.train_on_batch(x, y)
+    trained.save_weights(tmp_path / "parent.weights.h5")  # as a Hyperband trial's checkpoint
+    continued = RNNClassifier(VOCAB, SEQ).build(hp)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Skipping variable loading for optimizer" would raise
+        continued.load_weights(tmp_path / "parent.weights.h5")
+    assert int(continued.optimizer.iterations) == 1
+    for mine, parent in zip(continued.optimizer.variables, trained.optimizer.variables):
+        np.testing.assert_array_equal(np.asarray(mine), np.asarray(parent))
 
 
 def test_rnn_classifier_jit_compile_reaches_the_model_and_trains():
