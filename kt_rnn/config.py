@@ -20,6 +20,7 @@ DATASETS = tasks.DATASETS
 TUNERS = tuple(kinds.KINDS)
 OBJECTIVES = tuple(tasks.OBJECTIVES)
 JIT_MODES = ("auto", "on", "off")
+CONSOLE_MODES = ("quiet", "normal", "verbose")
 FILL_MODES = ("ffill", "interpolate", "drop")
 
 DEFAULTS = presets.DEFAULTS  # the options a preset may set, and their defaults without one
@@ -68,7 +69,8 @@ class Config:
     sequence_length: int = DEFAULTS["sequence_length"]
     patience: int = DEFAULTS["patience"]
     jit: str = "auto"
-    verbose: int | str = "auto"
+    verbose: int | str = "auto"  # Keras's fit verbosity; "auto": a progress bar on a terminal
+    console: str = "normal"  # quiet: one line per trial; normal: plus one per trial start; verbose: KerasTuner's tables
     max_failures: int = 3
     max_crashes: int = 3
     extend_budget: bool = False
@@ -79,6 +81,7 @@ class Config:
         _one_of("dataset", self.dataset, DATASETS)
         _one_of("tuner", self.tuner, TUNERS)
         _one_of("jit", self.jit, JIT_MODES)
+        _one_of("console", self.console, CONSOLE_MODES)
         self._check_task_options()
         if self.task_type is not None:
             _one_of("task", self.task_type, self.task.problems)
@@ -183,9 +186,15 @@ class Config:
             fill_missing=args.fill_missing, categorical=tuple(args.categorical) if args.categorical else None,
             validation_split=args.validation_split, test_data=args.test_data, test_split=args.test_split,
             text_column=args.text_column, label_column=args.label_column, task_type=args.task,
-            jit=args.jit, max_failures=args.max_failures,
+            jit=args.jit, console=_console(args), max_failures=args.max_failures,
             max_crashes=args.max_crashes, extend_budget=args.extend_budget, **sized,
         )
+
+
+def _console(args):
+    if args.verbose and args.quiet:
+        raise UsageError("--verbose and --quiet contradict each other: give one.")
+    return "verbose" if args.verbose else "quiet" if args.quiet else "normal"
 
 
 def _preset(args):

@@ -98,6 +98,10 @@ def build_parser():
     tuning.add_argument("--preset", choices=sorted(presets.PRESETS), help="a measured budget and space "
                         f"(options given with it override it): {presets.help_text()}")
     tuning.add_argument("--quick", action="store_true", help="--preset quick")
+    console = parser.add_argument_group("console")
+    console.add_argument("--verbose", action="store_true", help="KerasTuner's table of every hyperparameter "
+                         "at each trial's start (default: one line with those that differ from the best trial)")
+    console.add_argument("--quiet", action="store_true", help="one line per trial, no per-epoch lines")
     failures = parser.add_argument_group("failures and resuming")
     failures.add_argument("--max-failures", type=int, default=3, metavar="N", help="stop the search "
                           "(state saved) when N trials in a row have failed (default 3)")

@@ -51,6 +51,11 @@ class Progress:
         self._seen_ids = set()
         self._schedule = _hyperband_schedule(config, oracle) if config.tuner_kind.schedules_epochs else None
 
+    @property
+    def schedule(self):
+        """Epochs of each trial of the Hyperband schedule; `None` for other tuners or an endless schedule."""
+        return self._schedule
+
     def trial_done(self, trial):
         """Prints (via `out`) and returns the line for `trial`, which has just ended."""
         now = self.clock()

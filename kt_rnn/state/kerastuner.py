@@ -42,6 +42,7 @@ import warnings
 import keras_tuner
 from keras_tuner.src.distribute import utils as _dist_utils
 from keras_tuner.src.engine import base_tuner as _base_tuner
+from keras_tuner.src.engine import oracle as _oracle
 from keras_tuner.src.engine import trial as _trial
 from keras_tuner.src.engine import tuner_utils as _tuner_utils
 
@@ -60,6 +61,7 @@ SaveBestEpoch = _tuner_utils.SaveBestEpoch  # the best-epoch checkpoint `Tuner.r
 convert_hyperparams_to_hparams = _tuner_utils.convert_hyperparams_to_hparams
 has_chief_oracle = _dist_utils.has_chief_oracle
 is_chief_oracle = _dist_utils.is_chief_oracle
+Display = _oracle.Display  # what an oracle prints at each trial's start and end
 
 # KerasTuner's state files, under `<directory>/<project_name>/`.
 ORACLE_FILE = "oracle.json"
@@ -77,6 +79,7 @@ OVERRIDDEN = {
     "Tuner": {"_build_and_fit_model": ("trial", "*args", "**kwargs")},
     "Oracle": {"_save_trial": ("trial",)},
     "SaveBestEpoch": {"_save_model": ()},
+    "Display": {"on_trial_begin": ("trial",), "on_trial_end": ("trial",)},
 }
 
 # Private names kt_rnn calls or reads: class -> {name -> the parameters it passes, or None for data}.
@@ -86,17 +89,18 @@ USED = {
     "Oracle": {
         "_get_oracle_fname": (), "_get_trial_dir": ("trial_id",), "_record_values": ("trial",),
         "_set_project_dir": ("directory", "project_name"),
-        "_project_dir": None, "_retry_queue": None, "_run_times": None,
+        "_project_dir": None, "_retry_queue": None, "_run_times": None, "_display": None,
     },
     "HyperbandOracle": {
         "_get_num_brackets": (), "_get_num_rounds": ("bracket_num",),
         "_get_size": ("bracket_num", "round_num"), "_get_epochs": ("bracket_num", "round_num"),
     },
     "SaveBestEpoch": {"objective": None, "filepath": None, "best_value": None},
+    "Display": {"show_hyperparameter_table": ("trial",), "get_state": (), "set_state": ("state",), "verbose": None},
 }
 
 CLASSES = {"BaseTuner": BaseTuner, "Tuner": Tuner, "Oracle": Oracle,
-           "HyperbandOracle": HyperbandOracle, "SaveBestEpoch": SaveBestEpoch}
+           "HyperbandOracle": HyperbandOracle, "SaveBestEpoch": SaveBestEpoch, "Display": Display}
 
 _TUNERS = "kt_rnn.search.tuners"
 _ORACLES = "kt_rnn.state.oracles"
@@ -117,6 +121,14 @@ DEPENDENTS = {
     "_project_dir": (_ORACLES,),
     "_retry_queue": (_ORACLES,),
     "_run_times": (_ORACLES,),
+    "_display": ("kt_rnn.search.console",),
+    "Display": ("kt_rnn.search.console",),
+    "on_trial_begin": ("kt_rnn.search.console",),
+    "on_trial_end": ("kt_rnn.search.console",),
+    "show_hyperparameter_table": ("kt_rnn.search.console",),
+    "get_state": ("kt_rnn.state.kerastuner.set_display",),
+    "set_state": ("kt_rnn.state.kerastuner.set_display",),
+    "verbose": ("kt_rnn.state.kerastuner.set_display",),
     "_get_num_brackets": (_PROGRESS,),
     "_get_num_rounds": (_PROGRESS,),
     "_get_size": (_PROGRESS,),
@@ -237,6 +249,13 @@ def hyperband_epochs(oracle, bracket, round_num):
 
 
 # Tuner helpers.
+def set_display(oracle, display):
+    """Makes `display` (a `Display`) print `oracle`'s trial starts and ends, keeping the old one's state."""
+    display.set_state(oracle._display.get_state())
+    display.verbose = oracle._display.verbose
+    oracle._display = display
+
+
 def is_worker(tuner):
     """True when `tuner` is a worker of a distributed search (its oracle is the chief's)."""
     return tuner._is_worker()

@@ -76,6 +76,8 @@ def _no_distribution(monkeypatch):
 def _instance(owner, tmp_path):
     if owner == "Oracle":
         return _oracle(tmp_path)
+    if owner == "Display":
+        return kt.Display(_oracle(tmp_path))
     return kt.SaveBestEpoch(keras_tuner.Objective("val_loss", "min"), str(tmp_path / "checkpoint.weights.h5"))
 
 
@@ -106,7 +108,7 @@ def test_read_attribute_exists_on_a_fresh_instance(case, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["Trial", "TrialStatus", "SaveBestEpoch", "convert_hyperparams_to_hparams",
-                                  "has_chief_oracle", "is_chief_oracle"])
+                                  "has_chief_oracle", "is_chief_oracle", "Display"])
 def test_reexported_helper_is_callable(name):
     assert callable(getattr(kt, name)), _changed(name, "is no longer a class or function in keras_tuner.src")
 

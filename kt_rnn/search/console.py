@@ -1,0 +1,136 @@
+"""What a search prints while it runs: its plan, one line per trial start, an estimate after the first epoch.
+
+KerasTuner's `Display` prints a table of every hyperparameter at each trial's start
+and five lines at its end, numbering trials from 1 while every file names them by
+trial id. `TrialDisplay` replaces it on the oracle: in the `normal` console one line
+per trial start (the hyperparameters that differ from the best trial so far), in
+`verbose` KerasTuner's table under the trial id, in `quiet` nothing (kt_rnn's
+progress line after each trial stays in every mode). Trials are named by their id
+everywhere: console, report, TensorBoard runs, `metrics.json`.
+"""
+
+import time
+
+import keras
+
+from kt_rnn.search import progress
+from kt_rnn.state import kerastuner as kt
+
+MODES = ("quiet", "normal", "verbose")
+
+
+class TrialDisplay(kt.Display):
+    """KerasTuner's oracle display, in one of `MODES`.
+
+    Args:
+        oracle: the search's oracle, whose trials it describes.
+        mode: `"quiet"`, `"normal"` (default) or `"verbose"`.
+        out: called with each line (default `print`).
+    """
+
+    def __init__(self, oracle, mode="normal", out=print):
+        super().__init__(oracle)
+        self.mode = mode
+        self.out = out
+
+    def on_trial_begin(self, trial):
+        if self.mode == "verbose":
+            self.out(f"\nSearch: running trial {trial.trial_id}\n")
+            self.show_hyperparameter_table(trial)
+            self.out("")
+        elif self.mode == "normal":
+            self.out(start_line(trial, _best(self.oracle)))
+
+    def on_trial_end(self, trial):
+        """Nothing: kt_rnn's progress line says how the trial ended."""
+
+
+def start_line(trial, best=None):
+    """`Trial 0003 starts (bracket 1 round 0, epochs 1-3): cell=lstm units_0=96 (vs best trial 0001)`."""
+    values = searched_values(trial)
+    where = _where(trial.hyperparameters.values)
+    if best is None or best.trial_id == trial.trial_id:
+        return f"Trial {trial.trial_id} starts{where}: {_pairs(values)}"
+    theirs = searched_values(best)
+    changed = {name: value for name, value in values.items() if theirs.get(name) != value}
+    what = _pairs(changed) if changed else "the best trial's hyperparameters"
+    return f"Trial {trial.trial_id} starts{where}: {what} (vs best trial {best.trial_id})"
+
+
+def searched_values(trial):
+    """The trial's values of its searched (not fixed, not Hyperband bookkeeping) hyperparameters."""
+    fixed = {hp.name for hp in trial.hyperparameters.space if type(hp).__name__ == "Fixed"}
+    return {name: value for name, value in trial.hyperparameters.values.items()
+            if name not in fixed and not name.startswith("tuner/")}
+
+
+def _where(values):
+    if progress.BRACKET not in values:
+        return ""
+    first, last = values.get(progress.INITIAL_EPOCH, 0) + 1, values.get(progress.EPOCHS)
+    epochs = f"epoch {last}" if first == last else f"epochs {first}-{last}"
+    return f" (bracket {values[progress.BRACKET]} round {values.get(progress.ROUND, 0)}, {epochs})"
+
+
+def _pairs(values):
+    return " ".join(f"{name}={_value(value)}" for name, value in values.items())
+
+
+def _value(value):
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _best(oracle):
+    best = [t for t in oracle.get_best_trials(1) if t.score is not None]
+    return best[0] if best else None
+
+
+def plan_line(config, sizes, unit="examples", schedule=None):
+    """`Plan: hyperband tuner, 10 trials, at most 26 epochs (4 per trial); 20,000 train / 5,000 validation examples`."""
+    if schedule:
+        budget = f"{len(schedule)} trials, at most {sum(schedule)} epochs ({config.max_epochs} per trial at most)"
+    elif config.trials:
+        budget = f"up to {config.trials} trials of at most {config.max_epochs} epochs each"
+    else:
+        budget = f"trials of at most {config.max_epochs} epochs until you stop it"
+    data = " / ".join(f"{sizes[part]:,} {part}" for part in ("train", "validation") if part in sizes)
+    return f"Plan: {config.tuner} tuner, {budget}; {data} {unit}."
+
+
+def epochs_budget(config, schedule=None):
+    """The most epochs the search trains: Hyperband's schedule, else trials x max epochs; None if endless."""
+    if schedule:
+        return sum(schedule)
+    return config.trials * config.max_epochs if config.trials else None
+
+
+class FirstEpochEstimate(keras.callbacks.Callback):
+    """After the first epoch this process trains, prints what the whole search should take.
+
+    Args:
+        epochs: the search's epoch budget (`epochs_budget`), or None.
+        out: called with the line (default `print`).
+        clock: seconds (default `time.perf_counter`).
+    """
+
+    def __init__(self, epochs, out=print, clock=time.perf_counter):
+        super().__init__()
+        self.epochs, self.out, self.clock = epochs, out, clock
+        self.done = False
+
+    def __deepcopy__(self, memo):
+        return self  # KerasTuner copies the callbacks for each trial; this one speaks once per search
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = self.clock()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.done:
+            return
+        self.done = True
+        seconds = self.clock() - self._started
+        line = f"First epoch: {progress.duration(seconds)} (graph compilation included)"
+        if self.epochs:
+            line += (f"; at most {self.epochs} epochs in all: about {progress.duration(seconds * self.epochs)} "
+                     "for the search (less where trials stop early), then the refit")
+        self.out(line)

@@ -1,0 +1,93 @@
+import keras_tuner
+
+from kt_rnn import config as config_lib
+from kt_rnn.cli.search import build_parser
+from kt_rnn.search import console
+from kt_rnn.state import kerastuner as kt
+
+
+def _trial(trial_id, score=None, **values):
+    hp = keras_tuner.HyperParameters()
+    hp.Choice("cell", ["gru", "lstm"])
+    hp.Int("units_0", 16, 128, step=16)
+    hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
+    hp.Fixed("recurrent_dropout", 0.0)
+    hp.values.update(values)
+    trial = kt.Trial(hp, trial_id=trial_id)
+    trial.score = score
+    return trial
+
+
+class FakeOracle:
+    def __init__(self, best=None):
+        self.best = best
+
+    def get_best_trials(self, n=1):
+        return [self.best] if self.best else []
+
+
+def test_start_line_of_the_first_trial_lists_its_searched_values():
+    trial = _trial("0000", cell="gru", units_0=64, learning_rate=0.0031415)
+    assert console.start_line(trial) == "Trial 0000 starts: cell=gru units_0=64 learning_rate=0.00314"
+
+
+def test_start_line_names_only_what_differs_from_the_best_trial():
+    best = _trial("0001", 0.86, cell="gru", units_0=64, learning_rate=0.002)
+    trial = _trial("0004", cell="lstm", units_0=64, learning_rate=0.002)
+    assert console.start_line(trial, best) == "Trial 0004 starts: cell=lstm (vs best trial 0001)"
+
+
+def test_start_line_of_a_hyperband_continuation_says_its_epochs():
+    best = _trial("0001", 0.86, cell="gru", units_0=64, learning_rate=0.002)
+    values = {"cell": "gru", "units_0": 64, "learning_rate": 0.002, "tuner/epochs": 4, "tuner/initial_epoch": 2,
+              "tuner/bracket": 1, "tuner/round": 1, "tuner/trial_id": "0001"}
+    line = console.start_line(_trial("0005", **values), best)
+    assert line == ("Trial 0005 starts (bracket 1 round 1, epochs 3-4): the best trial's hyperparameters "
+                    "(vs best trial 0001)")
+
+
+def test_trial_display_prints_by_mode():
+    lines = []
+    trial = _trial("0002", cell="lstm", units_0=32, learning_rate=0.001)
+    for mode in console.MODES:
+        display = console.TrialDisplay(FakeOracle(), mode, out=lines.append)
+        display.on_trial_begin(trial)
+        display.on_trial_end(trial)  # says nothing: the progress line does
+    assert lines[0] == "Trial 0002 starts: cell=lstm units_0=32 learning_rate=0.001"
+    assert lines[1].strip() == "Search: running trial 0002" and len(lines) == 3
+
+
+def _config(*argv):
+    return config_lib.Config.from_args(build_parser().parse_args(["imdb", *argv]))
+
+
+def test_plan_line_gives_the_budget_and_the_data():
+    sizes = {"train": 20000, "validation": 5000, "test": 25000}
+    hyperband = console.plan_line(_config("--max-epochs", "4"), sizes, schedule=[2, 2, 2, 4, 4, 4, 4, 4])
+    assert hyperband == ("Plan: hyperband tuner, 8 trials, at most 26 epochs (4 per trial at most); "
+                         "20,000 train / 5,000 validation examples.")
+    random = console.plan_line(_config("--tuner", "random", "--max-trials", "5"), sizes, "windows")
+    assert random == ("Plan: random tuner, up to 5 trials of at most 10 epochs each; "
+                      "20,000 train / 5,000 validation windows.")
+
+
+def test_first_epoch_estimate_speaks_once_with_the_whole_budget():
+    lines, now = [], iter([0.0, 12.0, 100.0, 111.0])
+    estimate = console.FirstEpochEstimate(26, out=lines.append, clock=lambda: next(now))
+    for epoch in range(2):
+        estimate.on_epoch_begin(epoch)
+        estimate.on_epoch_end(epoch)
+    assert lines == ["First epoch: 12s (graph compilation included); at most 26 epochs in all: about 5m12s "
+                     "for the search (less where trials stop early), then the refit"]
+
+
+def test_first_epoch_estimate_is_shared_by_the_copies_kerastuner_makes_per_trial():
+    import copy
+
+    estimate = console.FirstEpochEstimate(26, out=[].append)
+    assert copy.deepcopy([estimate])[0] is estimate
+
+
+def test_epochs_budget_is_the_schedule_or_trials_times_epochs():
+    assert console.epochs_budget(_config(), [1, 1, 3]) == 5
+    assert console.epochs_budget(_config("--tuner", "random", "--max-trials", "5", "--max-epochs", "4")) == 20
