@@ -197,6 +197,21 @@ def window_domain(horizon, season=None):
     return choice(sorted(windows), 2 * base)
 
 
+# The order the HParams dashboard lists them in (its first columns are the visible ones): what most
+# often decides a recurrent model's score first; fixed hyperparameters go after the searched ones.
+IMPORTANCE = (LEARNING_RATE, UNITS[0], CELL, EMBEDDING_DIM, BATCH_SIZE, DROPOUT, WINDOW, NUM_LAYERS,
+              *UNITS[1:], BIDIRECTIONAL, HEAD, OPTIMIZER, L2, CLIPNORM, INITIALIZER, RECURRENT_DROPOUT, PREDICT)
+
+
+def possible_values(domain):
+    """The values a domain can take, or `None` for a continuous range."""
+    if domain.kind in (FIXED, CHOICE):
+        return set(domain.values)
+    if isinstance(domain.min_value, int) and isinstance(domain.max_value, int):
+        return set(range(domain.min_value, domain.max_value + 1, domain.step or 1))
+    return None
+
+
 class SpaceError(ValueError):
     """An edit names an unknown hyperparameter or gives it an invalid value."""
 
@@ -249,6 +264,21 @@ class SearchSpace:
     def register_all(self, hp):
         """Declares every hyperparameter; returns `{name: value}` (None if inactive)."""
         return {name: self.register(hp, name) for name in self.names}
+
+    def can_be_active(self, name):
+        """False for a conditional hyperparameter whose parent's domain never takes its values
+        (`units_1` when `num_layers` is fixed at 1)."""
+        param = self.param(name)
+        if not param.parent:
+            return True
+        parent_values = possible_values(self.domain(param.parent[0]))
+        return parent_values is None or bool(parent_values & set(param.parent[1]))
+
+    def ranked_names(self):
+        """The names that can be active, searched ones first, each group in `IMPORTANCE` order."""
+        order = {name: i for i, name in enumerate(IMPORTANCE)}
+        names = [n for n in self.names if self.can_be_active(n)]
+        return sorted(names, key=lambda n: (self.domain(n).kind == FIXED, order.get(n, len(order))))
 
     def describe(self):
         """Returns `{name: domain as a plain dict}` for JSON and messages."""

@@ -1,4 +1,4 @@
-"""TensorBoard for a search: one callback, plus the HParams experiment KerasTuner does not write.
+"""TensorBoard for a search: one callback (with each model's layer graph), plus the HParams experiment.
 
 KerasTuner copies the callback for each trial into `<root>/<trial_id>/execution<k>`
 and logs that run's HParams session, but writes no experiment config and
@@ -6,6 +6,8 @@ misses hyperparameters first declared in `HyperModel.fit`. The experiment
 written here lists every hyperparameter of the space (batch size included) and
 the train/validation metrics, so the HParams tab shows every trial and column.
 """
+
+import os
 
 import keras
 import keras_tuner
@@ -20,21 +22,108 @@ GROUPS = ("train", "validation")  # the run subdirectories Keras's callback writ
 
 def callback(config):
     """The TensorBoard callback to pass to `tuner.search`; KerasTuner makes it per trial."""
-    return keras.callbacks.TensorBoard(log_dir=str(config.layout.tensorboard))
+    return TensorBoard(log_dir=str(config.layout.tensorboard))
 
 
-def experiment(space, metrics=METRICS):
-    """Returns `(hparams, metrics)` of the HParams experiment for a `SearchSpace` and Keras metric names."""
+class TensorBoard(keras.callbacks.TensorBoard):
+    """Keras's TensorBoard callback, with each trial's model drawn in the Graphs tab as its layers.
+
+    Keras writes the model as a Keras-config summary that TensorBoard 2.21 cannot convert
+    for Keras 3 models (the tab shows "Malformed GraphDef"; the graph route answers HTTP 500),
+    and the train step's op graph, thousands of XLA and optimizer nodes. Instead, this writes
+    one graph per run: a node per layer, its class as the op, its output shape as an attribute.
+    """
+
+    def __init__(self, log_dir, **kwargs):
+        super().__init__(log_dir=log_dir, write_graph=False, **kwargs)
+
+    def set_model(self, model):
+        super().set_model(model)
+        writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "train"))
+        with writer.as_default():
+            tf.summary.graph(layer_graph(model))
+        writer.close()
+
+
+def layer_graph(model):
+    """A `GraphDef` of `model`'s layers: one node per layer, an edge from each layer it is called on."""
+    graph = tf.compat.v1.GraphDef()
+    layers = model.get_config().get("layers", [])
+    previous = None
+    for spec in layers:
+        node = graph.node.add(name=spec["name"], op=spec["class_name"])
+        parents = _callers(spec.get("inbound_nodes"))
+        node.input.extend(parents if spec.get("inbound_nodes") is not None else [previous] if previous else [])
+        shape = _output_shape(model, spec["name"])
+        if shape:
+            node.attr["output_shape"].s = shape.encode()
+        previous = spec["name"]
+    return graph
+
+
+def _callers(inbound):
+    """Names of the layers whose outputs a layer is called on, from a Keras 3 `inbound_nodes` config."""
+    found = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            history = value.get("config", {}).get("keras_history") if value.get("class_name") == "__keras_tensor__" else None
+            if history:
+                found.append(history[0])
+                return
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    walk(inbound or [])
+    return list(dict.fromkeys(found))
+
+
+def _output_shape(model, name):
+    try:
+        return str(tuple(model.get_layer(name).output.shape))
+    except (AttributeError, ValueError):  # a layer without one output (none, or several)
+        return None
+
+
+def experiment(space, metrics=METRICS, objective=None):
+    """Returns `(hparams, metrics)` of the HParams experiment for a `SearchSpace` and Keras metric names.
+
+    Hyperparameters come in `space.ranked_names()` order (the dashboard shows its first
+    columns), without those no trial can have (`units_2` of a one-layer space). With an
+    `objective`, the first metric is each trial's best-epoch value of it (`best_metric`),
+    the value the tuner ranks trials by.
+    """
     hp = keras_tuner.HyperParameters()
     space.register_all(hp)
     # KerasTuner's own converter, so the domains match the sessions it writes.
-    hparams = kt.convert_hyperparams_to_hparams(_AllActive(hp.space), hparams_api)
+    converted = {h.name: h for h in kt.convert_hyperparams_to_hparams(_AllActive(hp.space), hparams_api)}
+    hparams = [converted[name] for name in space.ranked_names() if name in converted]
     logged = [
         hparams_api.Metric(f"epoch_{name}", group=group, display_name=f"{name} ({group})")
         for group in GROUPS
         for name in metrics
     ]
-    return list(hparams), logged
+    if objective:
+        logged.insert(0, hparams_api.Metric(best_tag(objective), display_name=f"{objective} (best epoch)"))
+    return hparams, logged
+
+
+def best_tag(objective):
+    return f"best_{objective}"
+
+
+def write_best(config, trial):
+    """Logs a trial's score (its best epoch's objective, as the tuner ranks it) in its HParams session."""
+    if trial.score is None:
+        return
+    run = config.layout.tensorboard / trial.trial_id / "execution0"
+    writer = tf.summary.create_file_writer(str(run))
+    with writer.as_default():
+        tf.summary.scalar(best_tag(config.objective), trial.score, step=trial.best_step or 0)
+    writer.close()
 
 
 def write_experiment(config, metrics=METRICS):
@@ -45,7 +134,7 @@ def write_experiment(config, metrics=METRICS):
     root = config.layout.tensorboard
     if root.is_dir() and any(root.glob("events.out.tfevents.*")):
         return
-    hparams, metrics = experiment(config.space, metrics)
+    hparams, metrics = experiment(config.space, metrics, config.objective)
     writer = tf.summary.create_file_writer(str(root))
     with writer.as_default():
         hparams_api.hparams_config(hparams=hparams, metrics=metrics)

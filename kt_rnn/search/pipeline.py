@@ -5,6 +5,7 @@ the test scores and the summary lines (`kt_rnn.tasks`).
 """
 
 import dataclasses
+import json
 import shutil
 import sys
 import time
@@ -15,8 +16,9 @@ import tensorflow as tf
 from kt_rnn import data as data_lib
 from kt_rnn.cli import runfile
 from kt_rnn.errors import SearchError
-from kt_rnn.search import dashboard, export, progress, summary, timings, tuners
+from kt_rnn.search import console, dashboard, export, progress, summary, timings, tuners
 from kt_rnn.state import durable, identity, lock, space_left
+from kt_rnn.state import kerastuner as kt
 
 
 def run(config, data=None):
@@ -31,7 +33,7 @@ def run(config, data=None):
     chief's search returns once every trial is done, and the chief exports.
     """
     started, timed = time.time(), timings.Timings()
-    config = dataclasses.replace(config, verbose=_verbosity(config.verbose))
+    config = dataclasses.replace(config, verbose=_verbosity(config.verbose, config.console))
     _configure_runtime(config.seed)
     with timed.phase("load"):
         dataset = _load(config, data)  # before the project directory is touched
@@ -61,23 +63,57 @@ def _search(config, dataset, task, hypermodel, started, timed):
         identity.check(config, dataset)  # writes search.json for a new search; refuses a changed one
         current = identity.fingerprint(config, dataset)
         runfile.save(config)  # LOGDIR/PROJECT/config.toml: the resolved options, to repeat this run
-    tuner = tuners.build(config, hypermodel, current)
+    tuner = tuners.build(config, hypermodel, current)  # reloading repairs damaged state, finished or not
+    if _finished(config, current):
+        return _show_finished(config, task, tuner)
     if not config.export_only:
         dashboard.write_experiment(config, ("loss", *hypermodel.metrics))
-        tuner.on_trial_done = progress.Progress(config, tuner.oracle, started).trial_done
+        shown = progress.Progress(config, tuner.oracle, started)
+        tuner.on_trial_done = lambda trial: (dashboard.write_best(config, trial), shown.trial_done(trial))
+        estimate = _announce(config, dataset, tuner, shown.schedule)
         with timed.phase("search"):
             tuner.search(
                 dataset.train,
                 validation_data=dataset.validation,
                 epochs=config.max_epochs,
-                callbacks=[dashboard.callback(config), *tuners.callbacks(config, dataset.class_counts)],
+                callbacks=[dashboard.callback(config), *tuners.callbacks(config, dataset.class_counts), *estimate],
                 verbose=config.verbose,
             )
         timed.add("fit", tuner.fit_seconds)
     if tuners.is_worker():
         print("This worker's trials are done; the chief exports the best model.")
         return None
-    result = export.export(config, tuner, hypermodel, dataset, task, started, timed)
+    result = export.export(config, tuner, hypermodel, dataset, task, started, timed,
+                           identity.digest(current) if current else None)
+    summary.show(config, result, task.summary_lines(result.metrics["test"]))
+    return result
+
+
+def _announce(config, dataset, tuner, schedule):
+    """Installs the console's trial display, prints the plan; returns the first-epoch estimate callback."""
+    if not tuners.is_worker():  # a worker's oracle is the chief's: the chief prints trial starts
+        kt.set_display(tuner.oracle, console.TrialDisplay(tuner.oracle, config.console))
+    print(console.plan_line(config, dataset.sizes, dataset.unit, schedule))
+    if config.console == "quiet":
+        return []
+    return [console.FirstEpochEstimate(console.epochs_budget(config, schedule))]
+
+
+def _finished(config, current):
+    """True when `best/` holds the export of this very search: same settings, data and budget."""
+    if config.export_only or config.extend_budget or current is None:
+        return False
+    try:
+        metrics = json.loads((config.layout.best / "metrics.json").read_text())
+    except (OSError, ValueError):  # never exported, or a damaged export: export again
+        return False
+    return isinstance(metrics, dict) and metrics.get("search_digest") == identity.digest(current)
+
+
+def _show_finished(config, task, tuner):
+    print("This search is finished and exported: nothing is trained or rewritten. --export-only exports it "
+          "again, --extend-budget with a larger budget goes on, --overwrite starts afresh.")
+    result = export.load(config.layout.best, tuner)
     summary.show(config, result, task.summary_lines(result.metrics["test"]))
     return result
 
@@ -100,8 +136,10 @@ def _configure_runtime(seed):
         tf.config.experimental.set_memory_growth(gpu, True)  # share the GPU between trials and tools
 
 
-def _verbosity(verbose):
-    """Keras's per-step progress bar on a terminal, one line per epoch in a log file."""
+def _verbosity(verbose, console_mode="normal"):
+    """Keras's per-step progress bar on a terminal, one line per epoch in a log file; nothing when quiet."""
+    if console_mode == "quiet":
+        return 0
     if verbose != "auto":
         return verbose
     return 1 if sys.stdout.isatty() else 2

@@ -9,6 +9,7 @@ with a kept previous copy, counts deaths and fails a trial after
 leaves the failure budget to the tuner (after the state is saved).
 """
 
+import decimal
 import math
 import os
 
@@ -49,6 +50,13 @@ class DurableOracle:
         self.crashes = dict(extra.get("crashes", {}))
         self.interruptions = dict(extra.get("interruptions", {}))
         self.identity = extra.get("identity")
+
+    def populate_space(self, trial_id):
+        """The oracle's next values, floats with a step rounded to it (0.3, not 0.30000000000000004)."""
+        result = super().populate_space(trial_id)
+        if result.get("values"):
+            result["values"] = rounded_to_steps(self.hyperparameters, result["values"])
+        return result
 
     def save(self):
         durable.write_json(kt.oracle_file(self), self.get_state(), fault="state")
@@ -223,3 +231,17 @@ class BayesianOptimizationOracle(DurableOracle, keras_tuner.oracles.BayesianOpti
 
 class GridSearchOracle(DurableOracle, keras_tuner.oracles.GridSearchOracle):
     """`keras_tuner.oracles.GridSearchOracle` with durable state."""
+
+
+def rounded_to_steps(hyperparameters, values):
+    """`values` with each stepped `Float` rounded to the decimals of its step and lower end."""
+    rounded = dict(values)
+    for hp in hyperparameters.space:
+        step = getattr(hp, "step", None)
+        if type(hp).__name__ == "Float" and step and isinstance(rounded.get(hp.name), float):
+            rounded[hp.name] = round(rounded[hp.name], max(_decimals(step), _decimals(hp.min_value)))
+    return rounded
+
+
+def _decimals(number):
+    return max(0, -decimal.Decimal(repr(float(number))).as_tuple().exponent)

@@ -32,6 +32,14 @@ def test_text_domains_search_where_the_budget_pays():
     assert sp.SearchSpace(sp.SEQUENCE_PARAMS).domain(sp.CELL).values == sp.CELLS  # other models keep theirs
 
 
+def test_search_space_can_be_active_follows_the_parents_domain():
+    one_layer = sp.SearchSpace()  # text: num_layers fixed at 1
+    assert one_layer.can_be_active(sp.UNITS[0]) and not one_layer.can_be_active(sp.UNITS[1])
+    deep = one_layer.with_domains({sp.NUM_LAYERS: sp.span(1, 2)})
+    assert deep.can_be_active(sp.UNITS[1]) and not deep.can_be_active(sp.UNITS[2])
+    assert sp.SearchSpace(sp.SEQUENCE_PARAMS).can_be_active(sp.UNITS[2])  # 1 to 3 layers
+
+
 def test_search_space_unknown_name_lists_this_models_names():
     with pytest.raises(sp.SpaceError, match="Expected one of .*'cell'.*Received: 'embedding_dim'"):
         sp.SearchSpace(sp.SEQUENCE_PARAMS).with_domains({sp.EMBEDDING_DIM: sp.fixed(8)})

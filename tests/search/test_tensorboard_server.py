@@ -7,6 +7,7 @@ the dashboard's tabs call (`tensorboard/plugins/hparams/http_api.md`, the scalar
 
 import json
 import math
+import re
 import socket
 import subprocess
 import sys
@@ -31,7 +32,8 @@ START_DEADLINE_S = 60  # server answering GET /
 LOAD_DEADLINE_S = 60  # every trial's logs loaded by the server
 STATUSES = ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"]
 SPLITS = ("train", "validation")
-METRICS = {(f"epoch_{name}", split) for name in ("loss", "accuracy") for split in SPLITS}
+# Per epoch and split, plus each trial's best-epoch objective (the value the tuner ranks by).
+METRICS = {(f"epoch_{name}", split) for name in ("loss", "accuracy") for split in SPLITS} | {("best_val_accuracy", "")}
 TABS = ("scalars", "timeseries", "hparams", "graphs")  # what README's TensorBoard section describes
 
 
@@ -78,6 +80,11 @@ class Server:
         url = self.url + route + ("?" + urllib.parse.urlencode(query) if query else "")
         with urllib.request.urlopen(url, timeout=30) as response:
             return json.load(response)
+
+    def get_text(self, route, **query):
+        url = self.url + route + ("?" + urllib.parse.urlencode(query) if query else "")
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
 
     def post(self, route, body):
         request = urllib.request.Request(
@@ -178,12 +185,29 @@ def test_tensorboard_server_enables_the_dashboard_tabs(server):
         name: plugin.get("enabled") for name, plugin in listing.items()}
 
 
+def test_tensorboard_server_graphs_tab_draws_each_trials_layers(server, search):
+    config, trials = search
+    info = server.get("/data/plugin/graphs/info")
+    for trial_id in trials:
+        run = _run_names(config, trial_id)[1]["train"]
+        assert info[run]["run_graph"] is True, info.get(run)
+        assert not info[run].get("tags"), info[run]  # no Keras-config graph, which TensorBoard cannot convert
+        status, graph = server.get_text("/data/plugin/graphs/graph", run=run, conceptual="false")
+        assert status == 200
+        nodes = re.findall(r'name: "([^"]+)"\n\s+op: "([^"]+)"', graph)
+        assert ("tokens", "InputLayer") in nodes and ("probabilities", "Dense") in nodes, graph[:2000]
+        cell = trials[trial_id]["hyperparameters"]["values"][sp.CELL]
+        assert {"gru": "GRU", "lstm": "LSTM", "simple_rnn": "SimpleRNN"}[cell] in {op for _, op in nodes}
+
+
 def test_tensorboard_server_experiment_lists_every_hyperparameter_and_metric(server, search):
     _, trials = search
     response = experiment(server)
     names = {info["name"] for info in response["hparamInfos"]}
     assert sp.BATCH_SIZE in names  # declared in HyperModel.fit, not in build
-    assert names == set(sp.SearchSpace().names)
+    config, _ = search
+    assert names == set(config.space.ranked_names())  # every one a trial can have (one layer: no units_1)
+    assert [info["name"] for info in response["hparamInfos"]][:3] == [sp.LEARNING_RATE, sp.UNITS[0], sp.CELL]
     assert set().union(*(_active_values(t) for t in trials.values())) <= names
     assert {(m["name"]["tag"], m["name"]["group"]) for m in response["metricInfos"]} == METRICS
 
@@ -212,6 +236,8 @@ def test_tensorboard_server_lists_every_trial_and_hyperparameter(server, search)
         assert [(s["name"], s["status"]) for s in group["sessions"]] == [(session, "STATUS_SUCCESS")]
         metrics = {(m["name"]["tag"], m["name"]["group"]): m for m in group["metricValues"]}
         assert set(metrics) == METRICS, trial_id
+        assert metrics[("best_val_accuracy", "")]["value"] == pytest.approx(trial["score"])  # as the tuner ranks
+        assert len(repr(group["hparams"][sp.DROPOUT])) <= 3  # 0.3, not 0.30000000000000004
         for metric in metrics.values():
             assert math.isfinite(metric["value"]) and metric["trainingStep"] >= 0, (trial_id, metric)
 

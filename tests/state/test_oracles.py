@@ -136,3 +136,20 @@ def test_lost_ids_names_trials_the_state_knows_and_gaps_in_the_numbering():
     state = {"start_order": ["00", "01", "02", "03", "04"], "end_order": ["00"], "ongoing_trials": {}}
     assert oracles.lost_ids(state, trials) == ["02", "04"]
     assert oracles.lost_ids({"start_order": [], "end_order": []}, trials) == ["02"]  # state lost too: the gap
+
+
+def test_rounded_to_steps_rounds_stepped_floats_only():
+    hp = keras_tuner.HyperParameters()
+    hp.Float("dropout", 0.0, 0.5, step=0.1)
+    hp.Float("l2", 1e-5, 1e-3, step=1e-5)
+    hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
+    values = {"dropout": 0.30000000000000004, "l2": 0.00012000000000000002, "learning_rate": 0.0012345678}
+    assert oracles.rounded_to_steps(hp, values) == {"dropout": 0.3, "l2": 0.00012, "learning_rate": 0.0012345678}
+
+
+def test_oracle_values_are_rounded_to_their_steps(tmp_path):
+    oracle = oracles.RandomSearchOracle(objective="val_accuracy", max_trials=20, seed=3)
+    oracle.hyperparameters.Float("dropout", 0.0, 0.5, step=0.1)
+    oracle._set_project_dir(str(tmp_path), "tuner")
+    drawn = [oracle.create_trial(f"t{i}").hyperparameters.values["dropout"] for i in range(12)]
+    assert all(repr(value) in {"0.0", "0.1", "0.2", "0.3", "0.4", "0.5"} for value in drawn), drawn
