@@ -13,11 +13,13 @@ import keras
 import keras_tuner
 import tensorflow as tf
 from tensorboard.plugins.hparams import api as hparams_api
+from tensorboard.plugins.hparams import plugin_data_pb2
 
 from kt_rnn.state import kerastuner as kt
 
 METRICS = ("loss", "accuracy")  # a classifier's; `write_experiment` takes the model's own
 GROUPS = ("train", "validation")  # the run subdirectories Keras's callback writes
+VISIBLE = 5  # hyperparameter columns the HParams tab shows before the user ticks more
 
 
 def callback(config):
@@ -135,10 +137,27 @@ def write_experiment(config, metrics=METRICS):
     if root.is_dir() and any(root.glob("events.out.tfevents.*")):
         return
     hparams, metrics = experiment(config.space, metrics, config.objective)
+    searched = [name for name in config.space.ranked_names() if config.space.domain(name).kind != "fixed"]
+    summary = shown_first(hparams_api.hparams_config_pb(hparams=hparams, metrics=metrics), searched[:VISIBLE])
     writer = tf.summary.create_file_writer(str(root))
     with writer.as_default():
-        hparams_api.hparams_config(hparams=hparams, metrics=metrics)
+        tf.summary.experimental.write_raw_pb(summary.SerializeToString(), step=0)
     writer.close()
+
+
+def shown_first(summary, names):
+    """The experiment `summary` with `names` marked `differs`: the HParams tab shows those columns.
+
+    The tab ticks its first `VISIBLE` hyperparameters, those marked `differs` first, the
+    rest by name; without the mark it would show `batch_size`, `bidirectional`, `cell`,
+    `clipnorm` and `dropout`, whatever the search varies.
+    """
+    value = summary.value[0]
+    data = plugin_data_pb2.HParamsPluginData.FromString(value.metadata.plugin_data.content)
+    for info in data.experiment.hparam_infos:
+        info.differs = info.name in names
+    value.metadata.plugin_data.content = data.SerializeToString()
+    return summary
 
 
 class _AllActive:

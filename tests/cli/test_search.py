@@ -340,6 +340,8 @@ def test_main_kill_storm_keeps_every_tuners_trials(tiny_imdb, tmp_path, tuner):
 
 
 def test_main_options_are_matched_exactly_and_a_near_miss_is_named():
-    result = _cli("imdb", "--tune", "units_0")
+    result = _cli("imdb", "--tun", "random")  # a prefix of --tune and --tuner: neither
+    assert result.returncode == 2 and "unrecognized arguments: --tun random" in result.stderr
+    result = _cli("imdb", "--max-trial", "5")
     assert result.returncode == 2
-    assert "unrecognized arguments: --tune units_0" in result.stderr and "did you mean --tuner?" in result.stderr
+    assert "unrecognized arguments: --max-trial 5" in result.stderr and "did you mean --max-trials?" in result.stderr

@@ -27,7 +27,7 @@ def test_text_domains_search_where_the_budget_pays():
     assert space.domain(sp.CELL).values == ("gru", "lstm")  # SimpleRNN stays at chance on reviews
     assert space.domain(sp.OPTIMIZER).values == ("adam", "rmsprop")
     assert (space.domain(sp.NUM_LAYERS), space.domain(sp.BIDIRECTIONAL)) == (sp.fixed(1), sp.fixed(False))
-    assert space.domain(sp.BATCH_SIZE).values == (64, 128)
+    assert (space.domain(sp.BATCH_SIZE), space.domain(sp.UNITS[0]).max_value) == (sp.fixed(128), 64)
     assert space.domain(sp.HEAD).default == "max_pool"
     assert sp.SearchSpace(sp.SEQUENCE_PARAMS).domain(sp.CELL).values == sp.CELLS  # other models keep theirs
 
@@ -89,7 +89,7 @@ def test_search_space_register_builds_a_range_with_log_sampling():
     hp = keras_tuner.HyperParameters()
     sp.SearchSpace().register(hp, sp.LEARNING_RATE)
     lr = hp._hps[sp.LEARNING_RATE][0]
-    assert (lr.min_value, lr.max_value, lr.sampling) == (5e-4, 1e-2, "log")
+    assert (lr.min_value, lr.max_value, lr.sampling) == (1e-3, 1e-2, "log")
 
 
 def test_search_space_describe_is_plain_data():

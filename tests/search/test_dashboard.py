@@ -27,9 +27,9 @@ def test_experiment_lists_every_hyperparameter_a_trial_can_have_and_split_metric
 def test_experiment_puts_the_searched_hyperparameters_that_matter_first():
     hparams, _ = dashboard.experiment(sp.SearchSpace())  # text: one layer, so no units_1 or units_2
     names = [h.name for h in hparams]
-    assert names[:5] == [sp.LEARNING_RATE, sp.UNITS[0], sp.CELL, sp.EMBEDDING_DIM, sp.BATCH_SIZE]
+    assert names[:5] == [sp.LEARNING_RATE, sp.UNITS[0], sp.CELL, sp.EMBEDDING_DIM, sp.DROPOUT]
     assert sp.UNITS[1] not in names and sp.UNITS[2] not in names
-    assert names[-3:] == [sp.NUM_LAYERS, sp.BIDIRECTIONAL, sp.RECURRENT_DROPOUT]  # fixed: last
+    assert names[-4:] == [sp.BATCH_SIZE, sp.NUM_LAYERS, sp.BIDIRECTIONAL, sp.RECURRENT_DROPOUT]  # fixed: last
 
 
 def test_experiment_leads_with_the_best_epoch_objective():
@@ -63,10 +63,12 @@ def test_write_experiment_once_at_the_tensorboard_root(tmp_path):
     infos = {h.name: h for h in experiment.hparam_infos}
     assert set(infos) == set(sp.SearchSpace().names) - {sp.UNITS[1], sp.UNITS[2]}  # one layer
     assert [v.string_value for v in infos[sp.CELL].domain_discrete.values] == ["lstm"]
-    assert [v.number_value for v in infos[sp.BATCH_SIZE].domain_discrete.values] == [64, 128]
-    assert infos[sp.LEARNING_RATE].domain_interval.min_value == 5e-4
+    assert [v.number_value for v in infos[sp.BATCH_SIZE].domain_discrete.values] == [128]
+    assert infos[sp.LEARNING_RATE].domain_interval.min_value == 1e-3
     assert {m.name.group for m in experiment.metric_infos} == {"", "train", "validation"}  # "": best epoch
     assert experiment.metric_infos[0].name.tag == "best_val_accuracy"
+    shown = [h.name for h in experiment.hparam_infos if h.differs]  # the columns the HParams tab ticks
+    assert shown == [sp.LEARNING_RATE, sp.UNITS[0], sp.EMBEDDING_DIM, sp.DROPOUT, sp.HEAD]  # cell: fixed here
 
 
 def test_callback_logs_to_the_project_tensorboard_dir(tmp_path):

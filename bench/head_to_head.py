@@ -1,0 +1,108 @@
+"""Head to head on IMDB at one Hyperband budget: kt_rnn's default search against a hand-written KerasTuner script.
+
+Both run here, one after the other, as subprocesses on the same reviews and split
+sizes (20,000 train / 5,000 validation / 25,000 test, 200 tokens, vocabulary 20,000),
+with Hyperband max_epochs 4, factor 3 (10 trials, 26 epochs):
+
+- the hand-written script: `bench/handwritten_kt.py` (numpy arrays, batch 128, a
+  `build_model(hp)` over cell, embedding, depth, units, dropout and learning rate);
+- kt_rnn: `python -m kt_rnn.search imdb --tuner hyperband --max-epochs 4 --factor 3`,
+  its default space, refit on train + validation included in the whole command.
+
+Prints the table of BENCHMARKS.md (search wall time, whole command, best validation
+accuracy, test accuracy, and kt_rnn's search time as a ratio of the script's) and
+exits 1 when kt_rnn misses a target (search time <= 0.8x, higher validation and test
+accuracy), so it is itself a check.
+
+    python bench/head_to_head.py --json /tmp/head_to_head.json
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+IMDB = pathlib.Path(os.environ.get("KT_RNN_DATA", REPO.parent / "shared" / "data" / "aclImdb_v1.tar.gz"))
+BUDGET = ["--tuner", "hyperband", "--max-epochs", "4", "--factor", "3"]
+TIME_RATIO = 0.8
+
+
+def handwritten(work, seed):
+    figures = work / "handwritten.json"
+    started = time.perf_counter()
+    _run([sys.executable, str(REPO / "bench" / "handwritten_kt.py"), "--data", str(IMDB),
+          "--out", str(work / "handwritten"), "--json", str(figures), "--seed", str(seed)], work / "handwritten.log")
+    result = json.loads(figures.read_text())
+    result["command_s"] = time.perf_counter() - started
+    return result
+
+
+def kt_rnn(work, seed, extra):
+    started = time.perf_counter()
+    _run([sys.executable, "-m", "kt_rnn.search", "imdb", "--data", str(IMDB), *BUDGET, "--seed", str(seed),
+          "--logdir", str(work / "logs"), *extra], work / "kt_rnn.log")
+    metrics = json.loads((work / "logs" / "imdb" / "best" / "metrics.json").read_text())
+    return {
+        "search_s": metrics["timings"]["search_s"],
+        "command_s": time.perf_counter() - started,
+        "refit_s": metrics["timings"].get("refit_s"),
+        "outside_fit_pct": metrics["timings"].get("outside_fit_pct"),
+        "best_val_accuracy": metrics["best_validation_score"],
+        "test_accuracy": metrics["test"]["accuracy"],
+        "trials": metrics["trials"]["total"],
+        "best_hyperparameters": json.loads((work / "logs" / "imdb" / "best" / "hparams.json").read_text()),
+    }
+
+
+def _run(command, log):
+    with open(log, "w") as out:
+        code = subprocess.run(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT).returncode
+    if code:
+        sys.exit(f"{command[1]} failed with exit code {code}; see {log}")
+
+
+def table(hand, ours):
+    rows = [
+        ("search wall time", f"{hand['search_s']:.0f} s", f"{ours['search_s']:.0f} s "
+                                                           f"({ours['search_s'] / hand['search_s']:.2f}x)"),
+        ("whole command", f"{hand['command_s']:.0f} s", f"{ours['command_s']:.0f} s (refit {ours['refit_s']:.0f} s)"),
+        ("best validation accuracy", f"{hand['best_val_accuracy']:.4f}", f"{ours['best_val_accuracy']:.4f}"),
+        ("test accuracy", f"{hand['test_accuracy']:.4f}", f"{ours['test_accuracy']:.4f}"),
+        ("trials", str(hand["trials"]), str(ours["trials"])),
+    ]
+    lines = ["| | hand-written KT | kt_rnn |", "|---|---|---|"]
+    return "\n".join(lines + [f"| {a} | {b} | {c} |" for a, b, c in rows])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--json", type=pathlib.Path, help="write both runs' figures here")
+    parser.add_argument("--only", choices=("handwritten", "kt_rnn"), help="run one side (experiments)")
+    parser.add_argument("--kt-rnn-args", default="", help="extra kt_rnn.search options (experiments)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="head_to_head_") as work:
+        work = pathlib.Path(work)
+        hand = handwritten(work, args.seed) if args.only != "kt_rnn" else None
+        ours = kt_rnn(work, args.seed, args.kt_rnn_args.split()) if args.only != "handwritten" else None
+    figures = {"handwritten": hand, "kt_rnn": ours}
+    print(json.dumps(figures, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1))
+    if not (hand and ours):
+        return 0
+    print(table(hand, ours))
+    met = (ours["search_s"] <= TIME_RATIO * hand["search_s"]
+           and ours["best_val_accuracy"] > hand["best_val_accuracy"]
+           and ours["test_accuracy"] > hand["test_accuracy"])
+    print("targets met" if met else "a target is missed")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
