@@ -10,6 +10,7 @@ leaves the failure budget to the tuner (after the state is saved).
 """
 
 import decimal
+import json
 import math
 import os
 
@@ -78,10 +79,16 @@ class DurableOracle:
         for trial_id in lost_ids(state, self.trials):
             self._record_lost(trial_id)
         self.set_state(_known_ids_only(state, self.trials))
+        loaded = _snapshot(self.get_state())
         self._reconcile()
         for trial_id in [t.trial_id for t in self.ongoing_trials.values()]:
             self._crashed(trial_id)
         self.ongoing_trials = {}
+        if _snapshot(self.get_state()) != loaded:
+            # On disk too: a search with nothing left to run writes no oracle state again, and a
+            # trial whose file got ahead of the oracle (killed between the two writes) would stay
+            # "ongoing" there, never ended.
+            self.save()
 
     def _read_state(self):
         """`oracle.json` (or its previous copy); rebuilt from the trial files when both are gone or damaged."""
@@ -245,3 +252,7 @@ def rounded_to_steps(hyperparameters, values):
 
 def _decimals(number):
     return max(0, -decimal.Decimal(repr(float(number))).as_tuple().exponent)
+
+
+def _snapshot(state):
+    return json.dumps(state, sort_keys=True, default=str)

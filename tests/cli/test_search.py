@@ -199,7 +199,7 @@ def test_main_survives_repeated_kills_and_completes_each_trial_once(tiny_imdb, t
     for fault in ("checkpoint", "trial-end", "state#2"):  # checkpoint write, between trials, oracle.json write
         assert _run(command, fault=fault).returncode == KILLED, fault
         check_completed_unchanged()
-    code, err = _terminate_when(command, ("Running Trial", "Refitting"))
+    code, err = _terminate_when(command, (" starts", "Refitting"))  # a trial start, or the export
     assert code == EXIT_TERMINATED and "stopped by SIGTERM; state is saved" in err and "run the same command" in err.lower()
     check_completed_unchanged()
     while (result := _run(command, fault="export")).returncode == KILLED and not list(project.glob(".best.tmp-*")):

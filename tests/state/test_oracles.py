@@ -95,6 +95,18 @@ def test_reload_recovers_torn_state_from_previous_copy(tmp_path, name, keep):
     assert _start(oracle).trial_id not in (first.trial_id, second.trial_id)
 
 
+def test_reload_writes_the_end_of_a_trial_whose_file_got_ahead_of_the_oracle(tmp_path):
+    oracle = _oracle(tmp_path)
+    trial = _start(oracle)
+    ongoing = (tmp_path / "tuner" / "oracle.json").read_text()
+    _complete(oracle, trial)
+    (tmp_path / "tuner" / "oracle.json").write_text(ongoing)  # killed before the oracle saved the end
+    durable.previous(tmp_path / "tuner" / "oracle.json").unlink()
+    _restart(tmp_path)
+    on_disk = json.loads((tmp_path / "tuner" / "oracle.json").read_text())  # what the next run, or report, reads
+    assert on_disk["end_order"] == [trial.trial_id] and on_disk["ongoing_trials"] == {}
+
+
 def test_reload_reruns_a_trial_whose_file_fell_behind_the_oracle(tmp_path):
     oracle = _oracle(tmp_path)
     trial = _start(oracle)
