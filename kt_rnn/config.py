@@ -21,6 +21,7 @@ TUNERS = tuple(kinds.KINDS)
 OBJECTIVES = tuple(tasks.OBJECTIVES)
 JIT_MODES = ("auto", "on", "off")
 CONSOLE_MODES = ("quiet", "normal", "verbose")
+JIT_MIN_EXAMPLES = 2_000  # --jit auto: XLA from this many training examples (a few seconds' compile pays)
 FILL_MODES = ("ffill", "interpolate", "drop")
 
 DEFAULTS = presets.DEFAULTS  # the options a preset may set, and their defaults without one
@@ -163,6 +164,13 @@ class Config:
     @property
     def jit_compile(self):
         return {"auto": "auto", "on": True, "off": False}[self.jit]
+
+    def jit_for(self, train_examples):
+        """`jit_compile` for a training part of `train_examples`: `auto` leaves XLA off under
+        `JIT_MIN_EXAMPLES`, where compiling each trial's model takes longer than its epochs."""
+        if self.jit == "auto" and train_examples < JIT_MIN_EXAMPLES:
+            return False
+        return self.jit_compile
 
     @classmethod
     def from_args(cls, args):

@@ -143,3 +143,9 @@ def test_config_tune_keeps_the_space_files_domains(tmp_path):
 def test_config_tune_rejects_what_it_cannot_search(argv, fragment):
     with pytest.raises(UsageError, match=fragment):
         _config(*argv)
+
+
+def test_config_jit_auto_compiles_only_where_epochs_outlast_the_compilation():
+    assert _config().jit_for(config_lib.JIT_MIN_EXAMPLES - 1) is False  # a few seconds of XLA per trial
+    assert _config().jit_for(20_000) == "auto"  # the hypermodel turns it on on a CPU
+    assert _config("--jit", "on").jit_for(10) is True and _config("--jit", "off").jit_for(20_000) is False

@@ -14,7 +14,7 @@ from kt_rnn import api
 from kt_rnn import config as config_lib
 from kt_rnn import presets, tasks
 from kt_rnn.cli import parsing, runfile
-from kt_rnn.errors import EXIT_INTERRUPTED, KtRnnError, Terminated
+from kt_rnn.errors import EXIT_INTERRUPTED, DiskFull, KtRnnError, Terminated
 from kt_rnn.state import space_left, stopping
 
 
@@ -94,7 +94,8 @@ def build_parser():
     tuning.add_argument("--tune", metavar="NAME[,NAME...]", help="search only these hyperparameters, e.g. "
                         "--tune units_0,learning_rate,batch_size; every other one is fixed at its default")
     tuning.add_argument("--jit", choices=config_lib.JIT_MODES, default="auto",
-                        help="XLA compilation of training steps (auto: Keras decides)")
+                        help="XLA compilation of training steps (auto: off under 2,000 training examples; above, on "
+                        "a CPU, Keras's choice on a GPU)")
     tuning.add_argument("--preset", choices=sorted(presets.PRESETS), help="a measured budget and space "
                         f"(options given with it override it): {presets.help_text()}")
     tuning.add_argument("--quick", action="store_true", help="--preset quick")
@@ -140,6 +141,13 @@ def _wrap(text):
     return textwrap.fill(text, width=100, subsequent_indent="  ")
 
 
+def _exit_now(code):
+    """Exits with `code` without running finalizers, after flushing what was printed."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv=None):
     """Runs the search command; returns the process exit code."""
     # TensorFlow's C++ INFO lines (CPU features, oneDNN, XLA) say nothing a user acts on; its
@@ -154,6 +162,8 @@ def main(argv=None):
         api.run(config)
     except KtRnnError as e:
         print(f"{parser.prog}: error: {e}", file=sys.stderr)
+        if isinstance(e, DiskFull):  # state is saved; HDF5's finalizer of a file whose write failed
+            _exit_now(e.exit_code)  # can crash the interpreter at exit (SIGSEGV instead of exit 5)
         return e.exit_code
     except KeyboardInterrupt as e:
         stopping.stopping()

@@ -77,7 +77,7 @@ def test_search_on_a_small_real_filesystem_exits_5_then_resumes_after_it_grows(t
     try:
         command = [sys.executable, "-m", "kt_rnn.search", "imdb", "--data", str(tiny_imdb), "--logdir",
                    str(mountpoint), "--sequence-length", "16", "--fix", "embedding_dim=8", "--tuner", "random",
-                   "--max-trials", "2", "--max-epochs", "2", "--no-refit"]
+                   "--max-trials", "4", "--max-epochs", "2", "--no-refit"]
         full = subprocess.run(command, capture_output=True, text=True, timeout=300)
         assert full.returncode == EXIT_DISK_FULL, full.stderr[-3000:]
         assert "No space left where the search writes" in full.stderr and "Traceback" not in full.stderr
@@ -85,7 +85,7 @@ def test_search_on_a_small_real_filesystem_exits_5_then_resumes_after_it_grows(t
         resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
         assert resumed.returncode == 0, resumed.stderr[-3000:]
         metrics = json.loads((mountpoint / "imdb" / "best" / "metrics.json").read_text())
-        assert metrics["trials"]["completed"] == 2 and metrics["trials"]["failed"] == 0
+        assert metrics["trials"]["completed"] == 4 and metrics["trials"]["failed"] == 0
     finally:
         subprocess.run(["umount", "-l", str(mountpoint)])
 
