@@ -15,6 +15,7 @@ import tensorflow as tf
 from tensorboard.plugins.hparams import api as hparams_api
 from tensorboard.plugins.hparams import plugin_data_pb2
 
+from hypermodels import space as sp
 from kt_rnn.state import kerastuner as kt
 
 METRICS = ("loss", "accuracy")  # a classifier's; `write_experiment` takes the model's own
@@ -137,7 +138,7 @@ def write_experiment(config, metrics=METRICS):
     if root.is_dir() and any(root.glob("events.out.tfevents.*")):
         return
     hparams, metrics = experiment(config.space, metrics, config.objective)
-    searched = [name for name in config.space.ranked_names() if config.space.domain(name).kind != "fixed"]
+    searched = [name for name in config.space.ranked_names() if config.space.domain(name).kind != sp.FIXED]
     summary = shown_first(hparams_api.hparams_config_pb(hparams=hparams, metrics=metrics), searched[:VISIBLE])
     writer = tf.summary.create_file_writer(str(root))
     with writer.as_default():
