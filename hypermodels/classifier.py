@@ -25,6 +25,9 @@ class RNNClassifier(recurrent.RecurrentHyperModel):
         space: `SearchSpace` of `TEXT_PARAMS`, defaults to its default space.
         seed: int or None, seed of the per-epoch shuffling in `fit`.
         jit_compile: `"auto"`, True or False, passed to `Model.compile`.
+        dtype_policy: the Keras dtype policy of the layers, defaults to
+            `"float32"` (`"mixed_float16"`, `"mixed_bfloat16"`: mixed precision; the
+            output layer stays float32).
         metrics: tuple of metric names compiled in, defaults to `("accuracy",)`;
             also `"auc"` (binary) and `"macro_f1"` (objectives `val_auc`, `val_macro_f1`).
         name, tunable: see `keras_tuner.HyperModel`.
@@ -41,15 +44,16 @@ class RNNClassifier(recurrent.RecurrentHyperModel):
     params = sp.TEXT_PARAMS
 
     def __init__(self, vocab_size, sequence_length, num_classes=2, space=None,
-                 seed=None, jit_compile="auto", metrics=("accuracy",), name=None, tunable=True):
-        super().__init__(space=space, seed=seed, jit_compile=jit_compile, name=name, tunable=tunable)
+                 seed=None, jit_compile="auto", dtype_policy="float32", metrics=("accuracy",), name=None, tunable=True):
+        super().__init__(space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name,
+                         tunable=tunable)
         self.vocab_size = recurrent.positive_int("vocab_size", vocab_size, minimum=2)
         self.sequence_length = recurrent.positive_int("sequence_length", sequence_length)
         self.num_classes = recurrent.positive_int("num_classes", num_classes, minimum=2)
         self.metrics = recurrent.check_metrics(metrics)
 
     def build(self, hp):
-        v = self.space.register_all(hp)  # fit-level ones too, so every trial logs them
+        v = self.values(hp)  # fit-level ones too, so every trial logs them
         inputs = keras.Input(shape=(self.sequence_length,), dtype="int64", name="tokens")
         x = keras.layers.Embedding(self.vocab_size, v[sp.EMBEDDING_DIM], mask_zero=True)(inputs)
         outputs = classification_head(self.stack(x, v), self.num_classes, v)

@@ -86,6 +86,9 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         space: `SearchSpace` of `FORECAST_PARAMS`, defaults to its default space.
         seed: int or None, seed of the per-epoch shuffling in `fit`.
         jit_compile: `"auto"`, True or False, passed to `Model.compile`.
+        dtype_policy: the Keras dtype policy of the layers, defaults to
+            `"float32"` (`"mixed_float16"`, `"mixed_bfloat16"`: mixed precision; the
+            output layer stays float32).
         name, tunable: see `keras_tuner.HyperModel`.
 
     Example:
@@ -104,8 +107,9 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
     params = sp.FORECAST_PARAMS
 
     def __init__(self, inputs, horizon, mean, variance, target_mean, target_std, stride=1, loss="mse",
-                 space=None, seed=None, jit_compile="auto", name=None, tunable=True):
-        super().__init__(space=space, seed=seed, jit_compile=jit_compile, name=name, tunable=tunable)
+                 space=None, seed=None, jit_compile="auto", dtype_policy="float32", name=None, tunable=True):
+        super().__init__(space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name,
+                         tunable=tunable)
         self.inputs = recurrent.positive_int("inputs", inputs)
         self.horizon = recurrent.positive_int("horizon", horizon)
         self.stride = recurrent.positive_int("stride", stride)
@@ -119,7 +123,7 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         self.metrics = ("mae",)
 
     def build(self, hp):
-        v = self.space.register_all(hp)
+        v = self.values(hp)
         window = keras.Input(shape=(v[sp.WINDOW], self.inputs), dtype="float32", name="window")
         x = keras.layers.Normalization(axis=-1, mean=self.mean, variance=self.variance)(window)
         outputs = keras.layers.Dense(self.horizon, kernel_regularizer=recurrent.l2(v), dtype="float32",

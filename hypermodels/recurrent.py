@@ -21,6 +21,7 @@ OPTIMIZERS = {
     "sgd": functools.partial(keras.optimizers.SGD, momentum=0.9),
 }
 JIT_MODES = ("auto", True, False)
+DTYPE_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
 def positive_int(name, value, minimum=1):
@@ -38,12 +39,14 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
             that table's default space.
         seed: int or None, seed of the per-epoch shuffling in `fit`.
         jit_compile: `"auto"`, True or False, passed to `Model.compile`.
+        dtype_policy: the Keras dtype policy of the layers, defaults to `"float32"`
+            (one of `DTYPE_POLICIES`); subclasses keep their output layer float32.
         name, tunable: see `keras_tuner.HyperModel`.
     """
 
     params = sp.RECURRENT_PARAMS  # the subclass's search-space table
 
-    def __init__(self, space=None, seed=None, jit_compile="auto", name=None, tunable=True):
+    def __init__(self, space=None, seed=None, jit_compile="auto", dtype_policy="float32", name=None, tunable=True):
         super().__init__(name=name, tunable=tunable)
         self.space = sp.SearchSpace(self.params) if space is None else space
         if not isinstance(self.space, sp.SearchSpace) or self.space.params != self.params:
@@ -51,8 +54,19 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
                              f"hyperparameters {list(sp.SearchSpace(self.params).names)}. Received: space={space!r}")
         if jit_compile not in JIT_MODES:
             raise ValueError(f"Expected jit_compile to be one of {{'auto', True, False}}. Received: jit_compile={jit_compile!r}")
+        if dtype_policy not in DTYPE_POLICIES:
+            raise ValueError(f"Expected dtype_policy to be one of {set(DTYPE_POLICIES)}. "
+                             f"Received: dtype_policy={dtype_policy!r}")
         self.seed = seed
         self.jit_compile = jit_compile
+        self.dtype_policy = dtype_policy
+
+    def values(self, hp):
+        """Registers every hyperparameter in `hp` (fit-level ones too, so every trial logs them) and
+        returns their values; sets the layers' dtype policy first (KerasTuner's `clear_session`
+        before each build resets Keras's global one), until `compile` puts float32 back."""
+        keras.config.set_dtype_policy(self.dtype_policy)
+        return self.space.register_all(hp)
 
     def stack(self, x, v):
         """Applies the recurrent layers (and the max-pool head) chosen in `v` to `x`."""
@@ -76,7 +90,12 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         return keras.layers.Bidirectional(cell) if v[sp.BIDIRECTIONAL] else cell
 
     def compile(self, model, v, loss, metrics):
-        """Compiles `model` with the optimizer, learning rate and clipping chosen in `v`."""
+        """Compiles `model` with the optimizer, learning rate and clipping chosen in `v`.
+
+        Under `mixed_float16`, Keras wraps the optimizer in a `LossScaleOptimizer`. Keras's global
+        dtype policy goes back to float32, so what is built later (the serving wrapper) is not mixed.
+        """
+        keras.config.set_dtype_policy("float32")
         model.compile(optimizer=optimizer(v), loss=loss, metrics=list(metrics),
                       jit_compile=resolve_jit(self.jit_compile))
         # Built now rather than at the first step, so that weights saved with their optimizer state

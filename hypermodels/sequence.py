@@ -42,6 +42,9 @@ class SequenceModel(recurrent.RecurrentHyperModel):
         space: `SearchSpace` of `SEQUENCE_PARAMS`, defaults to its default space.
         seed: int or None, seed of the per-epoch shuffling in `fit`.
         jit_compile: `"auto"`, True or False, passed to `Model.compile`.
+        dtype_policy: the Keras dtype policy of the layers, defaults to
+            `"float32"` (`"mixed_float16"`, `"mixed_bfloat16"`: mixed precision; the
+            output layer stays float32).
         metrics: tuple of metric names compiled in. Defaults to `None`:
             `("accuracy",)` for classification, `("mae",)` for regression;
             classification also takes `"auc"` (binary) and `"macro_f1"`
@@ -63,8 +66,9 @@ class SequenceModel(recurrent.RecurrentHyperModel):
     params = sp.SEQUENCE_PARAMS
 
     def __init__(self, timesteps, features, num_classes=None, mean=None, variance=None, space=None,
-                 seed=None, jit_compile="auto", metrics=None, name=None, tunable=True):
-        super().__init__(space=space, seed=seed, jit_compile=jit_compile, name=name, tunable=tunable)
+                 seed=None, jit_compile="auto", dtype_policy="float32", metrics=None, name=None, tunable=True):
+        super().__init__(space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name,
+                         tunable=tunable)
         self.timesteps = recurrent.positive_int("timesteps", timesteps)
         self.features = recurrent.positive_int("features", features)
         if num_classes is not None:
@@ -74,7 +78,7 @@ class SequenceModel(recurrent.RecurrentHyperModel):
         self.metrics = _check_metrics(metrics, num_classes)
 
     def build(self, hp):
-        v = self.space.register_all(hp)  # fit-level ones too, so every trial logs them
+        v = self.values(hp)  # fit-level ones too, so every trial logs them
         inputs = keras.Input(shape=(self.timesteps, self.features), dtype="float32", name="sequences")
         x = inputs
         if self.mean is not None:

@@ -13,6 +13,7 @@ from hypermodels.space import SearchSpace
 from kt_rnn import presets, tasks
 from kt_rnn.cli import runfile
 from kt_rnn.errors import UsageError
+from kt_rnn.runtime import devices, roles
 from kt_rnn.search import kinds
 from kt_rnn.state.layout import Layout
 
@@ -75,6 +76,10 @@ class Config:
     max_failures: int = 3
     max_crashes: int = 3
     extend_budget: bool = False
+    role: roles.Role = roles.Role()  # alone, or the chief or a worker of a distributed search
+    gpus: tuple | None = None  # GPU indices to train on; None: every GPU; (): the CPU only
+    precision: str = "float32"  # Keras dtype policy; "mixed": float16 on a GPU, bfloat16 on a CPU
+    strategy: str = "default"  # "mirrored": each trial on every visible GPU
     # The resolved command line ({dest: value}), saved as LOGDIR/PROJECT/config.toml (`runfile.save`).
     settings: dict = dataclasses.field(default_factory=dict, compare=False)
 
@@ -83,6 +88,8 @@ class Config:
         _one_of("tuner", self.tuner, TUNERS)
         _one_of("jit", self.jit, JIT_MODES)
         _one_of("console", self.console, CONSOLE_MODES)
+        _one_of("precision", self.precision, devices.PRECISIONS)
+        _one_of("strategy", self.strategy, devices.STRATEGIES)
         self._check_task_options()
         if self.task_type is not None:
             _one_of("task", self.task_type, self.task.problems)
@@ -102,6 +109,7 @@ class Config:
         if self.task.name == "forecast" and not self.target:
             raise UsageError("The timeseries dataset needs --target COLUMN: the column to forecast.")
         _at_least("factor", self.factor, 2)
+        self._check_role()
         for name in ("validation_split", "test_split"):
             if not 0 < getattr(self, name) < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be between 0 and 1. Received: {getattr(self, name)}")
@@ -114,6 +122,13 @@ class Config:
         _writable_directory("--logdir", self.logdir)
         if self.project_dir.exists():  # an earlier search's directory, maybe made read-only since
             _writable_directory("--project", self.project_dir)
+
+    def _check_role(self):
+        # The chief owns the shared project: a worker must never delete it, nor export over the chief.
+        for name in ("overwrite", "export_only"):
+            if self.role.is_worker and getattr(self, name):
+                raise UsageError(f"--{name.replace('_', '-')} is the chief's alone: a worker never clears or "
+                                 "exports the shared search. Give it to the chief (or a single run).")
 
     def _check_task_options(self):
         for name in tasks.TASK_OPTIONS:
@@ -165,6 +180,13 @@ class Config:
     def jit_compile(self):
         return {"auto": "auto", "on": True, "off": False}[self.jit]
 
+    @property
+    def dtype_policy(self):
+        """The models' Keras dtype policy; `mixed` is resolved by device at the search's start."""
+        if self.precision == "mixed":
+            raise ValueError("precision 'mixed' is resolved by kt_rnn.runtime.devices.configure first")
+        return self.precision
+
     def jit_for(self, train_examples):
         """`jit_compile` for a training part of `train_examples`: `auto` leaves XLA off under
         `JIT_MIN_EXAMPLES`, where compiling each trial's model takes longer than its epochs."""
@@ -195,8 +217,15 @@ class Config:
             validation_split=args.validation_split, test_data=args.test_data, test_split=args.test_split,
             text_column=args.text_column, label_column=args.label_column, task_type=args.task,
             jit=args.jit, console=_console(args), max_failures=args.max_failures,
-            max_crashes=args.max_crashes, extend_budget=args.extend_budget, **sized,
+            max_crashes=args.max_crashes, extend_budget=args.extend_budget, role=_role(args),
+            gpus=devices.parse_gpus(args.gpus), precision="mixed" if args.mixed_precision else "float32",
+            strategy=args.strategy, **sized,
         )
+
+
+def _role(args):
+    return roles.resolve(args.role, args.oracle, args.worker_id, os.environ,
+                         worker_timeout=args.worker_timeout, chief_timeout=args.chief_timeout)
 
 
 def _console(args):

@@ -160,6 +160,8 @@ def _table_columns(search):
                ("best_epoch", lambda t: t.best_epoch, _text), ("epochs", lambda t: t.epochs, _text),
                ("time", lambda t: t.seconds, _duration)]
     columns += [(n, lambda t, n=n: t.values.get(n), _text) for n in search.space if not search.is_fixed(n)]
+    if any(tt.cudnn_eligible(t) is False for t in search.trials):  # a trial that would leave cuDNN on a GPU
+        columns.append(("cuDNN", tt.cudnn_eligible, lambda eligible: "yes" if eligible else "no"))
     if search.hyperband():  # after the hyperparameters: the first to go in a narrow terminal
         columns += [(c, lambda t, c=c: t.tuner_values.get(c), _text) for c in tt.HYPERBAND_COLUMNS]
     return columns + [("reason", _reason, str)]

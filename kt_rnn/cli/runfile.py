@@ -30,7 +30,8 @@ FILENAME = Layout.RUNFILE  # the resolved options, under LOGDIR/PROJECT
 OPTION = "config"  # dest of --config
 PATHS = ("data", "test_data", "space", "logdir")  # relative to the run file's directory
 # Options that act once and must not be repeated by re-running a saved config.
-ONE_SHOT = (OPTION, "overwrite", "export_only", "extend_budget")
+ONE_SHOT = (OPTION, "overwrite", "export_only", "extend_budget",
+            "role", "oracle", "worker_id")  # where this process runs, not what the search is
 _SKIPPED = ("help", "version", OPTION)
 
 

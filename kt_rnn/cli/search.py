@@ -15,6 +15,7 @@ from kt_rnn import config as config_lib
 from kt_rnn import presets, tasks
 from kt_rnn.cli import parsing, runfile
 from kt_rnn.errors import EXIT_INTERRUPTED, DiskFull, KtRnnError, Terminated
+from kt_rnn.runtime import devices, roles
 from kt_rnn.state import space_left, stopping
 
 
@@ -110,6 +111,27 @@ def build_parser():
                           "FAILED once its process has died N times while running it (default 3)")
     failures.add_argument("--extend-budget", action="store_true", help="resume a search with a "
                           "different --max-trials (other changed settings need --overwrite)")
+    scale = parser.add_argument_group("distributed search (KerasTuner's chief and workers; "
+                                      "or its KERASTUNER_* variables)")
+    scale.add_argument("--role", choices=(roles.CHIEF, roles.WORKER), help="chief: serve the search's "
+                       "oracle and export the best model; worker: run trials for the chief. Every process "
+                       "gets the same options and the same --logdir (a shared filesystem across hosts)")
+    scale.add_argument("--oracle", metavar="HOST:PORT", help="the chief's address (the chief listens on it; "
+                       "0.0.0.0:PORT for every interface)")
+    scale.add_argument("--worker-id", metavar="NAME", help="a worker's unique name; restarted under the same "
+                       "name, it takes its trial back")
+    scale.add_argument("--worker-timeout", type=float, metavar="S", help="chief: re-queue the trial of a "
+                       f"worker silent this long (default {roles.DEFAULT_WORKER_TIMEOUT:.0f} s)")
+    scale.add_argument("--chief-timeout", type=float, metavar="S", help="worker: stop, state saved, when the "
+                       f"chief has not answered this long (default {roles.DEFAULT_CHIEF_TIMEOUT:.0f} s)")
+    device = parser.add_argument_group("devices")
+    device.add_argument("--gpus", metavar="IDS", help="GPUs this process trains on, e.g. 0 or 0,1 (one per "
+                        "worker pins workers to GPUs); none: the CPU only (default: every GPU)")
+    device.add_argument("--mixed-precision", action="store_true", help="float16 compute on a GPU, bfloat16 on "
+                        "a CPU; outputs and losses stay float32")
+    device.add_argument("--strategy", choices=devices.STRATEGIES, default="default", help="mirrored: each "
+                        "trial trains on every visible GPU; batch_size is then the global batch, split "
+                        "evenly over the GPUs (default: one device)")
     output = parser.add_argument_group("output")
     output.add_argument("--logdir", default="logs", help="root of all outputs (default logs/)")
     output.add_argument("--project", help="subdirectory of LOGDIR (default: the dataset name)")

@@ -11,6 +11,7 @@ import dataclasses
 import math
 import pathlib
 
+from hypermodels import cudnn
 from kt_rnn import tasks
 from kt_rnn.state import durable
 from kt_rnn.state.layout import Layout
@@ -23,6 +24,7 @@ UNREADABLE = "UNREADABLE"
 DEFAULT_OBJECTIVE = "val_accuracy"
 DIRECTIONS = ("min", "max")
 HYPERBAND_COLUMNS = ("bracket", "round")
+CUDNN = "cudnn_eligible"  # as in the TensorBoard HParams sessions
 _ABSENT = object()
 
 
@@ -128,12 +130,17 @@ def record(search, trial):
     """The trial as one flat `{column: value}` dict; see `columns`."""
     row = {"trial_id": trial.trial_id, "status": trial.status, "message": trial.message,
            "best": trial.best, search.objective: trial.score, "best_epoch": trial.best_epoch,
-           "epochs": trial.epochs, "seconds": trial.seconds}
+           "epochs": trial.epochs, "seconds": trial.seconds, CUDNN: cudnn_eligible(trial)}
     if search.hyperband():
         row.update({c: trial.tuner_values.get(c) for c in HYPERBAND_COLUMNS})
     for name, column in hyperparameter_columns(search, row).items():
         row[column] = trial.values.get(name)
     return row
+
+
+def cudnn_eligible(trial):
+    """Would the trial's recurrent layers run on cuDNN on a GPU (`None`: no values to tell)."""
+    return cudnn.eligible(trial.values) if trial.values else None
 
 
 def columns(search):

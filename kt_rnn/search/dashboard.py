@@ -15,12 +15,14 @@ import tensorflow as tf
 from tensorboard.plugins.hparams import api as hparams_api
 from tensorboard.plugins.hparams import plugin_data_pb2
 
+from hypermodels import cudnn
 from hypermodels import space as sp
 from kt_rnn.state import kerastuner as kt
 
 METRICS = ("loss", "accuracy")  # a classifier's; `write_experiment` takes the model's own
 GROUPS = ("train", "validation")  # the run subdirectories Keras's callback writes
 VISIBLE = 5  # hyperparameter columns the HParams tab shows before the user ticks more
+CUDNN = "cudnn_eligible"  # a trial's session value: its recurrent layers would run on cuDNN on a GPU
 
 
 def callback(config):
@@ -104,6 +106,8 @@ def experiment(space, metrics=METRICS, objective=None):
     # KerasTuner's own converter, so the domains match the sessions it writes.
     converted = {h.name: h for h in kt.convert_hyperparams_to_hparams(_AllActive(hp.space), hparams_api)}
     hparams = [converted[name] for name in space.ranked_names() if name in converted]
+    hparams.append(hparams_api.HParam(CUDNN, hparams_api.Discrete([False, True]),
+                                      display_name="cuDNN-eligible (on a GPU)"))
     logged = [
         hparams_api.Metric(f"epoch_{name}", group=group, display_name=f"{name} ({group})")
         for group in GROUPS
@@ -112,6 +116,15 @@ def experiment(space, metrics=METRICS, objective=None):
     if objective:
         logged.insert(0, hparams_api.Metric(best_tag(objective), display_name=f"{objective} (best epoch)"))
     return hparams, logged
+
+
+def with_cudnn(callbacks, values):
+    """Adds `CUDNN` (would this trial's recurrent layers run on cuDNN on a GPU) to the HParams
+    session that KerasTuner's callback in `callbacks` writes for the trial (`values`: its hyperparameters)."""
+    for callback in callbacks:
+        if isinstance(callback, hparams_api.KerasCallback):
+            callback._hparams[CUDNN] = cudnn.eligible(values)  # read when the session starts
+    return callbacks
 
 
 def best_tag(objective):

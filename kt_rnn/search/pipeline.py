@@ -6,16 +6,17 @@ the test scores and the summary lines (`kt_rnn.tasks`).
 
 import dataclasses
 import json
+import os
 import shutil
 import sys
 import time
 
-import keras
-import tensorflow as tf
+import grpc
 
 from kt_rnn import data as data_lib
 from kt_rnn.cli import runfile
 from kt_rnn.errors import SearchError
+from kt_rnn.runtime import devices, heartbeat
 from kt_rnn.search import console, dashboard, export, progress, summary, timings, tuners
 from kt_rnn.state import durable, identity, lock, space_left
 from kt_rnn.state import kerastuner as kt
@@ -29,12 +30,16 @@ def run(config, data=None):
         data: examples already in memory (the Python API), loaded instead of
             `config.data`: the keyword arguments of the dataset's loader (`kt_rnn.data.LOADERS`).
 
-    In a KerasTuner distributed search, workers return `None` after their trials; the
-    chief's search returns once every trial is done, and the chief exports.
+    In a distributed search (`config.role`), workers return `None` after their trials;
+    the chief serves the oracle until every trial is done, then exports.
     """
     started, timed = time.time(), timings.Timings()
     config = dataclasses.replace(config, verbose=_verbosity(config.verbose, config.console))
-    _configure_runtime(config.seed)
+    os.environ.update(config.role.environment())  # what KerasTuner itself is told of the role
+    if config.role.distributed:
+        print(config.role.describe())
+        kt.quiet_parent_to_proto()  # trials travel as protos between chief and workers
+    config = dataclasses.replace(config, precision=devices.configure(config), settings=config.settings)
     with timed.phase("load"):
         dataset = _load(config, data)  # before the project directory is touched
     config = resolve_objective(config, dataset)
@@ -45,8 +50,8 @@ def run(config, data=None):
     if config.export_only and not layout.has_search():
         raise SearchError(f"No search to export under {layout.root}: run it without --export-only first.")
     try:
-        if tuners.is_worker():  # the chief holds the search's lock; a worker writes only its own trials
-            return _search(config, dataset, task, hypermodel, started, timed)
+        if config.role.is_worker:  # the chief holds the search's lock; a worker writes only its own trials
+            return _work(config, dataset, hypermodel, started, timed)
         with lock.ProjectLock(layout.root):
             return _search(config, dataset, task, hypermodel, started, timed)
     except OSError as e:  # a full disk outside a trial: writing state, the export
@@ -58,11 +63,9 @@ def run(config, data=None):
 def _search(config, dataset, task, hypermodel, started, timed):
     if config.overwrite and not config.export_only:
         _clear(config.layout)
-    current = None
-    if not tuners.is_worker():
-        identity.check(config, dataset)  # writes search.json for a new search; refuses a changed one
-        current = identity.fingerprint(config, dataset)
-        runfile.save(config)  # LOGDIR/PROJECT/config.toml: the resolved options, to repeat this run
+    identity.check(config, dataset)  # writes search.json for a new search; refuses a changed one
+    current = identity.fingerprint(config, dataset)
+    runfile.save(config)  # LOGDIR/PROJECT/config.toml: the resolved options, to repeat this run
     tuner = tuners.build(config, hypermodel, current)  # reloading repairs damaged state, finished or not
     if _finished(config, current):
         return _show_finished(config, task, tuner)
@@ -70,38 +73,54 @@ def _search(config, dataset, task, hypermodel, started, timed):
         dashboard.write_experiment(config, ("loss", *hypermodel.metrics))
         shown = progress.Progress(config, tuner.oracle, started)
         tuner.on_trial_done = lambda trial: (dashboard.write_best(config, trial), shown.trial_done(trial))
-        estimate = _announce(config, dataset, tuner, shown.schedule)
-        with timed.phase("search"):
-            tuner.search(
-                dataset.train,
-                validation_data=dataset.validation,
-                epochs=config.max_epochs,
-                callbacks=[dashboard.callback(config), *tuners.callbacks(config, dataset.class_counts), *estimate],
-                verbose=config.verbose,
-            )
-        timed.add("fit", tuner.fit_seconds)
-    if tuners.is_worker():
-        print("This worker's trials are done; the chief exports the best model.")
-        return None
-    result = export.export(config, tuner, hypermodel, dataset, task, started, timed,
-                           identity.digest(current) if current else None)
+        kt.set_display(tuner.oracle, console.TrialDisplay(tuner.oracle, config.console))
+        _tune(config, dataset, tuner, shown, timed)
+    result = export.export(config, tuner, hypermodel, dataset, task, started, timed, identity.digest(current))
     summary.show(config, result, task.summary_lines(result.metrics["test"]))
     return result
 
 
-def _announce(config, dataset, tuner, schedule):
-    """Installs the console's trial display, prints the plan; returns the first-epoch estimate callback."""
-    if not tuners.is_worker():  # a worker's oracle is the chief's: the chief prints trial starts
-        kt.set_display(tuner.oracle, console.TrialDisplay(tuner.oracle, config.console))
-    print(console.plan_line(config, dataset.sizes, dataset.unit, schedule))
-    if config.console == "quiet":
-        return []
-    return [console.FirstEpochEstimate(console.epochs_budget(config, schedule))]
+def _work(config, dataset, hypermodel, started, timed):
+    """A worker's part: wait for the chief, check this worker's settings against its search, run trials."""
+    heartbeat.connect(config.role)
+    identity.verify(config, dataset)  # the chief wrote search.json before it served
+    tuner = tuners.build(config, hypermodel)
+    heartbeat.paced(tuner.oracle)
+    shown = progress.Progress(config, tuner.oracle, started)
+    tuner.on_trial_done = shown.trial_done  # the chief logs each trial's best score to TensorBoard
+    with heartbeat.Heartbeat(config.role, lambda: tuner.running) as beat:
+        try:
+            _tune(config, dataset, tuner, shown, timed)
+        except KeyboardInterrupt:
+            if not beat.gone:
+                raise
+            raise heartbeat.ChiefGone(heartbeat.gone_message(config.role)) from None
+        except grpc.RpcError as e:  # a call to the chief outlasted --chief-timeout
+            raise heartbeat.ChiefGone(f"{heartbeat.gone_message(config.role)} ({e.code().name})") from None
+    print("This worker's trials are done; the chief exports the best model.")
+    return None
+
+
+def _tune(config, dataset, tuner, shown, timed):
+    """Prints the plan, runs the tuner's search (a chief serves its workers instead)."""
+    print(console.plan_line(config, dataset.sizes, dataset.unit, shown.schedule))
+    estimate = [] if config.console == "quiet" else [
+        console.FirstEpochEstimate(console.epochs_budget(config, shown.schedule))]
+    with timed.phase("search"):
+        tuner.search(
+            dataset.train,
+            validation_data=dataset.validation,
+            epochs=config.max_epochs,
+            callbacks=[dashboard.callback(config), *tuners.callbacks(config, dataset.class_counts), *estimate],
+            verbose=config.verbose,
+        )
+    if not config.role.is_chief:  # the workers train; the chief's search is serving them
+        timed.add("fit", tuner.fit_seconds)
 
 
 def _finished(config, current):
     """True when `best/` holds the export of this very search: same settings, data and budget."""
-    if config.export_only or config.extend_budget or current is None:
+    if config.export_only or config.extend_budget:
         return False
     try:
         metrics = json.loads((config.layout.best / "metrics.json").read_text())
@@ -128,12 +147,6 @@ def resolve_objective(config, dataset):
 def _load(config, data):
     loader = data_lib.get_loader(config.dataset)
     return loader(config, **(data or {}))
-
-
-def _configure_runtime(seed):
-    keras.utils.set_random_seed(seed)
-    for gpu in tf.config.list_physical_devices("GPU"):
-        tf.config.experimental.set_memory_growth(gpu, True)  # share the GPU between trials and tools
 
 
 def _verbosity(verbose, console_mode="normal"):

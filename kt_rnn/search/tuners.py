@@ -16,7 +16,8 @@ import tensorflow as tf
 
 from kt_rnn import tasks
 from kt_rnn.errors import SearchError
-from kt_rnn.search import chance
+from kt_rnn.runtime import devices, roles
+from kt_rnn.search import chance, dashboard
 from kt_rnn.state import durable, faults, oracles, resume, space_left, stopping
 from kt_rnn.state import kerastuner as kt
 from kt_rnn.state.layout import Layout
@@ -34,12 +35,17 @@ class DurableTuner:
         hypermodel: the `keras_tuner.HyperModel`.
         max_failures: int, defaults to 3. The search stops (state saved) with
             the reasons when this many trials in a row have failed.
+        role: the process's `kt_rnn.runtime.roles.Role` (default: a single
+            process). The chief serves the oracle to the workers instead of
+            running trials (`kt_rnn.runtime.serving`); a worker's oracle is the chief's.
         **kwargs: passed to `keras_tuner.Tuner`.
     """
 
-    def __init__(self, oracle, hypermodel, max_failures=3, **kwargs):
+    def __init__(self, oracle, hypermodel, max_failures=3, role=roles.Role(), **kwargs):
         self.max_failures = max_failures
+        self.role = role
         self.on_trial_done = None  # called with each ended trial, e.g. to print progress
+        self.running = None  # the id of the trial this process runs (a worker's heartbeat names it)
         self.fit_seconds = 0.0  # spent in the trials' `model.fit` by this process (the rest is overhead)
         self._reason = None
         _mark_resumable(pathlib.Path(kwargs["directory"]) / kwargs["project_name"])
@@ -47,12 +53,12 @@ class DurableTuner:
 
     # State files: atomic, with previous copies (the oracle writes its own the same way).
     def save(self):
-        if not kt.is_worker(self):
+        if not self.role.is_worker:
             self.oracle.save()
         durable.write_json(kt.tuner_file(self), self.get_state())
 
     def reload(self):
-        if not kt.is_worker(self):
+        if not self.role.is_worker:
             self.oracle.reload()
         try:
             self.set_state(durable.read_json(kt.tuner_file(self), missing={}))
@@ -60,9 +66,15 @@ class DurableTuner:
             self.set_state({})  # KerasTuner's own tuners keep no state here: nothing is lost
 
     def search(self, *fit_args, **fit_kwargs):
-        """KerasTuner's search; Ctrl-C or SIGTERM saves state so the running trial resumes next time."""
+        """KerasTuner's search; Ctrl-C or SIGTERM saves state so the running trial resumes next time.
+
+        The chief of a distributed search serves the oracle until the workers are done.
+        """
         try:
-            super().search(*fit_args, **fit_kwargs)
+            if self.role.is_chief:
+                self._serve()
+            else:
+                super().search(*fit_args, **fit_kwargs)
         except BaseException as e:
             interrupt = interrupt_behind(e)
             full = space_left.disk_full(e)
@@ -70,12 +82,19 @@ class DurableTuner:
                 raise
             if interrupt is not None:
                 stopping.stopping()  # a second Ctrl-C must not cut the saving short
-            if not kt.is_worker(self):
+            if not self.role.is_worker:
                 with stopping.held():
                     self._release_ongoing()
             if interrupt is not None:
                 raise interrupt from None
             raise space_left.stopped(pathlib.Path(self.project_dir).parent, full) from None
+
+    def _serve(self):
+        from kt_rnn.runtime import serving  # gRPC: a chief's only
+
+        self.save()
+        serving.serve(self.oracle, self.role.address, self.role.worker_timeout,
+                      on_trial_end=self.on_trial_done, check_failures=self._check_failure_budget)
 
     def _release_ongoing(self):
         try:
@@ -86,6 +105,7 @@ class DurableTuner:
     # One trial.
     def on_trial_begin(self, trial):
         stopping.raise_if_requested()  # a stop whose KeyboardInterrupt was swallowed somewhere
+        self.running = trial.trial_id
         super().on_trial_begin(trial)
 
     def run_trial(self, trial, *fit_args, **fit_kwargs):
@@ -109,7 +129,8 @@ class DurableTuner:
         )
         self._execution += 1
         if not record.finished:
-            fit_kwargs["callbacks"] = self._trial_callbacks(fit_kwargs["callbacks"], record)
+            callbacks = dashboard.with_cudnn(fit_kwargs["callbacks"], trial.hyperparameters.values)
+            fit_kwargs["callbacks"] = self._trial_callbacks(callbacks, record)
             model = kt.try_build(self, trial.hyperparameters)
             fit_started = time.perf_counter()
             try:
@@ -134,11 +155,12 @@ class DurableTuner:
         if trial.status == FAILED and self._reason:
             trial.message = self._reason  # KerasTuner would store the whole traceback
         super().on_trial_end(trial)
+        self.running = None
         faults.in_trial(None)
         faults.hit("trial-end")
         if self.on_trial_done:
             self.on_trial_done(self.oracle.get_trial(trial.trial_id))
-        if not kt.is_worker(self):  # a worker's oracle is the chief's, over gRPC: the chief keeps count
+        if not self.role.is_worker:  # a worker's oracle is the chief's, over gRPC: the chief keeps count
             self._check_failure_budget()
 
     def _check_failure_budget(self):
@@ -261,12 +283,12 @@ def build(config, hypermodel, identity=None):
     if kind.schedules_epochs and config.trials:
         oracle.max_trials = config.trials  # Hyperband takes no max_trials; its oracle honours it
     tuner = tuner_class(
-        oracle, hypermodel, max_failures=config.max_failures,
-        executions_per_trial=config.executions_per_trial,
+        oracle, hypermodel, max_failures=config.max_failures, role=config.role,
+        executions_per_trial=config.executions_per_trial, distribution_strategy=devices.strategy(config.strategy),
         directory=str(config.project_dir), project_name=STATE_DIR,
         overwrite=False,  # the pipeline clears the whole project on --overwrite
     )
-    if identity is not None and not kt.is_worker(tuner):
+    if identity is not None and not config.role.is_worker:
         tuner.oracle.identity = identity  # after the reload: this run's settings (a budget may have grown)
     return tuner
 
@@ -279,11 +301,3 @@ def callbacks(config, class_counts=None):
         return at_chance
     return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience), *at_chance]
 
-
-def is_worker():
-    """True in a KerasTuner distributed search on a worker (not the chief).
-
-    KerasTuner's own test (`KERASTUNER_ORACLE_IP` set, `KERASTUNER_TUNER_ID` not `chief`),
-    as `BaseTuner._is_worker` uses it.
-    """
-    return kt.has_chief_oracle() and not kt.is_chief_oracle()

@@ -83,6 +83,29 @@ def check(config, dataset=None):
     return durable.write_json(path, current)
 
 
+def verify(config, dataset=None):
+    """A worker's check against its chief's search (`search.json`); writes nothing.
+
+    Raises `UsageError` when there is no search (the worker's --logdir is not the
+    chief's) or when the worker's settings or data differ from it. The trial budget
+    is the chief's, and the data may lie under another path on another host.
+    """
+    path = config.layout.identity
+    saved = durable.read_json(path, missing=None)
+    if saved is None:
+        raise UsageError(f"No search in {path.parent}, though its chief answers: a worker needs the chief's "
+                         "--logdir and --project (the same directory; across hosts, on a shared filesystem).")
+    changes = [line for line in diff(saved, fingerprint(config, dataset))
+               if _setting(line) not in BUDGET + WORKER_FREE]
+    if changes:
+        listed = "\n  ".join(changes)
+        raise UsageError(f"This worker's settings or data differ from its chief's search in {path.parent}:\n"
+                         f"  {listed}\nStart the worker with the chief's options and data.")
+
+
+WORKER_FREE = ("data.source",)  # the same data may lie under another path on a worker's host
+
+
 def kept_in_oracle(layout):
     """The identity the oracle keeps in its own state (`oracle.json`), or `None`."""
     state = durable.read_json(layout.oracle_file, missing=None) or {}

@@ -22,8 +22,9 @@ What is here:
   `build_config_file`), oracle bookkeeping (`retry_queue`,
   `set_retry_queue`, `run_times`, `record_values`, `set_project_dir`),
   Hyperband's schedule (`hyperband_brackets`, `hyperband_rounds`,
-  `hyperband_size`, `hyperband_epochs`) and tuner helpers (`is_worker`,
-  `try_build`).
+  `hyperband_size`, `hyperband_epochs`), tuner helpers (`is_worker`,
+  `try_build`) and the distributed search's gRPC service (`oracle_servicer`,
+  `service`, `set_client_timeout`, `synchronized`, `quiet_parent_to_proto`).
 - `OVERRIDDEN` and `USED`: the private names kt_rnn overrides in its
   subclasses or calls, with the parameters it relies on; `DEPENDENTS`: the
   kt_rnn modules that rely on each name.
@@ -42,6 +43,7 @@ import warnings
 import keras_tuner
 from keras_tuner.src.distribute import utils as _dist_utils
 from keras_tuner.src.engine import base_tuner as _base_tuner
+from keras_tuner.src.engine import conditions as _conditions
 from keras_tuner.src.engine import oracle as _oracle
 from keras_tuner.src.engine import trial as _trial
 from keras_tuner.src.engine import tuner_utils as _tuner_utils
@@ -105,13 +107,14 @@ CLASSES = {"BaseTuner": BaseTuner, "Tuner": Tuner, "Oracle": Oracle,
 _TUNERS = "kt_rnn.search.tuners"
 _ORACLES = "kt_rnn.state.oracles"
 _PROGRESS = "kt_rnn.search.progress"
+_SERVING = "kt_rnn.runtime.serving"
 # Private name -> the kt_rnn modules relying on it, named by a failing contract test.
 DEPENDENTS = {
     "_build_and_fit_model": (_TUNERS,),
     "_save_trial": (_ORACLES,),
     "_save_model": ("kt_rnn.state.resume",),
     "_get_tuner_fname": (_TUNERS,),
-    "_is_worker": (_TUNERS,),
+    "_is_worker": ("kt_rnn.runtime.roles",),
     "_try_build": (_TUNERS,),
     "_get_build_config_fname": (_TUNERS,),
     "_get_oracle_fname": (_ORACLES,),
@@ -140,8 +143,8 @@ DEPENDENTS = {
     "Trial": (_ORACLES,),
     "TrialStatus": (_ORACLES, "kt_rnn.search.export"),
     "convert_hyperparams_to_hparams": ("kt_rnn.search.dashboard",),
-    "has_chief_oracle": (_TUNERS,),
-    "is_chief_oracle": (_TUNERS,),
+    "has_chief_oracle": ("kt_rnn.runtime.roles",),  # KerasTuner's rule: an id with "chief" is the chief
+    "is_chief_oracle": ("kt_rnn.runtime.roles",),
     "ORACLE_FILE": (_TUNERS, "kt_rnn.search.pipeline", "kt_rnn.report.trials"),
     "TRIAL_FILE": (_ORACLES, "kt_rnn.report.trials"),
     "TRIAL_DIR_PREFIX": (_ORACLES, "kt_rnn.report.trials"),
@@ -150,6 +153,13 @@ DEPENDENTS = {
     "STATE_ID_LISTS": (_ORACLES,),
     "STATE_ONGOING": (_ORACLES,),
     "HYPERBAND_VALUES": (_PROGRESS, "kt_rnn.search.export", "kt_rnn.report.trials"),
+    "OracleServicer": (_SERVING,),
+    "oracle": (_SERVING,),
+    "stop_triggered": (_SERVING,),
+    "service": (_SERVING, "kt_rnn.runtime.heartbeat"),
+    "TIMEOUT": ("kt_rnn.runtime.heartbeat",),
+    "synchronized": (_ORACLES,),
+    "to_proto": ("kt_rnn.state.kerastuner.quiet_parent_to_proto",),
 }
 
 
@@ -259,6 +269,51 @@ def set_display(oracle, display):
 def is_worker(tuner):
     """True when `tuner` is a worker of a distributed search (its oracle is the chief's)."""
     return tuner._is_worker()
+
+
+# Distributed search: KerasTuner's gRPC oracle service, served by the chief and called by workers.
+synchronized = keras_tuner.synchronized  # one oracle call at a time across the chief's gRPC threads
+
+
+def oracle_servicer():
+    """KerasTuner's `OracleServicer` class: the chief's gRPC handlers, calling the oracle it wraps."""
+    from keras_tuner.src.distribute import oracle_chief
+
+    return oracle_chief.OracleServicer
+
+
+def service():
+    """`(messages, grpc)`: KerasTuner's oracle service's request/response classes (`GetTrialRequest`,
+    ...) and its gRPC module (`OracleStub`, `add_OracleServicer_to_server`)."""
+    from keras_tuner.src import protos
+
+    return protos.get_service(), protos.get_service_grpc()
+
+
+def _parent_to_proto(self):
+    """`conditions.Parent.to_proto` without its stray `print(self.values[0])` (KerasTuner 1.4.8), which
+    printed a conditional hyperparameter's parent values at every trial sent between chief and workers."""
+    from keras_tuner.src import protos
+
+    kind = next(k for t, k in _PROTO_VALUE_KINDS if isinstance(self.values[0], t))
+    values = [protos.get_proto().Value(**{kind: v}) for v in self.values]
+    return protos.get_proto().Condition(parent=protos.get_proto().Condition.Parent(name=self.name, values=values))
+
+
+_PROTO_VALUE_KINDS = ((str, "string_value"), (bool, "boolean_value"), (int, "int_value"), (object, "float_value"))
+_PARENT_TO_PROTO = _conditions.Parent.to_proto  # KerasTuner's own, for the contract test
+
+
+def quiet_parent_to_proto():
+    """Installs `_parent_to_proto` on KerasTuner's `Parent` condition (distributed searches only use it)."""
+    _conditions.Parent.to_proto = _parent_to_proto
+
+
+def set_client_timeout(seconds):
+    """How long a worker's calls to the chief wait for an answer (KerasTuner: an hour, then a gRPC error)."""
+    from keras_tuner.src.distribute import oracle_client
+
+    oracle_client.TIMEOUT = seconds
 
 
 def try_build(tuner, hp):

@@ -39,6 +39,7 @@ class DurableOracle:
         self.crashes = {}  # trial id -> runs ended by the process dying
         self.interruptions = {}  # trial id -> runs stopped cleanly (SIGTERM, Ctrl-C)
         self.identity = None  # the search's identity (search.json), kept here too: as durable as the oracle
+        self.halted = None  # why no trial is handed out any more (a distributed search's failure budget)
 
     def get_state(self):
         state = super().get_state()
@@ -58,6 +59,39 @@ class DurableOracle:
         if result.get("values"):
             result["values"] = rounded_to_steps(self.hyperparameters, result["values"])
         return result
+
+    @kt.synchronized
+    def create_trial(self, tuner_id):
+        """KerasTuner's next trial for `tuner_id`, counting a worker that comes back for its own trial.
+
+        A tuner asks for a trial only after ending its last one, so a worker whose trial is still
+        running here was restarted: its trial resumes, counted as re-run (and failed at `max_crashes`).
+        """
+        if self.halted:
+            self.tuner_ids.discard(tuner_id)
+            return kt.Trial(self.hyperparameters.copy(), status=Status.STOPPED)
+        taken_back = self.ongoing_trials.pop(tuner_id, None)
+        if taken_back is not None:
+            print(f"Worker {tuner_id} restarted: it takes trial {taken_back.trial_id} back.")
+            self._crashed(taken_back.trial_id)
+        return super().create_trial(tuner_id)
+
+    @kt.synchronized
+    def release_silent(self, tuner_id, silent_s):
+        """Re-queues the trial of worker `tuner_id`, unheard of for `silent_s` seconds (counted as a crash)."""
+        trial = self.ongoing_trials.pop(tuner_id, None)
+        if trial is None:
+            return
+        print(f"Worker {tuner_id} has been silent for {silent_s:.0f} s: its trial {trial.trial_id} goes back "
+              "to the queue for the next worker that asks.")
+        self._crashed(trial.trial_id)
+        self.save()
+
+    @kt.synchronized
+    def halt(self, reason):
+        """Hands out no more trials (workers that ask are told to stop); running ones resume next time."""
+        self.halted = reason
+        self.release_ongoing()
 
     def save(self):
         durable.write_json(kt.oracle_file(self), self.get_state(), fault="state")

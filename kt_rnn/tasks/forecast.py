@@ -29,7 +29,7 @@ def hypermodel(config, dataset):
     return RNNForecaster(
         spec["inputs"], spec["horizon"], spec["mean"], spec["variance"], spec["target_mean"], spec["target_std"],
         stride=spec["stride"], loss="mae" if config.objective == "val_mae" else "mse",
-        space=config.space, seed=config.seed, jit_compile=config.jit_for(dataset.sizes["train"]),
+        space=config.space, seed=config.seed, jit_compile=config.jit_for(dataset.sizes["train"]), dtype_policy=config.dtype_policy,
     )
 
 

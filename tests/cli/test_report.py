@@ -225,3 +225,19 @@ def test_cli_help_and_report_do_not_import_tensorflow(tmp_path):
     result = subprocess.run([sys.executable, "-c", probe, str(root)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[0, 0] []"
+
+
+def test_render_shows_which_trials_would_leave_cudnn_on_a_gpu(tmp_path):
+    search = tt.load(_search(tmp_path))
+    header, *rows = report.table(search, search.ranked())
+    by_id = {t.trial_id: tt.cudnn_eligible(t) for t in search.trials}
+    assert "cuDNN" in header.split() and False in by_id.values()  # the fake search has a simple_rnn trial
+    simple = next(t.trial_id for t in search.trials if t.values.get(sp.CELL) == "simple_rnn")
+    assert by_id[simple] is False
+    assert tt.record(search, _by_id(search)[simple])[tt.CUDNN] is False
+
+
+def test_render_has_no_cudnn_column_when_every_trial_would_run_on_it(tmp_path):
+    search = tt.load(_search(tmp_path))
+    search.trials = [t for t in search.trials if t.values.get(sp.CELL) != "simple_rnn"]
+    assert "cuDNN" not in report.table(search, search.ranked())[0].split()

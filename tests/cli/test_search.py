@@ -99,28 +99,86 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.mark.e2e
-def test_main_distributed_chief_and_worker_tune_then_the_chief_exports(tiny_imdb, tmp_path):
-    import json
-    import os
+class Process:
+    """A kt_rnn.search subprocess whose combined output goes to a file the test can watch."""
 
-    argv = [sys.executable, "-m", "kt_rnn.search", "imdb", "--data", str(tiny_imdb), "--tuner", "random",
-            "--max-trials", "2", "--max-epochs", "1", "--sequence-length", "16", "--fix", "embedding_dim=8",
-            "--logdir", str(tmp_path / "logs")]
-    env = {**os.environ, "KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": str(_free_port())}
-    chief = subprocess.Popen(argv, env={**env, "KERASTUNER_TUNER_ID": "chief"},
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    def __init__(self, argv, log, **env):
+        self.log = log
+        with open(log, "w") as out:
+            self.popen = subprocess.Popen(argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+                                          text=True)
+
+    @property
+    def output(self):
+        return self.log.read_text()
+
+    def wait_for(self, text, timeout=180):
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            assert self.popen.poll() is None and time.monotonic() < deadline, f"no {text!r} in:\n{self.output[-3000:]}"
+            time.sleep(0.2)
+
+    def finish(self, timeout=300):
+        try:
+            return self.popen.wait(timeout=timeout)
+        finally:
+            self.popen.kill()  # no-op once it has exited
+
+
+def _distributed(tiny_imdb, logdir, *argv):
+    return [sys.executable, "-m", "kt_rnn.search", "imdb", "--data", str(tiny_imdb), "--tuner", "random",
+            "--sequence-length", "16", "--fix", "embedding_dim=8", "--logdir", str(logdir), *argv]
+
+
+@pytest.mark.e2e
+def test_main_chief_and_two_workers_finish_the_budget_when_a_worker_dies_mid_trial(tiny_imdb, tmp_path):
+    import json
+
+    port, logdir = _free_port(), tmp_path / "logs"
+    command = _distributed(tiny_imdb, logdir, "--max-trials", "4", "--max-epochs", "2")
+    chief = Process([*command, "--role", "chief", "--oracle", f"127.0.0.1:{port}", "--worker-timeout", "6"],
+                    tmp_path / "chief.log")
+    worker = [*command, "--role", "worker", "--oracle", f"127.0.0.1:{port}", "--worker-id"]
+    doomed = Process([*worker, "a"], tmp_path / "a.log", KT_RNN_FAULT="batch")  # SIGKILLed mid-epoch
     try:
-        worker = subprocess.run(argv, env={**env, "KERASTUNER_TUNER_ID": "tuner0"},
-                                capture_output=True, text=True, timeout=300)
-        chief_out, _ = chief.communicate(timeout=300)
+        chief.wait_for("runs on worker a")
+        survivor = Process([*worker, "b"], tmp_path / "b.log")
+        assert doomed.finish() == -signal.SIGKILL
+        assert survivor.finish() == 0, survivor.output[-3000:]
+        assert chief.finish() == 0, chief.output[-3000:]
     finally:
-        chief.kill()  # no-op once it has exited
-    assert worker.returncode == 0, worker.stderr[-2000:]
-    assert "the chief exports" in worker.stdout
-    assert chief.returncode == 0, chief_out[-2000:]
-    metrics = json.loads((tmp_path / "logs" / "imdb" / "best" / "metrics.json").read_text())
-    assert metrics["trials"]["total"] == metrics["trials"]["completed"] == 2
+        for process in (chief, doomed):
+            process.popen.kill()
+    assert "Worker a has been silent" in chief.output and "the chief exports" in survivor.output
+    project = logdir / "imdb"
+    metrics = json.loads((project / "best" / "metrics.json").read_text())
+    assert metrics["trials"]["total"] == metrics["trials"]["completed"] == 4
+    assert list(metrics["trials"]["reruns"].values()) == [1]  # worker a's trial, run again by b
+    trials = sorted(p.name for p in (project / "tuner").glob("trial_*"))
+    assert len(trials) == 4 == len(set(trials))
+    assert sorted(p.name for p in (project / "tensorboard").iterdir() if p.is_dir()) == [t[6:] for t in trials]
+    assert chief.output.count("Exported to") == 1 and (project / "best" / "saved_model").is_dir()
+
+
+@pytest.mark.e2e
+def test_main_workers_exit_with_a_message_soon_after_the_chief_dies(tiny_imdb, tmp_path):
+    port, logdir = _free_port(), tmp_path / "logs"
+    command = _distributed(tiny_imdb, logdir, "--max-trials", "3", "--max-epochs", "300", "--patience", "300")
+    chief = Process([*command, "--role", "chief", "--oracle", f"127.0.0.1:{port}"], tmp_path / "chief.log")
+    worker = Process([*command, "--role", "worker", "--oracle", f"127.0.0.1:{port}", "--worker-id", "w",
+                      "--chief-timeout", "5"], tmp_path / "w.log")
+    try:
+        chief.wait_for("runs on worker w")
+        drifted = subprocess.run([*command, "--seed", "7", "--role", "worker", "--oracle", f"127.0.0.1:{port}",
+                                  "--worker-id", "v"], capture_output=True, text=True, timeout=300)
+        assert drifted.returncode == EXIT_USAGE and "seed: 42 -> 7" in drifted.stderr, drifted.stderr[-3000:]
+        chief.popen.kill()
+        killed = time.monotonic()
+        code = worker.finish(timeout=120)
+    finally:
+        worker.popen.kill()
+    assert time.monotonic() - killed < 60
+    assert code == EXIT_SEARCH and "has not answered for 5 s: this worker stops" in worker.output, worker.output[-3000:]
 
 
 # Kills, clean stops and restarts: real processes, real signals, the same command each time.
@@ -132,7 +190,7 @@ import signal  # noqa: E402
 import time  # noqa: E402
 
 from kt_rnn.state import faults  # noqa: E402
-from kt_rnn.errors import EXIT_TERMINATED  # noqa: E402
+from kt_rnn.errors import EXIT_SEARCH, EXIT_TERMINATED, EXIT_USAGE  # noqa: E402
 
 KILLED = -signal.SIGKILL
 

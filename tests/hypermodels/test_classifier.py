@@ -153,3 +153,22 @@ def test_rnn_classifier_jit_compile_reaches_the_model_and_trains():
     assert model.jit_compile is True
     x, y = next(iter(_data().batch(8)))
     assert np.isfinite(model.train_on_batch(x, y, return_dict=True)["loss"])
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_rnn_classifier_mixed_precision_reaches_the_model_and_trains_finite(cell):
+    hp = _fixed_hp(**{sp.CELL: cell, sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4, sp.BATCH_SIZE: 8, sp.HEAD: "max_pool"})
+    hypermodel = RNNClassifier(VOCAB, SEQ, jit_compile=False, dtype_policy="mixed_bfloat16")
+    model = hypermodel.build(hp)
+    recurrent = next(l for l in model.layers if isinstance(l, keras.layers.RNN))
+    assert recurrent.dtype_policy.name == "mixed_bfloat16" and recurrent.compute_dtype == "bfloat16"
+    assert recurrent.cell.kernel.dtype == "float32"  # variables stay float32
+    assert model.get_layer("probabilities").compute_dtype == "float32" and model.output.dtype == "float32"
+    assert keras.config.dtype_policy().name == "float32"  # what is built afterwards is not mixed
+    history = hypermodel.fit(hp, model, _data(), epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+
+
+def test_rnn_classifier_refuses_an_unknown_dtype_policy():
+    with pytest.raises(ValueError, match="Expected dtype_policy to be one of .*Received: dtype_policy='float16'"):
+        RNNClassifier(VOCAB, SEQ, dtype_policy="float16")

@@ -17,7 +17,7 @@ def read_experiment(root):
 
 def test_experiment_lists_every_hyperparameter_a_trial_can_have_and_split_metric():
     hparams, metrics = dashboard.experiment(sp.SearchSpace(sp.SEQUENCE_PARAMS))
-    assert sorted(h.name for h in hparams) == sorted(sp.SearchSpace(sp.SEQUENCE_PARAMS).names)
+    assert sorted(h.name for h in hparams) == sorted([*sp.SearchSpace(sp.SEQUENCE_PARAMS).names, dashboard.CUDNN])
     assert {(m.as_proto().name.tag, m.as_proto().name.group) for m in metrics} == {
         ("epoch_loss", "train"), ("epoch_accuracy", "train"),
         ("epoch_loss", "validation"), ("epoch_accuracy", "validation"),
@@ -29,7 +29,8 @@ def test_experiment_puts_the_searched_hyperparameters_that_matter_first():
     names = [h.name for h in hparams]
     assert names[:5] == [sp.LEARNING_RATE, sp.UNITS[0], sp.CELL, sp.EMBEDDING_DIM, sp.DROPOUT]
     assert sp.UNITS[1] not in names and sp.UNITS[2] not in names
-    assert names[-4:] == [sp.BATCH_SIZE, sp.NUM_LAYERS, sp.BIDIRECTIONAL, sp.RECURRENT_DROPOUT]  # fixed: last
+    assert names[-5:-1] == [sp.BATCH_SIZE, sp.NUM_LAYERS, sp.BIDIRECTIONAL, sp.RECURRENT_DROPOUT]  # fixed: last
+    assert names[-1] == dashboard.CUDNN  # not a hyperparameter: what the trial's settings imply on a GPU
 
 
 def test_experiment_leads_with_the_best_epoch_objective():
@@ -61,7 +62,8 @@ def test_write_experiment_once_at_the_tensorboard_root(tmp_path):
     assert len(list(config.layout.tensorboard.glob("events.out.tfevents.*"))) == 1
     experiment = read_experiment(config.layout.tensorboard)
     infos = {h.name: h for h in experiment.hparam_infos}
-    assert set(infos) == set(sp.SearchSpace().names) - {sp.UNITS[1], sp.UNITS[2]}  # one layer
+    assert set(infos) == set(sp.SearchSpace().names) - {sp.UNITS[1], sp.UNITS[2]} | {dashboard.CUDNN}  # one layer
+    assert [v.bool_value for v in infos[dashboard.CUDNN].domain_discrete.values] == [False, True]
     assert [v.string_value for v in infos[sp.CELL].domain_discrete.values] == ["lstm"]
     assert [v.number_value for v in infos[sp.BATCH_SIZE].domain_discrete.values] == [128]
     assert infos[sp.LEARNING_RATE].domain_interval.min_value == 1e-3

@@ -12,9 +12,10 @@ from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 
 from conftest import shared_file
+from hypermodels import cudnn
 from hypermodels import space as sp
 from kt_rnn import config as config_lib
-from kt_rnn.search import pipeline
+from kt_rnn.search import dashboard, pipeline
 from kt_rnn.state import durable
 from kt_rnn.errors import SearchError, UsageError
 from kt_rnn.cli.search import build_parser
@@ -66,7 +67,7 @@ def assert_trial_logged(config, trial):
     run = config.layout.tensorboard / trial["trial_id"] / "execution0"
     values = {k: v for k, v in trial["hyperparameters"]["values"].items() if not k.startswith("tuner/")}
     assert sp.BATCH_SIZE in values  # declared in fit, logged from the first trial on
-    assert _session_hparams(run) == pytest.approx(values)
+    assert _session_hparams(run) == pytest.approx({**values, dashboard.CUDNN: cudnn.eligible(values)})
     validation = _scalars(run / "validation", "epoch_accuracy")
     best, step = _best_observation(trial, "val_accuracy")
     assert max(validation) == pytest.approx(best, abs=1e-6) == trial["score"]

@@ -32,6 +32,13 @@ def test_build_puts_state_under_the_project(tmp_path, name):
     assert tuner.oracle.objective.name == "val_accuracy" and tuner.oracle.objective.direction == "max"
 
 
+@pytest.mark.parametrize("strategy, expected", [("default", type(None)), ("mirrored", "MirroredStrategy")])
+def test_build_hands_the_strategy_to_kerastuner(tmp_path, strategy, expected):
+    tuner = tuners.build(_config(tmp_path, strategy=strategy, tuner="random"), RNNClassifier(10, 4))
+    kind = type(tuner.distribution_strategy)
+    assert kind is expected if isinstance(expected, type) else kind.__name__ == expected
+
+
 def test_build_hyperband_without_max_trials_runs_its_schedule(tmp_path):
     tuner = tuners.build(_config(tmp_path, max_epochs=9, factor=3), RNNClassifier(10, 4))
     assert (tuner.oracle.max_epochs, tuner.oracle.factor, tuner.oracle.max_trials) == (9, 3, None)
@@ -54,19 +61,6 @@ def test_callbacks_stop_classifiers_at_chance_under_every_tuner(tmp_path):
     for tuner in ("hyperband", "random"):
         stops = tuners.callbacks(_config(tmp_path, tuner=tuner), counts)
         assert [type(c).__name__ for c in stops][-1] == "StopAtChance"
-
-
-@pytest.mark.parametrize("env, worker", [
-    ({}, False),
-    ({"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000", "KERASTUNER_TUNER_ID": "chief"}, False),
-    ({"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": "8000", "KERASTUNER_TUNER_ID": "tuner0"}, True),
-])
-def test_is_worker_follows_keras_tuner_distributed_variables(monkeypatch, env, worker):
-    for name in ("KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT", "KERASTUNER_TUNER_ID"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    assert tuners.is_worker() is worker
 
 
 # Failing trials, through the whole pipeline on tiny synthetic reviews.

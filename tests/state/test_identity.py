@@ -105,3 +105,21 @@ def test_check_uses_the_oracles_copy_when_search_json_is_gone(tmp_path):
     assert not layout.identity.exists()  # refused: nothing written
     identity.check(config)  # the same settings resume, and search.json is written again
     assert json.loads(layout.identity.read_text())["seed"] == 42
+
+
+def test_verify_accepts_a_worker_with_the_chiefs_settings_and_any_budget(tmp_path):
+    identity.check(_config(tmp_path))
+    identity.verify(_config(tmp_path, max_trials=99, data="/mnt/elsewhere"))
+    assert json.loads(_config(tmp_path).layout.identity.read_text())["max_trials"] == 4  # nothing written
+
+
+def test_verify_refuses_a_worker_whose_settings_differ_from_the_chiefs(tmp_path):
+    identity.check(_config(tmp_path))
+    with pytest.raises(UsageError, match="differ from its chief's search.*\n  tuner: random -> bayesian"):
+        identity.verify(_config(tmp_path, tuner="bayesian"))
+
+
+def test_verify_refuses_a_worker_that_does_not_share_the_chiefs_logdir(tmp_path):
+    with pytest.raises(UsageError, match="needs the chief's --logdir and --project"):
+        identity.verify(_config(tmp_path))
+    assert not _config(tmp_path).layout.identity.exists()

@@ -382,3 +382,42 @@ def test_convert_hyperparams_to_hparams_needs_only_space_and_get():
     domains = {h.name: type(h.domain).__name__ for h in hparams}
     assert domains == {"units": "IntInterval", "cell": "Discrete"}, _changed(
         "convert_hyperparams_to_hparams", f"gives {domains}")
+
+
+# Distributed search: the gRPC service the chief serves and the workers call.
+
+def test_oracle_servicer_wraps_the_oracle_and_flags_the_stop():
+    servicer = kt.oracle_servicer()(oracle := object())
+    assert servicer.oracle is oracle, _changed("OracleServicer", "no longer keeps its oracle as .oracle")
+    assert servicer.stop_triggered is False, _changed("OracleServicer", "no longer has .stop_triggered")
+    for method in ("CreateTrial", "UpdateTrial", "EndTrial", "GetTrial", "GetSpace"):
+        assert callable(getattr(servicer, method, None)), _changed("OracleServicer", f"has no {method} now")
+
+
+def test_service_has_the_messages_and_stub_kt_rnn_uses():
+    messages, service = kt.service()
+    for name in ("CreateTrialRequest", "GetTrialRequest", "GetSpaceRequest", "UpdateTrialResponse",
+                 "EndTrialResponse", "EndTrialRequest", "UpdateTrialRequest"):
+        assert hasattr(messages, name), _changed("service", f"has no {name} message now")
+    assert callable(service.OracleStub) and callable(service.add_OracleServicer_to_server)
+
+
+def test_set_client_timeout_sets_the_deadline_the_oracle_client_reads(monkeypatch):
+    from keras_tuner.src.distribute import oracle_client
+
+    monkeypatch.setattr(oracle_client, "TIMEOUT", oracle_client.TIMEOUT)
+    kt.set_client_timeout(7)
+    assert oracle_client.TIMEOUT == 7, _changed("TIMEOUT", "is no longer the client's deadline")
+    assert "TIMEOUT" in inspect.getsource(oracle_client.OracleClient.create_trial), _changed(
+        "TIMEOUT", "is no longer read by OracleClient's calls")
+
+
+@pytest.mark.parametrize("values", [["gru", "lstm"], [True], [1, 2], [0.5]])
+def test_quiet_parent_to_proto_matches_kerastuners_and_prints_nothing(values, capsys):
+    from keras_tuner.src.engine import conditions
+
+    parent = conditions.Parent("num_layers", values)
+    theirs = kt._PARENT_TO_PROTO(parent)
+    capsys.readouterr()
+    assert kt._parent_to_proto(parent) == theirs
+    assert capsys.readouterr().out == ""

@@ -1,0 +1,126 @@
+"""A worker's side of a distributed search: wait for the chief, keep telling it we live, notice it is gone.
+
+KerasTuner's workers call the chief with a one-hour deadline and say nothing
+while they train, so a worker whose chief died hangs for an hour or more, and
+the chief cannot tell a dead worker from a slow one. Here a worker first waits
+a bounded time for its chief (`connect`); then a `Heartbeat` thread names the
+worker's trial to the chief every `HEARTBEAT_S` seconds (the chief re-queues
+the trial of a worker it stops hearing from), and when the chief has not
+answered for `chief_timeout` seconds it stops the worker like a SIGTERM would
+(its trial's state saved), so the worker exits with a message in bounded time.
+"""
+
+import signal
+import threading
+import time
+
+import grpc
+
+from kt_rnn.errors import SearchError
+from kt_rnn.runtime.roles import HEARTBEAT_S
+from kt_rnn.state import kerastuner as kt
+
+IDLE_WAIT_S = 1.0  # a worker's pause when the chief has no trial for it yet (Hyperband between rounds)
+CONNECT_S = 600.0  # a worker's wait for its chief to start (it loads the data first: minutes for large sets)
+# The chief did not answer; any other error is an answer (the chief lives).
+SILENCE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+class ChiefGone(SearchError):
+    """The chief of a distributed search stopped answering."""
+
+
+def connect(role, timeout=CONNECT_S):
+    """Waits up to `timeout` seconds for the chief at `role.address`; raises `ChiefGone` if none answers.
+
+    Then sets how long each of KerasTuner's calls to the chief waits: `role.chief_timeout`.
+    """
+    print(f"Waiting for the chief at {role.address} (up to {timeout:.0f} s)...")
+    messages, service = kt.service()
+    with grpc.insecure_channel(role.address) as channel:
+        try:
+            service.OracleStub(channel).GetSpace(messages.GetSpaceRequest(), wait_for_ready=True, timeout=timeout)
+        except grpc.RpcError as e:
+            if e.code() not in SILENCE:
+                raise
+            raise ChiefGone(f"No chief answered at {role.address} within {timeout:.0f} s. Start it first "
+                            f"(the same command with --role chief --oracle {role.address}), or check the "
+                            "address, the port and the firewall.") from None
+    kt.set_client_timeout(role.chief_timeout)
+
+
+def paced(oracle):
+    """Makes a worker's oracle client pause `IDLE_WAIT_S` when the chief answers IDLE (Hyperband waits
+    for a round's trials to end), where KerasTuner's search loop would ask again at once, in a busy loop."""
+    ask = oracle.create_trial
+
+    def create_trial(tuner_id):
+        trial = ask(tuner_id)
+        if trial.status == kt.TrialStatus.IDLE:
+            time.sleep(IDLE_WAIT_S)
+        return trial
+
+    oracle.create_trial = create_trial
+    return oracle
+
+
+def gone_message(role):
+    return (f"The chief at {role.address} has not answered for {role.chief_timeout:g} s: this worker stops. "
+            "Its trial's state is saved; once the chief runs again, start this worker with the same command "
+            "and --worker-id to take the trial back.")
+
+
+class Heartbeat(threading.Thread):
+    """Pings the chief every `interval` seconds, naming `trial_id()`; stops the worker when it is gone.
+
+    Args:
+        role: the worker's `Role` (the chief's address, `chief_timeout`).
+        trial_id: returns the id of the trial this worker runs, or `None` between trials.
+        interval: seconds between heartbeats (default `HEARTBEAT_S`).
+        clock: returns seconds (default `time.monotonic`).
+    """
+
+    def __init__(self, role, trial_id, interval=HEARTBEAT_S, clock=time.monotonic):
+        super().__init__(name="kt_rnn-heartbeat", daemon=True)
+        self.role, self.trial_id, self.interval, self.clock = role, trial_id, interval, clock
+        self.gone = False
+        self._done = threading.Event()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._done.set()
+
+    def run(self):
+        messages, service = kt.service()
+        with grpc.insecure_channel(self.role.address) as channel:
+            stub = service.OracleStub(channel)
+            answered = self.clock()
+            while not self._done.wait(self.interval):
+                if self.beat(stub, messages):
+                    answered = self.clock()
+                elif self.clock() - answered > self.role.chief_timeout:
+                    return self._give_up()
+
+    def beat(self, stub, messages):
+        """One heartbeat; True when the chief answered (an error it returns is an answer too)."""
+        trial_id = self.trial_id()
+        try:
+            if trial_id is None:
+                stub.GetSpace(messages.GetSpaceRequest(), timeout=self.interval)
+            else:
+                stub.GetTrial(messages.GetTrialRequest(trial_id=trial_id), timeout=self.interval)
+        except grpc.RpcError as e:
+            return e.code() not in SILENCE
+        return True
+
+    def _give_up(self):
+        self.gone = True
+        print(gone_message(self.role), flush=True)
+        # The search stops as on SIGTERM (kt_rnn.state.stopping): the trial saves its state and ends.
+        # Without kt_rnn's handler (the Python API), as on Ctrl-C: Python's own handler raises then.
+        # A real signal, not `_thread.interrupt_main`: it also wakes a main thread blocked in a call.
+        signum = signal.SIGTERM if callable(signal.getsignal(signal.SIGTERM)) else signal.SIGINT
+        signal.pthread_kill(threading.main_thread().ident, signum)

@@ -1,0 +1,69 @@
+"""A worker's watch on its chief: a bounded wait to connect, heartbeats, a bounded stop once the chief is gone."""
+
+import socket
+import time
+
+import pytest
+
+from kt_rnn.runtime import heartbeat, roles, serving
+from kt_rnn.state import oracles
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _role(port, chief_timeout=60.0):
+    return roles.Role(roles.WORKER, "127.0.0.1", port, "a", chief_timeout=chief_timeout)
+
+
+def test_connect_without_a_chief_fails_in_bounded_time_naming_the_fix():
+    port = _free_port()
+    started = time.monotonic()
+    with pytest.raises(heartbeat.ChiefGone, match=f"No chief answered at 127.0.0.1:{port} within 1 s.*--role chief"):
+        heartbeat.connect(_role(port), timeout=1)
+    assert time.monotonic() - started < 10
+
+
+def test_beat_is_answered_by_a_live_chief_and_not_by_a_dead_one(tmp_path):
+    import keras_tuner
+
+    oracle = oracles.RandomSearchOracle(objective="val_accuracy", max_trials=1, seed=1)
+    oracle._set_project_dir(str(tmp_path), "tuner")
+    oracle.update_space(keras_tuner.HyperParameters())
+    port = _free_port()
+    server = serving._grpc_server(serving.Servicer(oracle), f"127.0.0.1:{port}")
+    messages, service = serving.kt.service()
+    beat = heartbeat.Heartbeat(_role(port), lambda: None, interval=2)
+    import grpc
+
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        assert beat.beat(service.OracleStub(channel), messages)
+        beat.trial_id = lambda: "no-such-trial"  # the chief answers with an error: it is alive
+        assert beat.beat(service.OracleStub(channel), messages)
+        server.stop(grace=None)
+        assert not beat.beat(service.OracleStub(channel), messages)
+
+
+def test_heartbeat_stops_the_worker_once_the_chief_is_silent_past_its_timeout(capsys):
+    role = _role(_free_port(), chief_timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):  # no kt_rnn signal handler here: stopped as by Ctrl-C
+        with heartbeat.Heartbeat(role, lambda: "3", interval=0.05) as beat:
+            time.sleep(20)
+    assert beat.gone and time.monotonic() - started < 10
+    assert "has not answered for 0.3 s: this worker stops" in capsys.readouterr().out
+
+
+def test_paced_pauses_when_the_chief_has_no_trial_yet(monkeypatch):
+    from kt_rnn.state import kerastuner as kt
+
+    answers = [kt.TrialStatus.IDLE, kt.TrialStatus.RUNNING]
+    client = type("Client", (), {"create_trial": lambda self, tuner_id: kt.Trial(None, status=answers.pop(0))})()
+    pauses = []
+    monkeypatch.setattr(heartbeat.time, "sleep", pauses.append)
+    heartbeat.paced(client)
+    assert client.create_trial("a").status == kt.TrialStatus.IDLE and pauses == [heartbeat.IDLE_WAIT_S]
+    assert client.create_trial("a").status == kt.TrialStatus.RUNNING and pauses == [heartbeat.IDLE_WAIT_S]
