@@ -158,6 +158,10 @@ def test_main_chief_and_two_workers_finish_the_budget_when_a_worker_dies_mid_tri
     assert len(trials) == 4 == len(set(trials))
     assert sorted(p.name for p in (project / "tensorboard").iterdir() if p.is_dir()) == [t[6:] for t in trials]
     assert chief.output.count("Exported to") == 1 and (project / "best" / "saved_model").is_dir()
+    report = subprocess.run([sys.executable, "-m", "kt_rnn.report", str(project), "--json", "-"],
+                            capture_output=True, text=True, timeout=120)
+    assert report.returncode == 0, report.stderr
+    assert sorted(row["trial_id"] for row in json.loads(report.stdout)) == [t[6:] for t in trials]
 
 
 @pytest.mark.e2e

@@ -19,9 +19,10 @@ import urllib.request
 import pytest
 
 from conftest import write_reviews
+from hypermodels import cudnn
 from hypermodels import space as sp
 from kt_rnn import config as config_lib
-from kt_rnn.search import pipeline
+from kt_rnn.search import dashboard, pipeline
 from kt_rnn.cli.search import build_parser
 
 pytestmark = pytest.mark.e2e  # a search served by a real TensorBoard
@@ -206,7 +207,8 @@ def test_tensorboard_server_experiment_lists_every_hyperparameter_and_metric(ser
     names = {info["name"] for info in response["hparamInfos"]}
     assert sp.BATCH_SIZE in names  # declared in HyperModel.fit, not in build
     config, _ = search
-    assert names == set(config.space.ranked_names())  # every one a trial can have (one layer: no units_1)
+    # every one a trial can have (one layer: no units_1), and whether the trial's layers were cuDNN-eligible
+    assert names == set(config.space.ranked_names()) | {dashboard.CUDNN}
     searched = [n for n in config.space.ranked_names() if config.space.domain(n).kind != "fixed"]
     shown = {info["name"] for info in response["hparamInfos"] if info.get("differs")}  # the ticked columns
     assert shown == set(searched[:5]) and sp.LEARNING_RATE in shown
@@ -231,7 +233,7 @@ def test_tensorboard_server_lists_every_trial_and_hyperparameter(server, search)
     for trial_id, trial in trials.items():
         group, values = groups[trial_id], _active_values(trial)
         assert sp.BATCH_SIZE in group["hparams"]
-        assert group["hparams"] == pytest.approx(values), trial_id
+        assert group["hparams"] == pytest.approx({**values, dashboard.CUDNN: cudnn.eligible(values)}), trial_id
         for name, value in group["hparams"].items():
             assert _in_domain(value, infos[name]), (trial_id, name, value, infos[name])
         session, _ = _run_names(config, trial_id)
