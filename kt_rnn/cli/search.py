@@ -175,6 +175,7 @@ def main(argv=None):
     # TensorFlow's C++ INFO lines (CPU features, oneDNN, XLA) say nothing a user acts on; its
     # warnings and errors still show. Set before TensorFlow loads; a user's own setting wins.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC's INFO lines: a distributed search's closed channels
     parser = build_parser()
     args = runfile.parse_args(parser, argv)  # --config file, then the command line
     previous = stopping.install()  # Ctrl-C and SIGTERM stop the search, however many arrive
