@@ -38,8 +38,6 @@ def precision(requested, has_gpu):
     `mixed` is float16 compute on a GPU (its tensor cores) and bfloat16 on a CPU:
     there float16 is emulated, bfloat16 runs natively on CPUs with AVX512-BF16 or AMX.
     """
-    if requested not in PRECISIONS:
-        raise UsageError(f"Expected precision to be one of {list(PRECISIONS)}. Received: precision={requested!r}")
     if requested != "mixed":
         return requested
     return "mixed_float16" if has_gpu else "mixed_bfloat16"
