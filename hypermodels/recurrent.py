@@ -72,8 +72,8 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         """Applies the recurrent layers (and the max-pool head) chosen in `v` to `x`."""
         for layer in range(v[sp.NUM_LAYERS]):
             x = self._recurrent_layer(v, layer)(x)
-        if v[sp.HEAD] == "max_pool":
-            x = MaskedGlobalMaxPooling1D()(x)
+        if v[sp.HEAD] in POOLING_HEADS:
+            x = pool(x, v[sp.HEAD])
         return keras.layers.Dropout(v[sp.DROPOUT])(x)
 
     def _recurrent_layer(self, v, layer):
@@ -85,7 +85,7 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
             kernel_initializer=v[sp.INITIALIZER],
             kernel_regularizer=l2(v),
             recurrent_regularizer=l2(v),
-            return_sequences=not last or v[sp.HEAD] == "max_pool",
+            return_sequences=not last or v[sp.HEAD] in POOLING_HEADS,
         )
         return keras.layers.Bidirectional(cell) if v[sp.BIDIRECTIONAL] else cell
 
@@ -117,6 +117,18 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         if _is_dataset(validation_data):
             validation_data = validation_data.batch(batch_size).prefetch(-1)
         return model.fit(x, validation_data=validation_data, shuffle=False, **kwargs)
+
+
+POOLING_HEADS = ("max_pool", "max_mean_pool")
+
+
+def pool(x, head):
+    """Pools a sequence over its unmasked steps: the maximum, or the maximum and the mean side by side
+    (`max_mean_pool`, ULMFiT's concat pooling: the mean keeps how much of a review says something)."""
+    pooled = MaskedGlobalMaxPooling1D()(x)
+    if head == "max_pool":
+        return pooled
+    return keras.layers.Concatenate()([pooled, keras.layers.GlobalAveragePooling1D()(x)])
 
 
 def resolve_jit(jit_compile):

@@ -32,7 +32,8 @@ PREDICT = "predict"  # forecasting: the level of the next steps, or their change
 
 CELLS = ("simple_rnn", "gru", "lstm")
 INITIALIZERS = ("glorot_uniform", "he_normal", "orthogonal")
-HEADS = ("last", "max_pool")
+HEADS = ("last", "max_pool", "max_mean_pool")
+SEARCHED_HEADS = HEADS[:2]  # max_mean_pool (1.5x the head's inputs) only where asked for: --fix, --space
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PREDICTS = ("change", "level")
 
@@ -142,7 +143,7 @@ RECURRENT_PARAMS = (
     Param(RECURRENT_DROPOUT, float, fixed(0.0), lambda v: 0 <= v < 1, "in [0, 1)"),
     Param(L2, float, choice((0.0, 1e-5, 1e-4, 1e-3), 0.0), lambda v: v >= 0, ">= 0"),
     Param(INITIALIZER, str, choice(INITIALIZERS, "glorot_uniform"), *_options(INITIALIZERS)),
-    Param(HEAD, str, choice(HEADS, "last"), *_options(HEADS)),
+    Param(HEAD, str, choice(SEARCHED_HEADS, "last"), *_options(HEADS)),
     Param(OPTIMIZER, str, choice(OPTIMIZERS, "adam"), *_options(OPTIMIZERS)),
     Param(LEARNING_RATE, float, span(1e-4, 1e-2, sampling="log", default=1e-3),
           lambda v: v > 0, "> 0"),
@@ -168,7 +169,7 @@ TEXT_DOMAINS = {
     BIDIRECTIONAL: fixed(False),
     NUM_LAYERS: fixed(1),
     UNITS[0]: span(32, 64, step=16, default=64),
-    HEAD: choice(HEADS, "max_pool"),
+    HEAD: choice(SEARCHED_HEADS, "max_pool"),
     OPTIMIZER: choice(("adam", "rmsprop"), "adam"),
     LEARNING_RATE: span(1e-3, 1e-2, sampling="log", default=3e-3),
     L2: choice((0.0, 1e-5, 1e-4), 0.0),

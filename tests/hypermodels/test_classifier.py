@@ -66,6 +66,20 @@ def test_rnn_classifier_max_pool_head_and_hyperparameters_reach_the_layers():
     assert optimizer.clipnorm == 1.0 and float(optimizer.learning_rate) == pytest.approx(0.05)
 
 
+def test_rnn_classifier_max_mean_pool_head_reads_the_max_and_the_mean_of_the_unpadded_steps():
+    hp = _fixed_hp(**{sp.HEAD: "max_mean_pool", sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 3, sp.BIDIRECTIONAL: True})
+    model = RNNClassifier(VOCAB, SEQ).build(hp)
+    recurrent = next(l for l in model.layers if isinstance(l, keras.layers.Bidirectional))
+    assert recurrent.return_sequences
+    pooled = keras.Model(model.inputs, model.get_layer("probabilities").input)
+    steps = keras.Model(model.inputs, recurrent.output)
+    x, _ = next(iter(_data().batch(8)))
+    states, valid = np.asarray(steps(x)), np.asarray(x)[..., None] != 0  # token 0 is masked
+    means = (states * valid).sum(axis=1) / valid.sum(axis=1)
+    expected = np.concatenate([np.where(valid, states, -np.inf).max(axis=1), means], axis=-1)
+    np.testing.assert_allclose(np.asarray(pooled(x, training=False)), expected, rtol=1e-5, atol=1e-6)
+
+
 def test_rnn_classifier_last_state_head_returns_only_the_last_step():
     hp = _fixed_hp(**{sp.HEAD: "last", sp.NUM_LAYERS: 2})
     model = RNNClassifier(VOCAB, SEQ).build(hp)
@@ -122,6 +136,7 @@ def test_rnn_classifier_auto_jit_compiles_with_xla_on_a_cpu():
 
 @pytest.mark.parametrize("cell, bidirectional, layers, head", [
     ("simple_rnn", True, 2, "last"), ("lstm", True, 1, "max_pool"), ("gru", False, 2, "max_pool"),
+    ("gru", True, 1, "max_mean_pool"),
 ])
 def test_rnn_classifier_every_cell_and_head_trains_under_xla(cell, bidirectional, layers, head):
     hp = _fixed_hp(**{sp.CELL: cell, sp.BIDIRECTIONAL: bidirectional, sp.NUM_LAYERS: layers, sp.HEAD: head,
