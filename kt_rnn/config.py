@@ -70,6 +70,7 @@ class Config:
     max_tokens: int = DEFAULTS["max_tokens"]
     sequence_length: int = DEFAULTS["sequence_length"]
     patience: int = DEFAULTS["patience"]
+    ensemble: int = DEFAULTS["ensemble"]  # the export averages this many best trials (distinct hyperparameters)
     jit: str = "auto"
     verbose: int | str = "auto"  # Keras's fit verbosity; "auto": a progress bar on a terminal
     console: str = "normal"  # quiet: one line per trial; normal: plus one per trial start; verbose: KerasTuner's tables
@@ -96,7 +97,7 @@ class Config:
         self._resolve_objective()
         self._resolve_space()
         for name in ("max_epochs", "executions_per_trial", "max_tokens", "sequence_length", "patience",
-                     "max_failures", "max_crashes"):
+                     "max_failures", "max_crashes", "ensemble"):
             _at_least(name, getattr(self, name), 1)
         for name in ("max_trials", "train_size", "horizon", "season", "stride"):
             if getattr(self, name) is not None:
@@ -106,6 +107,9 @@ class Config:
                 _steps_or_fraction(name, getattr(self, name), fraction=self.task.name == "forecast")
         if self.fill_missing is not None:
             _one_of("fill_missing", self.fill_missing, FILL_MODES)
+        if self.task.name == "forecast" and self.ensemble > 1:  # members of other windows read other inputs
+            raise UsageError("--ensemble averages models that read the same input, and forecasting trials read "
+                             "windows of their own length and scale their output their own way. Remove --ensemble.")
         if self.task.name == "forecast" and not self.target:
             raise UsageError("The timeseries dataset needs --target COLUMN: the column to forecast.")
         _at_least("factor", self.factor, 2)

@@ -32,7 +32,7 @@ class Preset:
 # Options whose defaults a preset may set, with their defaults without one. `None` = no cap / the tuner's choice.
 DEFAULTS = {
     "tuner": "hyperband", "max_trials": None, "max_epochs": 10, "factor": 3, "patience": 3,
-    "train_size": None, "test_size": None, "max_tokens": 20_000, "sequence_length": 200,
+    "train_size": None, "test_size": None, "max_tokens": 20_000, "sequence_length": 200, "ensemble": 1,
 }
 
 PRESETS = {

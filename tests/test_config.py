@@ -24,6 +24,13 @@ def test_config_defaults_follow_the_design():
     assert config.project == "imdb" and str(config.project_dir) == "logs/imdb"
     assert config.trials is None  # Hyperband runs its whole schedule
     assert config.refit and config.space == sp.SearchSpace()
+    assert config.ensemble == 1  # one model, the best trial's
+
+
+def test_config_ensemble_is_refused_for_forecasts_whose_members_read_other_windows():
+    assert _config("--ensemble", "3").ensemble == 3
+    with pytest.raises(UsageError, match="--ensemble averages models that read the same input.*Remove --ensemble"):
+        _config_of("timeseries", "--target", "y", "--ensemble", "2")
 
 
 def test_config_trials_default_for_budgeted_tuners():
@@ -81,6 +88,7 @@ def test_config_fix_and_space_file_build_the_space(tmp_path):
     (["--executions-per-trial", "0"], "--executions-per-trial must be"),
     (["--validation-split", "1.5"], "--validation-split must be between 0 and 1"),
     (["--max-tokens", "2"], "--max-tokens must be at least 3"),
+    (["--ensemble", "0"], "--ensemble must be an integer >= 1"),
     (["--project", "a/b"], "--project must be a plain directory name"),
     (["--fix", "nope=1"], "Expected one of"),
 ])

@@ -5,7 +5,8 @@ raw input: strings, raw float sequences), `model.keras`, `hparams.json`,
 `metrics.json` (validation and test scores, sizes, trials) and the task's
 assets (`labels.txt` for classes, also under `saved_model/assets/`). It is
 written to a temporary directory and renamed into place, so an interrupted
-export leaves the previous one intact.
+export leaves the previous one intact. With `--ensemble K` the exported model
+averages the outputs of the K best trials with distinct hyperparameters.
 """
 
 import dataclasses
@@ -52,6 +53,28 @@ def best_trial(tuner):
     )
 
 
+def best_trials(tuner, count):
+    """The best completed trials, at most `count`, one per set of hyperparameters (best first).
+
+    A Hyperband continuation repeats its parent's hyperparameters: the two would be one
+    model trained twice, so only the better of them counts.
+    """
+    chosen, seen = [best_trial(tuner)], set()
+    seen.add(_key(chosen[0]))
+    for trial in tuner.oracle.get_best_trials(max(len(tuner.oracle.trials), 1)):
+        if len(chosen) >= count:
+            break
+        if trial.status == COMPLETED and trial.score is not None and math.isfinite(trial.score) \
+                and _key(trial) not in seen:
+            seen.add(_key(trial))
+            chosen.append(trial)
+    return chosen
+
+
+def _key(trial):
+    return json.dumps(hparams_of(trial), sort_keys=True, default=str)
+
+
 def hparams_of(trial):
     """The trial's active hyperparameter values, without Hyperband's bookkeeping."""
     return {k: v for k, v in trial.hyperparameters.values.items() if not k.startswith("tuner/")}
@@ -78,15 +101,17 @@ def export(config, tuner, hypermodel, dataset, task, started, timed=None, search
             re-run of the same search finds it there and does not train again.
     """
     timed = timed or timings.Timings()
-    trial = best_trial(tuner)
-    epochs = trained_epochs(trial)
+    members = best_trials(tuner, config.ensemble)
+    trial, epochs = members[0], trained_epochs(members[0])
     with timed.phase("refit" if config.refit else "export"):
-        model = _refit(config, hypermodel, dataset, trial, epochs) if config.refit else _trial_model(tuner, trial)
+        model = average([_member(config, tuner, hypermodel, dataset, member) for member in members])
     export_started = time.perf_counter()  # scoring on test and writing best/
     hparams = hparams_of(trial)
     serving = task.serving_model(model, dataset, hparams)
     scores = task.scores(serving, dataset)
     metrics = _metrics(config, tuner, trial, dataset, scores, epochs, time.time() - started)
+    if config.ensemble > 1:
+        metrics["ensemble"] = _described(members, config.ensemble)
     if search_digest:
         metrics["search_digest"] = search_digest
     files = _Files({**hparams, **task.settings(dataset)}, metrics, task.assets(dataset),
@@ -110,6 +135,33 @@ def _finish(timed, started, export_started):
     """The run's wall time and timings, the export's included (metrics.json, which holds them, is written last)."""
     timed.add("export", time.perf_counter() - export_started)
     return {"wall_time_seconds": round(time.time() - started, 1), "timings": timed.as_dict()}
+
+
+def _member(config, tuner, hypermodel, dataset, trial):
+    """A trial's model for the export: refit on train + validation, or its own weights (`--no-refit`)."""
+    if config.refit:
+        return _refit(config, hypermodel, dataset, trial, trained_epochs(trial))
+    return _trial_model(tuner, trial)
+
+
+def average(models):
+    """One model whose output is the mean of `models`' outputs (they read the same input); one model as is.
+
+    Each member keeps its own layers inside a sub-model named `member_<i>`, best trial first.
+    """
+    if len(models) == 1:
+        return models[0]
+    first = models[0].input
+    inputs = keras.Input(shape=first.shape[1:], dtype=first.dtype, name=first.name.split(":")[0])
+    outputs = [keras.Model(m.input, m.output, name=f"member_{i}")(inputs) for i, m in enumerate(models)]
+    return keras.Model(inputs, keras.layers.Average(name="ensemble_mean")(outputs), name="ensemble")
+
+
+def _described(members, asked):
+    """metrics.json's account of an ensemble: its members, and how many were asked for."""
+    return {"asked": asked, "size": len(members),
+            "members": [{"trial": t.trial_id, "validation_score": float(t.score), "epochs": trained_epochs(t)}
+                        for t in members]}
 
 
 def _refit(config, hypermodel, dataset, trial, epochs):

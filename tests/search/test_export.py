@@ -67,3 +67,44 @@ def test_trained_epochs_counts_a_hyperband_parent_epochs():
 
     assert export.trained_epochs(trial({}, 2)) == 3
     assert export.trained_epochs(trial({"tuner/initial_epoch": 4, "tuner/epochs": 12}, 1)) == 6
+
+
+def _trial(trial_id, score, status="COMPLETED", **values):
+    return types.SimpleNamespace(trial_id=trial_id, score=score, status=status,
+                                 hyperparameters=types.SimpleNamespace(values=values))
+
+
+def _tuner(*trials):
+    ranked = sorted(trials, key=lambda t: -(t.score or 0))
+    oracle = types.SimpleNamespace(trials={t.trial_id: t for t in trials}, get_best_trials=lambda n: ranked[:n])
+    return types.SimpleNamespace(oracle=oracle, project_dir="logs/imdb/tuner")
+
+
+def test_best_trials_takes_one_trial_per_set_of_hyperparameters_best_first():
+    parent = _trial("0000", 0.80, **{sp.CELL: "gru", "tuner/epochs": 1})
+    child = _trial("0003", 0.86, **{sp.CELL: "gru", "tuner/epochs": 3, "tuner/trial_id": "0000"})
+    failed = _trial("0004", None, status="FAILED", **{sp.CELL: "simple_rnn"})
+    other = _trial("0001", 0.83, **{sp.CELL: "lstm"})
+    third = _trial("0002", 0.70, **{sp.CELL: "lstm", sp.DROPOUT: 0.5})
+    tuner = _tuner(parent, child, failed, other, third)
+    assert [t.trial_id for t in export.best_trials(tuner, 2)] == ["0003", "0001"]  # not the continuation's parent
+    assert [t.trial_id for t in export.best_trials(tuner, 9)] == ["0003", "0001", "0002"]  # fewer exist
+    assert [t.trial_id for t in export.best_trials(tuner, 1)] == ["0003"]
+
+
+def test_average_outputs_the_mean_of_its_members_and_one_model_as_is():
+    import keras
+    import numpy as np
+
+    def member(scale):
+        x = keras.Input((3,), name="features")
+        return keras.Model(x, keras.layers.Dense(2, kernel_initializer=keras.initializers.Constant(scale))(x))
+
+    one = member(1.0)
+    assert export.average([one]) is one
+    models = [member(1.0), member(2.0), member(6.0)]
+    ensemble = export.average(models)
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    expected = np.mean([np.asarray(m(x)) for m in models], axis=0)
+    np.testing.assert_allclose(np.asarray(ensemble(x)), expected, rtol=1e-6)
+    assert [layer.name for layer in ensemble.layers[1:4]] == ["member_0", "member_1", "member_2"]

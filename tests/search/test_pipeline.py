@@ -138,6 +138,30 @@ def test_run_export_only_reexports_without_tuning(tiny_imdb, tmp_path):
     assert set(result.metrics["timings"]) == {"load_s", "export_s"}  # nothing trained
 
 
+def test_run_ensemble_exports_the_mean_of_the_best_trials_each_refit(tiny_imdb, tmp_path, capsys):
+    config = _tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "3", "--ensemble", "2")
+    result = pipeline.run(config)
+    trials = read_trials(config)
+    ranked = sorted(trials.values(), key=lambda t: -t["score"])
+    ensemble = result.metrics["ensemble"]
+    assert (ensemble["asked"], ensemble["size"]) == (2, 2)
+    assert [m["trial"] for m in ensemble["members"]] == [t["trial_id"] for t in ranked[:2]]
+    assert result.metrics["best_trial"] == ranked[0]["trial_id"]
+    printed = capsys.readouterr().out
+    assert printed.count("Refitting trial") == 2 and "Exported the mean of 2 models: trials " in printed
+    served = result.model.predict(tf.constant(PROBES), verbose=0)
+    inner = result.model.get_layer("ensemble")
+    members = [inner.get_layer(f"member_{i}") for i in range(2)]
+    tokens = result.model.layers[1](tf.constant(PROBES))  # the vectorizer
+    np.testing.assert_allclose(served, np.mean([np.asarray(m(tokens)) for m in members], axis=0), atol=1e-6)
+    fresh = subprocess.run([sys.executable, "-c", SERVE, str(config.layout.best), json.dumps(PROBES)],
+                           capture_output=True, text=True, timeout=300)
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    loaded = json.loads(fresh.stdout.strip().splitlines()[-1])  # the SavedModel and model.keras, reloaded
+    np.testing.assert_allclose(loaded["serve"], served, atol=1e-5)
+    np.testing.assert_allclose(loaded["keras"], served, atol=1e-5)
+
+
 def test_run_export_only_without_a_search_is_a_search_error(tiny_imdb, tmp_path):
     with pytest.raises(SearchError, match="No search to export under .*without --export-only"):
         pipeline.run(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--export-only"))

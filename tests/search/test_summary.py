@@ -1,0 +1,22 @@
+from kt_rnn.search import summary
+
+
+def _ensemble(asked, *members):
+    return {"asked": asked, "size": len(members),
+            "members": [{"trial": t, "validation_score": s, "epochs": 2} for t, s in members]}
+
+
+def test_ensemble_line_names_each_member_best_first_with_its_score():
+    line = summary.ensemble_line(_ensemble(2, ("0002", 0.88504), ("0000", 0.8812)))
+    assert line == "Exported the mean of 2 models: trials 0002 (0.8850), 0000 (0.8812)"
+
+
+def test_ensemble_line_says_why_it_holds_fewer_models_than_asked():
+    line = summary.ensemble_line(_ensemble(3, ("0001", 0.9)))
+    assert line.startswith("Exported one model: trial 0001 (0.9000); --ensemble 3 asked for more")
+    assert "distinct hyperparameters" in line
+
+
+def test_trials_line_counts_outcomes():
+    counts = {"total": 12, "completed": 10, "failed": 2, "rerun": 1}
+    assert summary.trials_line(counts) == "Trials: 12 (10 completed, 2 failed, 1 re-run after an interruption)"
