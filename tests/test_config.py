@@ -51,7 +51,7 @@ def test_config_quick_preset_fills_only_options_not_given():
 def test_config_preset_sets_tuner_and_patience_unless_given():
     best = _config("--preset", "imdb-best")
     chosen = presets.get("imdb-best").options
-    assert (best.tuner, best.sequence_length) == (chosen["tuner"], chosen["sequence_length"])
+    assert (best.tuner, best.sequence_length, best.ensemble) == (chosen["tuner"], chosen["sequence_length"], 3)
     assert _config("--preset", "imdb-best", "--tuner", "random", "--patience", "5").tuner == "random"
     assert _config().tuner == "hyperband" and _config().patience == 3
 

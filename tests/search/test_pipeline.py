@@ -197,7 +197,7 @@ def test_run_quick_on_real_imdb_serves_raw_text(tmp_path):
     np.testing.assert_allclose(loaded["keras"], in_memory, atol=1e-5)
     metrics = json.loads((config.layout.best / "metrics.json").read_text())
     assert metrics["test_accuracy"] >= 0.70
-    assert metrics["sizes"] == {"train": 4800, "validation": 1200, "test": 2000}
+    assert metrics["sizes"] == {"train": 8000, "validation": 2000, "test": 5000}
     assert in_memory[0, 0] > 0.5 > in_memory[1, 0]  # positive and negative reviews told apart
 
 
