@@ -19,6 +19,7 @@ import grpc
 from kt_rnn.errors import SearchError
 from kt_rnn.runtime.roles import HEARTBEAT_S
 from kt_rnn.state import kerastuner as kt
+from kt_rnn.state import stopping
 
 IDLE_WAIT_S = 1.0  # a worker's pause when the chief has no trial for it yet (Hyperband between rounds)
 CONNECT_S = 600.0  # a worker's wait for its chief to start (it loads the data first: minutes for large sets)
@@ -85,13 +86,21 @@ class Heartbeat(threading.Thread):
         self.role, self.trial_id, self.interval, self.clock = role, trial_id, interval, clock
         self.gone = False
         self._done = threading.Event()
+        self._sigint = None  # SIGINT's handler before `__enter__`, where it had to be replaced
 
     def __enter__(self):
+        # A worker started in the background (`nohup ... &`, a batch script) has SIGINT ignored; without
+        # kt_rnn's SIGTERM handler (the Python API), the stop below would then be lost and the worker
+        # hang. Python's own Ctrl-C handler stands in while the heartbeat runs (only the main thread may set it).
+        if self._stop_signal() is None and threading.current_thread() is threading.main_thread():
+            self._sigint = signal.signal(signal.SIGINT, signal.default_int_handler)
         self.start()
         return self
 
     def __exit__(self, *exc):
         self._done.set()
+        if self._sigint is not None:
+            signal.signal(signal.SIGINT, self._sigint)
 
     def run(self):
         messages, service = kt.service()
@@ -119,8 +128,17 @@ class Heartbeat(threading.Thread):
     def _give_up(self):
         self.gone = True
         print(gone_message(self.role), flush=True)
-        # The search stops as on SIGTERM (kt_rnn.state.stopping): the trial saves its state and ends.
-        # Without kt_rnn's handler (the Python API), as on Ctrl-C: Python's own handler raises then.
         # A real signal, not `_thread.interrupt_main`: it also wakes a main thread blocked in a call.
-        signum = signal.SIGTERM if callable(signal.getsignal(signal.SIGTERM)) else signal.SIGINT
-        signal.pthread_kill(threading.main_thread().ident, signum)
+        signal.pthread_kill(threading.main_thread().ident, self._stop_signal() or signal.SIGINT)
+
+    @staticmethod
+    def _stop_signal():
+        """The signal that stops the search here, or None when no Python handler would raise on it.
+
+        With kt_rnn's handler (the command line), SIGTERM: the trial saves its state and ends
+        (kt_rnn.state.stopping). Without it (the Python API), SIGINT: Python's handler raises
+        `KeyboardInterrupt`.
+        """
+        if stopping.installed():
+            return signal.SIGTERM
+        return signal.SIGINT if callable(signal.getsignal(signal.SIGINT)) else None

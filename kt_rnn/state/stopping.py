@@ -24,6 +24,11 @@ def install():
     return {signum: signal.signal(signum, _handle) for signum in SIGNALS}
 
 
+def installed():
+    """True while `install`'s handlers route the stop signals (the command line, not the Python API)."""
+    return signal.getsignal(signal.SIGTERM) is _handle
+
+
 def restore(previous):
     """Puts the previous handlers back; after a stop, further stop signals are ignored instead.
 
@@ -41,9 +46,13 @@ def stopping():
 
 
 def raise_if_requested():
-    """Raises the stop asked for (Ctrl-C: `KeyboardInterrupt`, SIGTERM: `Terminated`), if any."""
+    """Raises the stop asked for (Ctrl-C: `KeyboardInterrupt`, SIGTERM: `Terminated`), if any.
+
+    The first signal names the stop, whichever arrive after it: a SIGTERM whose exception a
+    finalizer swallowed still ends the process with SIGTERM's exit code when a Ctrl-C follows.
+    """
     if _requested:
-        raise Terminated() if _requested[-1] == signal.SIGTERM else KeyboardInterrupt()
+        raise Terminated() if _requested[0] == signal.SIGTERM else KeyboardInterrupt()
 
 
 @contextlib.contextmanager

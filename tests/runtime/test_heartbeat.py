@@ -1,5 +1,6 @@
 """A worker's watch on its chief: a bounded wait to connect, heartbeats, a bounded stop once the chief is gone."""
 
+import signal
 import socket
 import time
 
@@ -55,6 +56,17 @@ def test_heartbeat_stops_the_worker_once_the_chief_is_silent_past_its_timeout(ca
             time.sleep(20)
     assert beat.gone and time.monotonic() - started < 10
     assert "has not answered for 0.3 s: this worker stops" in capsys.readouterr().out
+
+
+def test_heartbeat_stops_a_worker_started_with_sigint_ignored(capsys):
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as `nohup ... &` from a script starts it
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with heartbeat.Heartbeat(_role(_free_port(), chief_timeout=0.3), lambda: "3", interval=0.05) as beat:
+                time.sleep(20)
+        assert beat.gone and signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # the user's setting is back
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_paced_pauses_when_the_chief_has_no_trial_yet(monkeypatch):

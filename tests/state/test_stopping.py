@@ -46,3 +46,19 @@ def test_stopping_while_stopping_later_signals_are_only_recorded(installed):
     os.kill(os.getpid(), signal.SIGINT)  # no exception: the stop is being carried out
     with pytest.raises(KeyboardInterrupt):
         stopping.raise_if_requested()
+
+
+def test_stopping_the_first_signal_names_the_stop_when_its_exception_was_swallowed(installed):
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+    except Terminated:
+        pass  # as a finalizer would swallow it
+    with pytest.raises(Terminated):  # exit 143, as the first signal asked, not Ctrl-C's 130
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_stopping_installed_only_between_install_and_restore():
+    previous = stopping.install()
+    assert stopping.installed()
+    stopping.restore(previous)
+    assert not stopping.installed()
