@@ -90,6 +90,9 @@ def run(config, data=None):
 
     `data` is examples already in memory, as the dataset's loader takes them.
     """
+    from kt_rnn import data as data_lib
+
+    data = data_lib.read_inputs(config, data)  # a bad path, column or shape fails before TensorFlow loads
     from kt_rnn.search import pipeline  # heavy: TensorFlow, Keras, KerasTuner
 
     export = pipeline.run(config, data=data)

@@ -1,6 +1,7 @@
 """Dataset registry: `name -> loader`. A loader turns a `Config` into a `Dataset`.
 
-Pure Python: each loader's module (TensorFlow included) is imported on use.
+Pure Python: each loader's module is imported on use, and imports TensorFlow only inside its
+loader, so `read_inputs` checks the data before TensorFlow loads.
 """
 
 import dataclasses
@@ -90,12 +91,25 @@ def fingerprint(*parts):
 
 def get_loader(name):
     """Returns the loader registered as `name`; raises `ValueError` listing the valid names."""
+    return getattr(_module(name), LOADERS[name].split(":")[1])
+
+
+def _module(name):
     if name not in LOADERS:
         raise ValueError(f"Unknown dataset. Expected one of {sorted(LOADERS)}. Received: dataset={name!r}")
-    module, function = LOADERS[name].split(":")
-    return getattr(importlib.import_module(module), function)
+    return importlib.import_module(LOADERS[name].split(":")[0])
 
 
 def load(config):
     """Loads `config.dataset` as a `Dataset`."""
     return get_loader(config.dataset)(config)
+
+
+def read_inputs(config, given=None):
+    """Reads and checks `config`'s data (paths, columns, shapes, values) before TensorFlow loads.
+
+    Returns the loader's keyword arguments (`given`, data already in memory, completed and
+    checked), so the loader builds the `Dataset` without reading again. Each loader's module
+    keeps its TensorFlow imports inside its loader.
+    """
+    return _module(config.dataset).read_inputs(config, **(given or {}))

@@ -407,8 +407,14 @@ def load(config, arrays=None):
     >>> dataset.spec["timesteps"], dataset.sizes  # doctest: +SKIP
     (20, {'train': 64, 'validation': 16, 'test': 20})
     """
+    return build(read_inputs(config, arrays)["arrays"], config)
+
+
+def read_inputs(config, arrays=None):
+    """`load`'s keyword arguments: the arrays of `config.data` (or `arrays`), read and validated
+    without TensorFlow."""
     if arrays is None:
         if config.data is None:
             raise DataError(f"The sequence dataset needs --data FILE.npz (or a directory). {ACCEPTED}.")
         arrays = read(config.data)
-    return build(validate(arrays), config)
+    return {"arrays": validate(arrays)}

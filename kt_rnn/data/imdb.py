@@ -11,7 +11,6 @@ import pathlib
 import tarfile
 import zlib
 
-from kt_rnn.data import text
 from kt_rnn.errors import DataError
 
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
@@ -21,10 +20,34 @@ SPLITS = ("train", "test")
 LAYOUT = "aclImdb/{train,test}/{neg,pos}/*.txt"
 
 
-def load(config):
-    """Loads IMDB for `config` as a `kt_rnn.data.Dataset`."""
-    path = locate(config.data)
-    return text.build(read(path), config, CLASS_NAMES, source=path.resolve())
+def load(config, reviews=None, source=None):
+    """Loads IMDB for `config` as a `kt_rnn.data.Dataset`.
+
+    Args:
+        config: the search's `Config`.
+        reviews: what `read` returned, read before TensorFlow loaded (see
+            `read_inputs`); defaults to `None`: read from `config.data` here.
+        source: the path `reviews` were read from.
+    """
+    from kt_rnn.data import text  # TensorFlow from here on
+
+    if reviews is None:
+        source = locate(config.data)
+        reviews = read(source)
+    return text.build(reviews, config, CLASS_NAMES, source=pathlib.Path(source).resolve())
+
+
+def read_inputs(config, reviews=None, source=None):
+    """`load`'s keyword arguments, the reviews read (and checked) without TensorFlow.
+
+    A search without a local copy (no `--data`, no `$KT_RNN_DATA`) is left to
+    `load`, which downloads through Keras.
+    """
+    path = config.data or os.environ.get(ENV_VAR)
+    if reviews is not None or not path:
+        return {"reviews": reviews, "source": source}
+    path = pathlib.Path(path).expanduser()
+    return {"reviews": read(path), "source": path}
 
 
 def locate(data=None):

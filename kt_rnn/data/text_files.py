@@ -141,13 +141,9 @@ def load(config, labelled=None, test_labelled=None):
     """
     from kt_rnn.data import text  # TensorFlow from here on
 
-    if labelled is None and not config.data:
-        raise DataError("The text dataset needs --data PATH: a directory with one subfolder of .txt files "
-                        "per class, or a .csv/.tsv file with a text and a label column.")
-    data = labelled or read(config.data, config.text_column, config.label_column)
+    data, test = read_inputs(config, labelled, test_labelled).values()
     labels = _indices(data.labels, data.class_names)
-    if test_labelled is not None or config.test_data:
-        test = test_labelled or read(config.test_data, config.text_column, config.label_column)
+    if test is not None:
         parts = {"train": (data.texts, labels), "test": (test.texts, _test_indices(test, data))}
         notes = [*data.notes, *(f"test data: {note}" for note in test.notes)]
     else:
@@ -156,6 +152,21 @@ def load(config, labelled=None, test_labelled=None):
         parts = {"train": (texts[~held], labels[~held]), "test": (texts[held], labels[held])}
         notes = data.notes
     return text.build(parts, config, data.class_names, data.source, notes)
+
+
+def read_inputs(config, labelled=None, test_labelled=None):
+    """`load`'s keyword arguments: the texts of `config.data` (and `config.test_data`) read and
+    checked without TensorFlow, or those given in memory."""
+    if labelled is None and not config.data:
+        raise DataError("The text dataset needs --data PATH: a directory with one subfolder of .txt files "
+                        "per class, or a .csv/.tsv file with a text and a label column.")
+    data = labelled or read(config.data, config.text_column, config.label_column)
+    test = test_labelled
+    if test is None and config.test_data:
+        test = read(config.test_data, config.text_column, config.label_column)
+    if test is not None:
+        _test_indices(test, data)  # its classes, checked now
+    return {"labelled": data, "test_labelled": test}
 
 
 def _indices(labels, class_names):

@@ -22,15 +22,10 @@ def load(config, series=None):
     """Loads the series of `config` (or `series`, a `kt_rnn.data.series.Series` in memory) as a `Dataset`."""
     from hypermodels.forecaster import Segment  # TensorFlow from here on
 
-    if series is None and not config.data:
-        raise DataError("The timeseries dataset needs --data FILE.csv (a header row, one row per step) and "
-                        "--target COLUMN.")
-    data = series or series_lib.read(config.data, config.target, config.features, config.date_column,
-                                     config.fill_missing, config.categorical or ())
+    data = read_inputs(config, series)["series"]
     horizon, steps = config.horizon or DEFAULT_HORIZON, len(data.values)
-    validation, test = series_lib.split_sizes(steps, horizon, config.test_size, config.validation_size)
-    train_end, validation_end = steps - validation - test, steps - test
-    series_lib.check_length(train_end, longest_window(config.space), horizon)
+    train_end, validation_end = _ends(data, config)
+    validation, test = validation_end - train_end, steps - validation_end
     spec = _spec(data, config, horizon, train_end, validation_end)
     return Dataset(
         train=Segment(data.values, 0, train_end),
@@ -45,6 +40,28 @@ def load(config, series=None):
         notes=(*data.notes, f"{len(data.columns)} input column(s): {', '.join(data.columns)}; horizon {horizon}"),
         unit="steps",
     )
+
+
+def read_inputs(config, series=None):
+    """`load`'s keyword arguments: the series of `config.data` (or `series`), read and checked
+    (columns, values, length for the splits and windows) without TensorFlow."""
+    if series is None and not config.data:
+        raise DataError("The timeseries dataset needs --data FILE.csv (a header row, one row per step) and "
+                        "--target COLUMN.")
+    data = series or series_lib.read(config.data, config.target, config.features, config.date_column,
+                                     config.fill_missing, config.categorical or ())
+    _ends(data, config)
+    return {"series": data}
+
+
+def _ends(data, config):
+    """`(train_end, validation_end)`: where the training and validation parts end; checks that the
+    training part holds the longest window and its horizon."""
+    horizon, steps = config.horizon or DEFAULT_HORIZON, len(data.values)
+    validation, test = series_lib.split_sizes(steps, horizon, config.test_size, config.validation_size)
+    train_end, validation_end = steps - validation - test, steps - test
+    series_lib.check_length(train_end, longest_window(config.space), horizon)
+    return train_end, validation_end
 
 
 def longest_window(space):
