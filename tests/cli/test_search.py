@@ -29,6 +29,15 @@ def _cli(*argv, probe=False, cwd=None):
     return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=cwd)
 
 
+def _main(capsys, *argv):
+    """`(exit code, stderr)` of the command run in this process (argparse's usage errors included)."""
+    try:
+        code = search.main(list(argv))
+    except SystemExit as e:
+        code = e.code
+    return code, capsys.readouterr().err
+
+
 def test_main_help_is_tensorflow_free():
     result = _cli("--help", probe=True)
     assert result.returncode == 0
@@ -36,17 +45,16 @@ def test_main_help_is_tensorflow_free():
     assert result.stdout.strip().endswith("TF_FREE")
 
 
-def test_main_unknown_dataset_exits_with_usage_error():
-    result = _cli("mnist")
-    assert result.returncode == 2
-    assert re.search(r"invalid choice: 'mnist' \(choose from '?imdb'?, '?text'?, '?sequence'?, '?timeseries'?\)", result.stderr)
+def test_main_unknown_dataset_exits_with_usage_error(capsys):
+    code, err = _main(capsys, "mnist")
+    assert code == 2
+    assert re.search(r"invalid choice: 'mnist' \(choose from '?imdb'?, '?text'?, '?sequence'?, '?timeseries'?\)", err)
 
 
-def test_main_unknown_tuner_lists_the_tuners():
-    result = _cli("imdb", "--tuner", "tpe")
-    assert result.returncode == 2
-    assert re.search(r"invalid choice: 'tpe' \(choose from '?hyperband'?, '?random'?, '?bayesian'?, '?grid'?\)",
-                     result.stderr)
+def test_main_unknown_tuner_lists_the_tuners(capsys):
+    code, err = _main(capsys, "imdb", "--tuner", "tpe")
+    assert code == 2
+    assert re.search(r"invalid choice: 'tpe' \(choose from '?hyperband'?, '?random'?, '?bayesian'?, '?grid'?\)", err)
 
 
 def test_main_bad_fix_names_the_valid_hyperparameters_before_importing_tensorflow():
@@ -56,15 +64,15 @@ def test_main_bad_fix_names_the_valid_hyperparameters_before_importing_tensorflo
     assert "TF_FREE" in result.stdout
 
 
-def test_main_bad_fix_value_states_the_rule():
-    result = _cli("imdb", "--fix", "num_layers=7", probe=True)
-    assert result.returncode == 2
-    assert "num_layers takes a int one of [1, 2, 3]. Received: num_layers='7'" in result.stderr
+def test_main_bad_fix_value_states_the_rule(capsys):
+    code, err = _main(capsys, "imdb", "--fix", "num_layers=7")
+    assert code == 2
+    assert "num_layers takes a int one of [1, 2, 3]. Received: num_layers='7'" in err
 
 
-def test_main_zero_budget_is_a_usage_error():
-    result = _cli("imdb", "--max-trials", "0", probe=True)
-    assert result.returncode == 2 and "--max-trials must be an integer >= 1" in result.stderr
+def test_main_zero_budget_is_a_usage_error(capsys):
+    code, err = _main(capsys, "imdb", "--max-trials", "0")
+    assert code == 2 and "--max-trials must be an integer >= 1" in err
 
 
 @pytest.mark.parametrize("user, expected", [(None, "1"), ("0", "0")])
@@ -77,11 +85,34 @@ def test_main_quiets_tensorflows_info_lines_unless_the_user_chose(monkeypatch, u
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == expected
 
 
-def test_main_missing_data_path_names_the_fix_and_writes_nothing(tmp_path):
-    result = _cli("imdb", "--data", str(tmp_path / "nowhere"), "--logdir", str(tmp_path / "logs"))
+def test_main_missing_data_path_names_the_fix_and_writes_nothing_before_importing_tensorflow(tmp_path):
+    result = _cli("imdb", "--data", str(tmp_path / "nowhere"), "--logdir", str(tmp_path / "logs"), probe=True)
     assert result.returncode == 3
     assert "IMDB data not found" in result.stderr and "Pass --data" in result.stderr
-    assert not (tmp_path / "logs").exists()
+    assert "TF_FREE" in result.stdout and not (tmp_path / "logs").exists()
+
+
+def _bad_files(root):
+    """A shape, a column and a class that the data checks refuse, as a user might pass them."""
+    import numpy as np
+
+    np.savez(root / "short_y.npz", x=np.zeros((5, 3, 1)), y=np.zeros(4))
+    (root / "series.csv").write_text("month,sales\n" + "".join(f"{i},{i * 2}\n" for i in range(40)))
+    (root / "texts.csv").write_text("text,label\n" + "".join(f"words {i},a\n" for i in range(20)))
+    return {
+        "shape": (["sequence", "--data", str(root / "short_y.npz")], "Expected one y per example of x"),
+        "column": (["timeseries", "--data", str(root / "series.csv"), "--target", "revenue"],
+                   "No target column 'revenue'"),
+        "classes": (["text", "--data", str(root / "texts.csv")], "2 classes"),
+    }
+
+
+@pytest.mark.parametrize("case", ["shape", "column", "classes"])
+def test_main_bad_data_exits_3_before_importing_tensorflow(tmp_path, case):
+    argv, text = _bad_files(tmp_path)[case]
+    result = _cli(*argv, "--logdir", str(tmp_path / "logs"), probe=True)
+    assert result.returncode == 3 and text in result.stderr, result.stderr[-2000:]
+    assert "TF_FREE" in result.stdout and not (tmp_path / "logs").exists()
 
 
 def test_build_parser_defaults_match_the_readme():
@@ -401,9 +432,9 @@ def test_main_kill_storm_keeps_every_tuners_trials(tiny_imdb, tmp_path, tuner):
         assert epochs == sorted(set(epochs))  # no epoch trained twice
 
 
-def test_main_options_are_matched_exactly_and_a_near_miss_is_named():
-    result = _cli("imdb", "--tun", "random")  # a prefix of --tune and --tuner: neither
-    assert result.returncode == 2 and "unrecognized arguments: --tun random" in result.stderr
-    result = _cli("imdb", "--max-trial", "5")
-    assert result.returncode == 2
-    assert "unrecognized arguments: --max-trial 5" in result.stderr and "did you mean --max-trials?" in result.stderr
+def test_main_options_are_matched_exactly_and_a_near_miss_is_named(capsys):
+    code, err = _main(capsys, "imdb", "--tun", "random")  # a prefix of --tune and --tuner: neither
+    assert code == 2 and "unrecognized arguments: --tun random" in err
+    code, err = _main(capsys, "imdb", "--max-trial", "5")
+    assert code == 2
+    assert "unrecognized arguments: --max-trial 5" in err and "did you mean --max-trials?" in err

@@ -19,6 +19,11 @@ def _hp(space=None, **values):
     return hp
 
 
+def _model(**kwargs):
+    """A SequenceModel built without XLA: these tests check structure and learning, not compilation."""
+    return SequenceModel(STEPS, FEATURES, **{"jit_compile": False, **kwargs})
+
+
 def _data(n=64, seed=0):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, STEPS, FEATURES)).astype("float32")
@@ -28,7 +33,7 @@ def _data(n=64, seed=0):
 @pytest.mark.parametrize("num_classes, units, loss", [(2, 1, "binary_crossentropy"),
                                                       (3, 3, "sparse_categorical_crossentropy")])
 def test_sequence_model_classification_head_gives_probabilities(num_classes, units, loss):
-    model = SequenceModel(STEPS, FEATURES, num_classes=num_classes).build(_hp())
+    model = _model(num_classes=num_classes).build(_hp())
     assert model.loss == loss and model.output.shape == (None, units)
     probabilities = model.predict(_data(8)[0], verbose=0)
     assert ((probabilities >= 0) & (probabilities <= 1)).all()
@@ -37,7 +42,7 @@ def test_sequence_model_classification_head_gives_probabilities(num_classes, uni
 
 
 def test_sequence_model_regression_has_a_linear_value_head_and_mse():
-    model = SequenceModel(STEPS, FEATURES).build(_hp())
+    model = _model().build(_hp())
     head = model.get_layer("value")
     assert model.loss == "mse" and model.output.shape == (None, 1) and head.activation.__name__ == "linear"
     x, _ = _data(16)
@@ -47,7 +52,7 @@ def test_sequence_model_regression_has_a_linear_value_head_and_mse():
 
 def test_sequence_model_normalizes_raw_inputs_inside_the_model():
     mean, variance = [100.0, -3.0], [25.0, 4.0]
-    model = SequenceModel(STEPS, FEATURES, num_classes=2, mean=mean, variance=variance).build(_hp())
+    model = _model(num_classes=2, mean=mean, variance=variance).build(_hp())
     assert model.input.shape == (None, STEPS, FEATURES) and model.input.dtype == "float32"
     normalization = model.layers[1]
     assert isinstance(normalization, keras.layers.Normalization)
@@ -56,16 +61,15 @@ def test_sequence_model_normalizes_raw_inputs_inside_the_model():
 
 
 def test_sequence_model_without_statistics_takes_inputs_as_given():
-    model = SequenceModel(STEPS, FEATURES).build(_hp())
+    model = _model().build(_hp())
     assert not any(isinstance(layer, keras.layers.Normalization) for layer in model.layers)
 
 
 def test_sequence_model_tunes_on_numpy_arrays_with_keras_tuner(tmp_path):
     x, y = _data(96)
-    hypermodel = SequenceModel(STEPS, FEATURES, num_classes=2,
-                               mean=x.mean(axis=(0, 1)), variance=x.var(axis=(0, 1)),
-                               space=sp.SearchSpace(sp.SEQUENCE_PARAMS).with_domains(
-                                   {name: sp.fixed(v) for name, v in {**SMALL, **LEARNS}.items()}))
+    hypermodel = _model(num_classes=2, mean=x.mean(axis=(0, 1)), variance=x.var(axis=(0, 1)),
+                        space=sp.SearchSpace(sp.SEQUENCE_PARAMS).with_domains(
+                            {name: sp.fixed(v) for name, v in {**SMALL, **LEARNS}.items()}))
     tuner = keras_tuner.RandomSearch(hypermodel, "val_accuracy", max_trials=1, directory=tmp_path, seed=0)
     tuner.search(x, y, validation_split=0.25, epochs=8, verbose=0)
     trial = tuner.oracle.get_best_trials()[0]
@@ -73,11 +77,20 @@ def test_sequence_model_tunes_on_numpy_arrays_with_keras_tuner(tmp_path):
     assert tuner.get_best_models()[0].predict(x[:3], verbose=0).shape == (3, 1)
 
 
+def test_sequence_model_auto_trains_under_xla_on_a_cpu():
+    mean, variance = [100.0, -3.0], [25.0, 4.0]
+    model = SequenceModel(STEPS, FEATURES, mean=mean, variance=variance).build(_hp())
+    assert model.jit_compile is True  # "auto" on a CPU: XLA, normalization inside the compiled step
+    x, _ = _data(16)
+    logs = model.train_on_batch(x * np.sqrt(variance) + mean, x.sum(axis=(1, 2)), return_dict=True)
+    assert np.isfinite(logs["loss"])
+
+
 def test_sequence_model_space_edits_reach_the_layers():
     space = sp.SearchSpace(sp.SEQUENCE_PARAMS).with_domains({sp.CELL: sp.fixed("lstm")})
     hp = _hp(space, **{sp.NUM_LAYERS: 2, sp.UNITS[0]: 12, sp.UNITS[1]: 6, sp.BIDIRECTIONAL: True,
                        sp.HEAD: "max_pool"})
-    model = SequenceModel(STEPS, FEATURES, space=space).build(hp)
+    model = _model(space=space).build(hp)
     wrapped = [layer for layer in model.layers if isinstance(layer, keras.layers.Bidirectional)]
     assert [layer.forward_layer.units for layer in wrapped] == [12, 6]
     assert all(isinstance(layer.forward_layer, keras.layers.LSTM) for layer in wrapped)
@@ -86,7 +99,7 @@ def test_sequence_model_space_edits_reach_the_layers():
 
 def test_sequence_model_saved_and_loaded_keeps_its_normalization(tmp_path):
     x, _ = _data(4)
-    model = SequenceModel(STEPS, FEATURES, mean=[1.0, 2.0], variance=[4.0, 9.0]).build(_hp())
+    model = _model(mean=[1.0, 2.0], variance=[4.0, 9.0]).build(_hp())
     model.save(tmp_path / "model.keras")
     loaded = keras.models.load_model(tmp_path / "model.keras", compile=False)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)

@@ -58,21 +58,23 @@ def _test_arrays(dataset):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """Both problems trained, exported as SavedModels and served again in a fresh process."""
-    root = tmp_path_factory.mktemp("sequence")
-    results = {}
+    """Both problems trained (in this process) and wrapped for serving."""
+    results, root = {}, tmp_path_factory.mktemp("sequence")
     for kind in ("regression", "classification"):
         config = _config(root)
         dataset = arrays.load(config, arrays.Arrays(*_problem(kind)))
-        serving = _train(config, dataset)
-        serving.export(str(root / kind), format="tf_saved_model", verbose=False)
-        np.save(root / f"{kind}_x.npy", _test_arrays(dataset)[0])
-        results[kind] = {"dataset": dataset, "serving": serving}
+        results[kind] = {"dataset": dataset, "serving": _train(config, dataset)}
+    return results
+
+
+def _reloaded_in_a_fresh_process(trained, root):
+    """Each serving model exported as a SavedModel and served by a new process: `{kind: predictions}`."""
+    for kind, result in trained.items():
+        result["serving"].export(str(root / kind), format="tf_saved_model", verbose=False)
+        np.save(root / f"{kind}_x.npy", _test_arrays(result["dataset"])[0])
     served = subprocess.run([sys.executable, "-c", RELOAD, str(root)], capture_output=True, text=True, timeout=120)
     assert served.returncode == 0, served.stderr[-2000:]
-    for kind, predictions in json.loads(served.stdout.strip().splitlines()[-1]).items():
-        results[kind]["reloaded"] = np.array(predictions)
-    return results
+    return {kind: np.array(p) for kind, p in json.loads(served.stdout.strip().splitlines()[-1]).items()}
 
 
 def test_hypermodel_follows_the_dataset_and_the_config(tmp_path):
@@ -85,23 +87,32 @@ def test_hypermodel_follows_the_dataset_and_the_config(tmp_path):
     assert hypermodel.space == config.space and hypermodel.seed == config.seed
 
 
-def test_serving_regression_reloaded_in_a_fresh_process_predicts_in_the_users_units(trained):
-    dataset, reloaded = trained["regression"]["dataset"], trained["regression"]["reloaded"]
+def test_serving_regression_predicts_in_the_users_units(trained):
+    dataset, serving = trained["regression"]["dataset"], trained["regression"]["serving"]
     x, y = _test_arrays(dataset)
-    assert reloaded.shape == (len(y), 1)
-    errors = np.abs(reloaded[:, 0] - y)
+    predicted = serving.predict(x, verbose=0)
+    assert predicted.shape == (len(y), 1)
+    errors = np.abs(predicted[:, 0] - y)
     assert errors.mean() < 0.1 * np.abs(y).mean()  # predicting 0 would be off by ~1000
     assert errors.mean() < np.abs(y - y.mean()).mean()  # and it learned more than the mean
-    np.testing.assert_allclose(reloaded, trained["regression"]["serving"].predict(x, verbose=0), rtol=1e-4)
 
 
-def test_serving_classification_reloaded_in_a_fresh_process_gives_probabilities(trained):
-    dataset, reloaded = trained["classification"]["dataset"], trained["classification"]["reloaded"]
+def test_serving_classification_gives_probabilities(trained):
+    dataset, serving = trained["classification"]["dataset"], trained["classification"]["serving"]
     x, labels = _test_arrays(dataset)
-    assert reloaded.shape == (len(labels), 3) and ((reloaded >= 0) & (reloaded <= 1)).all()
-    np.testing.assert_allclose(reloaded.sum(axis=1), 1, rtol=1e-5)
-    assert (reloaded.argmax(axis=1) == labels).mean() > 0.5  # chance is ~1/3
-    assert trained["classification"]["serving"].input.name == "sequences"
+    predicted = serving.predict(x, verbose=0)
+    assert predicted.shape == (len(labels), 3) and ((predicted >= 0) & (predicted <= 1)).all()
+    np.testing.assert_allclose(predicted.sum(axis=1), 1, rtol=1e-5)
+    assert (predicted.argmax(axis=1) == labels).mean() > 0.5  # chance is ~1/3
+    assert serving.input.name == "sequences"
+
+
+@pytest.mark.e2e
+def test_serving_reloaded_in_a_fresh_process_answers_as_in_this_one(trained, tmp_path):
+    reloaded = _reloaded_in_a_fresh_process(trained, tmp_path)  # no kt_rnn import there: a SavedModel alone
+    for kind, result in trained.items():
+        x, _ = _test_arrays(result["dataset"])
+        np.testing.assert_allclose(reloaded[kind], result["serving"].predict(x, verbose=0), rtol=1e-4, atol=1e-6)
 
 
 def test_scores_return_the_metrics_json_keys(trained):
