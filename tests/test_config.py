@@ -3,10 +3,10 @@ import pathlib
 
 import pytest
 
+import searches
 from hypermodels import space as sp
 from kt_rnn import config as config_lib
 from kt_rnn import presets
-from kt_rnn.cli.search import build_parser
 from kt_rnn.errors import UsageError
 
 
@@ -15,7 +15,7 @@ def _config(*argv):
 
 
 def _config_of(*argv):
-    return config_lib.Config.from_args(build_parser().parse_args(list(argv)))
+    return searches.config(*argv)
 
 
 def test_config_defaults_follow_the_design():
@@ -104,13 +104,13 @@ def test_config_rejects_bad_values_naming_the_option(argv, fragment):
 ])
 def test_config_refuses_another_tasks_options(argv, flag):
     with pytest.raises(UsageError, match=f"{flag} is an option of the .* data, not of"):
-        config_lib.Config.from_args(build_parser().parse_args(argv))
+        searches.config(*argv)
 
 
 def test_config_objective_must_fit_the_task():
     with pytest.raises(UsageError, match=r"val_mae.*Expected one of \['val_accuracy'"):
-        config_lib.Config.from_args(build_parser().parse_args(["text", "--objective", "val_mae"]))
-    assert config_lib.Config.from_args(build_parser().parse_args(["sequence"])).objective is None  # known after loading
+        searches.config("text", "--objective", "val_mae")
+    assert searches.config("sequence").objective is None  # known after loading
 
 
 def test_config_read_only_project_directory_is_a_usage_error(tmp_path, monkeypatch):

@@ -241,3 +241,19 @@ def test_render_has_no_cudnn_column_when_every_trial_would_run_on_it(tmp_path):
     search = tt.load(_search(tmp_path))
     search.trials = [t for t in search.trials if t.values.get(sp.CELL) != "simple_rnn"]
     assert "cuDNN" not in report.table(search, search.ranked())[0].split()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("task, project, objective", [
+    ("text", "imdb", "val_accuracy"), ("sequence", "sequence", "val_accuracy"), ("timeseries", "timeseries", "val_loss"),
+])
+def test_main_reads_a_real_search_of_every_task(request, capsys, task, project, objective):
+    finished = request.getfixturevalue(f"finished_{task}_search")
+    capsys.readouterr()  # what the search printed, if this test made it
+    trials = sorted(p.name[len("trial_"):] for p in (finished.logdir / project / "tuner").glob("trial_*"))
+    code, out, _ = _run(capsys, finished.logdir / project, "--json", "-")
+    assert code == 0
+    rows = json.loads(out)
+    assert sorted(row["trial_id"] for row in rows) == trials and all(row["status"] == "COMPLETED" for row in rows)
+    code, out, _ = _run(capsys, finished.logdir / project)
+    assert code == 0 and f"objective {objective}" in out

@@ -2,7 +2,6 @@ import tarfile
 
 import pytest
 
-from conftest import write_reviews
 from kt_rnn.data import imdb
 from kt_rnn.errors import DataError
 

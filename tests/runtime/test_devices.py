@@ -4,8 +4,7 @@ import dataclasses
 
 import pytest
 
-from kt_rnn import config as config_lib
-from kt_rnn.cli import search
+import searches
 from kt_rnn.errors import UsageError
 from kt_rnn.runtime import devices
 
@@ -33,7 +32,7 @@ def test_describe_names_every_device_on_one_line():
 
 
 def _config(tmp_path, *argv):
-    return config_lib.Config.from_args(search.build_parser().parse_args(["imdb", "--logdir", str(tmp_path), *argv]))
+    return searches.config("imdb", "--logdir", tmp_path, *argv)
 
 
 def test_config_takes_the_device_options(tmp_path):

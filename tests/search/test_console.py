@@ -1,7 +1,6 @@
 import keras_tuner
 
-from kt_rnn import config as config_lib
-from kt_rnn.cli.search import build_parser
+import searches
 from kt_rnn.search import console
 from kt_rnn.state import kerastuner as kt
 
@@ -58,7 +57,7 @@ def test_trial_display_prints_by_mode():
 
 
 def _config(*argv):
-    return config_lib.Config.from_args(build_parser().parse_args(["imdb", *argv]))
+    return searches.config("imdb", *argv)
 
 
 def test_plan_line_gives_the_budget_and_the_data():

@@ -11,6 +11,7 @@ import tensorflow as tf
 from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 
+import searches
 from conftest import shared_file
 from hypermodels import cudnn
 from hypermodels import space as sp
@@ -18,7 +19,6 @@ from kt_rnn import config as config_lib
 from kt_rnn.search import dashboard, pipeline
 from kt_rnn.state import durable
 from kt_rnn.errors import SearchError, UsageError
-from kt_rnn.cli.search import build_parser
 
 pytestmark = pytest.mark.e2e  # whole searches, real IMDB included
 
@@ -26,12 +26,11 @@ PROBES = ["A wonderful, moving film. Loved it!", "Boring and awful.<br />A waste
 
 
 def _config(*argv):
-    return config_lib.Config.from_args(build_parser().parse_args(["imdb", *argv]))
+    return searches.config("imdb", *argv)
 
 
 def _tiny(data, logdir, *argv):
-    return _config("--data", str(data), "--logdir", str(logdir), "--sequence-length", "16",
-                   "--max-epochs", "2", "--fix", "embedding_dim=8", *argv)
+    return searches.tiny("imdb", data, logdir, *argv)
 
 
 def read_trials(config):
@@ -108,17 +107,17 @@ def test_run_every_tuner_logs_each_trial_and_exports(tiny_imdb, tmp_path, tuner)
     assert result.hparams == hparams
 
 
-def test_run_again_resumes_and_overwrite_starts_afresh(tiny_imdb, tmp_path, capsys):
-    first = read_trials_after(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "1"))
-    resumed = read_trials_after(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "2",
+def test_run_again_resumes_and_overwrite_starts_afresh(finished_text_search):
+    data, logs, _ = finished_text_search
+    first = read_trials(_tiny(data, logs))  # 2 completed trials
+    resumed = read_trials_after(_tiny(data, logs, "--tuner", "random", "--max-trials", "3", "--no-refit",
                                       "--extend-budget"))
-    assert set(resumed) == {*first, *(set(resumed) - set(first))} and len(resumed) == 2
-    only = next(iter(first))
-    assert resumed[only] == first[only]  # a completed trial is never re-run
-    again = read_trials_after(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "2"))
+    assert len(resumed) == 3 and {k: resumed[k] for k in first} == first  # a completed trial is never re-run
+    again = read_trials_after(_tiny(data, logs, "--tuner", "random", "--max-trials", "3", "--no-refit"))
     assert again == resumed
-    fresh = read_trials_after(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "1", "--overwrite"))
-    assert len(fresh) == 1 and not (tmp_path / "imdb" / "tensorboard" / "1").exists()
+    fresh = read_trials_after(_tiny(data, logs, "--tuner", "random", "--max-trials", "1", "--no-refit",
+                                    "--overwrite"))
+    assert len(fresh) == 1 and not (logs / "imdb" / "tensorboard" / "1").exists()
 
 
 def read_trials_after(config):
@@ -126,13 +125,12 @@ def read_trials_after(config):
     return read_trials(config)
 
 
-def test_run_export_only_reexports_without_tuning(tiny_imdb, tmp_path):
-    searched = _tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "1")
-    pipeline.run(searched)
+def test_run_export_only_reexports_without_tuning(finished_text_search):
+    data, logs, _ = finished_text_search
+    searched = _tiny(data, logs, "--tuner", "random", "--max-trials", "2")
     before = read_trials(searched)
     (searched.layout.best / "metrics.json").unlink()
-    result = pipeline.run(_tiny(tiny_imdb, tmp_path, "--tuner", "random", "--max-trials", "5",
-                                "--export-only", "--no-refit"))
+    result = pipeline.run(_tiny(data, logs, "--tuner", "random", "--max-trials", "5", "--export-only", "--no-refit"))
     assert read_trials(searched) == before
     assert result.metrics["refit"] is False and (searched.layout.best / "metrics.json").exists()
     assert set(result.metrics["timings"]) == {"load_s", "export_s"}  # nothing trained
@@ -183,11 +181,12 @@ print(json.dumps({"serve": served.numpy().tolist(),
 """
 
 
+@pytest.mark.alone  # the one search on real data: both cores, as a user's --quick has them
 def test_run_quick_on_real_imdb_serves_raw_text(tmp_path):
     archive = shared_file("aclImdb_v1.tar.gz")
-    # Half the preset's reviews and a shorter round keep this test near a minute; options given with a
-    # preset override it.
-    config = _config("--quick", "--train-size", "5000", "--test-size", "2000", "--max-epochs", "2",
+    # Half the preset's reviews, a shorter round and the best trial exported as trained (the refit has its
+    # tests on tiny data) keep this test under a minute; options given with a preset override it.
+    config = _config("--quick", "--train-size", "5000", "--test-size", "2000", "--max-epochs", "2", "--no-refit",
                      "--data", str(archive), "--logdir", str(tmp_path))
     result = pipeline.run(config)
     in_memory = result.model.predict(tf.constant(PROBES), verbose=0)
@@ -204,45 +203,32 @@ def test_run_quick_on_real_imdb_serves_raw_text(tmp_path):
     assert in_memory[0, 0] > 0.5 > in_memory[1, 0]  # positive and negative reviews told apart
 
 
-@pytest.fixture(scope="module")
-def finished_search(tmp_path_factory):
-    """A finished 2-trial random search on tiny reviews, copied by each test that damages it."""
-    from conftest import write_reviews
-
-    root = tmp_path_factory.mktemp("finished")
-    data = write_reviews(root / "data")
-    pipeline.run(_tiny(data, root / "logs", "--tuner", "random", "--max-trials", "2", "--no-refit"))
-    return data, root / "logs"
-
-
-def _damaged_copy(finished_search, tmp_path, name, keep):
-    data, logs = finished_search
-    shutil.copytree(logs, tmp_path / "logs")
-    path = tmp_path / "logs" / "imdb" / name
+def _damaged(finished, name, keep):
+    """`finished`'s copy with the first `keep` fraction of file `name` (under the project) left."""
+    path = finished.logdir / "imdb" / name
     content = path.read_bytes()
     path.write_bytes(content[: int(len(content) * keep)])
-    return data, tmp_path / "logs"
+    return finished.data, finished.logdir
 
 
 @pytest.mark.parametrize("name, keep", [
     ("tuner/oracle.json", 0), ("tuner/oracle.json", 0.5), ("tuner/trial_0/trial.json", 0),
     ("tuner/trial_1/trial.json", 0.5), ("tuner/tuner0.json", 0), ("tuner/tuner0.json", 0.5),
 ])
-def test_run_recovers_torn_state_files_and_keeps_every_trial(finished_search, tmp_path, name, keep):
-    data, logs = _damaged_copy(finished_search, tmp_path, name, keep)
+def test_run_recovers_torn_state_files_and_keeps_every_trial(finished_text_search, name, keep):
+    data, logs = _damaged(finished_text_search, name, keep)
     config = _tiny(data, logs, "--tuner", "random", "--max-trials", "2", "--no-refit")
     before = read_trials(config)
     result = pipeline.run(_tiny(data, logs, "--tuner", "random", "--max-trials", "3", "--no-refit",
                                 "--extend-budget"))
     after = read_trials(config)
-    assert {k: after[k] for k in before} == {k: v for k, v in read_trials_of(finished_search).items()}
+    assert {k: after[k] for k in before} == {k: v for k, v in read_trials_of(finished_text_search).items()}
     assert len(after) == 3 and {t["status"] for t in after.values()} == {"COMPLETED"}
     assert result.metrics["trials"]["rerun"] == 0  # no completed trial ran again
 
 
-def test_run_a_finished_search_again_trains_and_rewrites_nothing(finished_search, tmp_path, capsys):
-    data, logs = finished_search
-    shutil.copytree(logs, tmp_path / "logs")
+def test_run_a_finished_search_again_trains_and_rewrites_nothing(finished_text_search, tmp_path, capsys):
+    data = finished_text_search.data
     config = _tiny(data, tmp_path / "logs", "--tuner", "random", "--max-trials", "2", "--no-refit")
     best = config.layout.best
     written = {p: p.stat().st_mtime_ns for p in best.rglob("*")}
@@ -259,13 +245,13 @@ def test_run_a_finished_search_again_trains_and_rewrites_nothing(finished_search
     assert again.metrics["search_digest"] == result.metrics["search_digest"] and read_trials(config) == trials
 
 
-def read_trials_of(finished_search):
-    data, logs = finished_search
-    return read_trials(_tiny(data, logs, "--tuner", "random"))
+def read_trials_of(finished):
+    """The trials of the session's search, as it finished (not this test's copy)."""
+    return read_trials(_tiny(finished.data, finished.original, "--tuner", "random"))
 
 
-def test_run_stops_naming_a_damaged_file_without_a_good_copy(finished_search, tmp_path):
-    data, logs = _damaged_copy(finished_search, tmp_path, "search.json", 0.5)
+def test_run_stops_naming_a_damaged_file_without_a_good_copy(finished_text_search, tmp_path):
+    data, logs = _damaged(finished_text_search, "search.json", 0.5)
     config = _tiny(data, logs, "--tuner", "random", "--max-trials", "2", "--no-refit")
     before = read_trials(config)
     with pytest.raises(SearchError, match=r"search.json is damaged.*Move it aside.*--overwrite"):
@@ -276,8 +262,8 @@ def test_run_stops_naming_a_damaged_file_without_a_good_copy(finished_search, tm
     assert read_trials(config) == before
 
 
-def test_run_refuses_a_changed_search_until_overwrite(finished_search, tmp_path):
-    data, logs = _damaged_copy(finished_search, tmp_path, "search.json", 1)
+def test_run_refuses_a_changed_search_until_overwrite(finished_text_search):
+    data, logs = _damaged(finished_text_search, "search.json", 1)
     changed = ("--tuner", "random", "--max-trials", "2", "--no-refit", "--fix", f"{sp.CELL}=lstm")
     with pytest.raises(UsageError, match=rf"(?s)space.{sp.CELL}: .* -> .*--overwrite"):
         pipeline.run(_tiny(data, logs, *changed))
@@ -287,9 +273,8 @@ def test_run_refuses_a_changed_search_until_overwrite(finished_search, tmp_path)
     assert {t["hyperparameters"]["values"][sp.CELL] for t in trials.values()} == {"lstm"}
 
 
-def test_run_export_only_with_a_corrupt_checkpoint_names_the_trial_and_the_fix(finished_search, tmp_path):
-    data, logs = finished_search
-    shutil.copytree(logs, tmp_path / "logs")
+def test_run_export_only_with_a_corrupt_checkpoint_names_the_trial_and_the_fix(finished_text_search, tmp_path):
+    data = finished_text_search.data
     config = _tiny(data, tmp_path / "logs", "--tuner", "random", "--max-trials", "2", "--no-refit", "--export-only")
     for checkpoint in (tmp_path / "logs" / "imdb" / "tuner").glob("trial_*/checkpoint.weights.h5"):
         checkpoint.write_bytes(b"not an HDF5 file")
@@ -299,15 +284,13 @@ def test_run_export_only_with_a_corrupt_checkpoint_names_the_trial_and_the_fix(f
     assert result.metrics["refit"] is True  # the way out the message names works
 
 
-def test_run_after_a_trial_directory_vanished_records_it_lost_and_never_reuses_an_id(finished_search, tmp_path):
-    data, logs = finished_search
-    shutil.copytree(logs, tmp_path / "logs")
+def test_run_after_a_trial_directory_vanished_records_it_lost_and_never_reuses_an_id(finished_text_search, tmp_path):
+    data = finished_text_search.data
     tuner_dir = tmp_path / "logs" / "imdb" / "tuner"
     kept = {p.name: (p / "trial.json").read_text() for p in tuner_dir.glob("trial_*") if p.name != "trial_0"}
     shutil.rmtree(tuner_dir / "trial_0")
-    argv = [sys.executable, "-m", "kt_rnn.search", "imdb", "--data", str(data), "--logdir", str(tmp_path / "logs"),
-            "--sequence-length", "16", "--max-epochs", "2", "--fix", "embedding_dim=8", "--tuner", "random",
-            "--max-trials", "3", "--no-refit", "--extend-budget"]
+    argv = searches.argv("imdb", data, tmp_path / "logs", "--tuner", "random", "--max-trials", 3, "--no-refit",
+                         "--extend-budget")
     result = subprocess.run(argv, capture_output=True, text=True, timeout=300)  # a loop would time out
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Trial 0's directory" in result.stdout and "vanished" in result.stdout
@@ -321,16 +304,15 @@ def test_run_after_a_trial_directory_vanished_records_it_lost_and_never_reuses_a
 
 
 @pytest.mark.parametrize("damage", ["delete", "garble"])
-def test_run_rebuilds_the_oracle_from_the_trial_files(finished_search, tmp_path, damage, capsys):
-    data, logs = finished_search
-    shutil.copytree(logs, tmp_path / "logs")
+def test_run_rebuilds_the_oracle_from_the_trial_files(finished_text_search, tmp_path, damage, capsys):
+    data = finished_text_search.data
     tuner_dir = tmp_path / "logs" / "imdb" / "tuner"
     for path in (tuner_dir / "oracle.json", tuner_dir / "oracle.json.prev"):
         if damage == "delete":
             path.unlink(missing_ok=True)
         elif path.exists():
             path.write_text('{"ongoing_trials": {')
-    before = read_trials_of(finished_search)
+    before = read_trials_of(finished_text_search)
     result = pipeline.run(_tiny(data, tmp_path / "logs", "--tuner", "random", "--max-trials", "3", "--no-refit",
                                 "--extend-budget"))
     assert "Rebuilding" in capsys.readouterr().out

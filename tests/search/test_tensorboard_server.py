@@ -8,6 +8,7 @@ the dashboard's tabs call (`tensorboard/plugins/hparams/http_api.md`, the scalar
 import json
 import math
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -18,16 +19,14 @@ import urllib.request
 
 import pytest
 
-from conftest import write_reviews
+import searches
 from hypermodels import cudnn
 from hypermodels import space as sp
-from kt_rnn import config as config_lib
-from kt_rnn.search import dashboard, pipeline
-from kt_rnn.cli.search import build_parser
+from kt_rnn.search import dashboard
 
 pytestmark = pytest.mark.e2e  # a search served by a real TensorBoard
 
-TRIALS = 3
+TRIALS = 2  # the finished text search's (conftest)
 EPOCHS = 2
 START_DEADLINE_S = 60  # server answering GET /
 LOAD_DEADLINE_S = 60  # every trial's logs loaded by the server
@@ -147,18 +146,12 @@ def _loaded(server, config, trials):
 
 
 @pytest.fixture(scope="module")
-def search(tmp_path_factory):
-    """A finished tiny random search: `(config, {trial_id: trial.json})`."""
-    import keras
-
-    keras.utils.set_random_seed(0)
-    root = tmp_path_factory.mktemp("tensorboard_server")
-    data = write_reviews(root / "data")
-    config = config_lib.Config.from_args(build_parser().parse_args([
-        "imdb", "--data", str(data), "--logdir", str(root / "logs"), "--sequence-length", "16",
-        "--tuner", "random", "--max-trials", str(TRIALS), "--max-epochs", str(EPOCHS),
-        "--fix", f"{sp.EMBEDDING_DIM}=8", "--no-refit"]))
-    pipeline.run(config)
+def search(finished_searches, tmp_path_factory):
+    """A copy of the session's finished tiny random search: `(config, {trial_id: trial.json})`."""
+    data, original = finished_searches("text")
+    logs = tmp_path_factory.mktemp("tensorboard_server") / "logs"
+    shutil.copytree(original, logs)
+    config = searches.tiny("imdb", data, logs, "--tuner", "random", "--max-trials", TRIALS)
     files = sorted((config.project_dir / "tuner").glob("trial_*/trial.json"))
     trials = {t["trial_id"]: t for t in (json.loads(f.read_text()) for f in files)}
     assert len(trials) == TRIALS and {t["status"] for t in trials.values()} == {"COMPLETED"}

@@ -1,9 +1,9 @@
-import dataclasses
 
 import keras
 import keras_tuner
 import pytest
 
+import searches
 from hypermodels.classifier import RNNClassifier
 from kt_rnn import config as config_lib
 from kt_rnn.search import tuners
@@ -70,7 +70,6 @@ import json  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from kt_rnn.cli.search import build_parser  # noqa: E402
 from kt_rnn.errors import SearchError  # noqa: E402
 from kt_rnn.search import pipeline  # noqa: E402
 from kt_rnn.state import resume  # noqa: E402
@@ -117,9 +116,7 @@ def sabotage(monkeypatch):
 
 
 def _search(data, logdir, *argv):
-    args = ["imdb", "--data", str(data), "--logdir", str(logdir), "--sequence-length", "16",
-            "--fix", "embedding_dim=8", "--tuner", "random", "--max-epochs", "3", "--patience", "5", *argv]
-    return config_lib.Config.from_args(build_parser().parse_args(args))
+    return searches.tiny("imdb", data, logdir, "--tuner", "random", "--max-epochs", 3, "--patience", 5, *argv)
 
 
 def _trials(config):

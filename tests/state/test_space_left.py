@@ -9,8 +9,7 @@ import sys
 
 import pytest
 
-from kt_rnn import config as config_lib
-from kt_rnn.cli.search import build_parser
+import searches
 from kt_rnn.errors import EXIT_DISK_FULL, DiskFull
 from kt_rnn.search import pipeline
 from kt_rnn.state import durable, space_left
@@ -40,9 +39,7 @@ def test_stopped_names_the_directory_and_the_space_to_free(tmp_path):
 
 
 def _config(data, logdir):
-    args = ["imdb", "--data", str(data), "--logdir", str(logdir), "--sequence-length", "16", "--fix",
-            "embedding_dim=8", "--tuner", "random", "--max-trials", "3", "--max-epochs", "2", "--no-refit"]
-    return config_lib.Config.from_args(build_parser().parse_args(args))
+    return searches.tiny("imdb", data, logdir, "--tuner", "random", "--max-trials", 3, "--no-refit")
 
 
 @pytest.mark.e2e

@@ -8,13 +8,13 @@ import keras_tuner
 import numpy as np
 import pytest
 
+import searches
 import kt_rnn
 from conftest import shared_file
 from hypermodels import space as sp
 from hypermodels.forecaster import windows
 from kt_rnn import config as config_lib
 from kt_rnn.cli import report
-from kt_rnn.cli.search import build_parser
 from kt_rnn.data import timeseries
 from kt_rnn.errors import DataError
 from kt_rnn.search import pipeline
@@ -25,8 +25,7 @@ QUICK = ("--tuner", "random", "--max-trials", "2", "--max-epochs", "3", "--fix",
 
 
 def _config(data, logdir, *argv):
-    args = ["timeseries", "--data", str(data), "--logdir", str(logdir), *QUICK, *argv]
-    return config_lib.Config.from_args(build_parser().parse_args(args))
+    return searches.tiny("timeseries", data, logdir, *QUICK, *argv)
 
 
 def _airline(logdir, *argv):
@@ -85,22 +84,28 @@ def _session_hparams(run):
     return dict(metadata.parse_session_start_info_plugin_data(content).hparams)
 
 
-@pytest.mark.e2e
-def test_forecast_daily_temperatures_through_the_api_resumes_and_reports(tmp_path, capsys):
+def test_forecast_daily_temperatures_split_in_whole_horizons(tmp_path):
     data = shared_file("timeseries/daily-min-temperatures.csv")
-    options = dict(dataset="timeseries", target="Temp", date_column="Date", horizon=7, season=7,
-                   tuner="random", max_trials=1, max_epochs=2, stride=7, logdir=str(tmp_path),
-                   fix=["window=14", "units_0=16", "batch_size=64"])
-    result = kt_rnn.tune(data, **options)
+    config = _config(data, tmp_path / "logs", "--target", "Temp", "--date-column", "Date", "--horizon", "7",
+                     "--season", "7", "--stride", "7", "--fix", "window=14")
+    dataset = timeseries.load(config)
+    assert dataset.sizes == {"train": 2558, "validation": 546, "test": 546} and dataset.unit == "steps"
+    assert dataset.spec["frequency"] == "daily" and dataset.spec["season"] == 7
+
+
+@pytest.mark.e2e
+def test_forecast_through_the_api_resumes_and_reports(finished_timeseries_search, capsys):
+    data, logs, _ = finished_timeseries_search
+    project = logs / "timeseries"
+    trials = {p.name: (p / "trial.json").read_text() for p in (project / "tuner").glob("trial_*")}
+    options = dict(dataset="timeseries", target="y", horizon=4, tuner="random", max_trials=2, max_epochs=2,
+                   fix=["units_0=16", "num_layers=1", "batch_size=32"], logdir=str(logs))
+    result = kt_rnn.tune(data, **options)  # the same search: resumes, nothing trained again
     assert result.objective == "val_loss" and result.metrics["direction"] == "min"
-    assert result.metrics["sizes"] == {"train": 2558, "validation": 546, "test": 546}
-    assert result.metrics["size_unit"] == "steps"
-    trials = sorted(p.name for p in (tmp_path / "timeseries" / "tuner").glob("trial_*"))
-    again = kt_rnn.tune(data, **options)  # the same search: resumes, nothing trained again
-    assert sorted(p.name for p in (tmp_path / "timeseries" / "tuner").glob("trial_*")) == trials
-    assert again.metrics["best_trial"] == result.metrics["best_trial"]
+    assert result.metrics["size_unit"] == "steps" and result.metrics["sizes"]["test"] == 24
+    assert {p.name: (p / "trial.json").read_text() for p in (project / "tuner").glob("trial_*")} == trials
     capsys.readouterr()
-    assert report.main([str(tmp_path / "timeseries")]) == 0
+    assert report.main([str(project)]) == 0
     shown = capsys.readouterr().out
     assert "objective val_loss (lower is better)" in shown and "Fixed in every trial" in shown
 

@@ -7,8 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from kt_rnn import config as config_lib
-from kt_rnn.cli.search import build_parser
+import searches
 from kt_rnn.errors import DataError, UsageError
 from kt_rnn.search import pipeline
 
@@ -50,9 +49,7 @@ FIXED = ("embedding_dim=16", "units_0=16", "learning_rate=0.02", "num_layers=1",
 
 def _config(data, logdir, *argv):
     fixes = [arg for fix in FIXED for arg in ("--fix", fix)]
-    args = ["text", "--data", str(data), "--logdir", str(logdir), "--tuner", "random", "--max-trials", "1",
-            "--max-epochs", "2", "--sequence-length", "12", *fixes, *argv]
-    return config_lib.Config.from_args(build_parser().parse_args(args))
+    return searches.tiny("text", data, logdir, "--tuner", "random", "--max-trials", 1, *fixes, *argv)
 
 
 SERVE = """
