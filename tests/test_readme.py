@@ -1,4 +1,5 @@
-"""Every Python example in README.md marked `<!-- readme-test -->` runs verbatim, in order, in one directory."""
+"""Every Python example in README.md marked `<!-- readme-test -->` runs verbatim: after the example whose
+output it reads, in that example's directory (chains of examples run side by side under pytest-xdist)."""
 
 import os
 import pathlib
@@ -10,8 +11,6 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-
-pytestmark = pytest.mark.e2e  # the README's examples run searches
 
 MARK = "<!-- readme-test -->"
 WORDS = {"billing": "invoice charged refund payment card twice price".split(),
@@ -44,12 +43,40 @@ def test_readme_marks_the_examples_it_promises():
     assert any("kt_rnn.tune" in e for e in examples) and any("keras_tuner.RandomSearch" in e for e in examples)
 
 
-def test_readme_examples_run_verbatim(tmp_path):
+def chains(examples):
+    """The examples in chains that run in order, in one directory: an example that reads `logs/NAME`
+    follows the one that made project NAME; the others stand alone. `[[(number, code), ...], ...]`."""
+    found, by_project = [], {}
+    for number, code in enumerate(examples, start=1):
+        read = next((by_project[name] for name in by_project if f"logs/{name}" in code), None)
+        chain = read if read is not None else []
+        if read is None:
+            found.append(chain)
+        chain.append((number, code))
+        for name in re.findall(r'project="(\w+)"', code):
+            by_project[name] = chain
+    return found
+
+
+CHAINS = chains(marked_examples((REPO / "README.md").read_text()))
+
+
+def test_chains_keep_each_example_after_the_one_it_reads():
+    first = 'kt_rnn.tune("a.csv", project="a")'
+    examples = [first, "import numpy", 'open("logs/a/best/labels.txt")', 'kt_rnn.tune(x, project="b")']
+    assert [[n for n, _ in chain] for chain in chains(examples)] == [[1, 3], [2], [4]]
+
+
+@pytest.mark.e2e  # the README's examples run searches
+@pytest.mark.parametrize("chain", CHAINS, ids=[f"examples-{'-'.join(str(n) for n, _ in c)}" for c in CHAINS])
+def test_readme_examples_run_verbatim(tmp_path, chain):
     _write_inputs(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
-    for number, code in enumerate(marked_examples((REPO / "README.md").read_text()), start=1):
+    for number, code in chain:
         result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
                                 text=True, timeout=600)
         assert result.returncode == 0, f"README example {number} failed:\n{code}\n{result.stderr[-3000:]}"
-    assert (tmp_path / "logs" / "tickets" / "best" / "labels.txt").read_text() == "billing\nbug\npraise\n"
-    assert pathlib.Path(tmp_path / "kt_plain" / "sensors").is_dir()
+    if any('project="tickets"' in code for _, code in chain):
+        assert (tmp_path / "logs" / "tickets" / "best" / "labels.txt").read_text() == "billing\nbug\npraise\n"
+    if any('directory="kt_plain"' in code for _, code in chain):
+        assert pathlib.Path(tmp_path / "kt_plain" / "sensors").is_dir()
