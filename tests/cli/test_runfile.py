@@ -2,15 +2,13 @@
 
 import dataclasses
 import os
-import subprocess
-import sys
 import tomllib
 
 import pytest
 
 from hypermodels import space as sp
 from kt_rnn import config as config_lib
-from kt_rnn.cli import runfile
+from kt_rnn.cli import runfile, search
 from kt_rnn.errors import UsageError
 from kt_rnn.cli.search import build_parser
 
@@ -196,10 +194,11 @@ def test_dumps_writes_toml_that_reads_back_the_same_values():
     assert tomllib.loads(runfile.dumps(values)) == values
 
 
-def test_main_bad_config_exits_2_with_the_message(tmp_path):
+def test_main_bad_config_exits_2_with_the_message(tmp_path, capsys, monkeypatch):
     _write(tmp_path / "bad.toml", 'dataset = "imdb"\nmax_trial = 3\n')
-    result = subprocess.run([sys.executable, "-m", "kt_rnn.search", "--config", "bad.toml"],
-                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert result.returncode == 2
-    assert "Unknown option in bad.toml: 'max_trial'. Expected one of [" in result.stderr
-    assert "Traceback" not in result.stderr
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit:
+        search.main(["--config", "bad.toml"])
+    assert exit.value.code == 2
+    err = capsys.readouterr().err
+    assert "Unknown option in bad.toml: 'max_trial'. Expected one of [" in err and "Traceback" not in err
