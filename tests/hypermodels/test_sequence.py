@@ -65,6 +65,7 @@ def test_sequence_model_without_statistics_takes_inputs_as_given():
     assert not any(isinstance(layer, keras.layers.Normalization) for layer in model.layers)
 
 
+@pytest.mark.e2e  # a whole KerasTuner search: 8 epochs, a checkpoint each, the best model rebuilt
 def test_sequence_model_tunes_on_numpy_arrays_with_keras_tuner(tmp_path):
     x, y = _data(96)
     hypermodel = _model(num_classes=2, mean=x.mean(axis=(0, 1)), variance=x.var(axis=(0, 1)),
