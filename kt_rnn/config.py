@@ -24,6 +24,7 @@ JIT_MODES = ("auto", "on", "off")
 CONSOLE_MODES = ("quiet", "normal", "verbose")
 JIT_MIN_EXAMPLES = 2_000  # --jit auto: XLA from this many training examples (a few seconds' compile pays)
 FILL_MODES = ("ffill", "interpolate", "drop")
+BASELINE_MODES = ("all", "none")  # the classical models fitted beside the network (kt_rnn.tasks.baselines)
 
 DEFAULTS = presets.DEFAULTS  # the options a preset may set, and their defaults without one
 DEFAULT_MAX_TRIALS = kinds.DEFAULT_MAX_TRIALS
@@ -81,6 +82,7 @@ class Config:
     gpus: tuple | None = None  # GPU indices to train on; None: every GPU; (): the CPU only
     precision: str = "float32"  # Keras dtype policy; "mixed": float16 on a GPU, bfloat16 on a CPU
     strategy: str = "default"  # "mirrored": each trial on every visible GPU
+    baselines: str = "all"  # "none": no classical model is fitted beside the network
     # The resolved command line ({dest: value}), saved as LOGDIR/PROJECT/config.toml (`runfile.save`).
     settings: dict = dataclasses.field(default_factory=dict, compare=False)
 
@@ -91,6 +93,7 @@ class Config:
         _one_of("console", self.console, CONSOLE_MODES)
         _one_of("precision", self.precision, devices.PRECISIONS)
         _one_of("strategy", self.strategy, devices.STRATEGIES)
+        _one_of("baselines", self.baselines, BASELINE_MODES)
         self._check_task_options()
         if self.task_type is not None:
             _one_of("task", self.task_type, self.task.problems)
@@ -223,7 +226,7 @@ class Config:
             jit=args.jit, console=_console(args), max_failures=args.max_failures,
             max_crashes=args.max_crashes, extend_budget=args.extend_budget, role=_role(args),
             gpus=devices.parse_gpus(args.gpus), precision="mixed" if args.mixed_precision else "float32",
-            strategy=args.strategy, **sized,
+            strategy=args.strategy, baselines=args.baselines, **sized,
         )
 
 

@@ -157,3 +157,9 @@ def test_config_jit_auto_compiles_only_where_epochs_outlast_the_compilation():
     assert _config().jit_for(config_lib.JIT_MIN_EXAMPLES - 1) is False  # a few seconds of XLA per trial
     assert _config().jit_for(20_000) == "auto"  # the hypermodel turns it on on a CPU
     assert _config("--jit", "on").jit_for(10) is True and _config("--jit", "off").jit_for(20_000) is False
+
+
+def test_config_baselines_default_to_all_and_none_skips_them():
+    assert _config().baselines == "all" and _config("--baselines", "none").baselines == "none"
+    with pytest.raises(UsageError, match=r"Expected baselines to be one of \['all', 'none'\]. Received: baselines='tfidf'"):
+        config_lib.Config("imdb", baselines="tfidf")

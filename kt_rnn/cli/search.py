@@ -139,6 +139,9 @@ def build_parser():
     output.add_argument("--export-only", action="store_true", help="export from a finished search, no tuning")
     output.add_argument("--no-refit", action="store_true", help="export the best trial's own "
                         "weights instead of refitting on train + validation")
+    output.add_argument("--baselines", choices=config_lib.BASELINE_MODES, default="all", help="all: fit the "
+                        "classical model a practitioner tries first on the same training data and score it on "
+                        "the same test part (text: TF-IDF + logistic regression); none: skip it (default all)")
     output.add_argument("--ensemble", type=int, metavar="K", help="export the average of the K best trials "
                         "with distinct hyperparameters, each refit (K times the refit's cost); classes and "
                         "sequences, not forecasts (default 1)")

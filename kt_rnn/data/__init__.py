@@ -42,6 +42,9 @@ class Dataset:
         source: where the data came from (a resolved path, or "in memory").
         notes: lines about what loading changed (rows dropped, bytes replaced).
         unit: what `sizes` count: `"examples"`, or `"steps"` of a series.
+        raw_train: `(raw inputs, targets)` of the training and validation parts
+            together, for the task's classical baselines (`kt_rnn.tasks.baselines`),
+            or `None` (no baselines: `--baselines none`, or none for the task).
     """
 
     train: Any
@@ -57,6 +60,7 @@ class Dataset:
     source: str = ""
     notes: tuple = ()
     unit: str = "examples"
+    raw_train: Any = None
 
     @property
     def num_classes(self):

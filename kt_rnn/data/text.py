@@ -56,7 +56,13 @@ def build(reviews, config, class_names, source, notes=()):
         fingerprint=fingerprint(*reviews["train"], *reviews["test"]),
         source=str(source),
         notes=tuple(notes),
+        raw_train=_joined(train, validation) if config.baselines != "none" else None,
     )
+
+
+def _joined(*parts):
+    """The parts' texts and labels together: what the refit trains on, so the baselines do too."""
+    return np.concatenate([part[0] for part in parts]), np.concatenate([part[1] for part in parts])
 
 
 def _subsample(texts, labels, size, seed):

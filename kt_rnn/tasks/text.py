@@ -6,10 +6,11 @@ runs inside it) and returns class probabilities; `labels.txt` names the classes.
 """
 
 import keras
+import numpy as np
 
 from hypermodels.classifier import RNNClassifier
-from kt_rnn.tasks import outputs
-from kt_rnn.tasks.outputs import assets, export_files, settings, summary_lines  # noqa: F401  (the task's own)
+from kt_rnn.tasks import baselines, outputs
+from kt_rnn.tasks.outputs import assets, export_files, settings  # noqa: F401  (the task's own)
 
 
 def hypermodel(config, dataset):
@@ -28,5 +29,25 @@ def serving_model(model, dataset, hparams=None):
 
 
 def scores(model, dataset):
-    """Test scores of the serving `model` on the raw test texts."""
-    return outputs.score(model, dataset)
+    """Test scores of the serving `model` on the raw test texts; with `dataset.raw_train`, those of the
+    classical baseline too (`baselines`: trained on the same texts, scored on the same test texts)."""
+    found = outputs.score(model, dataset)
+    if dataset.raw_train is not None:
+        test = _texts_and_labels(dataset.test)
+        found["baselines"] = {baselines.TFIDF_LOGREG: baselines.tfidf_logistic_regression(
+            dataset.raw_train, test, dataset.class_names)}
+    return found
+
+
+def summary_lines(scores):
+    """The test scores, per class when there are few, then how the baseline compares."""
+    return [*outputs.summary_lines(scores), *baselines.comparison_lines(scores)]
+
+
+def _texts_and_labels(test):
+    """The raw test texts (str) and labels of the unbatched `(text, label)` dataset `test`."""
+    texts, labels = [], []
+    for batch_texts, batch_labels in test.batch(outputs.PREDICT_BATCH).as_numpy_iterator():
+        texts += [text.decode("utf-8") for text in batch_texts]
+        labels.append(batch_labels)
+    return texts, np.concatenate(labels)

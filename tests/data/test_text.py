@@ -9,7 +9,7 @@ from kt_rnn.errors import DataError
 
 def _config(**overrides):
     fields = dict(seed=1, validation_split=0.25, train_size=None, test_size=None,
-                  max_tokens=50, sequence_length=6)
+                  max_tokens=50, sequence_length=6, baselines="all")
     return types.SimpleNamespace(**{**fields, **overrides})
 
 
@@ -78,3 +78,11 @@ def test_build_counts_classes_per_split_and_fingerprints_the_examples():
     changed = _reviews()
     changed["train"][0][0] = "bad film, edited"
     assert text.build(changed, _config(), ("neg", "pos"), source="memory").fingerprint != dataset.fingerprint
+
+
+def test_build_keeps_the_texts_the_refit_trains_on_for_the_baselines_unless_none():
+    dataset = text.build(_reviews(), _config(), ("neg", "pos"), source="memory")
+    texts, labels = dataset.raw_train
+    assert len(texts) == len(labels) == dataset.sizes["train"] + dataset.sizes["validation"]
+    assert not set(texts) & set(_reviews()["test"][0])  # never a test text
+    assert text.build(_reviews(), _config(baselines="none"), ("neg", "pos"), source="memory").raw_train is None

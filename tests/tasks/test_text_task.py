@@ -65,10 +65,16 @@ print(json.dumps({"names": [names[i] for i in served.argmax(axis=1)], "sums": se
 """
 
 
-def test_text_folder_of_three_classes_exports_class_names_read_back_in_a_fresh_process(tmp_path):
+def test_text_folder_of_three_classes_exports_class_names_read_back_in_a_fresh_process(tmp_path, capsys):
     config = _config(_folder(tmp_path / "tickets"), tmp_path / "logs", "--max-epochs", "8", "--patience", "8")
     result = pipeline.run(config)
     metrics = result.metrics
+    baseline = metrics["test"]["baselines"]["tfidf_logreg"]  # fitted beside the network, on the same texts
+    assert baseline["accuracy"] == 1.0 and set(baseline) == {"accuracy", "macro_f1", "fit_seconds"}
+    points = 100 * (metrics["test"]["accuracy"] - 1.0)
+    verdict = "ties with it" if abs(points) < 0.05 else f"is {abs(points):.1f} points behind it"
+    assert f"TF-IDF + logistic regression: test accuracy 1.0000 | macro-F1 1.0000 | the network {verdict}" \
+        in capsys.readouterr().out
     assert metrics["class_names"] == ["billing", "bug", "praise"] and metrics["problem"] == "classification"
     assert metrics["sizes"]["test"] == 10 and sum(metrics["class_counts"]["test"].values()) == 10
     assert set(metrics["test"]["per_class"]) == set(WORDS)
@@ -91,6 +97,7 @@ def test_text_imbalanced_binary_csv_ranks_trials_by_macro_f1(tmp_path):
         assert sum(counts.values()) == result.metrics["sizes"][split]
         assert abs(counts["praise"] - result.metrics["sizes"][split] / 5) <= 1
     assert result.metrics["test"]["roc_auc"] is not None
+    assert 0.5 <= result.metrics["test"]["baselines"]["tfidf_logreg"]["roc_auc"] <= 1
     trial = json.loads(next(config.layout.tuner.glob("trial_*/trial.json")).read_text())
     assert trial["metrics"]["metrics"]["val_macro_f1"]["direction"] == "max"
     identity = json.loads(config.layout.identity.read_text())
@@ -99,14 +106,15 @@ def test_text_imbalanced_binary_csv_ranks_trials_by_macro_f1(tmp_path):
 
 def test_text_resume_on_changed_data_is_refused_and_same_data_resumes(tmp_path):
     data = _csv(tmp_path / "tickets.csv", {"bug": 20, "praise": 20})
-    pipeline.run(_config(data, tmp_path / "logs", "--no-refit"))
+    first = pipeline.run(_config(data, tmp_path / "logs", "--no-refit", "--baselines", "none"))
+    assert "baselines" not in first.metrics["test"]  # none fitted
     trials = sorted(p.name for p in (tmp_path / "logs" / "text" / "tuner").glob("trial_*"))
-    pipeline.run(_config(data, tmp_path / "logs", "--no-refit"))  # the same data: resumes, nothing re-run
+    pipeline.run(_config(data, tmp_path / "logs", "--no-refit", "--baselines", "none"))  # the same data: resumes
     assert sorted(p.name for p in (tmp_path / "logs" / "text" / "tuner").glob("trial_*")) == trials
     with data.open("a") as f:
         f.write("one more crash error report,bug\n")
     with pytest.raises(UsageError, match="(?s)started with other data.*data.fingerprint:.*--overwrite"):
-        pipeline.run(_config(data, tmp_path / "logs", "--no-refit"))
+        pipeline.run(_config(data, tmp_path / "logs", "--no-refit", "--baselines", "none"))
 
 
 def test_text_objective_that_needs_two_classes_is_refused_before_anything_is_written(tmp_path):
