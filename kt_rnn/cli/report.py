@@ -14,6 +14,7 @@ import shutil
 import sys
 
 from kt_rnn.report import trials as tt
+from kt_rnn.tasks import baselines
 from kt_rnn.cli import parsing
 from kt_rnn.errors import KtRnnError, UsageError
 
@@ -83,7 +84,16 @@ def render(search, width=None):
     if fixed:
         lines.append("Fixed in every trial: " + ", ".join(f"{n}={_text(v)}" for n, v in fixed.items()))
     lines.append(_best_line(search))
-    return lines
+    return lines + _export_lines(search)
+
+
+def _export_lines(search):
+    """The exported model's test scores (classes) and how the classical baselines fitted beside it did."""
+    test = (search.export or {}).get("test") or {}
+    if "accuracy" not in test:
+        return []
+    return [f"Export: test accuracy {test['accuracy']:.4f} | macro-F1 {test['macro_f1']:.4f}",
+            *(f"  {line}" for line in baselines.comparison_lines(test))]
 
 
 def table(search, trials, width=None):

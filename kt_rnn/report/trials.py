@@ -71,6 +71,7 @@ class Search:
     info: dict
     space: dict  # {name: {"class_name": ..., "config": {...}}}, oracle's order first
     trials: list
+    export: dict | None = None  # best/metrics.json of the export, if any
 
     def ranked(self):
         """The trials, best score first; those without a score after, in start order."""
@@ -121,7 +122,7 @@ def load(path):
     except (AttributeError, KeyError, TypeError) as e:
         raise SearchError(f"{layout.oracle_file} is not a KerasTuner oracle state ({e!r}). "
                           f"Move it aside and run the report again.") from None
-    search = Search(path, objective, direction, info, space, trials)
+    search = Search(path, objective, direction, info, space, trials, _read_or(layout.metrics, None))
     _mark_best(search)
     return search
 

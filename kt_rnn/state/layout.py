@@ -41,6 +41,7 @@ class Layout:
     ORACLE = "oracle.json"
     TRIAL = "trial.json"
     RECORD = "epochs.json"  # one execution's epochs, for resuming (kt_rnn.state.resume)
+    METRICS = "metrics.json"  # the export's test scores, beside it in best/
 
     def __post_init__(self):
         object.__setattr__(self, "root", pathlib.Path(self.root))
@@ -60,6 +61,10 @@ class Layout:
     @property
     def best(self):
         return self.root / self.BEST
+
+    @property
+    def metrics(self):
+        return self.best / self.METRICS
 
     @property
     def identity(self):

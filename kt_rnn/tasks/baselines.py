@@ -11,8 +11,6 @@ import time
 
 import numpy as np
 
-from kt_rnn.search import scores as scores_lib
-
 TFIDF_LOGREG = "tfidf_logreg"
 NAMES = {TFIDF_LOGREG: "TF-IDF + logistic regression"}
 MAX_FEATURES = 200_000  # the most frequent words and word pairs: IMDB's 25,000 reviews hold ~1.5 million
@@ -43,6 +41,8 @@ def tfidf_logistic_regression(train, test, class_names):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
+
+    from kt_rnn.search import scores as scores_lib
 
     started = time.perf_counter()
     model = make_pipeline(

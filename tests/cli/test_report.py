@@ -207,6 +207,23 @@ def test_main_empty_search_reports_no_trial(tmp_path, capsys):
     assert code == 0 and "0 trials yet" in out and "No completed trial with a score yet." in out
 
 
+def test_main_shows_the_exports_test_scores_beside_its_baseline(tmp_path, capsys):
+    root = _search(tmp_path)
+    (root / "best").mkdir()
+    test = {"accuracy": 0.854, "macro_f1": 0.8539, "baselines": {"tfidf_logreg": {"accuracy": 0.899, "macro_f1": 0.899}}}
+    (root / "best" / "metrics.json").write_text(json.dumps({"test": test}))
+    code, out, _ = _run(capsys, root)
+    assert code == 0
+    assert out.splitlines()[-2:] == [
+        "Export: test accuracy 0.8540 | macro-F1 0.8539",
+        "  TF-IDF + logistic regression: test accuracy 0.8990 | macro-F1 0.8990 | the network is 4.5 points behind it"]
+
+
+def test_main_without_an_export_shows_no_test_scores(tmp_path, capsys):
+    code, out, _ = _run(capsys, _search(tmp_path))
+    assert code == 0 and "Export:" not in out
+
+
 def test_cli_subprocess_prints_the_table(tmp_path):
     root = _search(tmp_path)
     result = subprocess.run([sys.executable, "-m", "kt_rnn.report", str(root)],
@@ -257,3 +274,4 @@ def test_main_reads_a_real_search_of_every_task(request, capsys, task, project, 
     assert sorted(row["trial_id"] for row in rows) == trials and all(row["status"] == "COMPLETED" for row in rows)
     code, out, _ = _run(capsys, finished.logdir / project)
     assert code == 0 and f"objective {objective}" in out
+    assert ("TF-IDF + logistic regression: test accuracy" in out) == (task == "text")  # the text baseline
