@@ -110,7 +110,8 @@ def forecast(actual, predicted, naive, seasonal, scale):
         seasonal_naive}` per horizon step, `step` from 1), `windows` (the
         number of windows) and `skill` (`mae_vs_naive`,
         `mae_vs_seasonal_naive`: `1 - MAE_model / MAE_baseline`, positive when
-        the model is better; None when the baseline's MAE is 0).
+        the model is better; None when the baseline's MAE is 0). The task adds
+        `season`, which `comparison_line` reads.
 
     Example:
 
@@ -143,12 +144,21 @@ def comparison_line(scores):
     ...                  "seasonal_naive": {"mae": 1530.0},
     ...                  "skill": {"mae_vs_naive": 0.3428, "mae_vs_seasonal_naive": 0.2092}})
     'test MAE 1210 | naive 1841 | seasonal naive 1530 | MASE 0.7912 | beats seasonal naive by 21%'
+
+    Without a season (`scores["season"]` 1) the seasonal-naive forecast is the naive one, so it is
+    not shown as a second baseline:
+
+    >>> comparison_line({"model": {"mae": 9.0, "mase": 0.9}, "naive": {"mae": 10.0}, "seasonal_naive": {"mae": 10.0},
+    ...                  "skill": {"mae_vs_naive": 0.1, "mae_vs_seasonal_naive": 0.1}, "season": 1})
+    'test MAE 9 | naive 10 | MASE 0.9 | beats naive by 10%'
     """
     model, naive, seasonal = (scores[name]["mae"] for name in METHODS)
+    seasonal_shown = scores.get("season", 2) > 1  # scores written before the season was kept: as they were
     parts = [f"test MAE {format_number(model)}", f"naive {format_number(naive)}",
-             f"seasonal naive {format_number(seasonal)}", f"MASE {format_number(scores['model']['mase'])}"]
+             *([f"seasonal naive {format_number(seasonal)}"] if seasonal_shown else []),
+             f"MASE {format_number(scores['model']['mase'])}"]
     # Ties go to "naive": with no season both baselines are the naive forecast.
-    name = "seasonal_naive" if seasonal < naive else "naive"
+    name = "seasonal_naive" if seasonal_shown and seasonal < naive else "naive"
     parts.append(_verdict(name.replace("_", " "), scores["skill"][f"mae_vs_{name}"]))
     return " | ".join(parts)
 

@@ -48,7 +48,8 @@ def scores(model, dataset):
     test = _test_forecasts(model, dataset)
     train_target = dataset.test.values[: dataset.spec["train_end"], 0]
     scale = forecast_scores.mase_scale(train_target, dataset.spec["season"])
-    return forecast_scores.forecast(test["actual"], test["predicted"], test["naive"], test["seasonal"], scale)
+    found = forecast_scores.forecast(test["actual"], test["predicted"], test["naive"], test["seasonal"], scale)
+    return {**found, "season": dataset.spec["season"]}  # 1: the seasonal naive forecast is the naive one
 
 
 def summary_lines(scores):
@@ -71,7 +72,8 @@ def export_files(model, dataset):
     plot = _plot_module()
     if plot is not None:
         history = dataset.test.values[:, 0]
-        files[PLOT_FILE] = lambda path: plot.write(path, dates, history, *columns[:4], seasonal=test["seasonal"],
+        seasonal = test["seasonal"] if dataset.spec["season"] > 1 else None  # else the naive forecast again
+        files[PLOT_FILE] = lambda path: plot.write(path, dates, history, *columns[:4], seasonal=seasonal,
                                                    title=f"{dataset.spec['target']}: test period")
     return files
 

@@ -115,6 +115,13 @@ def test_comparison_line_model_worse_than_naive_without_season():
     assert fs.comparison_line(scores).endswith("| MASE 0.75 | loses to naive by 50%")
 
 
+def test_comparison_line_without_a_season_shows_one_baseline():
+    actual, predicted, naive = [[10.0, 10.0]], [[13.0, 7.0]], [[8.0, 8.0]]
+    scores = {**fs.forecast(actual, predicted, naive, naive, 4.0), "season": 1}
+    assert fs.comparison_line(scores) == "test MAE 3 | naive 2 | MASE 0.75 | loses to naive by 50%"
+    assert "seasonal naive 1.25" in fs.comparison_line({**_scores(), "season": 12})
+
+
 def test_comparison_line_beats_with_four_significant_digits():
     scores = {"model": {"mae": 1210.4, "mase": 0.79}, "naive": {"mae": 1841.26},
               "seasonal_naive": {"mae": 153012.0},
