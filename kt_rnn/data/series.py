@@ -300,13 +300,32 @@ def _features(table, features, target, date, categories, notes):
 
 
 def _numeric_columns(table, others, notes):
-    """The columns of `others` that hold numbers (and some value); notes those left out."""
+    """The columns of `others` that hold numbers (and some value), but for those that only count rows
+    or years; notes those left out."""
     numeric = [i for i in others if not _bad_numbers(table, i) and not all(map(_missing, table.column(i)))]
     left = [table.header[i] for i in others if i not in numeric]
     if left:
         notes.append(f"--features all left out columns that are not numeric: {_listed(left)} "
                      f"(--categorical COL one-hot encodes one)")
-    return numeric
+    counters = [i for i in numeric if _counts_rows_or_years(table, i)]
+    if counters:
+        notes.append(f"--features all left out columns that count rows or years: "
+                     f"{_listed([table.header[i] for i in counters])} (at test time they lie beyond every value "
+                     f"the model trained on; name one in --features to use it anyway)")
+    return [i for i in numeric if i not in counters]
+
+
+def _counts_rows_or_years(table, index):
+    """True for a column that only counts: steps of one size (a row number), or whole years in order."""
+    values = np.array([float(cell) for cell in table.column(index) if not _missing(cell)])
+    if len(values) < 3:
+        return False
+    steps = np.diff(values)
+    if steps[0] != 0 and np.all(steps == steps[0]):
+        return True
+    monotone = np.all(steps >= 0) or np.all(steps <= 0)
+    years = np.all(values == np.round(values)) and np.all((values >= 1000) & (values < 3000))
+    return bool(monotone and years and len(np.unique(values)) > 1)
 
 
 def _check_categorical(table, categories, target, date):

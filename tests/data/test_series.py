@@ -104,6 +104,17 @@ def test_read_all_features_takes_numeric_columns_except_the_date(tmp_path):
     assert encoded.columns == ("Price", "Sales", "Region=East", "Region=North", "Region=South")
 
 
+def test_read_all_features_leaves_out_row_counters_and_years_with_a_note(tmp_path):
+    rows = "".join(f"{2000 + i // 12}-{i % 12 + 1:02d},{i},{2000 + i // 12},{100 + i % 12 * 3 + (i % 5)},{i % 7}\n"
+                   for i in range(36))
+    path = _csv(tmp_path, "Month,row,year,sales,promo\n" + rows)
+    data = series.read(path, "sales", features="all", date_column="Month")
+    assert data.columns == ("sales", "promo")
+    assert any("count rows or years: row, year" in note for note in data.notes), data.notes
+    named = series.read(path, "sales", features="year,promo", date_column="Month")  # asked for by name: kept
+    assert named.columns == ("sales", "year", "promo")
+
+
 def test_read_non_numeric_feature_says_to_use_categorical(tmp_path):
     message = _error(DataError, _csv(tmp_path, SALES), "Sales", features="Price,Region,Comment",
                      date_column="Date", fill_missing="ffill")
