@@ -53,6 +53,7 @@ def turn(request, tmp_path_factory):
     with _turn(tmp_path_factory, request.node.get_closest_marker("alone") is not None):
         yield
 
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 POSITIVE = "great wonderful superb moving brilliant loved enjoyable masterpiece".split()
