@@ -104,33 +104,60 @@ def epochs_budget(config, schedule=None):
     return config.trials * config.max_epochs if config.trials else None
 
 
+def trials_budget(config, schedule=None):
+    """The trials the search runs: Hyperband's schedule, else --max-trials; None if endless."""
+    return len(schedule) if schedule else config.trials
+
+
 class FirstEpochEstimate(keras.callbacks.Callback):
-    """After the first epoch this process trains, prints what the whole search should take.
+    """Prints what the whole search should take: after the first epoch this process trains, an upper
+    bound (that epoch compiles the graph); after the first second epoch of a trial, an estimate that
+    counts a compilation per trial and the later epochs at their own pace.
 
     Args:
         epochs: the search's epoch budget (`epochs_budget`), or None.
-        out: called with the line (default `print`).
+        trials: the search's trial budget (`trials_budget`), or None (one compilation counted).
+        out: called with each line (default `print`).
         clock: seconds (default `time.perf_counter`).
     """
 
-    def __init__(self, epochs, out=print, clock=time.perf_counter):
+    def __init__(self, epochs, trials=None, out=print, clock=time.perf_counter):
         super().__init__()
-        self.epochs, self.out, self.clock = epochs, out, clock
+        self.epochs, self.trials, self.out, self.clock = epochs, trials, out, clock
+        self.first = None  # the first epoch's seconds, once seen
         self.done = False
 
     def __deepcopy__(self, memo):
         return self  # KerasTuner copies the callbacks for each trial; this one speaks once per search
 
+    def on_train_begin(self, logs=None):
+        self._seconds = []  # this fit's epochs
+
     def on_epoch_begin(self, epoch, logs=None):
         self._started = self.clock()
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.done:
-            return
-        self.done = True
-        seconds = self.clock() - self._started
+        self._seconds.append(self.clock() - self._started)
+        if self.first is None:
+            self.first = self._seconds[0]
+            self.out(self._first_line(self.first))
+        elif len(self._seconds) == 2 and not self.done:
+            self.done = True
+            self.out(self._later_line(*self._seconds))
+
+    def _first_line(self, seconds):
         line = f"First epoch: {progress.duration(seconds)} (graph compilation included)"
         if self.epochs:
-            line += (f"; at most {self.epochs} epochs in all: about {progress.duration(seconds * self.epochs)} "
-                     "for the search (less where trials stop early), then the refit")
-        self.out(line)
+            line += (f"; at most {self.epochs} epochs in all: at most about {progress.duration(seconds * self.epochs)} "
+                     "for the search at this pace, then the refit")
+        return line
+
+    def _later_line(self, first, later):
+        compiling = max(first - later, 0.0)
+        line = (f"Later epochs: {progress.duration(later)} each (a trial's first also compiles its graph: "
+                f"{progress.duration(compiling)} more)")
+        if self.epochs:
+            total = (self.trials or 1) * compiling + self.epochs * later
+            line += (f"; about {progress.duration(total)} for the search (less where trials stop early), "
+                     "then the refit")
+        return line

@@ -105,7 +105,8 @@ def _tune(config, dataset, tuner, shown, timed):
     """Prints the plan, runs the tuner's search (a chief serves its workers instead)."""
     print(console.plan_line(config, dataset.sizes, dataset.unit, shown.schedule))
     estimate = [] if config.console == "quiet" else [
-        console.FirstEpochEstimate(console.epochs_budget(config, shown.schedule))]
+        console.FirstEpochEstimate(console.epochs_budget(config, shown.schedule),
+                                   console.trials_budget(config, shown.schedule))]
     with timed.phase("search"):
         tuner.search(
             dataset.train,

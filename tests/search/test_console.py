@@ -70,14 +70,55 @@ def test_plan_line_gives_the_budget_and_the_data():
                       "20,000 train / 5,000 validation windows.")
 
 
-def test_first_epoch_estimate_speaks_once_with_the_whole_budget():
-    lines, now = [], iter([0.0, 12.0, 100.0, 111.0])
-    estimate = console.FirstEpochEstimate(26, out=lines.append, clock=lambda: next(now))
-    for epoch in range(2):
+def _fit(estimate, seconds):
+    """One fit of `len(seconds)` epochs, each taking its seconds on the estimate's clock."""
+    estimate.on_train_begin()
+    for epoch, spent in enumerate(seconds):
         estimate.on_epoch_begin(epoch)
+        estimate.now += spent
         estimate.on_epoch_end(epoch)
-    assert lines == ["First epoch: 12s (graph compilation included); at most 26 epochs in all: about 5m12s "
-                     "for the search (less where trials stop early), then the refit"]
+
+
+def _estimate(epochs, trials=None):
+    lines = []
+    estimate = console.FirstEpochEstimate(epochs, trials, out=lines.append, clock=lambda: estimate.now)
+    estimate.now = 0.0
+    return estimate, lines
+
+
+def test_first_epoch_estimate_bounds_then_counts_a_compilation_per_trial():
+    estimate, lines = _estimate(26, trials=10)
+    _fit(estimate, [12.0, 2.0, 2.0])
+    _fit(estimate, [11.0, 2.0])  # later trials: nothing more is said
+    assert lines == [
+        "First epoch: 12s (graph compilation included); at most 26 epochs in all: at most about 5m12s for the "
+        "search at this pace, then the refit",
+        # 10 trials x 10 s of compilation + 26 epochs x 2 s
+        "Later epochs: 2s each (a trial's first also compiles its graph: 10s more); about 2m32s for the search "
+        "(less where trials stop early), then the refit",
+    ]
+
+
+def test_first_epoch_estimate_waits_for_a_trial_with_a_second_epoch():
+    estimate, lines = _estimate(11, trials=6)
+    _fit(estimate, [12.0])  # Hyperband's first round: one epoch a trial
+    _fit(estimate, [13.0])
+    assert len(lines) == 1 and lines[0].startswith("First epoch: 12s")
+    _fit(estimate, [12.0, 3.0, 3.0])  # a continuation, over two epochs
+    assert lines[1] == ("Later epochs: 3s each (a trial's first also compiles its graph: 9s more); about 1m27s "
+                        "for the search (less where trials stop early), then the refit")
+
+
+def test_first_epoch_estimate_without_a_budget_gives_the_pace_alone():
+    estimate, lines = _estimate(None)
+    _fit(estimate, [12.0, 2.0])
+    assert lines == ["First epoch: 12s (graph compilation included)",
+                     "Later epochs: 2s each (a trial's first also compiles its graph: 10s more)"]
+
+
+def test_trials_budget_is_the_schedule_or_max_trials():
+    assert console.trials_budget(_config(), [1, 1, 3]) == 3
+    assert console.trials_budget(_config("--tuner", "random", "--max-trials", "5")) == 5
 
 
 def test_first_epoch_estimate_is_shared_by_the_copies_kerastuner_makes_per_trial():
