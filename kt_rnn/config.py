@@ -11,7 +11,7 @@ from hypermodels import edits
 from hypermodels import space as sp
 from hypermodels.space import SearchSpace
 from kt_rnn import presets, tasks
-from kt_rnn.cli import runfile
+from kt_rnn import runfile
 from kt_rnn.errors import UsageError
 from kt_rnn.runtime import devices, roles
 from kt_rnn.search import kinds

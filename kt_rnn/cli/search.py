@@ -13,7 +13,8 @@ from hypermodels.space import SearchSpace
 from kt_rnn import api
 from kt_rnn import config as config_lib
 from kt_rnn import presets, tasks
-from kt_rnn.cli import parsing, runfile
+from kt_rnn import runfile
+from kt_rnn.cli import parsing
 from kt_rnn.errors import EXIT_INTERRUPTED, DiskFull, KtRnnError, Terminated
 from kt_rnn.runtime import devices, roles
 from kt_rnn.state import space_left, stopping

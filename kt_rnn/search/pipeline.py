@@ -14,7 +14,7 @@ import time
 import grpc
 
 from kt_rnn import data as data_lib
-from kt_rnn.cli import runfile
+from kt_rnn import runfile
 from kt_rnn.errors import SearchError
 from kt_rnn.runtime import devices, heartbeat
 from kt_rnn.search import console, dashboard, export, progress, summary, timings, tuners

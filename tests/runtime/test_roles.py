@@ -69,7 +69,7 @@ def test_config_refuses_the_chiefs_flags_on_a_worker(flag, tmp_path):
 
 
 def test_role_options_are_not_saved_in_the_run_file(tmp_path):
-    from kt_rnn.cli import runfile
+    from kt_rnn import runfile
 
     args = search.build_parser().parse_args(["imdb", "--role", "chief", "--oracle", "127.0.0.1:8000",
                                              "--worker-timeout", "30"])

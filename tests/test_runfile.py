@@ -8,7 +8,8 @@ import pytest
 
 from hypermodels import space as sp
 from kt_rnn import config as config_lib
-from kt_rnn.cli import runfile, search
+from kt_rnn import runfile
+from kt_rnn.cli import search
 from kt_rnn.errors import UsageError
 from kt_rnn.cli.search import build_parser
 
