@@ -15,7 +15,7 @@ import sys
 
 from kt_rnn.report import trials as tt
 from kt_rnn.tasks import baselines
-from kt_rnn.cli import parsing
+from kt_rnn import options
 from kt_rnn.errors import KtRnnError, UsageError
 
 INSTALL_PLOT = "pip install -e '.[report]'"
@@ -28,7 +28,7 @@ FIRST_COLUMNS = 7  # best mark, trial, status, objective, best epoch, epochs, ti
 
 def build_parser():
     """Returns the `argparse.ArgumentParser` of the report command."""
-    parser = parsing.Parser(
+    parser = options.Parser(
         prog="python -m kt_rnn.report",
         description="Show every trial of a search (status, hyperparameters, best-epoch objective, "
         "epochs, wall time), best first, and export them as CSV, JSON or PNG figures.",

@@ -14,7 +14,7 @@ from kt_rnn import api
 from kt_rnn import config as config_lib
 from kt_rnn import presets, tasks
 from kt_rnn import runfile
-from kt_rnn.cli import parsing
+from kt_rnn import options
 from kt_rnn.errors import EXIT_INTERRUPTED, DiskFull, KtRnnError, Terminated
 from kt_rnn.runtime import devices, roles
 from kt_rnn.state import space_left, stopping
@@ -22,7 +22,7 @@ from kt_rnn.state import space_left, stopping
 
 def build_parser():
     """Returns the `argparse.ArgumentParser` of the search command."""
-    parser = parsing.Parser(
+    parser = options.Parser(
         prog="python -m kt_rnn.search",
         description="Tune a recurrent network with KerasTuner, log every trial to "
         "TensorBoard and export the best model as a SavedModel that serves raw input "
