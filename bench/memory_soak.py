@@ -44,7 +44,7 @@ def parse_args(argv):
 def make_config(data_dir, logdir, trials):
     """The search's `Config`, built as the CLI builds it."""
     from kt_rnn import config as config_lib
-    from kt_rnn.cli.search import build_parser
+    from kt_rnn.options import build_parser
 
     args = ["imdb", "--data", str(data_dir), "--logdir", str(logdir), "--tuner", "random",
             "--max-trials", str(trials), "--max-epochs", "1", "--sequence-length", "16",

@@ -184,7 +184,7 @@ def _array(value):
 
 def _namespace(dataset, options, **paths):
     """The command line's `argparse.Namespace` with `options` set, each checked like an option."""
-    from kt_rnn.cli.search import build_parser
+    from kt_rnn.options import build_parser
 
     parser = build_parser()
     args = parser.parse_args([dataset])

@@ -8,7 +8,7 @@ the same search as a command for a real process.
 import sys
 
 from kt_rnn import config as config_lib
-from kt_rnn.cli.search import build_parser
+from kt_rnn.options import build_parser
 
 # Per dataset: what keeps one trial to a second or two on tiny data (short inputs, small layers,
 # two epochs). Tests add what they are about.

@@ -11,7 +11,7 @@ from kt_rnn import config as config_lib
 from kt_rnn import runfile
 from kt_rnn.cli import search
 from kt_rnn.errors import UsageError
-from kt_rnn.cli.search import build_parser
+from kt_rnn.options import build_parser
 
 
 def _write(path, text):
