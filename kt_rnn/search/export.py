@@ -25,6 +25,7 @@ from kt_rnn.errors import SearchError
 from kt_rnn.search import timings
 from kt_rnn.state import faults
 from kt_rnn.state import kerastuner as kt
+from kt_rnn.state.layout import Layout
 
 SAVED_MODEL = "saved_model"
 COMPLETED = kt.TrialStatus.COMPLETED
@@ -124,7 +125,7 @@ def load(directory, tuner):
     """The `Export` already in `directory` (`best/`): its model, the best trial's hyperparameters, its metrics."""
     try:
         model = keras.saving.load_model(directory / "model.keras")
-        metrics = json.loads((directory / "metrics.json").read_text())
+        metrics = json.loads((directory / Layout.METRICS).read_text())
     except Exception as e:  # a damaged or foreign file: Keras and json raise many kinds
         raise SearchError(f"The export in {directory} cannot be read ({type(e).__name__}). Run again with "
                           "--export-only to export the search again.") from None
@@ -246,7 +247,7 @@ def _write(directory, model, files):
     for name, write in files.others.items():
         write(directory / name)
     files.metrics.update(files.finish())
-    (directory / "metrics.json").write_text(json.dumps(files.metrics, indent=2) + "\n")
+    (directory / Layout.METRICS).write_text(json.dumps(files.metrics, indent=2) + "\n")
 
 
 def replace_atomically(target, write):

@@ -124,7 +124,7 @@ def _finished(config, current):
     if config.export_only or config.extend_budget:
         return False
     try:
-        metrics = json.loads((config.layout.best / "metrics.json").read_text())
+        metrics = json.loads(config.layout.metrics.read_text())
     except (OSError, ValueError):  # never exported, or a damaged export: export again
         return False
     return isinstance(metrics, dict) and metrics.get("search_digest") == identity.digest(current)
