@@ -14,6 +14,7 @@ import shutil
 import sys
 
 from kt_rnn.report import trials as tt
+from kt_rnn.search import forecast_scores
 from kt_rnn.tasks import baselines
 from kt_rnn import options
 from kt_rnn.errors import KtRnnError, UsageError
@@ -90,6 +91,9 @@ def render(search, width=None):
 def _export_lines(search):
     """The exported model's test scores (classes) and how the classical baselines fitted beside it did."""
     test = (search.export or {}).get("test") or {}
+    if "mae" in (test.get("model") or {}):  # a forecast: its comparison line
+        fitted = {name: found for name, found in (test.get("baselines") or {}).items() if "mae" in found}
+        return [f"Export: {forecast_scores.comparison_line({**test, 'baselines': fitted}, baselines.NAMES)}"]
     if "accuracy" not in test:
         return []
     return [f"Export: test accuracy {test['accuracy']:.4f} | macro-F1 {test['macro_f1']:.4f}",

@@ -93,7 +93,7 @@ def mase_scale(train_target, season):
     return scale or None
 
 
-def forecast(actual, predicted, naive, seasonal, scale):
+def forecast(actual, predicted, naive, seasonal, scale, classical=None):
     """Scores the model and both baselines on the same windows, overall and per step.
 
     Args:
@@ -102,6 +102,8 @@ def forecast(actual, predicted, naive, seasonal, scale):
         naive: the naive forecasts, from `baselines`.
         seasonal: the seasonal-naive forecasts, from `baselines`.
         scale: float or None, from `mase_scale`; None reports MASE as None.
+        classical: `{name: [n_windows, horizon] array}` of other baselines'
+            forecasts (`kt_rnn.tasks.baselines.classical_forecasts`), or None.
 
     Returns:
         JSON-ready dict: `model`, `naive` and `seasonal_naive` (each
@@ -110,7 +112,9 @@ def forecast(actual, predicted, naive, seasonal, scale):
         seasonal_naive}` per horizon step, `step` from 1), `windows` (the
         number of windows) and `skill` (`mae_vs_naive`,
         `mae_vs_seasonal_naive`: `1 - MAE_model / MAE_baseline`, positive when
-        the model is better; None when the baseline's MAE is 0). The task adds
+        the model is better; None when the baseline's MAE is 0). With
+        `classical`, `baselines` holds each one's errors, `per_step` its
+        errors per step and `skill` a `mae_vs_<name>`. The task adds
         `season`, which `comparison_line` reads.
 
     Example:
@@ -120,23 +124,27 @@ def forecast(actual, predicted, naive, seasonal, scale):
     (0.5, 2.0, 0.25, 0.75)
     """
     actual = _windows("actual", actual)
-    forecasts = _forecasts(actual.shape, predicted, naive, seasonal)
-    scores = {name: _errors(actual, values, scale) for name, values in forecasts.items()}
+    forecasts = _forecasts(actual.shape, dict(zip(METHODS, (predicted, naive, seasonal)), **(classical or {})))
+    errors = {name: _errors(actual, values, scale) for name, values in forecasts.items()}
+    scores = {name: errors.pop(name) for name in METHODS}
+    if classical:
+        scores["baselines"] = errors
     scores["per_step"] = [
         {"step": k + 1, **{name: _errors(actual[:, k], values[:, k], scale) for name, values in forecasts.items()}}
         for k in range(actual.shape[1])
     ]
     scores["windows"] = int(actual.shape[0])
-    scores["skill"] = {f"mae_vs_{name}": _skill(scores["model"]["mae"], scores[name]["mae"])
-                       for name in METHODS[1:]}
+    scores["skill"] = {f"mae_vs_{name}": _skill(scores["model"]["mae"], found["mae"])
+                       for name, found in [*((n, scores[n]) for n in METHODS[1:]), *errors.items()]}
     return scores
 
 
-def comparison_line(scores):
-    """One human line: the model's MAE beside both baselines', and its edge on the better one.
+def comparison_line(scores, names=None):
+    """One human line: the model's MAE beside the baselines', and its edge on the best ones.
 
-    The verdict is against the baseline with the lower MAE, so a model never
-    "beats" a baseline while losing to the other.
+    The verdict is against the better of the naive forecasts, so a model never "beats" a
+    baseline while losing to the other; with classical baselines (`scores["baselines"]`), also
+    against the best of those. `names` gives their display names (default: as in the scores).
 
     Example:
 
@@ -151,16 +159,30 @@ def comparison_line(scores):
     >>> comparison_line({"model": {"mae": 9.0, "mase": 0.9}, "naive": {"mae": 10.0}, "seasonal_naive": {"mae": 10.0},
     ...                  "skill": {"mae_vs_naive": 0.1, "mae_vs_seasonal_naive": 0.1}, "season": 1})
     'test MAE 9 | naive 10 | MASE 0.9 | beats naive by 10%'
+
+    With classical baselines:
+
+    >>> comparison_line({"model": {"mae": 1210.0, "mase": 0.79}, "naive": {"mae": 1841.0},
+    ...                  "seasonal_naive": {"mae": 1960.0}, "baselines": {"auto_ets": {"mae": 1110.0}},
+    ...                  "skill": {"mae_vs_naive": 0.343, "mae_vs_seasonal_naive": 0.383, "mae_vs_auto_ets": -0.09}},
+    ...                 names={"auto_ets": "ETS"})
+    'test MAE 1210 | naive 1841 | seasonal naive 1960 | ETS 1110 | MASE 0.79 | beats naive by 34%, loses to ETS by 9%'
     """
+    names = names or {}
     model, naive, seasonal = (scores[name]["mae"] for name in METHODS)
     seasonal_shown = scores.get("season", 2) > 1  # scores written before the season was kept: as they were
+    classical = {name: found["mae"] for name, found in (scores.get("baselines") or {}).items()}
     parts = [f"test MAE {format_number(model)}", f"naive {format_number(naive)}",
              *([f"seasonal naive {format_number(seasonal)}"] if seasonal_shown else []),
+             *(f"{names.get(name, name)} {format_number(mae)}" for name, mae in classical.items()),
              f"MASE {format_number(scores['model']['mase'])}"]
     # Ties go to "naive": with no season both baselines are the naive forecast.
     name = "seasonal_naive" if seasonal_shown and seasonal < naive else "naive"
-    parts.append(_verdict(name.replace("_", " "), scores["skill"][f"mae_vs_{name}"]))
-    return " | ".join(parts)
+    verdicts = [_verdict(name.replace("_", " "), scores["skill"][f"mae_vs_{name}"])]
+    if classical:
+        best = min(classical, key=classical.get)
+        verdicts.append(_verdict(names.get(best, best), scores["skill"][f"mae_vs_{best}"]))
+    return " | ".join(parts) + " | " + ", ".join(verdicts)
 
 
 def format_number(value, digits=4):
@@ -179,12 +201,12 @@ def format_number(value, digits=4):
     return f"{value:.{digits}g}"
 
 
-def write_predictions(path, dates, origins, actual, predicted, naive, seasonal):
+def write_predictions(path, dates, origins, actual, predicted, naive, seasonal, classical=None):
     """Writes every forecast as `predictions.csv`, atomically; returns the path written.
 
     One row per window and step, columns
-    `origin,date,step,actual,forecast,naive,seasonal_naive`; `step` counts
-    from 1 and `date` is the forecast step's date.
+    `origin,date,step,actual,forecast,naive,seasonal_naive` and one per
+    classical baseline; `step` counts from 1 and `date` is the forecast step's date.
 
     Args:
         path: path of the CSV, or an existing directory to write
@@ -194,6 +216,7 @@ def write_predictions(path, dates, origins, actual, predicted, naive, seasonal):
             the step's row index in the series as `date`.
         origins: int array `[n_windows]`, as for `baselines`.
         actual, predicted, naive, seasonal: float arrays `[n_windows, horizon]`.
+        classical: `{name: [n_windows, horizon] array}`, or None: a column each.
 
     Example:
 
@@ -205,19 +228,21 @@ def write_predictions(path, dates, origins, actual, predicted, naive, seasonal):
     """
     path = pathlib.Path(path)
     path = path / PREDICTIONS_FILE if path.is_dir() else path
-    tables = [_windows(n, a) for n, a in zip(("actual",) + METHODS, (actual, predicted, naive, seasonal))]
+    classical = classical or {}
+    given = (actual, predicted, naive, seasonal, *classical.values())
+    tables = [_windows(n, a) for n, a in zip(("actual", *METHODS, *classical), given)]
     origins = np.asarray(origins, dtype=int).reshape(-1)
     if any(t.shape != tables[0].shape for t in tables) or len(origins) != len(tables[0]):
         raise ValueError(f"Expected one origin per window and forecasts of one shape. Received: "
                          f"{len(origins)} origins, shapes {[t.shape for t in tables]}")
     rows = _prediction_rows(_step_labels(dates, origins, tables[0].shape[1]), origins, tables)
-    _write_atomic(path, rows)
+    _write_atomic(path, (*COLUMNS, *classical), rows)
     return path
 
 
-def _forecasts(shape, predicted, naive, seasonal):
+def _forecasts(shape, forecasts):
     """`{method: [n_windows, horizon] array}`, each checked to be of the shape of the actuals."""
-    forecasts = {name: _windows(name, values) for name, values in zip(METHODS, (predicted, naive, seasonal))}
+    forecasts = {name: _windows(name, values) for name, values in forecasts.items()}
     for name, values in forecasts.items():
         if values.shape != shape:
             raise ValueError(f"Expected {name} forecasts of the shape of actual {shape}. Received: {values.shape}")
@@ -271,19 +296,17 @@ def _step_labels(dates, origins, horizon):
 
 
 def _prediction_rows(labels, origins, tables):
-    actual, predicted, naive, seasonal = tables
     for i, origin in enumerate(origins):
-        for k in range(actual.shape[1]):
-            yield [int(origin), str(labels[i, k]), k + 1,
-                   float(actual[i, k]), float(predicted[i, k]), float(naive[i, k]), float(seasonal[i, k])]
+        for k in range(tables[0].shape[1]):
+            yield [int(origin), str(labels[i, k]), k + 1, *(float(table[i, k]) for table in tables)]
 
 
-def _write_atomic(path, rows):
+def _write_atomic(path, header, rows):
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
-            writer.writerow(COLUMNS)
+            writer.writerow(header)
             writer.writerows(rows)
         os.replace(tmp, path)
     finally:

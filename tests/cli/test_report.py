@@ -219,6 +219,20 @@ def test_main_shows_the_exports_test_scores_beside_its_baseline(tmp_path, capsys
         "  TF-IDF + logistic regression: test accuracy 0.8990 | macro-F1 0.8990 | the network is 4.5 points behind it"]
 
 
+def test_main_shows_the_exported_forecasts_errors_beside_the_baselines(tmp_path, capsys):
+    root = _search(tmp_path)
+    (root / "best").mkdir()
+    test = {"model": {"mae": 9.0, "mase": 0.9}, "naive": {"mae": 10.0}, "seasonal_naive": {"mae": 12.0},
+            "baselines": {"auto_ets": {"mae": 8.0, "model": "ETS(A,N,A)"},
+                          "auto_arima": {"error": "AutoARIMA could not be fitted: tiny datasets"}},
+            "skill": {"mae_vs_naive": 0.1, "mae_vs_seasonal_naive": 0.25, "mae_vs_auto_ets": -0.125}, "season": 12}
+    (root / "best" / "metrics.json").write_text(json.dumps({"test": test}))
+    code, out, _ = _run(capsys, root)
+    assert code == 0
+    assert out.splitlines()[-1] == ("Export: test MAE 9 | naive 10 | seasonal naive 12 | ETS 8 | MASE 0.9 | "
+                                    "beats naive by 10%, loses to ETS by 12%")
+
+
 def test_main_without_an_export_shows_no_test_scores(tmp_path, capsys):
     code, out, _ = _run(capsys, _search(tmp_path))
     assert code == 0 and "Export:" not in out

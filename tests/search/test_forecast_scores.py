@@ -166,3 +166,29 @@ def test_write_predictions_replaces_an_old_file_whole(tmp_path):
 def test_forecast_accepts_model_outputs_with_a_trailing_target_axis():
     predicted = np.array(PREDICTED)[..., None]  # a Keras model's [n_windows, horizon, 1]
     assert fs.forecast(ACTUAL, predicted, NAIVE, SEASONAL, 2.0) == _scores()
+
+
+CLASSICAL = {"auto_ets": [[10.0, 21.0], [31.0, 40.0]]}  # errors 0, +1, +1, 0: MAE 0.5
+
+
+def test_forecast_scores_classical_baselines_beside_the_naive_ones():
+    scores = fs.forecast(ACTUAL, PREDICTED, NAIVE, SEASONAL, 2.0, CLASSICAL)
+    assert scores["baselines"]["auto_ets"]["mae"] == pytest.approx(0.5)
+    assert scores["skill"]["mae_vs_auto_ets"] == pytest.approx(1 - 2 / 0.5)
+    assert [s["auto_ets"]["mae"] for s in scores["per_step"]] == pytest.approx([0.5, 0.5])
+    assert {k: v for k, v in scores.items() if k not in ("baselines", "per_step", "skill")} == \
+        {k: v for k, v in _scores().items() if k not in ("per_step", "skill")}
+
+
+def test_comparison_line_says_how_the_model_does_against_the_best_classical_baseline():
+    scores = fs.forecast(ACTUAL, PREDICTED, NAIVE, SEASONAL, 2.0, {**CLASSICAL, "auto_arima": NAIVE})
+    line = fs.comparison_line(scores, {"auto_ets": "ETS", "auto_arima": "ARIMA"})
+    assert line == ("test MAE 2 | naive 8.5 | seasonal naive 1.25 | ETS 0.5 | ARIMA 8.5 | MASE 1 | "
+                    "loses to seasonal naive by 60%, loses to ETS by 300%")
+
+
+def test_write_predictions_adds_a_column_per_classical_baseline(tmp_path):
+    path = fs.write_predictions(tmp_path, None, [4, 6], ACTUAL, PREDICTED, NAIVE, SEASONAL, CLASSICAL)
+    rows = _read(path)
+    assert rows[0][-2:] == ["seasonal_naive", "auto_ets"] and [row[-1] for row in rows[1:]] == ["10.0", "21.0",
+                                                                                                  "31.0", "40.0"]

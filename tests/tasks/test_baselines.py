@@ -42,3 +42,42 @@ def test_comparison_lines_say_which_model_won_and_by_how_much(network, verdict):
 
 def test_comparison_lines_without_baselines_say_nothing():
     assert baselines.comparison_lines({"accuracy": 0.9}) == []
+
+
+def _monthly(n=96, seed=0):
+    """A trend, a yearly season and noise: what AutoETS and AutoARIMA are made for."""
+    steps = np.arange(n)
+    noise = np.random.default_rng(seed).normal(0, 0.5, n)
+    return 100 + 0.5 * steps + 10 * np.sin(2 * np.pi * steps / 12) + noise
+
+
+def test_classical_forecasts_beat_the_naive_forecast_on_a_seasonal_series():
+    y, origins = _monthly(), np.arange(84, 91)
+    found = baselines.classical_forecasts(y, 84, origins, horizon=6, season=12)
+    actual = np.stack([y[o:o + 6] for o in origins])
+    naive_mae = np.mean(np.abs(y[origins - 1][:, None] - actual))
+    for name, fitted in found.items():
+        assert fitted["forecasts"].shape == (7, 6), name
+        assert np.mean(np.abs(fitted["forecasts"] - actual)) < naive_mae / 2, name
+    assert found["auto_ets"]["model"].startswith("ETS(") and found["auto_arima"]["model"].startswith("ARIMA(")
+
+
+def test_classical_forecasts_read_no_value_at_or_after_an_origin():
+    y = _monthly()
+    changed = y.copy()
+    changed[88:] += 1000  # the test part from step 88 on: no forecast made at 84..88 may move
+    before, after = (baselines.classical_forecasts(series, 84, np.arange(84, 89), horizon=3, season=12)
+                     for series in (y, changed))
+    for name in before:
+        np.testing.assert_allclose(before[name]["forecasts"], after[name]["forecasts"], err_msg=name)
+
+
+def test_classical_forecasts_leave_out_a_season_longer_than_statsforecast_models():
+    found = baselines.classical_forecasts(_monthly(200), 190, [190], horizon=2, season=baselines.LONGEST_SEASON + 1)
+    assert "[" not in found["auto_arima"]["model"] and found["auto_ets"]["model"].endswith(",N)")
+
+
+def test_classical_forecasts_report_a_model_that_cannot_be_fitted_instead_of_raising():
+    found = baselines.classical_forecasts(np.arange(8.0), 6, [6], horizon=2, season=4)
+    assert "could not be fitted" in found["auto_ets"]["error"] and "forecasts" not in found["auto_ets"]
+    assert found["auto_arima"]["forecasts"].shape == (1, 2)

@@ -1,0 +1,386 @@
+"""Forecasting corpus: kt_rnn's default search against the naive, seasonal-naive and classical forecasts on real series.
+
+For each series, one `kt_rnn.tune(csv, dataset="timeseries", ...)` search (search, refit,
+export, and the classical models fitted beside it) into a temporary logdir, timed; then
+the test-window MAE of `best/metrics.json`: the exported model's, the naive forecast's,
+the seasonal-naive forecast's and, when the run fitted them, AutoETS's and AutoARIMA's.
+`kt_rnn.tune` receives the data, target, date column, horizon, season, logdir and seed,
+nothing else: the search budget, space and baselines are kt_rnn's defaults, which are
+what this measures. With `--repeats N` the search runs N times with seeds 42, 43, ...
+and each figure is reported as the median [min-max]. The script exits 1 when, on any
+series, the model's median MAE does not beat both the naive and the seasonal-naive
+median MAE, so it is itself a check.
+
+    python bench/forecast_corpus.py --repeats 3 --json /tmp/forecast_corpus.json
+    python bench/forecast_corpus.py --set held-out
+    python bench/forecast_corpus.py --list --set all
+
+The series are written as CSV files into the run's temporary directory (no downloads):
+airline and temperatures from `$KT_RNN_SERIES` (default ../shared/data/timeseries), the
+others from the datasets bundled with statsmodels. `--set dev` (the default) runs the
+series the defaults may be chosen on; `--set held-out` the two kept aside to judge a
+default on data it was not chosen on; `--series NAME ...` picks some by name.
+`--time-limit` and `--extra KEY=VALUE` override the defaults for experiments (the figures
+in BENCHMARKS.md use neither). `--list` only writes the CSVs, reads them back with
+kt_rnn's reader and prints what each holds.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+DATA = pathlib.Path(os.environ.get("KT_RNN_SERIES", REPO.parent / "shared" / "data" / "timeseries"))
+FIRST_SEED = 42
+SETS = ("dev", "held-out", "all")
+# The classical forecasts of `test["baselines"]` shown in the table, by key.
+CLASSICAL = (("auto_ets", "ETS"), ("auto_arima", "ARIMA"))
+# Options the command line collects into a list (`--fix a=1 --fix b=2`): an `--extra` of one of them is one item.
+LIST_OPTIONS = ("fix", "categorical")
+
+
+def _write(directory, name, date_column, target, dates, values):
+    """Writes `date_column,target` rows (dates as YYYY-MM-DD) to `directory/name.csv`; returns the path."""
+    import pandas as pd
+
+    path = pathlib.Path(directory) / f"{name}.csv"
+    frame = pd.DataFrame({date_column: pd.DatetimeIndex(dates).strftime("%Y-%m-%d"), target: list(values)})
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _shared(file, name):
+    """A `make` that copies `file` of the shared series directory as it is."""
+    def make(directory):
+        path = pathlib.Path(directory) / f"{name}.csv"
+        shutil.copyfile(DATA / file, path)
+        return path
+
+    return make
+
+
+def _co2(directory):
+    import statsmodels.datasets
+
+    weekly = statsmodels.datasets.co2.load_pandas().data["co2"]
+    # Weekly with 59 missing weeks: monthly means leave 5 months empty (1958-06, 1958-10, 1964-02..04), which
+    # kt_rnn would refuse without --fill-missing; interpolating them here keeps the search at its defaults.
+    # The first month, 1958-03, is the mean of its one observed week (the 29th).
+    monthly = weekly.resample("MS").mean().interpolate()
+    return _write(directory, "co2", "Month", "CO2", monthly.index, monthly.to_numpy())
+
+
+def _nile(directory):
+    import statsmodels.datasets
+
+    frame = statsmodels.datasets.nile.load_pandas().data
+    years = [f"{int(year)}-01-01" for year in frame["year"]]
+    return _write(directory, "nile", "Year", "Volume", years, frame["volume"])
+
+
+def _sunspots(directory):
+    import statsmodels.datasets
+
+    frame = statsmodels.datasets.sunspots.load_pandas().data
+    years = [f"{int(year)}-01-01" for year in frame["YEAR"]]
+    return _write(directory, "sunspots", "Year", "SUNACTIVITY", years, frame["SUNACTIVITY"])
+
+
+def _elnino(directory):
+    import statsmodels.datasets
+
+    frame = statsmodels.datasets.elnino.load_pandas().data  # one row per year, one column per month
+    months = [column for column in frame.columns if column != "YEAR"]  # JAN..DEC, in calendar order
+    dates = [f"{int(year)}-{month:02d}-01" for year in frame["YEAR"] for month in range(1, len(months) + 1)]
+    values = frame[months].to_numpy().reshape(-1)  # row by row: year after year, months in order
+    return _write(directory, "elnino", "Month", "Temperature", dates, values)
+
+
+def _realgdp(directory):
+    import statsmodels.datasets
+
+    frame = statsmodels.datasets.macrodata.load_pandas().data
+    # A quarter is dated by its first month: 1959Q1 -> 1959-01-01, Q2 -> 04-01, ...
+    dates = [f"{int(year)}-{3 * int(quarter) - 2:02d}-01" for year, quarter in zip(frame["year"], frame["quarter"])]
+    return _write(directory, "realgdp", "Quarter", "realgdp", dates, frame["realgdp"])
+
+
+# Each series: how to write it, what `kt_rnn.tune` receives beside the data, logdir and seed, the rows the
+# CSV must hold, and whether it is held out (kept aside to judge a default on data it was not chosen on).
+SERIES = {
+    "airline": {
+        "make": _shared("airline-passengers.csv", "airline"), "target": "Passengers", "date_column": "Month",
+        "horizon": 12, "season": 12, "rows": 144, "held_out": False,
+    },
+    "temperatures": {
+        # Daily, with no weekly cycle; its cycle is the year. Season 365 as in bench/forecast.py, so the seasonal
+        # naive is last year's value (a 7-day season would only make it last week's), though a window of a year
+        # is longer than most models here look back.
+        "make": _shared("daily-min-temperatures.csv", "temperatures"), "target": "Temp", "date_column": "Date",
+        "horizon": 7, "season": 365, "rows": 3650, "held_out": False,
+    },
+    "co2": {
+        "make": _co2, "target": "CO2", "date_column": "Month",
+        "horizon": 12, "season": 12, "rows": 526, "held_out": False,
+    },
+    "nile": {
+        # Yearly: no season, so the seasonal naive is the naive forecast.
+        "make": _nile, "target": "Volume", "date_column": "Year",
+        "horizon": 5, "season": None, "rows": 100, "held_out": False,
+    },
+    "sunspots": {
+        # Season 11: the solar cycle (about 11 years, not exactly, which is what makes the series hard).
+        "make": _sunspots, "target": "SUNACTIVITY", "date_column": "Year",
+        "horizon": 11, "season": 11, "rows": 309, "held_out": True,
+    },
+    "elnino": {
+        "make": _elnino, "target": "Temperature", "date_column": "Month",
+        "horizon": 12, "season": 12, "rows": 732, "held_out": True,
+    },
+    "realgdp": {
+        "make": _realgdp, "target": "realgdp", "date_column": "Quarter",
+        "horizon": 4, "season": 4, "rows": 203, "held_out": False,
+    },
+}
+
+
+def parse_args(argv):
+    """Parses the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument("--set", choices=SETS, help="dev (default; --list: all), held-out or all")
+    chosen.add_argument("--series", nargs="+", choices=SERIES, metavar="NAME",
+                        help=f"these series only, from: {', '.join(SERIES)}")
+    parser.add_argument("--repeats", type=int, default=1, metavar="N", help="searches per series, seeds 42, 43, ...")
+    parser.add_argument("--json", type=pathlib.Path, metavar="FILE", help="write every run's figures here")
+    parser.add_argument("--logdir", type=pathlib.Path, help="default: a temporary directory removed at the end")
+    parser.add_argument("--list", action="store_true",
+                        help="only write the series' CSVs, read them back and print what each holds")
+    experiments = parser.add_argument_group("experiments (override kt_rnn's defaults; BENCHMARKS.md uses none)")
+    experiments.add_argument("--time-limit", metavar="TIME", help="passed to kt_rnn.tune as time_limit, e.g. 10m")
+    experiments.add_argument("--extra", action="append", default=[], metavar="KEY=VALUE",
+                             help="any kt_rnn.tune option, e.g. tuner=random or max_trials=1 (repeatable; "
+                                  "values read as int, float, true/false or text)")
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1. Received: {args.repeats}")
+    try:
+        args.extra = extras(args.extra)
+    except ValueError as error:
+        parser.error(str(error))
+    return args
+
+
+def extras(pairs):
+    """`{option: value}` of the `--extra KEY=VALUE` pairs (dashes in KEY read as underscores)."""
+    options = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--extra takes KEY=VALUE. Received: {pair!r}")
+        key = key.strip().replace("-", "_")
+        if key in LIST_OPTIONS:
+            options.setdefault(key, []).append(text)  # `fix=cell=gru`: the value is itself NAME=VALUE
+        else:
+            options[key] = value(text)
+    return options
+
+
+def value(text):
+    """`text` as an int, a float, a bool (true/false) or itself."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def names(args):
+    """The series to run: `--series`, else those of `--set` (default dev; all for --list)."""
+    if args.series:
+        return list(dict.fromkeys(args.series))
+    chosen = args.set or ("all" if args.list else "dev")
+    return [name for name, spec in SERIES.items()
+            if chosen == "all" or spec["held_out"] == (chosen == "held-out")]
+
+
+def read_back(name, path):
+    """The CSV of series `name` read by kt_rnn's own reader, the one the search uses (no TensorFlow)."""
+    from kt_rnn.data import series as series_lib
+
+    spec = SERIES[name]
+    return series_lib.read(str(path), spec["target"], date_column=spec["date_column"])
+
+
+def listing(chosen, directory):
+    """Writes and reads back each series; prints one row each; returns True when every row count is as expected."""
+    print("| series | rows | first | last | frequency | horizon | season | held out |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    expected = True
+    for name in chosen:
+        spec = SERIES[name]
+        series = read_back(name, spec["make"](directory))
+        rows = len(series.values)
+        expected &= rows == spec["rows"]
+        count = str(rows) if rows == spec["rows"] else f"{rows} (expected {spec['rows']})"
+        print(f"| {name} | {count} | {series.dates[0]} | {series.dates[-1]} | {series.frequency} | "
+              f"{spec['horizon']} | {spec['season'] or '-'} | {'yes' if spec['held_out'] else 'no'} |")
+    return expected
+
+
+def search(name, path, seed, logdir, args):
+    """One search of series `name` (its CSV at `path`) in `logdir`; returns its figures."""
+    import kt_rnn
+
+    spec = SERIES[name]
+    options = {key: spec[key] for key in ("target", "date_column", "horizon", "season")}
+    if args.time_limit:
+        options["time_limit"] = args.time_limit
+    options.update(args.extra)
+    started = time.perf_counter()
+    result = kt_rnn.tune(str(path), dataset="timeseries", logdir=str(logdir), seed=seed, **options)
+    seconds = time.perf_counter() - started
+    test, hp = result.test_scores, result.best_hyperparameters
+    classical = test.get("baselines") or {}  # absent when the run fitted none (or predates them)
+    figures = {f"{method}_mae": float(test[method]["mae"]) for method in ("model", "naive", "seasonal_naive")}
+    figures.update({f"{key}_mae": _mae(classical.get(key)) for key, _ in CLASSICAL})
+    figures.update(wall_s=seconds, model_vs_classical=_ratio(figures))
+    return {"seed": seed, "figures": figures, "plan": result.metrics.get("plan"), "baselines": classical,
+            "window": hp.get("window"), "cell": hp.get("cell"), "best_hyperparameters": hp}
+
+
+def _mae(found):
+    return None if not found or found.get("mae") is None else float(found["mae"])
+
+
+def _ratio(figures):
+    """The model's MAE over the better classical forecast's, or None without one."""
+    classical = [figures[f"{key}_mae"] for key, _ in CLASSICAL if figures[f"{key}_mae"] is not None]
+    return figures["model_mae"] / min(classical) if classical and min(classical) > 0 else None
+
+
+def median(runs, figure):
+    """The median of `figure` over `runs`, or None where no run has it."""
+    values = [run["figures"][figure] for run in runs if run["figures"][figure] is not None]
+    return statistics.median(values) if values else None
+
+
+def spread(values, number):
+    """`median [min-max]` of `values`, each written by `number` (just the value when there is one; n/a for none)."""
+    values = [value for value in values if value is not None]
+    if not values:
+        return "n/a"
+    text = number(statistics.median(values))
+    if len(values) > 1:
+        text += f" [{number(min(values))}–{number(max(values))}]"
+    return text
+
+
+def beats_both(runs):
+    """Whether the model's median MAE is below both the naive and the seasonal-naive median MAE."""
+    model = median(runs, "model_mae")
+    return model < median(runs, "naive_mae") and model < median(runs, "seasonal_naive_mae")
+
+
+def row(name, runs, rows):
+    """The table's cells for the runs of one series."""
+    # 4 significant digits, as the search prints them.
+    from kt_rnn.search.forecast_scores import format_number
+
+    spec = SERIES[name]
+    column = {key: [run["figures"][key] for run in runs] for key in runs[0]["figures"]}
+    cells = [name, str(rows), str(spec["horizon"]), str(spec["season"] or "-")]
+    cells += [spread(column[f"{method}_mae"], format_number) for method in ("model", "naive", "seasonal_naive")]
+    cells += [spread(column[f"{key}_mae"], format_number) for key, _ in CLASSICAL]
+    cells += [spread(column["model_vs_classical"], lambda x: f"{x:.2f}"), "yes" if beats_both(runs) else "no",
+              spread([seconds / 60 for seconds in column["wall_s"]], lambda x: f"{x:.1f}")]
+    return cells
+
+
+def machine():
+    """Cores, TensorFlow and statsmodels versions and today's date, as one line."""
+    import statsmodels
+    import tensorflow as tf
+
+    return (f"{os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
+            f"{len(tf.config.list_physical_devices('GPU'))} GPU, Python {platform.python_version()}, "
+            f"TensorFlow {tf.__version__}, statsmodels {statsmodels.__version__}, {datetime.date.today().isoformat()}")
+
+
+def report(results, rows):
+    """Prints one markdown table, a row per series, then each run's plan and classical models; returns the machine."""
+    header = ["series", "rows", "horizon", "season", "model MAE", "naive", "seasonal naive",
+              *(label for _, label in CLASSICAL), "model / best classical", "beats both naive?", "minutes"]
+    print("\n| " + " | ".join(header) + " |")
+    print("|" + " --- |" * len(header))
+    for name, runs in results.items():
+        print("| " + " | ".join(row(name, runs, rows[name])) + " |")
+    for name, runs in results.items():
+        for run in runs:
+            # Each classical fit names the model it chose, e.g. ETS(M,A,M): the table shows only its MAE.
+            chosen = "; ".join(f"{label} {run['baselines'][key].get('model', '?')}"
+                               for key, label in CLASSICAL if key in run["baselines"]) or "no classical models"
+            print(f"{name} seed {run['seed']}: window {run['window']}, cell {run['cell']}; {chosen}; "
+                  f"plan {run['plan'] if run['plan'] is not None else 'n/a'}")
+    line = machine()
+    print(line)
+    return line
+
+
+def main(argv=None):
+    """Runs the searches; returns 0 when the model's median MAE beats both naive forecasts on every series, else 1."""
+    args = parse_args(argv)
+    chosen = names(args)
+    logdir = args.logdir or pathlib.Path(tempfile.mkdtemp(prefix="kt_rnn_forecast_corpus_"))
+    logdir.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.list:
+            return 0 if listing(chosen, logdir) else 1
+        # A search directory that exists would be resumed, not run: the figures would time nothing.
+        taken = [str(logdir / f"{name}_{FIRST_SEED + i}") for name in chosen for i in range(args.repeats)
+                 if (logdir / f"{name}_{FIRST_SEED + i}").exists()]
+        if taken:
+            print(f"Earlier runs are in the way: {', '.join(taken)}. Remove them or pass another --logdir.",
+                  file=sys.stderr)
+            return 2
+        results, rows = {}, {}
+        for name in chosen:
+            path = SERIES[name]["make"](logdir)
+            rows[name] = len(read_back(name, path).values)
+            results[name] = []
+            for repeat in range(args.repeats):
+                seed = FIRST_SEED + repeat
+                run = search(name, path, seed, logdir / f"{name}_{seed}", args)
+                results[name].append(run)
+                f = run["figures"]
+                print(f"[{name} seed {seed}] MAE {f['model_mae']:.4g} | naive {f['naive_mae']:.4g} | "
+                      f"seasonal naive {f['seasonal_naive_mae']:.4g} | "
+                      + " | ".join(f"{label} {f[key + '_mae']:.4g}" if f[key + "_mae"] is not None else f"{label} n/a"
+                                   for key, label in CLASSICAL)
+                      + f" | {f['wall_s'] / 60:.1f} min", flush=True)
+    finally:
+        if args.logdir is None:
+            shutil.rmtree(logdir, ignore_errors=True)
+    line = report(results, rows)
+    beaten = {name: beats_both(runs) for name, runs in results.items()}
+    if args.json:
+        args.json.write_text(json.dumps({"machine": line, "series": chosen, "extra": args.extra,
+                                         "settings": {name: {key: spec for key, spec in SERIES[name].items()
+                                                             if key != "make"} for name in chosen},
+                                         "time_limit": args.time_limit, "rows": rows,
+                                         "beats_both_naive": beaten, "runs": results}, indent=1, default=str))
+    return 0 if all(beaten.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO))
+    sys.exit(main())
