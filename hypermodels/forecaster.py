@@ -2,7 +2,8 @@
 
 The search space is `hypermodels.space.FORECAST_PARAMS`: the shared recurrent
 params plus `window` (steps of history read) and `predict` (the level of the
-next steps, or their change from the last observed value). Because the window
+next steps, their change from the last observed value, or from the value one
+season earlier). Because the window
 is a hyperparameter, the training windows are cut per trial, in `fit`, from a
 `Segment` of the series with `keras.utils.timeseries_dataset_from_array`.
 """
@@ -15,6 +16,7 @@ import tensorflow as tf
 
 from hypermodels import recurrent
 from hypermodels import space as sp
+from hypermodels.layers import seasonal_steps
 
 
 @dataclasses.dataclass
@@ -71,7 +73,9 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
     The model normalizes its raw input with the training part's statistics
     (`keras.layers.Normalization`) and learns the scaled targets
     `(y - base) / target_std`, `base` being the target's training mean
-    (`predict="level"`) or each window's last target value (`"change"`);
+    (`predict="level"`), each window's last target value (`"change"`) or its
+    seasonal-naive forecast (`"seasonal"`: for each step, the window's latest
+    value at that step's phase of the season);
     `hypermodels.layers.ForecastOutput` turns that back into the target's units.
 
     Args:
@@ -82,6 +86,8 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         target_mean: float, the target's training mean.
         target_std: float, the target's training standard deviation.
         stride: int, defaults to 1, steps between training windows.
+        season: int, defaults to 1, the season's steps, for `predict="seasonal"`
+            (whose windows must hold a season).
         loss: `"mse"` (default) or `"mae"`.
         space: `SearchSpace` of `FORECAST_PARAMS`, defaults to its default space.
         seed: int or None, seed of the per-epoch shuffling in `fit`.
@@ -107,12 +113,15 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
     params = sp.FORECAST_PARAMS
 
     def __init__(self, inputs, horizon, mean, variance, target_mean, target_std, stride=1, loss="mse",
-                 space=None, seed=None, jit_compile="auto", dtype_policy="float32", name=None, tunable=True):
+                 space=None, seed=None, jit_compile="auto", dtype_policy="float32", name=None, tunable=True,
+                 season=1):
         super().__init__(space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name,
                          tunable=tunable)
         self.inputs = recurrent.positive_int("inputs", inputs)
         self.horizon = recurrent.positive_int("horizon", horizon)
         self.stride = recurrent.positive_int("stride", stride)
+        self.season = recurrent.positive_int("season", season)
+        _check_seasonal_windows(self.space, self.season)
         self.mean, self.variance = _statistics("mean", mean, inputs), _statistics("variance", variance, inputs)
         if not float(target_std) > 0:
             raise ValueError(f"Expected target_std to be > 0. Received: target_std={target_std!r}")
@@ -145,12 +154,25 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
     def scaled(self, segment, window, predict):
         """`segment`'s windows with the targets the model learns: `(y - base) / target_std`."""
         mean, std = self.target_mean, self.target_std
+        seasonal = seasonal_steps(window, self.horizon, self.season) if predict == "seasonal" else None
 
         def scale(x, y):
-            base = x[-1, 0] if predict == "change" else mean
+            if predict == "seasonal":
+                base = tf.gather(x[:, 0], seasonal)
+            else:
+                base = x[-1, 0] if predict == "change" else mean
             return x, (y - base) / std
 
         return windows(segment, window, self.horizon, self.stride).map(scale)
+
+
+def _check_seasonal_windows(space, season):
+    """`predict="seasonal"` reads the season before each forecast step: every window must hold one."""
+    windows = sp.possible_values(space.domain(sp.WINDOW))
+    shortest = min(windows) if windows else space.domain(sp.WINDOW).min_value
+    if "seasonal" in sp.possible_values(space.domain(sp.PREDICT)) and shortest < season:
+        raise ValueError(f"Expected windows of at least one season ({season} steps) for predict='seasonal'. "
+                         f"Received: a window of {shortest}. Fix window=... to {season} or more, or predict=change.")
 
 
 def _statistics(name, values, inputs):

@@ -1,7 +1,23 @@
 """Layers the recurrent hypermodels need that Keras does not ship."""
 
 import keras
+import numpy as np
 from keras import ops
+
+from hypermodels.space import PREDICTS
+
+
+def seasonal_steps(window, horizon, season):
+    """For each of `horizon` forecast steps, the step of a `window` that the seasonal-naive forecast
+    repeats: the latest one at the same phase of the season.
+
+    Example: `seasonal_steps(24, 3, 12)` -> `[12, 13, 14]`; `seasonal_steps(12, 14, 12)` -> `[0, ..., 11, 0, 1]`.
+    """
+    if not 1 <= season <= window:
+        raise ValueError(f"Expected a window of at least one season ({season} steps) to forecast from the season "
+                         f"before. Received: window={window}")
+    steps = np.arange(horizon)
+    return (window + steps - season * (steps // season + 1)).astype("int32")
 
 
 @keras.saving.register_keras_serializable(package="kt_rnn")
@@ -45,37 +61,44 @@ class ForecastOutput(keras.layers.Layer):
     """Turns a forecaster's scaled output back into the target's own units.
 
     The forecaster learns `(y - base) / scale`, where `base` is the training
-    mean of the target (`predict="level"`) or the last observed target value of
-    each window (`predict="change"`); this layer adds them back.
+    mean of the target (`predict="level"`), the last observed target value of
+    each window (`predict="change"`) or, for each forecast step, the window's
+    latest value at that step's phase of the season (`predict="seasonal"`: the
+    seasonal-naive forecast); this layer adds them back.
 
     Args:
-        predict: `"change"` or `"level"`.
+        predict: `"change"`, `"level"` or `"seasonal"`.
         target_mean: float, the target's mean over the training part.
         target_std: float, its standard deviation there.
         target_index: int, defaults to 0, the target's column in the raw window.
+        season: int, defaults to 1, the season's steps (for `"seasonal"`).
 
     Example:
 
     ```python
     window = keras.Input((24, 3))  # raw values, target in column 0
     scaled = forecaster(window)  # (batch, horizon)
-    forecast = ForecastOutput("change", 120.0, 30.0)([scaled, window])
+    forecast = ForecastOutput("seasonal", 120.0, 30.0, season=12)([scaled, window])
     ```
     """
 
-    def __init__(self, predict, target_mean, target_std, target_index=0, **kwargs):
+    def __init__(self, predict, target_mean, target_std, target_index=0, season=1, **kwargs):
         super().__init__(**kwargs)
-        if predict not in ("change", "level"):
-            raise ValueError(f"Expected predict to be one of ['change', 'level']. Received: predict={predict!r}")
+        if predict not in PREDICTS:
+            raise ValueError(f"Expected predict to be one of {list(PREDICTS)}. Received: predict={predict!r}")
         self.predict = predict
         self.target_mean = float(target_mean)
         self.target_std = float(target_std)
         self.target_index = int(target_index)
+        self.season = int(season)
 
     def call(self, inputs):
         scaled, window = inputs
+        target = ops.cast(window[:, :, self.target_index], scaled.dtype)
         if self.predict == "change":
-            base = ops.cast(window[:, -1, self.target_index:self.target_index + 1], scaled.dtype)
+            base = target[:, -1:]
+        elif self.predict == "seasonal":
+            base = ops.take(target, seasonal_steps(window.shape[1], scaled.shape[-1], self.season), axis=1)
         else:
             base = self.target_mean
         return scaled * self.target_std + base
@@ -85,4 +108,4 @@ class ForecastOutput(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "predict": self.predict, "target_mean": self.target_mean,
-                "target_std": self.target_std, "target_index": self.target_index}
+                "target_std": self.target_std, "target_index": self.target_index, "season": self.season}

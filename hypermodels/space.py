@@ -10,6 +10,7 @@ validate a user's edits to the space before any heavy import or any training.
 """
 
 import dataclasses
+import math
 from typing import Any, Callable
 
 CELL = "cell"
@@ -28,14 +29,18 @@ LEARNING_RATE = "learning_rate"
 CLIPNORM = "clipnorm"
 BATCH_SIZE = "batch_size"
 WINDOW = "window"  # forecasting: steps of history the model reads
-PREDICT = "predict"  # forecasting: the level of the next steps, or their change from the last value
+PREDICT = "predict"  # forecasting: the next steps' level, change from the last value, or from a season before
 
 CELLS = ("simple_rnn", "gru", "lstm")
 INITIALIZERS = ("glorot_uniform", "he_normal", "orthogonal")
 HEADS = ("last", "max_pool", "max_mean_pool")
 SEARCHED_HEADS = HEADS[:2]  # max_mean_pool (1.5x the head's inputs) only where asked for: --fix, --space
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
-PREDICTS = ("change", "level")
+PREDICTS = ("change", "level", "seasonal")
+# Seasons up to this many steps reach the forecaster (windows of whole seasons, predict="seasonal"):
+# monthly, quarterly, weekly and hourly data. A daily series' 365 would make every window a year of
+# steps, which a recurrent network reads slowly and a few years of data cannot fill.
+LONGEST_SEASON = 24
 
 FIXED, CHOICE, RANGE = "fixed", "choice", "range"
 SAMPLINGS = ("linear", "log", "reverse_log")
@@ -180,7 +185,9 @@ TEXT_PARAMS = _searched((*RECURRENT_PARAMS[:6], _embedding_param(), *RECURRENT_P
 # Numeric sequences: the recurrent stack alone.
 SEQUENCE_PARAMS = RECURRENT_PARAMS
 # Forecasting: the stack reads `window` steps; it predicts the change from the last observed value
-# by default (an RNN then only learns the correction to the naive forecast: it helps on trends).
+# by default (an RNN then only learns the correction to the naive forecast: it helps on trends), or
+# from the value one season earlier (`seasonal`: the correction to the seasonal-naive forecast,
+# the default for a season the model can read, see `forecast_domains`).
 FORECAST_PARAMS = (
     *RECURRENT_PARAMS,
     Param(WINDOW, int, choice((12, 24, 48), 24), lambda v: v >= 1, ">= 1"),
@@ -188,16 +195,27 @@ FORECAST_PARAMS = (
 )
 
 
-def window_domain(horizon, season=None):
-    """The default windows for a horizon: 1, 2 and 4 times it (at least 4 steps), and one season.
+def seasonal(season):
+    """True when a season of `season` steps reaches the forecaster (2 to `LONGEST_SEASON` steps)."""
+    return bool(season) and 1 < int(season) <= LONGEST_SEASON
 
-    Example: horizon 12, season 12 -> 12, 24, 48; horizon 1 -> 4, 8, 16.
+
+def window_domain(horizon, season=None):
+    """The default windows for a horizon: 1, 2 and 4 times it (at least 4 steps); with a `seasonal`
+    season, 1, 2 and 4 times the smallest number of whole seasons that covers that.
+
+    Example: horizon 12, season 12 -> 12, 24, 48; horizon 6, season 4 -> 8, 16, 32;
+    horizon 1 -> 4, 8, 16.
     """
     base = max(int(horizon), 4)
-    windows = {base, 2 * base, 4 * base}
-    if season and 1 < season <= 4 * base:
-        windows.add(int(season))
-    return choice(sorted(windows), 2 * base)
+    if seasonal(season):
+        base = int(season) * math.ceil(base / int(season))
+    return choice((base, 2 * base, 4 * base), 2 * base)
+
+
+def predict_domain(season=None):
+    """`seasonal` where the season reaches the model (every default window holds one), else `change`."""
+    return fixed("seasonal" if seasonal(season) else "change")
 
 
 # The order the HParams dashboard lists them in (its first columns are the visible ones): what most

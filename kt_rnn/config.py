@@ -6,6 +6,7 @@ Pure Python: no TensorFlow, Keras or KerasTuner import.
 import dataclasses
 import os
 import pathlib
+import re
 
 from hypermodels import edits
 from hypermodels import space as sp
@@ -83,8 +84,13 @@ class Config:
     precision: str = "float32"  # Keras dtype policy; "mixed": float16 on a GPU, bfloat16 on a CPU
     strategy: str = "default"  # "mirrored": each trial on every visible GPU
     baselines: str = "all"  # "none": no classical model is fitted beside the network
+    time_limit: float | None = None  # seconds the search may take (`duration`); None: no limit
     # The resolved command line ({dest: value}), saved as LOGDIR/PROJECT/config.toml (`runfile.save`).
     settings: dict = dataclasses.field(default_factory=dict, compare=False)
+    # The budget options the user (or a preset) set: the plan from the data leaves them as given.
+    given: frozenset = dataclasses.field(default_factory=frozenset, compare=False)
+    # What `kt_rnn.search.plan` chose from the loaded data, in one line ("" before loading, or nothing).
+    planned: str = dataclasses.field(default="", compare=False)
 
     def __post_init__(self):
         _one_of("dataset", self.dataset, DATASETS)
@@ -116,6 +122,8 @@ class Config:
         if self.task.name == "forecast" and not self.target:
             raise UsageError("The timeseries dataset needs --target COLUMN: the column to forecast.")
         _at_least("factor", self.factor, 2)
+        if self.time_limit is not None:
+            duration(self.time_limit)
         self._check_role()
         for name in ("validation_split", "test_split"):
             if not 0 < getattr(self, name) < 1:
@@ -158,6 +166,11 @@ class Config:
         elif self.space.params != self.task.params:
             raise UsageError(f"The search space given is not the space of the {self.task.name} task's model "
                              f"(hyperparameters {list(SearchSpace(self.task.params).names)}).")
+
+    def is_default(self, name):
+        """True when hyperparameter `name`'s domain is the task's default for these settings (not edited)."""
+        defaults = SearchSpace(self.task.params).with_domains(self.task.default_domains(dataclasses.asdict(self)))
+        return self.space.domain(name) == defaults.domain(name)
 
     @property
     def task(self):
@@ -226,8 +239,34 @@ class Config:
             jit=args.jit, console=_console(args), max_failures=args.max_failures,
             max_crashes=args.max_crashes, extend_budget=args.extend_budget, role=_role(args),
             gpus=devices.parse_gpus(args.gpus), precision="mixed" if args.mixed_precision else "float32",
-            strategy=args.strategy, baselines=args.baselines, **sized,
+            strategy=args.strategy, baselines=args.baselines, time_limit=args.time_limit, **sized,
+            given=frozenset(name for name in DEFAULTS if getattr(args, name) is not None or name in chosen.options),
         )
+
+
+_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?")
+
+
+def duration(text):
+    """Seconds from `90s`, `10m`, `1h`, `1h30m` or a number of seconds; raises `UsageError` otherwise.
+
+    Example:
+
+    >>> duration("1h30m"), duration("90s"), duration("45"), duration(600.0)
+    (5400.0, 90.0, 45.0, 600.0)
+    """
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        seconds = float(text)
+    else:
+        found = _DURATION.fullmatch(str(text).strip().lower())
+        if not found or not any(found.groups()):
+            seconds = None
+        else:
+            hours, minutes, rest = (float(part or 0) for part in found.groups())
+            seconds = hours * 3600 + minutes * 60 + rest
+    if seconds is None or not 0 < seconds < float("inf"):
+        raise UsageError(f"--time-limit must be a duration such as 90s, 10m, 1h or 1h30m. Received: {text!r}")
+    return seconds
 
 
 def _role(args):

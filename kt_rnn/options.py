@@ -17,9 +17,18 @@ import textwrap
 from hypermodels.space import SearchSpace
 from kt_rnn import config as config_lib
 from kt_rnn import presets, tasks
+from kt_rnn.errors import UsageError
 from kt_rnn.runtime import devices, roles
 
 _UNRECOGNIZED = re.compile(r"unrecognized arguments: (.*)")
+
+
+def _duration(text):
+    """`config.duration` as an argparse type: a bad duration is a usage error (exit 2) naming the forms."""
+    try:
+        return config_lib.duration(text)
+    except UsageError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("--time-limit ")) from None
 
 
 class Parser(argparse.ArgumentParser):
@@ -102,8 +111,13 @@ def build_parser():
     tuning.add_argument("--max-trials", type=int, metavar="N",
                         help=f"trial budget (default {config_lib.DEFAULT_MAX_TRIALS}; "
                         "Hyperband: its full schedule unless given)")
-    tuning.add_argument("--max-epochs", type=int, metavar="N", help="epochs per trial at most (default 10)")
+    tuning.add_argument("--max-epochs", type=int, metavar="N", help="epochs per trial at most (default 10; a "
+                        "short series: planned from its training windows, up to 100)")
     tuning.add_argument("--factor", type=int, metavar="N", help="Hyperband reduction factor (default 3)")
+    tuning.add_argument("--time-limit", type=_duration, metavar="DURATION", help="end the search "
+                        "within this time (90s, 10m, 1h, 1h30m): no trial starts that the time left cannot hold "
+                        "(judged by the trials this run has timed) and a trial still running at the limit stops "
+                        "after its epoch; the refit and export follow. Default: no limit")
     tuning.add_argument("--executions-per-trial", type=int, default=1, metavar="N")
     tuning.add_argument("--objective", choices=config_lib.OBJECTIVES, help="what trials are ranked by "
                         "(default: val_accuracy for classification, val_loss for regression; val_auc: "
@@ -162,8 +176,9 @@ def build_parser():
     output.add_argument("--no-refit", action="store_true", help="export the best trial's own "
                         "weights instead of refitting on train + validation")
     output.add_argument("--baselines", choices=config_lib.BASELINE_MODES, default="all", help="all: fit the "
-                        "classical model a practitioner tries first on the same training data and score it on "
-                        "the same test part (text: TF-IDF + logistic regression); none: skip it (default all)")
+                        "classical models a practitioner tries first on the same training data and score them on "
+                        "the same test part (text: TF-IDF + logistic regression; timeseries: AutoETS and "
+                        "AutoARIMA); none: skip them (default all)")
     output.add_argument("--ensemble", type=int, metavar="K", help="export the average of the K best trials "
                         "with distinct hyperparameters, each refit (K times the refit's cost); classes and "
                         "sequences, not forecasts (default 1)")

@@ -163,3 +163,25 @@ def test_config_baselines_default_to_all_and_none_skips_them():
     assert _config().baselines == "all" and _config("--baselines", "none").baselines == "none"
     with pytest.raises(UsageError, match=r"Expected baselines to be one of \['all', 'none'\]. Received: baselines='tfidf'"):
         config_lib.Config("imdb", baselines="tfidf")
+
+
+@pytest.mark.parametrize("text, seconds", [("90s", 90), ("10m", 600), ("1h", 3600), ("1h30m", 5400), ("45", 45),
+                                           ("2.5m", 150)])
+def test_config_time_limit_reads_a_duration(text, seconds):
+    assert _config("--time-limit", text).time_limit == seconds
+
+
+def test_config_time_limit_defaults_to_none_and_refuses_what_is_no_duration(capsys):
+    assert _config().time_limit is None
+    with pytest.raises(SystemExit) as stopped:
+        _config("--time-limit", "soon")
+    assert stopped.value.code == 2
+    assert "argument --time-limit: must be a duration such as 90s, 10m, 1h or 1h30m" in capsys.readouterr().err
+    with pytest.raises(UsageError, match="--time-limit must be a duration"):
+        config_lib.Config("imdb", time_limit=0)
+
+
+def test_config_given_names_the_budget_options_the_user_or_a_preset_set():
+    assert _config().given == frozenset()
+    assert _config("--max-epochs", "5", "--tuner", "random").given == {"max_epochs", "tuner"}
+    assert {"max_epochs", "train_size"} <= _config("--quick").given

@@ -60,14 +60,17 @@ def _ends(data, config):
     horizon, steps = config.horizon or DEFAULT_HORIZON, len(data.values)
     validation, test = series_lib.split_sizes(steps, horizon, config.test_size, config.validation_size)
     train_end, validation_end = steps - validation - test, steps - test
-    series_lib.check_length(train_end, longest_window(config.space), horizon)
+    # Default windows the training part cannot hold are left out of the space (`kt_rnn.search.plan`).
+    series_lib.check_length(train_end, window_bound(config.space, shortest=config.is_default(sp.WINDOW)), horizon)
     return train_end, validation_end
 
 
-def longest_window(space):
-    """The longest window the search may try."""
+def window_bound(space, shortest=False):
+    """The longest window the search may try (or the shortest)."""
     domain = space.domain(sp.WINDOW)
-    return int(domain.max_value if domain.kind == sp.RANGE else max(domain.values))
+    if domain.kind == sp.RANGE:
+        return int(domain.min_value if shortest else domain.max_value)
+    return int(min(domain.values) if shortest else max(domain.values))
 
 
 def _spec(data, config, horizon, train_end, validation_end):
@@ -83,4 +86,5 @@ def _spec(data, config, horizon, train_end, validation_end):
         "target_mean": float(train[:, 0].mean()), "target_std": target_std if target_std > 0 else 1.0,
         "train_end": train_end, "validation_end": validation_end,
         "dates": data.dates, "frequency": data.frequency,
+        "baselines": config.baselines != "none",  # AutoETS and AutoARIMA beside the naive forecasts
     }

@@ -93,6 +93,8 @@ def plan_line(config, sizes, unit="examples", schedule=None):
         budget = f"up to {config.trials} trials of at most {config.max_epochs} epochs each"
     else:
         budget = f"trials of at most {config.max_epochs} epochs until you stop it"
+    if config.time_limit is not None:
+        budget += f", within {progress.duration(config.time_limit)} (no trial starts that the time left cannot hold)"
     data = " / ".join(f"{sizes[part]:,} {part}" for part in ("train", "validation") if part in sizes)
     return f"Plan: {config.tuner} tuner, {budget}; {data} {unit}."
 

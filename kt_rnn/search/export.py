@@ -207,6 +207,8 @@ def _metrics(config, tuner, trial, dataset, scores, epochs, seconds):
         "trials": trial_counts(tuner.oracle),
         "wall_time_seconds": round(seconds, 1),
     }
+    if config.planned:  # what the budget was planned from (`kt_rnn.search.plan`)
+        metrics["plan"] = config.planned
     if "accuracy" in scores:  # the keys of earlier releases, for scripts that read them
         metrics.update(test_accuracy=scores["accuracy"], test_loss=scores.get("loss"))
     return metrics

@@ -17,7 +17,7 @@ from kt_rnn import data as data_lib
 from kt_rnn import runfile
 from kt_rnn.errors import SearchError
 from kt_rnn.runtime import devices, heartbeat
-from kt_rnn.search import console, dashboard, export, progress, summary, timings, tuners
+from kt_rnn.search import console, dashboard, export, plan, progress, summary, timings, tuners
 from kt_rnn.state import durable, identity, lock, space_left
 from kt_rnn.state import kerastuner as kt
 
@@ -43,6 +43,7 @@ def run(config, data=None):
     with timed.phase("load"):
         dataset = _load(config, data)  # before the project directory is touched
     config = resolve_objective(config, dataset)
+    config, _ = plan.plan(config, dataset)  # the budget the data needs, where the user set none
     print("\n".join(dataset.describe()))
     task = config.task.implementation()
     hypermodel = task.hypermodel(config, dataset)
@@ -104,6 +105,12 @@ def _work(config, dataset, hypermodel, started, timed):
 def _tune(config, dataset, tuner, shown, timed):
     """Prints the plan, runs the tuner's search (a chief serves its workers instead)."""
     print(console.plan_line(config, dataset.sizes, dataset.unit, shown.schedule))
+    limit = []
+    if config.time_limit is not None:  # from now: the search's own time, not the data's loading
+        tuner.oracle.deadline = time.time() + config.time_limit
+        limit = [tuners.TimeLimit(tuner.oracle.deadline)]
+    if config.planned:
+        print(f"  ({config.planned}; options you give win)")
     estimate = [] if config.console == "quiet" else [
         console.FirstEpochEstimate(console.epochs_budget(config, shown.schedule),
                                    console.trials_budget(config, shown.schedule))]
@@ -112,7 +119,7 @@ def _tune(config, dataset, tuner, shown, timed):
             dataset.train,
             validation_data=dataset.validation,
             epochs=config.max_epochs,
-            callbacks=[dashboard.callback(config), *tuners.callbacks(config, dataset.class_counts), *estimate],
+            callbacks=[dashboard.callback(config), *tuners.callbacks(config, dataset.class_counts), *estimate, *limit],
             verbose=config.verbose,
         )
     if not config.role.is_chief:  # the workers train; the chief's search is serving them

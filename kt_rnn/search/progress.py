@@ -67,7 +67,10 @@ class Progress:
         parts = [f"{head} ({self._where(trial, n, total)}): {self._outcome(trial)}",
                  self._best(), f"elapsed {duration(now - self.started)}"]
         left = self.time_left()
-        if left is not None:
+        deadline = getattr(self.oracle, "deadline", None)  # --time-limit; a worker's oracle client has none
+        if deadline is not None and (left is None or deadline - now < left):
+            parts.append(f"{duration(deadline - now)} left of the time limit")
+        elif left is not None:
             parts.append(f"about {duration(left)} left")
         line = " | ".join(parts)
         self.out(line)

@@ -293,6 +293,19 @@ def build(config, hypermodel, identity=None):
     return tuner
 
 
+class TimeLimit(keras.callbacks.Callback):
+    """Stops a trial's training at the end of the epoch during which the search's `deadline` (a
+    `time.time()`) passed: the trial ends with the epochs it has, and the oracle starts no other."""
+
+    def __init__(self, deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.time() >= self.deadline:
+            self.model.stop_training = True
+
+
 def callbacks(config, class_counts=None):
     """Callbacks added to every trial besides TensorBoard: early stopping (Hyperband sets each
     trial's epochs itself), and stopping a classifier at chance after its first epoch."""

@@ -13,6 +13,8 @@ import decimal
 import json
 import math
 import os
+import statistics
+import time
 
 import keras_tuner
 
@@ -40,6 +42,10 @@ class DurableOracle:
         self.interruptions = {}  # trial id -> runs stopped cleanly (SIGTERM, Ctrl-C)
         self.identity = None  # the search's identity (search.json), kept here too: as durable as the oracle
         self.halted = None  # why no trial is handed out any more (a distributed search's failure budget)
+        self.deadline = None  # `time.time()` by which the search ends (--time-limit), None: no limit
+        self.trial_seconds = []  # how long each trial ended in this run took, handing out to end
+        self._handed_out = {}  # trial id -> when this run handed it out
+        self._told = False  # the time limit's message is printed once
 
     def get_state(self):
         state = super().get_state()
@@ -74,7 +80,33 @@ class DurableOracle:
         if taken_back is not None:
             print(f"Worker {tuner_id} restarted: it takes trial {taken_back.trial_id} back.")
             self._crashed(taken_back.trial_id)
-        return super().create_trial(tuner_id)
+        if self.out_of_time():
+            return kt.Trial(self.hyperparameters.copy(), status=Status.STOPPED)
+        trial = super().create_trial(tuner_id)
+        self._handed_out[trial.trial_id] = time.time()
+        return trial
+
+    @kt.synchronized
+    def end_trial(self, trial):
+        super().end_trial(trial)
+        handed_out = self._handed_out.pop(trial.trial_id, None)
+        if handed_out is not None:
+            self.trial_seconds.append(time.time() - handed_out)
+
+    def out_of_time(self):
+        """True when the time left before `deadline` cannot hold a trial: the median of this run's
+        trials (none timed yet: only a deadline already passed stops the search)."""
+        if self.deadline is None:
+            return False
+        left = self.deadline - time.time()
+        needed = statistics.median(self.trial_seconds) if self.trial_seconds else 0.0
+        if left > needed:
+            return False
+        if not self._told:
+            self._told = True
+            print(f"Time limit: {max(left, 0):.0f} s left, less than a trial takes here ({needed:.0f} s, the "
+                  "median of this run's trials): no further trial starts.")
+        return True
 
     @kt.synchronized
     def release_silent(self, tuner_id, silent_s):

@@ -129,6 +129,7 @@ def _forecast_domains(settings):
     # Series give hundreds of windows, not tens of thousands of examples: batches of 32-128 left
     # a trial one or two steps an epoch (BENCHMARKS.md, forecasting: 16/32/64 beat them on airline).
     return {sp.WINDOW: sp.window_domain(settings.get("horizon") or 1, settings.get("season")),
+            sp.PREDICT: sp.predict_domain(settings.get("season")),
             sp.BATCH_SIZE: sp.choice((16, 32, 64), 32)}
 
 

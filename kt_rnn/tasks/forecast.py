@@ -4,8 +4,11 @@ Its dataset is `timeseries` (a CSV series, `kt_rnn.data.timeseries`). The
 export takes raw windows `[batch, window, inputs]` (the target in column 0)
 and returns `[batch, horizon]` forecasts in the target's units. Its test
 scores compare the model with the naive (last value) and seasonal-naive
-forecasts on the same test windows (`kt_rnn.search.forecast_scores`).
+forecasts on the same test windows (`kt_rnn.search.forecast_scores`) and,
+unless `--baselines none`, with AutoETS and AutoARIMA (`kt_rnn.tasks.baselines`).
 """
+
+import functools
 
 import keras
 import numpy as np
@@ -14,6 +17,7 @@ from hypermodels import space as sp
 from hypermodels.forecaster import RNNForecaster, windows
 from hypermodels.layers import ForecastOutput
 from kt_rnn.search import forecast_scores
+from kt_rnn.tasks import baselines
 from kt_rnn.tasks.outputs import PREDICT_BATCH, assets  # noqa: F401  (the task's own: no assets)
 
 PREDICTIONS_FILE = "predictions.csv"
@@ -28,7 +32,7 @@ def hypermodel(config, dataset):
     spec = dataset.spec
     return RNNForecaster(
         spec["inputs"], spec["horizon"], spec["mean"], spec["variance"], spec["target_mean"], spec["target_std"],
-        stride=spec["stride"], loss="mae" if config.objective == "val_mae" else "mse",
+        stride=spec["stride"], season=spec["season"], loss="mae" if config.objective == "val_mae" else "mse",
         space=config.space, seed=config.seed, jit_compile=config.jit_for(dataset.sizes["train"]), dtype_policy=config.dtype_policy,
     )
 
@@ -39,7 +43,8 @@ def serving_model(model, dataset, hparams):
     window = keras.Input(shape=(hparams[sp.WINDOW], spec["inputs"]), dtype="float32", name="window")
     inference = keras.Model(model.input, model.output, name=model.name)
     scaled = inference(window)
-    forecast = ForecastOutput(hparams[sp.PREDICT], spec["target_mean"], spec["target_std"], name="forecast")
+    forecast = ForecastOutput(hparams[sp.PREDICT], spec["target_mean"], spec["target_std"], season=spec["season"],
+                              name="forecast")
     return keras.Model(window, forecast([scaled, window]), name="forecaster")
 
 
@@ -48,12 +53,21 @@ def scores(model, dataset):
     test = _test_forecasts(model, dataset)
     train_target = dataset.test.values[: dataset.spec["train_end"], 0]
     scale = forecast_scores.mase_scale(train_target, dataset.spec["season"])
-    found = forecast_scores.forecast(test["actual"], test["predicted"], test["naive"], test["seasonal"], scale)
+    classical = test["classical"]
+    found = forecast_scores.forecast(test["actual"], test["predicted"], test["naive"], test["seasonal"], scale,
+                                     {name: fitted["forecasts"] for name, fitted in classical.items()
+                                      if "forecasts" in fitted})
+    for name, fitted in classical.items():  # which model each chose, how long it took, or why it is missing
+        found.setdefault("baselines", {}).setdefault(name, {}).update(
+            {key: value for key, value in fitted.items() if key != "forecasts"})
     return {**found, "season": dataset.spec["season"]}  # 1: the seasonal naive forecast is the naive one
 
 
 def summary_lines(scores):
-    return [forecast_scores.comparison_line(scores)]
+    """The comparison line, then a line per classical baseline that could not be fitted."""
+    fitted = {name: found for name, found in (scores.get("baselines") or {}).items() if "mae" in found}
+    missing = [found["error"] for found in (scores.get("baselines") or {}).values() if "mae" not in found]
+    return [forecast_scores.comparison_line({**scores, "baselines": fitted}, baselines.NAMES), *missing]
 
 
 def settings(dataset):
@@ -68,7 +82,8 @@ def export_files(model, dataset):
     test = _test_forecasts(model, dataset)
     dates = dataset.spec["dates"]
     columns = (test["origins"], test["actual"], test["predicted"], test["naive"], test["seasonal"])
-    files = {PREDICTIONS_FILE: lambda path: forecast_scores.write_predictions(path, dates, *columns)}
+    classical = {name: fitted["forecasts"] for name, fitted in test["classical"].items() if "forecasts" in fitted}
+    files = {PREDICTIONS_FILE: lambda path: forecast_scores.write_predictions(path, dates, *columns, classical)}
     plot = _plot_module()
     if plot is not None:
         history = dataset.test.values[:, 0]
@@ -87,7 +102,19 @@ def _test_forecasts(model, dataset):
                                                      .as_numpy_iterator()))
     predicted = np.asarray(model.predict(inputs, batch_size=PREDICT_BATCH, verbose=0))
     naive, seasonal = forecast_scores.baselines(segment.values[:, 0], origins, spec["horizon"], spec["season"])
-    return {"origins": origins, "actual": actual, "predicted": predicted, "naive": naive, "seasonal": seasonal}
+    classical = {}
+    if spec.get("baselines"):
+        classical = _classical(segment.values[:, 0].tobytes(), segment.begin, origins.tobytes(), spec["horizon"],
+                               spec["season"])
+    return {"origins": origins, "actual": actual, "predicted": predicted, "naive": naive, "seasonal": seasonal,
+            "classical": classical}
+
+
+@functools.lru_cache(maxsize=2)  # the scores and the export files of one export ask for the same forecasts
+def _classical(history, fit_end, origins, horizon, season):
+    """`baselines.classical_forecasts` of a series given as bytes (hashable, for the cache)."""
+    return baselines.classical_forecasts(np.frombuffer(history), fit_end, np.frombuffer(origins, dtype=int),
+                                         horizon, season)
 
 
 def _plot_module():

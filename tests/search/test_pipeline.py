@@ -320,3 +320,30 @@ def test_run_rebuilds_the_oracle_from_the_trial_files(finished_text_search, tmp_
     assert {k: after[k] for k in before} == before and len(after) == 3  # kept, and one new trial
     assert result.metrics["trials"]["completed"] == 3 and result.metrics["trials"]["rerun"] == 0
     assert (tuner_dir / "oracle.json.damaged").exists() == (damage == "garble")
+
+
+def _seasonal_series(path, rows=120):
+    """Monthly-like: a trend, a season of 12 steps and noise."""
+    steps = np.arange(rows)
+    values = 100 + 0.8 * steps + 15 * np.sin(2 * np.pi * steps / 12) + np.random.default_rng(0).normal(0, 2, rows)
+    path.write_text("y\n" + "".join(f"{v:.3f}\n" for v in values))
+    return path
+
+
+@pytest.mark.e2e
+def test_pipeline_short_seasonal_series_with_the_defaults_and_a_time_limit(tmp_path, capsys):
+    data = _seasonal_series(tmp_path / "sales.csv")
+    config = searches.config("timeseries", "--data", data, "--target", "y", "--horizon", 6, "--season", 12,
+                             "--logdir", tmp_path / "logs", "--time-limit", "15s")
+    result = pipeline.run(config)
+    out = capsys.readouterr().out
+    assert "Plan: bayesian tuner, up to 15 trials of at most 100 epochs each, within 15s" in out
+    assert "(planned for 55 training windows of 24 steps: batches of 8/16/32" in out
+    assert "Time limit: " in out and "no further trial starts" in out
+    metrics = result.metrics
+    assert metrics["plan"].startswith("planned for 55 training windows") and metrics["tuner"] == "bayesian"
+    assert 1 <= metrics["trials"]["completed"] < 15
+    assert result.hparams[sp.PREDICT] == "seasonal" and result.hparams[sp.WINDOW] in (12, 24, 48)
+    assert {"auto_ets", "auto_arima"} <= set(metrics["test"]["baselines"])
+    last = out.strip().splitlines()
+    assert any(line.startswith("test MAE ") and "| ETS " in line for line in last[-6:])

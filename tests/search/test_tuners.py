@@ -204,3 +204,17 @@ def test_interrupt_behind_finds_a_signal_keras_tuner_wrapped():
     except keras_tuner.errors.FatalValueError as wrapped:
         assert isinstance(tuners.interrupt_behind(wrapped), Terminated)
     assert tuners.interrupt_behind(ValueError("plain")) is None
+
+
+def test_time_limit_stops_training_after_the_epoch_in_which_the_deadline_passed():
+    import time
+
+    import numpy as np
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", run_eagerly=True)
+    x, y = np.zeros((4, 2)), np.zeros((4, 1))
+    history = model.fit(x, y, epochs=5, verbose=0, callbacks=[tuners.TimeLimit(time.time() - 1)])
+    assert len(history.history["loss"]) == 1
+    history = model.fit(x, y, epochs=3, verbose=0, callbacks=[tuners.TimeLimit(time.time() + 600)])
+    assert len(history.history["loss"]) == 3

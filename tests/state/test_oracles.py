@@ -1,6 +1,7 @@
 """Durable oracles: crash-loop guard, clean stops, torn and disagreeing state files."""
 
 import json
+import time
 
 import keras_tuner
 import pytest
@@ -165,3 +166,33 @@ def test_oracle_values_are_rounded_to_their_steps(tmp_path):
     oracle._set_project_dir(str(tmp_path), "tuner")
     drawn = [oracle.create_trial(f"t{i}").hyperparameters.values["dropout"] for i in range(12)]
     assert all(repr(value) in {"0.0", "0.1", "0.2", "0.3", "0.4", "0.5"} for value in drawn), drawn
+
+
+def test_oracle_time_limit_starts_no_trial_once_the_deadline_passed(tmp_path, capsys):
+    oracle = _oracle(tmp_path)
+    oracle.deadline = time.time() - 1
+    assert _start(oracle).status == Status.STOPPED
+    assert "Time limit: 0 s left" in capsys.readouterr().out
+
+
+def test_oracle_time_limit_starts_no_trial_the_time_left_cannot_hold(tmp_path, capsys):
+    oracle = _oracle(tmp_path)
+    oracle.deadline = time.time() + 60
+    first = _start(oracle)
+    assert first.status == Status.RUNNING  # nothing timed yet: a minute is worth a try
+    _complete(oracle, first)
+    assert len(oracle.trial_seconds) == 1
+    oracle.trial_seconds[:] = [50.0, 90.0, 200.0]  # median 90 s: more than the minute left
+    assert _start(oracle).status == Status.STOPPED
+    assert "less than a trial takes here (90 s" in capsys.readouterr().out
+    oracle.trial_seconds[:] = [5.0]
+    assert _start(oracle).status == Status.RUNNING
+
+
+def test_oracle_without_a_time_limit_hands_out_its_whole_budget(tmp_path):
+    oracle = _oracle(tmp_path, max_trials=3)
+    for _ in range(3):
+        trial = _start(oracle)
+        assert trial.status == Status.RUNNING
+        _complete(oracle, trial)
+    assert _start(oracle).status == Status.STOPPED and oracle.deadline is None

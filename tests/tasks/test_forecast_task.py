@@ -56,7 +56,12 @@ def test_forecast_airline_exports_a_model_that_forecasts_in_passengers(tmp_path)
     assert {"mae", "rmse", "smape", "mase"} <= set(test["model"]) and len(test["per_step"]) == 12
     assert test["windows"] == 24 - 12 + 1  # every origin in the 24 test months with a full horizon
     rows = (best / "predictions.csv").read_text().splitlines()
-    assert rows[0] == "origin,date,step,actual,forecast,naive,seasonal_naive" and len(rows) == 1 + 13 * 12
+    classical = test["baselines"]
+    assert set(classical) == {"auto_ets", "auto_arima"}  # fitted on the months the export trained on
+    assert all(found["mae"] > 0 and found["model"].startswith(("ETS(", "ARIMA(")) for found in classical.values())
+    assert set(test["skill"]) >= {"mae_vs_auto_ets", "mae_vs_auto_arima"}
+    assert rows[0] == "origin,date,step,actual,forecast,naive,seasonal_naive,auto_ets,auto_arima"
+    assert len(rows) == 1 + 13 * 12
     assert rows[1].split(",")[1] == "1959-01"
     assert (best / "forecast.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     values = np.loadtxt(shared_file("timeseries/airline-passengers.csv"), delimiter=",", skiprows=1,
@@ -108,6 +113,7 @@ def test_forecast_through_the_api_resumes_and_reports(finished_timeseries_search
     assert report.main([str(project)]) == 0
     shown = capsys.readouterr().out
     assert "objective val_loss (lower is better)" in shown and "Fixed in every trial" in shown
+    assert shown.splitlines()[-1].startswith("Export: test MAE ") and "| ETS " in shown and "| ARIMA " in shown
 
 
 def test_forecast_normalization_statistics_are_the_training_parts(tmp_path):
@@ -133,7 +139,7 @@ def test_forecast_no_test_step_is_in_any_training_or_validation_window(tmp_path)
     config = _config(data, tmp_path / "logs", "--target", "y", "--horizon", "4", "--stride", "1")
     dataset = timeseries.load(config)
     test_begin = dataset.spec["validation_end"]
-    window = timeseries.longest_window(config.space)
+    window = timeseries.window_bound(config.space)
     for segment in (dataset.train, dataset.validation):
         for x, y in windows(segment, window, 4).as_numpy_iterator():
             assert x.max() < test_begin and y.max() < test_begin

@@ -1,0 +1,107 @@
+"""The search's budget, planned from the loaded data: what a practitioner would size by hand.
+
+Today's fixed defaults (Hyperband, at most 10 epochs a trial, batches of 32-128) were chosen on
+IMDB's 20,000 training reviews: 150 optimizer steps an epoch. A series of a few hundred steps gives
+a few dozen training windows, so the same budget is a few dozen steps a trial, and Hyperband's
+1-epoch rounds rank untrained models (BENCHMARKS.md, forecasting). So for a series the plan sizes,
+from the training windows of the default window:
+
+- the windows: those the training part cannot cut `MIN_WINDOWS` training windows from are left out;
+- the batch sizes: three powers of two, the largest about an eighth of the windows (32 to 128);
+- the epochs: enough for `TRIAL_STEPS` optimizer steps at the middle batch size (10 to 100), with
+  early stopping after an eighth of them without improvement;
+- the tuner: a Bayesian search of `TRIALS` trials where the epochs grew (Hyperband's first rounds
+  would train a few steps each).
+
+Anything the user gave (an option, a preset, a `--fix`/`--space`/`--tune` edit) is kept as given.
+Other data (texts, sequences) keeps the fixed defaults: IMDB's default run is measured on them.
+Pure Python: no TensorFlow import.
+"""
+
+import dataclasses
+import math
+
+from hypermodels import space as sp
+
+MIN_WINDOWS = 16  # training windows a window length must leave, or it is left out of the space
+TRIAL_STEPS = 500  # optimizer steps a trial should get to learn a series' pattern
+MIN_EPOCHS, MAX_EPOCHS = 10, 100
+TRIALS = 15  # Bayesian trials for a small series: 4 min on 2 cores for airline (BENCHMARKS.md)
+BUDGET_OPTIONS = ("tuner", "max_trials", "max_epochs", "patience")
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """What the plan changed, and why: `choices` (`{option or hyperparameter: value}`) and `notes`."""
+
+    choices: dict
+    notes: tuple = ()
+
+    def line(self):
+        """One line for the console and `metrics.json`, or "" when nothing was planned."""
+        return "; ".join(self.notes)
+
+
+def plan(config, dataset):
+    """`(config, Plan)`: `config` with the budget of the loaded `dataset` where the user gave none."""
+    if dataset.unit != "steps":
+        return config, Plan({})
+    spec, train = dataset.spec, dataset.sizes["train"]
+    notes, space, changes = [], config.space, {}
+    if config.is_default(sp.WINDOW):
+        space = _windows_that_fit(space, train, spec["horizon"], spec["stride"], notes)
+    window = _first(space.domain(sp.WINDOW))
+    windows = count_windows(train, window, spec["horizon"], spec["stride"])
+    if config.is_default(sp.BATCH_SIZE):
+        space = space.with_domains({sp.BATCH_SIZE: batch_domain(windows)})
+    batch = _first(space.domain(sp.BATCH_SIZE))
+    steps = math.ceil(windows / batch)
+    if "max_epochs" not in config.given:
+        changes["max_epochs"] = min(max(math.ceil(TRIAL_STEPS / steps), MIN_EPOCHS), MAX_EPOCHS)
+    epochs = changes.get("max_epochs", config.max_epochs)
+    if "patience" not in config.given:
+        changes["patience"] = max(config.patience, epochs // 8)
+    if epochs > MIN_EPOCHS and not {"tuner", "max_trials"} & config.given:
+        changes.update(tuner="bayesian", max_trials=TRIALS)
+    notes.insert(0, _why(windows, window, space.domain(sp.BATCH_SIZE), steps, epochs, changes))
+    found = Plan({**changes, sp.BATCH_SIZE: space.domain(sp.BATCH_SIZE)}, tuple(notes))
+    config = dataclasses.replace(config, space=space, **changes, planned=found.line())
+    return config, found
+
+
+def _first(domain):
+    """The value a domain's first trial takes: its default, else its first value (or its lower bound)."""
+    if domain.default is not None:
+        return domain.default
+    return domain.values[0] if domain.values else domain.min_value
+
+
+def count_windows(steps, window, horizon, stride=1):
+    """Training windows of `window` steps and their `horizon` in a part of `steps` steps."""
+    return max(0, (steps - window - horizon) // stride + 1)
+
+
+def batch_domain(windows):
+    """Three powers of two, the largest about an eighth of `windows` (32 to 128); the middle one first."""
+    top = min(max(2 ** int(math.log2(max(windows, 1) / 8)) if windows >= 8 else 1, 32), 128)
+    return sp.choice((top // 4, top // 2, top), top // 2)
+
+
+def _windows_that_fit(space, train, horizon, stride, notes):
+    """`space` without the windows that leave fewer than `MIN_WINDOWS` training windows (one is kept)."""
+    domain = space.domain(sp.WINDOW)
+    kept = [w for w in domain.values if count_windows(train, w, horizon, stride) >= MIN_WINDOWS] or [min(domain.values)]
+    if len(kept) == len(domain.values):
+        return space
+    left = [w for w in domain.values if w not in kept]
+    notes.append(f"window {', '.join(map(str, left))} left out: the {train} training steps hold fewer than "
+                 f"{MIN_WINDOWS} windows of it")
+    default = domain.default if domain.default in kept else max(kept)
+    return space.with_domains({sp.WINDOW: sp.choice(tuple(kept), default) if len(kept) > 1 else sp.fixed(kept[0])})
+
+
+def _why(windows, window, batches, steps, epochs, changes):
+    planned = [f"batches of {'/'.join(map(str, batches.values or (batches.min_value, batches.max_value)))}", f"up to {epochs} epochs ({steps} steps each)"]
+    if "tuner" in changes:
+        planned.append(f"a {changes['tuner']} search of {changes['max_trials']} trials")
+    return f"planned for {windows:,} training windows of {window} steps: {', '.join(planned)}"

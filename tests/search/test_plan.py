@@ -1,0 +1,89 @@
+"""The budget planned from the data: sized to a series' training windows, never over what the user gave."""
+
+import types
+
+import numpy as np
+import pytest
+
+from hypermodels import space as sp
+from kt_rnn.data import series as series_lib, timeseries
+from kt_rnn.errors import DataError
+from kt_rnn.search import plan
+from searches import config
+
+
+def _series(tmp_path, rows, season=12):
+    path = tmp_path / "series.csv"
+    steps = np.arange(rows)
+    path.write_text("y\n" + "".join(f"{100 + v + 10 * np.sin(2 * np.pi * v / season):.3f}\n" for v in steps))
+    return path
+
+
+def _planned(tmp_path, rows, *argv, horizon=12):
+    given = config("timeseries", "--data", _series(tmp_path, rows), "--target", "y", "--horizon", horizon,
+                   "--season", "12", "--logdir", tmp_path / "logs", *argv)
+    timeseries.read_inputs(given)  # the loader's checks pass
+    train = rows - sum(series_lib.split_sizes(rows, horizon))
+    dataset = types.SimpleNamespace(unit="steps", sizes={"train": train},
+                                    spec={"horizon": horizon, "stride": 1})
+    return plan.plan(given, dataset)
+
+
+def test_plan_a_short_series_gets_small_batches_more_epochs_and_a_bayesian_search(tmp_path):
+    planned, found = _planned(tmp_path, 144)  # airline's length: 96 training steps, 61 windows of 24
+    assert planned.space.domain(sp.BATCH_SIZE).values == (8, 16, 32)
+    assert planned.max_epochs == plan.MAX_EPOCHS and planned.patience == plan.MAX_EPOCHS // 8
+    assert (planned.tuner, planned.max_trials) == ("bayesian", plan.TRIALS)
+    assert found.line().startswith("planned for 61 training windows of 24 steps: batches of 8/16/32")
+    assert planned.planned == found.line()
+
+
+def test_plan_a_long_series_keeps_the_default_budget(tmp_path):
+    planned, found = _planned(tmp_path, 20_000)
+    assert (planned.tuner, planned.max_epochs, planned.patience) == ("hyperband", 10, 3)
+    assert planned.space.domain(sp.BATCH_SIZE).values == (32, 64, 128)
+    assert "bayesian" not in found.line()
+
+
+@pytest.mark.parametrize("argv, kept", [
+    (("--max-epochs", "7"), {"max_epochs": 7}),
+    (("--tuner", "random"), {"tuner": "random", "max_trials": None}),
+    (("--max-trials", "4"), {"tuner": "hyperband", "max_trials": 4}),
+    (("--patience", "2"), {"patience": 2}),
+])
+def test_plan_keeps_every_budget_option_the_user_gave(tmp_path, argv, kept):
+    planned, _ = _planned(tmp_path, 144, *argv)
+    assert {name: getattr(planned, name) for name in kept} == kept
+
+
+def test_plan_keeps_an_edited_batch_size_and_window(tmp_path):
+    planned, _ = _planned(tmp_path, 144, "--fix", "batch_size=64", "--fix", "window=36")
+    assert planned.space.domain(sp.BATCH_SIZE) == sp.fixed(64) and planned.space.domain(sp.WINDOW) == sp.fixed(36)
+
+
+def test_plan_leaves_out_windows_the_training_part_cannot_hold_with_a_note(tmp_path):
+    # 84 rows: 60 training steps; windows of 12/24/48 with a horizon of 12 leave 37/25/1 training windows.
+    planned, found = _planned(tmp_path, 84)
+    assert planned.space.domain(sp.WINDOW).values == (12, 24)
+    assert "window 48 left out: the 60 training steps hold fewer than 16 windows of it" in found.line()
+
+
+def test_plan_a_series_too_short_for_the_longest_default_window_is_no_error(tmp_path):
+    given = config("timeseries", "--data", _series(tmp_path, 84), "--target", "y", "--horizon", "12",
+                   "--season", "12", "--logdir", tmp_path / "logs")
+    assert timeseries.read_inputs(given)["series"].values.shape == (84, 1)
+    with pytest.raises(DataError, match="window of 54"):  # a window the user chose is checked as given
+        timeseries.read_inputs(config("timeseries", "--data", _series(tmp_path, 84), "--target", "y",
+                                      "--horizon", "12", "--fix", "window=54", "--logdir", tmp_path / "logs"))
+
+
+def test_plan_changes_nothing_for_texts(tmp_path):
+    given = config("imdb", "--logdir", tmp_path)
+    planned, found = plan.plan(given, types.SimpleNamespace(unit="examples", sizes={"train": 500}))
+    assert planned == given and found.line() == ""
+
+
+@pytest.mark.parametrize("windows, expected", [(10, (8, 16, 32)), (300, (8, 16, 32)), (600, (16, 32, 64)),
+                                                (2_500, (32, 64, 128)), (100_000, (32, 64, 128))])
+def test_batch_domain_largest_batch_about_an_eighth_of_the_windows(windows, expected):
+    assert plan.batch_domain(windows).values == expected
