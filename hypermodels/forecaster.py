@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from hypermodels import recurrent
 from hypermodels import space as sp
-from hypermodels.layers import seasonal_steps
+from hypermodels.layers import base_weights
 
 
 @dataclasses.dataclass
@@ -73,9 +73,9 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
     The model normalizes its raw input with the training part's statistics
     (`keras.layers.Normalization`) and learns the scaled targets
     `(y - base) / target_std`, `base` being the target's training mean
-    (`predict="level"`), each window's last target value (`"change"`) or its
-    seasonal-naive forecast (`"seasonal"`: for each step, the window's latest
-    value at that step's phase of the season);
+    (`predict="level"`), each window's last target value (`"change"`), its
+    seasonal-naive forecast (`"seasonal"`) or that plus the change over the last
+    season (`"seasonal_trend"`) (`hypermodels.layers.base_weights`);
     `hypermodels.layers.ForecastOutput` turns that back into the target's units.
 
     Args:
@@ -86,8 +86,9 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         target_mean: float, the target's training mean.
         target_std: float, the target's training standard deviation.
         stride: int, defaults to 1, steps between training windows.
-        season: int, defaults to 1, the season's steps, for `predict="seasonal"`
-            (whose windows must hold a season).
+        season: int, defaults to 1, the season's steps, for the seasonal
+            `predict`s (whose windows must hold a season, and a step more for
+            `"seasonal_trend"`).
         loss: `"mse"` (default) or `"mae"`.
         space: `SearchSpace` of `FORECAST_PARAMS`, defaults to its default space.
         seed: int or None, seed of the per-epoch shuffling in `fit`.
@@ -153,26 +154,26 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
 
     def scaled(self, segment, window, predict):
         """`segment`'s windows with the targets the model learns: `(y - base) / target_std`."""
-        mean, std = self.target_mean, self.target_std
-        seasonal = seasonal_steps(window, self.horizon, self.season) if predict == "seasonal" else None
+        weights = tf.constant(base_weights(predict, window, self.horizon, self.season))
+        level, std = self.target_mean if predict == "level" else 0.0, self.target_std
 
         def scale(x, y):
-            if predict == "seasonal":
-                base = tf.gather(x[:, 0], seasonal)
-            else:
-                base = x[-1, 0] if predict == "change" else mean
+            base = tf.linalg.matvec(weights, x[:, 0], transpose_a=True) + level
             return x, (y - base) / std
 
         return windows(segment, window, self.horizon, self.stride).map(scale)
 
 
 def _check_seasonal_windows(space, season):
-    """`predict="seasonal"` reads the season before each forecast step: every window must hold one."""
+    """The seasonal `predict`s read the season before each forecast step: every window must hold one
+    (and the step before it, for the change over the last season)."""
     windows = sp.possible_values(space.domain(sp.WINDOW))
     shortest = min(windows) if windows else space.domain(sp.WINDOW).min_value
-    if "seasonal" in sp.possible_values(space.domain(sp.PREDICT)) and shortest < season:
-        raise ValueError(f"Expected windows of at least one season ({season} steps) for predict='seasonal'. "
-                         f"Received: a window of {shortest}. Fix window=... to {season} or more, or predict=change.")
+    for predict, needed in (("seasonal", season), ("seasonal_trend", season + 1)):
+        if predict in sp.possible_values(space.domain(sp.PREDICT)) and shortest < needed:
+            raise ValueError(f"Expected windows of at least {needed} steps for predict={predict!r} (season "
+                             f"{season}). Received: a window of {shortest}. Fix window=... to {needed} or more, or "
+                             f"predict=change.")
 
 
 def _statistics(name, values, inputs):

@@ -7,17 +7,38 @@ from keras import ops
 from hypermodels.space import PREDICTS
 
 
-def seasonal_steps(window, horizon, season):
-    """For each of `horizon` forecast steps, the step of a `window` that the seasonal-naive forecast
-    repeats: the latest one at the same phase of the season.
+def base_weights(predict, window, horizon, season=1):
+    """The forecast a model corrects, as weights on a window's target values: `[window, horizon]`.
 
-    Example: `seasonal_steps(24, 3, 12)` -> `[12, 13, 14]`; `seasonal_steps(12, 14, 12)` -> `[0, ..., 11, 0, 1]`.
+    A window `x` (the target's last `window` values) gives the base forecast `x @ weights` (plus the
+    training mean for `"level"`, whose weights are zero):
+    - `"change"`: the last value (the naive forecast);
+    - `"seasonal"`: the latest value at each step's phase of the season (the seasonal-naive forecast);
+    - `"seasonal_trend"`: that plus the change over the last season for each season ahead (the
+      seasonal random walk with drift, ARIMA(0,1,0)(0,1,0) with no constant).
+
+    Example:
+
+    >>> base_weights("seasonal_trend", window=5, horizon=2, season=2).T.tolist()
+    [[0.0, 0.0, -1.0, 1.0, 1.0], [0.0, 0.0, -1.0, 0.0, 2.0]]
+
+    (step 1: `x[3] + (x[4] - x[2])`, step 2: `x[4] + (x[4] - x[2])`: a season before, plus the last season's change.)
     """
-    if not 1 <= season <= window:
-        raise ValueError(f"Expected a window of at least one season ({season} steps) to forecast from the season "
-                         f"before. Received: window={window}")
+    weights = np.zeros((window, horizon), dtype="float32")
     steps = np.arange(horizon)
-    return (window + steps - season * (steps // season + 1)).astype("int32")
+    if predict == "change":
+        weights[window - 1] = 1.0
+    elif predict in ("seasonal", "seasonal_trend"):
+        needed = season + 1 if predict == "seasonal_trend" else season
+        if not 1 <= needed <= window:
+            raise ValueError(f"Expected a window of at least {needed} steps for predict={predict!r} with a season "
+                             f"of {season}. Received: window={window}")
+        seasons = steps // season + 1  # seasons back to the latest value at each step's phase
+        weights[window + steps - season * seasons, steps] = 1.0
+        if predict == "seasonal_trend":
+            weights[window - 1, steps] += seasons
+            weights[window - 1 - season, steps] -= seasons
+    return weights
 
 
 @keras.saving.register_keras_serializable(package="kt_rnn")
@@ -61,17 +82,17 @@ class ForecastOutput(keras.layers.Layer):
     """Turns a forecaster's scaled output back into the target's own units.
 
     The forecaster learns `(y - base) / scale`, where `base` is the training
-    mean of the target (`predict="level"`), the last observed target value of
-    each window (`predict="change"`) or, for each forecast step, the window's
-    latest value at that step's phase of the season (`predict="seasonal"`: the
-    seasonal-naive forecast); this layer adds them back.
+    mean of the target (`predict="level"`) or a forecast from the window
+    (`base_weights`: the naive forecast for `"change"`, the seasonal-naive one for
+    `"seasonal"`, with the last season's change for `"seasonal_trend"`); this
+    layer adds them back.
 
     Args:
-        predict: `"change"`, `"level"` or `"seasonal"`.
+        predict: one of `PREDICTS`.
         target_mean: float, the target's mean over the training part.
         target_std: float, its standard deviation there.
         target_index: int, defaults to 0, the target's column in the raw window.
-        season: int, defaults to 1, the season's steps (for `"seasonal"`).
+        season: int, defaults to 1, the season's steps (for the seasonal bases).
 
     Example:
 
@@ -95,12 +116,10 @@ class ForecastOutput(keras.layers.Layer):
     def call(self, inputs):
         scaled, window = inputs
         target = ops.cast(window[:, :, self.target_index], scaled.dtype)
-        if self.predict == "change":
-            base = target[:, -1:]
-        elif self.predict == "seasonal":
-            base = ops.take(target, seasonal_steps(window.shape[1], scaled.shape[-1], self.season), axis=1)
-        else:
-            base = self.target_mean
+        weights = base_weights(self.predict, window.shape[1], scaled.shape[-1], self.season)
+        base = ops.matmul(target, ops.cast(weights, scaled.dtype))
+        if self.predict == "level":
+            base = base + self.target_mean
         return scaled * self.target_std + base
 
     def compute_output_shape(self, input_shapes):

@@ -36,7 +36,7 @@ INITIALIZERS = ("glorot_uniform", "he_normal", "orthogonal")
 HEADS = ("last", "max_pool", "max_mean_pool")
 SEARCHED_HEADS = HEADS[:2]  # max_mean_pool (1.5x the head's inputs) only where asked for: --fix, --space
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
-PREDICTS = ("change", "level", "seasonal")
+PREDICTS = ("change", "level", "seasonal", "seasonal_trend")
 # Seasons up to this many steps reach the forecaster (windows of whole seasons, predict="seasonal"):
 # monthly, quarterly, weekly and hourly data. A daily series' 365 would make every window a year of
 # steps, which a recurrent network reads slowly and a few years of data cannot fill.
@@ -185,9 +185,9 @@ TEXT_PARAMS = _searched((*RECURRENT_PARAMS[:6], _embedding_param(), *RECURRENT_P
 # Numeric sequences: the recurrent stack alone.
 SEQUENCE_PARAMS = RECURRENT_PARAMS
 # Forecasting: the stack reads `window` steps; it predicts the change from the last observed value
-# by default (an RNN then only learns the correction to the naive forecast: it helps on trends), or
-# from the value one season earlier (`seasonal`: the correction to the seasonal-naive forecast,
-# the default for a season the model can read, see `forecast_domains`).
+# by default (an RNN then only learns the correction to the naive forecast: it helps on trends), or,
+# for a season the model can read (`predict_domain`), the correction to the seasonal-naive forecast
+# with or without the last season's change (`hypermodels.layers.base_weights`).
 FORECAST_PARAMS = (
     *RECURRENT_PARAMS,
     Param(WINDOW, int, choice((12, 24, 48), 24), lambda v: v >= 1, ">= 1"),
@@ -202,20 +202,26 @@ def seasonal(season):
 
 def window_domain(horizon, season=None):
     """The default windows for a horizon: 1, 2 and 4 times it (at least 4 steps); with a `seasonal`
-    season, 1, 2 and 4 times the smallest number of whole seasons that covers that.
+    season, `b + 1`, `2b` and `4b`, `b` the whole seasons that cover that (`b + 1`: a season and the
+    step before it, what `predict="seasonal_trend"` needs at least).
 
-    Example: horizon 12, season 12 -> 12, 24, 48; horizon 6, season 4 -> 8, 16, 32;
+    Example: horizon 12, season 12 -> 13, 24, 48; horizon 6, season 4 -> 9, 16, 32;
     horizon 1 -> 4, 8, 16.
     """
     base = max(int(horizon), 4)
-    if seasonal(season):
-        base = int(season) * math.ceil(base / int(season))
-    return choice((base, 2 * base, 4 * base), 2 * base)
+    if not seasonal(season):
+        return choice((base, 2 * base, 4 * base), 2 * base)
+    base = int(season) * math.ceil(base / int(season))
+    return choice((base + 1, 2 * base, 4 * base), 2 * base)
 
 
 def predict_domain(season=None):
-    """`seasonal` where the season reaches the model (every default window holds one), else `change`."""
-    return fixed("seasonal" if seasonal(season) else "change")
+    """Where the season reaches the model: the correction to the seasonal-naive forecast, with or without
+    the last season's change (`seasonal_trend`, tried first: the trend most seasonal series have);
+    else the change from the last value."""
+    if seasonal(season):
+        return choice(("seasonal_trend", "seasonal"), "seasonal_trend")
+    return fixed("change")
 
 
 # The order the HParams dashboard lists them in (its first columns are the visible ones): what most

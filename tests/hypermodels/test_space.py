@@ -97,3 +97,14 @@ def test_search_space_describe_is_plain_data():
     assert described[sp.RECURRENT_DROPOUT] == {"value": 0.0}
     assert described[sp.CELL]["values"] == ["gru", "lstm"]
     assert described[sp.LEARNING_RATE]["sampling"] == "log"
+
+
+@pytest.mark.parametrize("horizon, season, windows", [(12, 12, (13, 24, 48)), (6, 4, (9, 16, 32)), (6, 12, (13, 24, 48)),
+                                                      (1, None, (4, 8, 16)), (7, 365, (7, 14, 28))])
+def test_window_domain_whole_seasons_where_the_season_reaches_the_model(horizon, season, windows):
+    assert sp.window_domain(horizon, season).values == windows
+
+
+def test_predict_domain_corrects_the_seasonal_naive_forecast_for_a_season_the_model_reads():
+    assert sp.predict_domain(12).values == ("seasonal_trend", "seasonal")
+    assert sp.predict_domain(None) == sp.predict_domain(365) == sp.fixed("change")

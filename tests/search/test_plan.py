@@ -62,9 +62,9 @@ def test_plan_keeps_an_edited_batch_size_and_window(tmp_path):
 
 
 def test_plan_leaves_out_windows_the_training_part_cannot_hold_with_a_note(tmp_path):
-    # 84 rows: 60 training steps; windows of 12/24/48 with a horizon of 12 leave 37/25/1 training windows.
+    # 84 rows: 60 training steps; windows of 13/24/48 with a horizon of 12 leave 36/25/1 training windows.
     planned, found = _planned(tmp_path, 84)
-    assert planned.space.domain(sp.WINDOW).values == (12, 24)
+    assert planned.space.domain(sp.WINDOW).values == (13, 24)
     assert "window 48 left out: the 60 training steps hold fewer than 16 windows of it" in found.line()
 
 

@@ -1,0 +1,64 @@
+"""The forecaster's bases: what it learns to correct, the same in training and in the export."""
+
+import numpy as np
+import pytest
+
+from hypermodels import space as sp
+from hypermodels.forecaster import RNNForecaster, Segment
+from hypermodels.layers import ForecastOutput, base_weights
+from kt_rnn.search import forecast_scores
+
+
+def _series(steps=60):
+    t = np.arange(steps, dtype="float64")
+    return (50 + 0.5 * t + 10 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(0).normal(0, 1, steps))
+
+
+@pytest.mark.parametrize("horizon", [1, 5, 12, 15])
+def test_base_weights_seasonal_is_the_seasonal_naive_forecast(horizon):
+    y, window, season = _series(), 24, 12
+    origins = np.arange(30, 60 - horizon + 1)
+    _, seasonal = forecast_scores.baselines(y, origins, horizon, season)
+    bases = np.stack([y[o - window:o] @ base_weights("seasonal", window, horizon, season) for o in origins])
+    np.testing.assert_allclose(bases, seasonal, rtol=1e-5)
+
+
+def test_base_weights_change_is_the_naive_forecast_and_level_is_zero():
+    x = _series()[:10]
+    assert (x @ base_weights("change", 10, 3)).tolist() == pytest.approx([x[-1]] * 3)
+    assert not base_weights("level", 10, 3).any()
+
+
+def test_base_weights_seasonal_trend_adds_the_last_seasons_change_per_season_ahead():
+    x, season = _series()[:13], 12  # a season and the step before it
+    base = x @ base_weights("seasonal_trend", 13, 14, season)
+    drift = x[12] - x[0]
+    assert base[0] == pytest.approx(x[1] + drift) and base[11] == pytest.approx(x[12] + drift)
+    assert base[12] == pytest.approx(x[1] + 2 * drift)  # two seasons ahead: twice the change
+
+
+@pytest.mark.parametrize("predict, window", [("seasonal", 11), ("seasonal_trend", 12)])
+def test_base_weights_refuse_a_window_shorter_than_the_base_reads(predict, window):
+    with pytest.raises(ValueError, match=f"window={window}"):
+        base_weights(predict, window, 3, season=12)
+
+
+@pytest.mark.parametrize("predict", sp.PREDICTS)
+def test_forecast_output_adds_back_the_base_the_forecaster_learned_to_correct(predict):
+    y = _series()[:, None]
+    stats = y[:40]
+    model = RNNForecaster(1, horizon=6, mean=stats.mean(0), variance=stats.var(0), target_mean=float(stats.mean()),
+                          target_std=float(stats.std()), season=12)
+    pairs = list(model.scaled(Segment(y, 0, 60), 24, predict).as_numpy_iterator())
+    x, scaled = (np.stack(part) for part in zip(*pairs))
+    output = ForecastOutput(predict, stats.mean(), stats.std(), season=12)
+    restored = np.asarray(output([scaled.astype("float32"), x]))
+    origins = np.arange(24, 60 - 6 + 1)
+    np.testing.assert_allclose(restored, np.stack([y[o:o + 6, 0] for o in origins]), rtol=1e-4)
+
+
+def test_rnn_forecaster_refuses_seasonal_windows_shorter_than_a_season():
+    space = sp.SearchSpace(sp.FORECAST_PARAMS).with_domains({sp.WINDOW: sp.choice((8, 24)),
+                                                             sp.PREDICT: sp.fixed("seasonal")})
+    with pytest.raises(ValueError, match="window of 8.*window=... to 12 or more"):
+        RNNForecaster(1, 6, [0.0], [1.0], 0.0, 1.0, season=12, space=space)
