@@ -45,6 +45,22 @@ class Segment:
         first = max(self.begin, window)
         return np.arange(first, self.end - horizon + 1, stride)
 
+    def folds(self, validation, k):
+        """`k` rolling-origin `(train, validation)` pairs: validation parts as long as `validation`, the
+        last one `validation` itself, each earlier one just before the next; each fold's training part
+        is every step of this one before its validation part (an expanding window, as scikit-learn's
+        `TimeSeriesSplit`), so no fold trains on a step at or after its origin.
+
+        Example: train steps 0-99 and validation 100-119, `k=3` -> train 0-59 / validate 60-79,
+        0-79 / 80-99, 0-99 / 100-119.
+        """
+        size = validation.end - validation.begin
+        ends = [validation.end - size * (k - 1 - i) for i in range(k)]
+        if ends[0] - size <= self.begin:
+            raise ValueError(f"Expected {k} folds of {size} steps to leave training steps before the first. "
+                             f"Received: training steps {self.begin}..{self.end}")
+        return [(Segment(self.values, self.begin, end - size), Segment(self.values, end - size, end)) for end in ends]
+
     def concatenate(self, other):
         """The split covering this one and the `other` that follows it (train + validation)."""
         if other.begin != self.end:

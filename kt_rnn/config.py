@@ -65,6 +65,7 @@ class Config:
     season: int | None = None  # seasonal period in steps, for the seasonal-naive baseline and MASE
     validation_size: int | float | None = None  # steps, or a fraction of the rows
     stride: int | None = None  # steps between forecast origins (default 1)
+    folds: int | None = None  # rolling-origin validation folds (None: planned from the series)
     fill_missing: str | None = None
     categorical: tuple | None = None  # feature columns to one-hot encode
     train_size: int | None = None
@@ -108,7 +109,7 @@ class Config:
         for name in ("max_epochs", "executions_per_trial", "max_tokens", "sequence_length", "patience",
                      "max_failures", "max_crashes", "ensemble"):
             _at_least(name, getattr(self, name), 1)
-        for name in ("max_trials", "train_size", "horizon", "season", "stride"):
+        for name in ("max_trials", "train_size", "horizon", "season", "stride", "folds"):
             if getattr(self, name) is not None:
                 _at_least(name, getattr(self, name), 1)
         for name in ("test_size", "validation_size"):  # forecasting also takes a fraction of the rows
@@ -233,6 +234,7 @@ class Config:
             overwrite=args.overwrite, export_only=args.export_only, refit=not args.no_refit,
             space=space, target=args.target, features=args.features, date_column=args.date_column,
             horizon=args.horizon, season=args.season, validation_size=args.validation_size, stride=args.stride,
+            folds=args.folds,
             fill_missing=args.fill_missing, categorical=tuple(args.categorical) if args.categorical else None,
             validation_split=args.validation_split, test_data=args.test_data, test_split=args.test_split,
             text_column=args.text_column, label_column=args.label_column, task_type=args.task,

@@ -23,7 +23,7 @@ import keras
 from kt_rnn import tasks
 from kt_rnn.errors import SearchError
 from kt_rnn.search import timings
-from kt_rnn.state import faults
+from kt_rnn.state import faults, resume
 from kt_rnn.state import kerastuner as kt
 from kt_rnn.state.layout import Layout
 
@@ -209,9 +209,26 @@ def _metrics(config, tuner, trial, dataset, scores, epochs, seconds):
     }
     if config.planned:  # what the budget was planned from (`kt_rnn.search.plan`)
         metrics["plan"] = config.planned
+    if (config.folds or 1) > 1:
+        metrics["folds"] = fold_scores(tuner, trial, config)
     if "accuracy" in scores:  # the keys of earlier releases, for scripts that read them
         metrics.update(test_accuracy=scores["accuracy"], test_loss=scores.get("loss"))
     return metrics
+
+
+def fold_scores(tuner, trial, config):
+    """The best trial's objective on each rolling-origin fold (its best epoch there), earliest first;
+    their mean is the trial's score. With --executions-per-trial, each fold's repetitions are averaged."""
+    objective = tasks.objective(config.objective)
+    pick = max if objective.direction == tasks.MAX else min
+    per_fold = [[] for _ in range(config.folds)]
+    for execution in range(config.executions_per_trial * config.folds):
+        record = resume.EpochRecord(f"{tuner.get_trial_dir(trial.trial_id)}/execution{execution}")
+        values = record.history().history.get(objective.name) or []
+        if values:
+            per_fold[execution % config.folds].append(pick(values))
+    return {"k": config.folds, "objective": objective.name,
+            "scores": [sum(found) / len(found) if found else None for found in per_fold]}
 
 
 def trial_counts(oracle):

@@ -52,7 +52,7 @@ def run(config, data=None):
         raise SearchError(f"No search to export under {layout.root}: run it without --export-only first.")
     try:
         if config.role.is_worker:  # the chief holds the search's lock; a worker writes only its own trials
-            return _work(config, dataset, hypermodel, started, timed)
+            return _work(config, dataset, task, hypermodel, started, timed)
         with lock.ProjectLock(layout.root):
             return _search(config, dataset, task, hypermodel, started, timed)
     except OSError as e:  # a full disk outside a trial: writing state, the export
@@ -68,6 +68,7 @@ def _search(config, dataset, task, hypermodel, started, timed):
     current = identity.fingerprint(config, dataset)
     runfile.save(config)  # LOGDIR/PROJECT/config.toml: the resolved options, to repeat this run
     tuner = tuners.build(config, hypermodel, current)  # reloading repairs damaged state, finished or not
+    tuner.folds = task.folds(dataset, config.folds)
     if _finished(config, current):
         return _show_finished(config, task, tuner)
     if not config.export_only:
@@ -81,11 +82,12 @@ def _search(config, dataset, task, hypermodel, started, timed):
     return result
 
 
-def _work(config, dataset, hypermodel, started, timed):
+def _work(config, dataset, task, hypermodel, started, timed):
     """A worker's part: wait for the chief, check this worker's settings against its search, run trials."""
     heartbeat.connect(config.role)
     identity.verify(config, dataset)  # the chief wrote search.json before it served
     tuner = tuners.build(config, hypermodel)
+    tuner.folds = task.folds(dataset, config.folds)
     heartbeat.paced(tuner.oracle)
     shown = progress.Progress(config, tuner.oracle, started)
     tuner.on_trial_done = shown.trial_done  # the chief logs each trial's best score to TensorBoard

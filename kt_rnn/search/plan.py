@@ -11,7 +11,12 @@ from the training windows of the default window:
 - the epochs: enough for `TRIAL_STEPS` optimizer steps at the middle batch size (10 to 100), with
   early stopping after an eighth of them without improvement;
 - the tuner: a Bayesian search of `TRIALS` trials where the epochs grew (Hyperband's first rounds
-  would train a few steps each).
+  would train a few steps each);
+- the folds: a series of fewer than `FOLD_WINDOWS` training windows scores each trial on `FOLDS`
+  rolling origins (its validation part and the parts of the same length before it), as many as
+  leave the earliest fold `MIN_WINDOWS` windows of the first trial's window and one of the longest:
+  a validation part of a season or two is a handful of overlapping windows, too few to rank
+  trials on alone.
 
 Anything the user gave (an option, a preset, a `--fix`/`--space`/`--tune` edit) is kept as given.
 Other data (texts, sequences) keeps the fixed defaults: IMDB's default run is measured on them.
@@ -27,6 +32,7 @@ MIN_WINDOWS = 16  # training windows a window length must leave, or it is left o
 TRIAL_STEPS = 500  # optimizer steps a trial should get to learn a series' pattern
 MIN_EPOCHS, MAX_EPOCHS = 10, 100
 TRIALS = 15  # Bayesian trials for a small series: 4 min on 2 cores for airline (BENCHMARKS.md)
+FOLDS, FOLD_WINDOWS = 3, 1_000
 BUDGET_OPTIONS = ("tuner", "max_trials", "max_epochs", "patience")
 
 
@@ -63,10 +69,32 @@ def plan(config, dataset):
         changes["patience"] = max(config.patience, epochs // 8)
     if epochs > MIN_EPOCHS and not {"tuner", "max_trials"} & config.given:
         changes.update(tuner="bayesian", max_trials=TRIALS)
+    if config.folds is None:
+        changes["folds"] = fold_count(train, dataset.sizes["validation"], (window, _longest(space)), spec, windows)
     notes.insert(0, _why(windows, window, space.domain(sp.BATCH_SIZE), steps, epochs, changes))
     found = Plan({**changes, sp.BATCH_SIZE: space.domain(sp.BATCH_SIZE)}, tuple(notes))
     config = dataclasses.replace(config, space=space, **changes, planned=found.line())
     return config, found
+
+
+def fold_count(train, validation, lengths, spec, windows):
+    """`FOLDS` for a series of fewer than `FOLD_WINDOWS` training windows, fewer where the earliest
+    fold's training part would hold fewer than `MIN_WINDOWS` windows of the first window of
+    `lengths` (the first trial's, the longest) or none of the second; else 1."""
+    if windows >= FOLD_WINDOWS:
+        return 1
+
+    def fits(k):
+        steps = train - (k - 1) * validation
+        first, longest = (count_windows(steps, n, spec["horizon"], spec["stride"]) for n in lengths)
+        return first >= MIN_WINDOWS and longest >= 1
+
+    return next((k for k in range(FOLDS, 1, -1) if fits(k)), 1)
+
+
+def _longest(space):
+    domain = space.domain(sp.WINDOW)
+    return max(domain.values) if domain.values else domain.max_value
 
 
 def _first(domain):
@@ -104,4 +132,6 @@ def _why(windows, window, batches, steps, epochs, changes):
     planned = [f"batches of {'/'.join(map(str, batches.values or (batches.min_value, batches.max_value)))}", f"up to {epochs} epochs ({steps} steps each)"]
     if "tuner" in changes:
         planned.append(f"a {changes['tuner']} search of {changes['max_trials']} trials")
+    if changes.get("folds", 1) > 1:
+        planned.append(f"each scored on {changes['folds']} rolling-origin folds")
     return f"planned for {windows:,} training windows of {window} steps: {', '.join(planned)}"

@@ -47,6 +47,7 @@ class DurableTuner:
         self.on_trial_done = None  # called with each ended trial, e.g. to print progress
         self.running = None  # the id of the trial this process runs (a worker's heartbeat names it)
         self.fit_seconds = 0.0  # spent in the trials' `model.fit` by this process (the rest is overhead)
+        self.folds = None  # [(train, validation), ...]: execution i fits fold i (`--folds`), or None
         self._reason = None
         _mark_resumable(pathlib.Path(kwargs["directory"]) / kwargs["project_name"])
         keras_tuner.Tuner.__init__(self, oracle, hypermodel, **kwargs)
@@ -127,6 +128,9 @@ class DurableTuner:
             f"{self.get_trial_dir(trial.trial_id)}/execution{self._execution}",
             initial_epoch=fit_kwargs.get("initial_epoch", 0),
         )
+        if self.folds:  # execution i trains and validates on fold i (of each repetition)
+            train, fit_kwargs["validation_data"] = self.folds[self._execution % len(self.folds)]
+            fit_args = (train, *fit_args[1:])
         self._execution += 1
         if not record.finished:
             callbacks = dashboard.with_cudnn(fit_kwargs["callbacks"], trial.hyperparameters.values)
@@ -284,7 +288,9 @@ def build(config, hypermodel, identity=None):
         oracle.max_trials = config.trials  # Hyperband takes no max_trials; its oracle honours it
     tuner = tuner_class(
         oracle, hypermodel, max_failures=config.max_failures, role=config.role,
-        executions_per_trial=config.executions_per_trial, distribution_strategy=devices.strategy(config.strategy),
+        # Each fold is one more execution: KerasTuner averages the executions' best scores for the oracle.
+        executions_per_trial=config.executions_per_trial * (config.folds or 1),
+        distribution_strategy=devices.strategy(config.strategy),
         directory=str(config.project_dir), project_name=STATE_DIR,
         overwrite=False,  # the pipeline clears the whole project on --overwrite
     )

@@ -33,6 +33,8 @@ def fingerprint(config, dataset=None):
     identity["task"] = config.task.name
     identity["direction"] = tasks.objective(config.objective).direction
     identity["space"] = config.space.describe()
+    if (config.folds or 1) > 1:  # only then: searches made before folds existed keep their identity
+        identity["folds"] = config.folds
     if dataset is not None:
         identity["data"] = {"source": dataset.source, "fingerprint": dataset.fingerprint,
                             "problem": dataset.problem, "sizes": dict(dataset.sizes)}

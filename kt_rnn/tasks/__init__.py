@@ -17,7 +17,9 @@ and provides:
 - `settings(dataset)`: data settings written with the hyperparameters (`hparams.json`);
 - `assets(dataset)`: `{file name: text}` saved beside the export and in its SavedModel (labels);
 - `export_files(serving_model, dataset)`: `{file name: write(path)}` of extra files beside the
-  export (a forecast's predictions.csv and plot).
+  export (a forecast's predictions.csv and plot);
+- `folds(dataset, k)`: `[(train, validation), ...]`, the `k` folds each trial is trained and
+  scored on (a series' rolling origins), or `None` for the one split of the dataset.
 """
 
 import dataclasses
@@ -134,7 +136,7 @@ def _forecast_domains(settings):
 
 
 FORECAST_OPTIONS = ("target", "features", "date_column", "horizon", "season", "validation_size", "stride",
-                    "fill_missing", "categorical")
+                    "fill_missing", "categorical", "folds")
 TASKS = {t.name: t for t in (
     Task("text", sp.TEXT_PARAMS, (CLASSIFICATION,), "kt_rnn.tasks.text", ("imdb", "text"),
          ("test_data", "text_column", "label_column")),

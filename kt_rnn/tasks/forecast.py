@@ -37,6 +37,11 @@ def hypermodel(config, dataset):
     )
 
 
+def folds(dataset, k):
+    """`k` rolling-origin folds of the training and validation parts (`Segment.folds`), or None for one."""
+    return None if (k or 1) == 1 else dataset.train.folds(dataset.validation, k)
+
+
 def serving_model(model, dataset, hparams):
     """Raw windows in, forecasts in the target's units out."""
     spec = dataset.spec

@@ -89,6 +89,11 @@ def export_files(model, dataset):
     return {}
 
 
+def folds(dataset, k):
+    """No folds: examples are selected on their one validation part (`--folds` is the forecast task's)."""
+    return None
+
+
 def assets(dataset):
     """`{file name: text}` saved with the export: the class names, one per line, index = class."""
     if not dataset.class_names:

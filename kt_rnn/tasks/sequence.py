@@ -11,7 +11,7 @@ import keras
 from hypermodels.sequence import SequenceModel
 from kt_rnn import tasks
 from kt_rnn.tasks import outputs
-from kt_rnn.tasks.outputs import assets, export_files, settings, summary_lines  # noqa: F401  (the task's own)
+from kt_rnn.tasks.outputs import assets, export_files, folds, settings, summary_lines  # noqa: F401  (the task's own)
 
 
 def hypermodel(config, dataset):

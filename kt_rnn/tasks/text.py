@@ -10,7 +10,7 @@ import numpy as np
 
 from hypermodels.classifier import RNNClassifier
 from kt_rnn.tasks import baselines, outputs
-from kt_rnn.tasks.outputs import assets, export_files, settings  # noqa: F401  (the task's own)
+from kt_rnn.tasks.outputs import assets, export_files, folds, settings  # noqa: F401  (the task's own)
 
 
 def hypermodel(config, dataset):

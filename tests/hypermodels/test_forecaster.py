@@ -62,3 +62,28 @@ def test_rnn_forecaster_refuses_seasonal_windows_shorter_than_a_season():
                                                              sp.PREDICT: sp.fixed("seasonal")})
     with pytest.raises(ValueError, match="window of 8.*window=... to 12 or more"):
         RNNForecaster(1, 6, [0.0], [1.0], 0.0, 1.0, season=12, space=space)
+
+
+def test_segment_folds_roll_the_origin_back_one_validation_part_at_a_time():
+    values = np.arange(130.0)[:, None]
+    folds = Segment(values, 0, 100).folds(Segment(values, 100, 120), 3)
+    assert [(t.begin, t.end, v.begin, v.end) for t, v in folds] == [(0, 60, 60, 80), (0, 80, 80, 100),
+                                                                     (0, 100, 100, 120)]
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_segment_folds_no_training_window_reaches_its_folds_first_origin(k):
+    from hypermodels.forecaster import windows
+
+    values = np.arange(130.0)[:, None]  # each value is its step
+    for train, validation in Segment(values, 0, 100).folds(Segment(values, 100, 120), k):
+        seen = {int(v) for x, y in windows(train, 12, 4).as_numpy_iterator() for v in (*x[:, 0], *y)}
+        assert max(seen) < validation.begin
+        first_target = next(windows(validation, 12, 4).as_numpy_iterator())[1][0]
+        assert first_target == validation.begin
+
+
+def test_segment_folds_refuse_more_folds_than_the_training_part_holds():
+    values = np.zeros((50, 1))
+    with pytest.raises(ValueError, match="3 folds of 20 steps"):
+        Segment(values, 0, 30).folds(Segment(values, 30, 50), 3)

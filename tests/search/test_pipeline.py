@@ -347,3 +347,18 @@ def test_pipeline_short_seasonal_series_with_the_defaults_and_a_time_limit(tmp_p
     assert {"auto_ets", "auto_arima"} <= set(metrics["test"]["baselines"])
     last = out.strip().splitlines()
     assert any(line.startswith("test MAE ") and "| ETS " in line for line in last[-6:])
+
+
+@pytest.mark.e2e
+def test_pipeline_folds_score_each_trial_on_every_rolling_origin(tmp_path):
+    data = tmp_path / "wave.csv"
+    data.write_text("y\n" + "".join(f"{50 + 10 * np.sin(i / 4):.3f}\n" for i in range(160)))
+    config = searches.tiny("timeseries", data, tmp_path / "logs", "--target", "y", "--horizon", 4, "--tuner", "random",
+                           "--max-trials", 1, "--folds", 3)
+    result = pipeline.run(config)
+    folds = result.metrics["folds"]
+    assert folds["k"] == 3 and folds["objective"] == "val_loss" and len(folds["scores"]) == 3
+    assert np.mean(folds["scores"]) == pytest.approx(result.metrics["best_validation_score"], rel=1e-6)
+    trial_dir = next(config.layout.tuner.glob("trial_*"))
+    assert sorted(p.name for p in trial_dir.glob("execution*")) == ["execution0", "execution1", "execution2"]
+    assert len({round(s, 6) for s in folds["scores"]}) == 3  # three validation parts, three scores

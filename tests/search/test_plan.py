@@ -23,8 +23,8 @@ def _planned(tmp_path, rows, *argv, horizon=12):
     given = config("timeseries", "--data", _series(tmp_path, rows), "--target", "y", "--horizon", horizon,
                    "--season", "12", "--logdir", tmp_path / "logs", *argv)
     timeseries.read_inputs(given)  # the loader's checks pass
-    train = rows - sum(series_lib.split_sizes(rows, horizon))
-    dataset = types.SimpleNamespace(unit="steps", sizes={"train": train},
+    validation, test = series_lib.split_sizes(rows, horizon)
+    dataset = types.SimpleNamespace(unit="steps", sizes={"train": rows - validation - test, "validation": validation},
                                     spec={"horizon": horizon, "stride": 1})
     return plan.plan(given, dataset)
 
@@ -87,3 +87,15 @@ def test_plan_changes_nothing_for_texts(tmp_path):
                                                 (2_500, (32, 64, 128)), (100_000, (32, 64, 128))])
 def test_batch_domain_largest_batch_about_an_eighth_of_the_windows(windows, expected):
     assert plan.batch_domain(windows).values == expected
+
+
+def test_plan_scores_a_short_series_on_as_many_folds_as_its_earliest_fold_can_train_on(tmp_path):
+    # 96 training steps, validation parts of 24: 3 folds would leave the first 48 steps, 13 windows of 24.
+    planned, found = _planned(tmp_path, 144)
+    assert planned.folds == 2 and "each scored on 2 rolling-origin folds" in found.line()
+    assert _planned(tmp_path, 240)[0].folds == plan.FOLDS
+    assert _planned(tmp_path, 20_000)[0].folds == 1  # thousands of windows: one validation part ranks well
+
+
+def test_plan_keeps_the_folds_the_user_gave(tmp_path):
+    assert _planned(tmp_path, 240, "--folds", "1")[0].folds == 1
