@@ -165,6 +165,8 @@ def parse_args(argv):
     parser.add_argument("--list", action="store_true",
                         help="only write the series' CSVs, read them back and print what each holds")
     experiments = parser.add_argument_group("experiments (override kt_rnn's defaults; BENCHMARKS.md uses none)")
+    experiments.add_argument("--compare-refit", action="store_true", help="after each search, export it again "
+                             "without the refit (the selected trial's own weights) and report that model's MAE too")
     experiments.add_argument("--time-limit", metavar="TIME", help="passed to kt_rnn.tune as time_limit, e.g. 10m")
     experiments.add_argument("--extra", action="append", default=[], metavar="KEY=VALUE",
                              help="any kt_rnn.tune option, e.g. tuner=random or max_trials=1 (repeatable; "
@@ -254,6 +256,10 @@ def search(name, path, seed, logdir, args):
     figures = {f"{method}_mae": float(test[method]["mae"]) for method in ("model", "naive", "seasonal_naive")}
     figures.update({f"{key}_mae": _mae(classical.get(key)) for key, _ in CLASSICAL})
     figures.update(wall_s=seconds, model_vs_classical=_ratio(figures))
+    if args.compare_refit:  # the same search exported again from the selected trial's own weights
+        kept = kt_rnn.tune(str(path), dataset="timeseries", logdir=str(logdir), seed=seed, export_only=True,
+                           no_refit=True, baselines="none", **options)
+        figures["no_refit_mae"] = float(kept.test_scores["model"]["mae"])
     return {"seed": seed, "figures": figures, "plan": result.metrics.get("plan"), "baselines": classical,
             "window": hp.get("window"), "cell": hp.get("cell"), "best_hyperparameters": hp}
 
@@ -303,6 +309,8 @@ def row(name, runs, rows):
     cells += [spread(column[f"{key}_mae"], format_number) for key, _ in CLASSICAL]
     cells += [spread(column["model_vs_classical"], lambda x: f"{x:.2f}"), "yes" if beats_both(runs) else "no",
               spread([seconds / 60 for seconds in column["wall_s"]], lambda x: f"{x:.1f}")]
+    if "no_refit_mae" in column:  # --compare-refit
+        cells.append(spread(column["no_refit_mae"], format_number))
     return cells
 
 
@@ -320,6 +328,8 @@ def report(results, rows):
     """Prints one markdown table, a row per series, then each run's plan and classical models; returns the machine."""
     header = ["series", "rows", "horizon", "season", "model MAE", "naive", "seasonal naive",
               *(label for _, label in CLASSICAL), "model / best classical", "beats both naive?", "minutes"]
+    if "no_refit_mae" in next(iter(results.values()))[0]["figures"]:
+        header.append("model MAE without the refit")
     print("\n| " + " | ".join(header) + " |")
     print("|" + " --- |" * len(header))
     for name, runs in results.items():

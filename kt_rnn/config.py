@@ -117,9 +117,6 @@ class Config:
                 _steps_or_fraction(name, getattr(self, name), fraction=self.task.name == "forecast")
         if self.fill_missing is not None:
             _one_of("fill_missing", self.fill_missing, FILL_MODES)
-        if self.task.name == "forecast" and self.ensemble > 1:  # members of other windows read other inputs
-            raise UsageError("--ensemble averages models that read the same input, and forecasting trials read "
-                             "windows of their own length and scale their output their own way. Remove --ensemble.")
         if self.task.name == "forecast" and not self.target:
             raise UsageError("The timeseries dataset needs --target COLUMN: the column to forecast.")
         _at_least("factor", self.factor, 2)

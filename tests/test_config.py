@@ -27,10 +27,9 @@ def test_config_defaults_follow_the_design():
     assert config.ensemble == 1  # one model, the best trial's
 
 
-def test_config_ensemble_is_refused_for_forecasts_whose_members_read_other_windows():
+def test_config_ensemble_is_accepted_for_every_task():
     assert _config("--ensemble", "3").ensemble == 3
-    with pytest.raises(UsageError, match="--ensemble averages models that read the same input.*Remove --ensemble"):
-        _config_of("timeseries", "--target", "y", "--ensemble", "2")
+    assert _config_of("timeseries", "--target", "y", "--ensemble", "2").ensemble == 2
 
 
 def test_config_trials_default_for_budgeted_tuners():

@@ -100,10 +100,12 @@ def plan_line(config, sizes, unit="examples", schedule=None):
 
 
 def epochs_budget(config, schedule=None):
-    """The most epochs the search trains: Hyperband's schedule, else trials x max epochs; None if endless."""
+    """The most epochs the search trains: Hyperband's schedule, else trials x max epochs, times the
+    executions of a trial (one per fold); None if endless."""
+    fits = config.executions_per_trial * (config.folds or 1)  # each execution (each fold) trains its epochs
     if schedule:
-        return sum(schedule)
-    return config.trials * config.max_epochs if config.trials else None
+        return sum(schedule) * fits
+    return config.trials * config.max_epochs * fits if config.trials else None
 
 
 def trials_budget(config, schedule=None):

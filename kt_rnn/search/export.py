@@ -105,17 +105,17 @@ def export(config, tuner, hypermodel, dataset, task, started, timed=None, search
     members = best_trials(tuner, config.ensemble)
     trial, epochs = members[0], trained_epochs(members[0])
     with timed.phase("refit" if config.refit else "export"):
-        model = average([_member(config, tuner, hypermodel, dataset, member) for member in members])
+        models = [_member(config, tuner, hypermodel, dataset, member) for member in members]
     export_started = time.perf_counter()  # scoring on test and writing best/
     hparams = hparams_of(trial)
-    serving = task.serving_model(model, dataset, hparams)
+    serving = _serving(task, models, dataset, [hparams_of(member) for member in members])
     scores = task.scores(serving, dataset)
     metrics = _metrics(config, tuner, trial, dataset, scores, epochs, time.time() - started)
     if config.ensemble > 1:
         metrics["ensemble"] = _described(members, config.ensemble)
     if search_digest:
         metrics["search_digest"] = search_digest
-    files = _Files({**hparams, **task.settings(dataset)}, metrics, task.assets(dataset),
+    files = _Files({**hparams, **task.settings(dataset, serving)}, metrics, task.assets(dataset),
                    task.export_files(serving, dataset), lambda: _finish(timed, started, export_started))
     replace_atomically(config.layout.best, lambda tmp: _write(tmp, serving, files))
     return Export(serving, hparams, metrics, config.layout.best, tuner)
@@ -143,6 +143,18 @@ def _member(config, tuner, hypermodel, dataset, trial):
     if config.refit:
         return _refit(config, hypermodel, dataset, trial, trained_epochs(trial))
     return _trial_model(tuner, trial)
+
+
+def _serving(task, models, dataset, hparams):
+    """Raw input -> the prediction of one model, or of the mean of an ensemble's members.
+
+    Members that read the same input are averaged before the task's serving wrapper; a task whose
+    members read inputs of their own shape (a forecaster's windows) averages its served members
+    itself (`serving_ensemble`).
+    """
+    if len(models) > 1 and hasattr(task, "serving_ensemble"):
+        return task.serving_ensemble(models, dataset, hparams)
+    return task.serving_model(average(models), dataset, hparams[0])
 
 
 def average(models):

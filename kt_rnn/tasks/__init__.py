@@ -12,9 +12,11 @@ and provides:
 
 - `hypermodel(config, dataset)`: the `keras_tuner.HyperModel` to search;
 - `serving_model(model, dataset, hparams)`: raw input -> prediction in the user's units;
+- optionally `serving_ensemble(models, dataset, hparams_list)`: the mean prediction of members
+  that read inputs of their own shape (without it, `--ensemble` averages the models' outputs);
 - `scores(serving_model, dataset)`: the test scores written to `metrics.json`;
 - `summary_lines(scores)`: what the end of a run prints about them;
-- `settings(dataset)`: data settings written with the hyperparameters (`hparams.json`);
+- `settings(dataset, served_model=None)`: data settings written with the hyperparameters (`hparams.json`);
 - `assets(dataset)`: `{file name: text}` saved beside the export and in its SavedModel (labels);
 - `export_files(serving_model, dataset)`: `{file name: write(path)}` of extra files beside the
   export (a forecast's predictions.csv and plot);

@@ -46,11 +46,25 @@ def serving_model(model, dataset, hparams):
     """Raw windows in, forecasts in the target's units out."""
     spec = dataset.spec
     window = keras.Input(shape=(hparams[sp.WINDOW], spec["inputs"]), dtype="float32", name="window")
-    inference = keras.Model(model.input, model.output, name=model.name)
-    scaled = inference(window)
-    forecast = ForecastOutput(hparams[sp.PREDICT], spec["target_mean"], spec["target_std"], season=spec["season"],
-                              name="forecast")
-    return keras.Model(window, forecast([scaled, window]), name="forecaster")
+    return keras.Model(window, _forecast(model, window, spec, hparams, "forecast"), name="forecaster")
+
+
+def serving_ensemble(models, dataset, hparams):
+    """The mean forecast of `models` (trials with their own windows and bases, `hparams` in order), in
+    the target's units: it reads the longest window, each member the most recent steps it was trained on."""
+    spec, longest = dataset.spec, max(h[sp.WINDOW] for h in hparams)
+    window = keras.Input(shape=(longest, spec["inputs"]), dtype="float32", name="window")
+    forecasts = [_forecast(model, window[:, longest - h[sp.WINDOW]:, :], spec, h, f"forecast_{i}", f"member_{i}")
+                 for i, (model, h) in enumerate(zip(models, hparams))]
+    return keras.Model(window, keras.layers.Average(name="ensemble_mean")(forecasts), name="forecaster")
+
+
+def _forecast(model, window, spec, hparams, name, member=None):
+    """`model`'s forecast of `window` (raw) in the target's units: its output with its base added back."""
+    inference = keras.Model(model.input, model.output, name=member or model.name)
+    output = ForecastOutput(hparams[sp.PREDICT], spec["target_mean"], spec["target_std"], season=spec["season"],
+                            name=name)
+    return output([inference(window), window])
 
 
 def scores(model, dataset):
@@ -75,11 +89,13 @@ def summary_lines(scores):
     return [forecast_scores.comparison_line({**scores, "baselines": fitted}, baselines.NAMES), *missing]
 
 
-def settings(dataset):
-    """What a user of the export needs to know: columns in order, target, horizon, season."""
+def settings(dataset, model=None):
+    """What a user of the export needs to know: columns in order, target, horizon, season and, given
+    the served `model`, the rows of history it reads (`window`: an ensemble's longest member's)."""
     spec = dataset.spec
-    return {"features": spec["columns"], "target": spec["target"], "horizon": spec["horizon"],
-            "season": spec["season"], "frequency": spec["frequency"]}
+    found = {"features": spec["columns"], "target": spec["target"], "horizon": spec["horizon"],
+             "season": spec["season"], "frequency": spec["frequency"]}
+    return found if model is None else {**found, "window": int(model.input.shape[1])}
 
 
 def export_files(model, dataset):

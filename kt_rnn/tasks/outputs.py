@@ -79,7 +79,7 @@ def summary_lines(scores):
     return lines
 
 
-def settings(dataset):
+def settings(dataset, model=None):
     """Data settings written beside the best hyperparameters in `hparams.json` (none for classes)."""
     return {}
 

@@ -131,3 +131,10 @@ def test_first_epoch_estimate_is_shared_by_the_copies_kerastuner_makes_per_trial
 def test_epochs_budget_is_the_schedule_or_trials_times_epochs():
     assert console.epochs_budget(_config(), [1, 1, 3]) == 5
     assert console.epochs_budget(_config("--tuner", "random", "--max-trials", "5", "--max-epochs", "4")) == 20
+
+
+def test_epochs_budget_counts_each_fold_and_execution_of_a_trial():
+    folds = searches.config("timeseries", "--target", "y", "--tuner", "random", "--max-trials", "5", "--max-epochs",
+                            "4", "--folds", "3")
+    assert console.epochs_budget(folds) == 60
+    assert console.epochs_budget(_config("--executions-per-trial", "2"), [1, 1, 3]) == 10

@@ -194,3 +194,41 @@ def test_forecast_every_tuner_searches_the_window(tmp_path, tuner):
     assert result.metrics["trials"]["completed"] == result.metrics["trials"]["total"] >= 2
     assert result.hparams[sp.WINDOW] in (4, 8, 16)
     assert result.metrics["test"]["windows"] == 24 - 4 + 1
+
+
+def test_forecast_serving_ensemble_is_the_mean_of_its_members_each_on_its_own_recent_window():
+    import types
+
+    from hypermodels.forecaster import RNNForecaster
+
+    spec = {"inputs": 1, "target_mean": 100.0, "target_std": 10.0, "season": 12}
+    dataset = types.SimpleNamespace(spec=spec)
+    chosen = [{sp.WINDOW: 13, sp.PREDICT: "seasonal_trend"}, {sp.WINDOW: 24, sp.PREDICT: "change"}]
+    models = []
+    for fixed in chosen:
+        space = sp.SearchSpace(sp.FORECAST_PARAMS).with_domains(
+            {sp.WINDOW: sp.fixed(fixed[sp.WINDOW]), sp.PREDICT: sp.fixed(fixed[sp.PREDICT]),
+             sp.NUM_LAYERS: sp.fixed(1), sp.UNITS[0]: sp.fixed(8)})
+        hypermodel = RNNForecaster(1, 6, [100.0], [100.0], 100.0, 10.0, season=12, space=space, jit_compile=False)
+        models.append(hypermodel.build(keras_tuner.HyperParameters()))
+    window = (100 + 10 * np.sin(np.arange(2 * 24) / 2)).reshape(2, 24, 1).astype("float32")
+    served = [forecast.serving_model(m, dataset, h) for m, h in zip(models, chosen)]
+    each = [np.asarray(s(window[:, 24 - h[sp.WINDOW]:])) for s, h in zip(served, chosen)]
+    ensemble = forecast.serving_ensemble(models, dataset, chosen)
+    assert ensemble.input.shape[1] == 24  # the longest member's window
+    np.testing.assert_allclose(np.asarray(ensemble(window)), np.mean(each, axis=0), rtol=1e-5)
+
+
+@pytest.mark.e2e
+def test_forecast_ensemble_export_reads_its_longest_members_window(finished_timeseries_search):
+    data, logs, _ = finished_timeseries_search
+    result = kt_rnn.tune(data, dataset="timeseries", target="y", horizon=4, tuner="random", max_trials=2,
+                         max_epochs=2, fix=["units_0=16", "num_layers=1", "batch_size=32"], logdir=str(logs),
+                         export_only=True, ensemble=2, baselines="none")
+    members = result.metrics["ensemble"]["members"]
+    assert result.metrics["ensemble"]["size"] == 2 and len(members) == 2
+    hparams = json.loads((logs / "timeseries" / "best" / "hparams.json").read_text())
+    windows = [json.loads((logs / "timeseries" / "tuner" / f"trial_{m['trial']}" / "trial.json").read_text())
+               ["hyperparameters"]["values"][sp.WINDOW] for m in members]
+    assert hparams["window"] == max(windows) == int(result.model.input.shape[1])
+    assert result.test_scores["model"]["mae"] > 0 and "baselines" not in result.test_scores
