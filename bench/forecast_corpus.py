@@ -167,6 +167,8 @@ def parse_args(argv):
     experiments = parser.add_argument_group("experiments (override kt_rnn's defaults; BENCHMARKS.md uses none)")
     experiments.add_argument("--compare-refit", action="store_true", help="after each search, export it again "
                              "without the refit (the selected trial's own weights) and report that model's MAE too")
+    experiments.add_argument("--compare-ensemble", type=int, metavar="K", help="after each search, export it "
+                             "again as the mean of its K best trials and report that model's MAE too")
     experiments.add_argument("--time-limit", metavar="TIME", help="passed to kt_rnn.tune as time_limit, e.g. 10m")
     experiments.add_argument("--extra", action="append", default=[], metavar="KEY=VALUE",
                              help="any kt_rnn.tune option, e.g. tuner=random or max_trials=1 (repeatable; "
@@ -260,6 +262,10 @@ def search(name, path, seed, logdir, args):
         kept = kt_rnn.tune(str(path), dataset="timeseries", logdir=str(logdir), seed=seed, export_only=True,
                            no_refit=True, baselines="none", **options)
         figures["no_refit_mae"] = float(kept.test_scores["model"]["mae"])
+    if args.compare_ensemble:  # the same search exported again as the mean of its K best trials
+        averaged = kt_rnn.tune(str(path), dataset="timeseries", logdir=str(logdir), seed=seed, export_only=True,
+                               baselines="none", **{**options, "ensemble": args.compare_ensemble})
+        figures["ensemble_mae"] = float(averaged.test_scores["model"]["mae"])
     return {"seed": seed, "figures": figures, "plan": result.metrics.get("plan"), "baselines": classical,
             "window": hp.get("window"), "cell": hp.get("cell"), "best_hyperparameters": hp}
 
@@ -309,8 +315,9 @@ def row(name, runs, rows):
     cells += [spread(column[f"{key}_mae"], format_number) for key, _ in CLASSICAL]
     cells += [spread(column["model_vs_classical"], lambda x: f"{x:.2f}"), "yes" if beats_both(runs) else "no",
               spread([seconds / 60 for seconds in column["wall_s"]], lambda x: f"{x:.1f}")]
-    if "no_refit_mae" in column:  # --compare-refit
-        cells.append(spread(column["no_refit_mae"], format_number))
+    for key in ("no_refit_mae", "ensemble_mae"):  # --compare-refit, --compare-ensemble
+        if key in column:
+            cells.append(spread(column[key], format_number))
     return cells
 
 
@@ -328,8 +335,9 @@ def report(results, rows):
     """Prints one markdown table, a row per series, then each run's plan and classical models; returns the machine."""
     header = ["series", "rows", "horizon", "season", "model MAE", "naive", "seasonal naive",
               *(label for _, label in CLASSICAL), "model / best classical", "beats both naive?", "minutes"]
-    if "no_refit_mae" in next(iter(results.values()))[0]["figures"]:
-        header.append("model MAE without the refit")
+    figures = next(iter(results.values()))[0]["figures"]
+    header += [label for key, label in (("no_refit_mae", "model MAE without the refit"),
+                                        ("ensemble_mae", "MAE of the ensemble")) if key in figures]
     print("\n| " + " | ".join(header) + " |")
     print("|" + " --- |" * len(header))
     for name, runs in results.items():

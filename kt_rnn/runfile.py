@@ -184,6 +184,8 @@ _KINDS = {None: "strings", str: "strings", int: "integers", float: "numbers"}
 
 def _scalar(key, value, action, path):
     converted = _convert(value, action.type)
+    if isinstance(converted, argparse.ArgumentTypeError):  # a custom type's own reason, e.g. a bad duration
+        raise UsageError(f"{key} in {path} {converted}")  # "time-limit in run.toml must be a duration ..."
     if converted is _INVALID:
         kind = {None: "a string", str: "a string", int: "an integer", float: "a number"}.get(action.type, "a value")
         raise _type_error(key, value, kind, path)
@@ -207,7 +209,9 @@ def _convert(value, type_):
         return float(value) if isinstance(value, (int, float)) else _INVALID
     try:  # a custom argparse type: give it the text, as the command line would
         return type_(value if isinstance(value, str) else str(value))
-    except (ValueError, TypeError, argparse.ArgumentTypeError):
+    except argparse.ArgumentTypeError as e:
+        return e
+    except (ValueError, TypeError):
         return _INVALID
 
 

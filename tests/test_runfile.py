@@ -160,6 +160,17 @@ def test_save_round_trips_to_the_same_config(tmp_path):
     assert tomllib.loads(saved.read_text())["space"] == str(space)
 
 
+def test_save_round_trips_a_time_limit_and_a_run_file_takes_one_as_text(tmp_path):
+    config = _config("imdb", "--logdir", str(tmp_path / "logs"), "--time-limit", "1h30m")
+    again = _config("--config", str(runfile.save(config)))
+    assert again.time_limit == config.time_limit == 5400
+    run = _write(tmp_path / "run.toml", 'dataset = "imdb"\ntime-limit = "10m"\n')
+    assert _config("--config", str(run)).time_limit == 600
+    with pytest.raises(UsageError, match="time-limit in .*bad.toml must be a duration such as 90s, 10m, 1h or "
+                                         "1h30m. Received: 'soon'$"):
+        _load(_write(tmp_path / "bad.toml", 'dataset = "imdb"\ntime-limit = "soon"\n'))
+
+
 def test_save_makes_command_line_paths_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = _config("imdb", "--logdir", "logs", "--data", "data/aclImdb")
