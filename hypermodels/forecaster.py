@@ -102,6 +102,10 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         target_mean: float, the target's training mean.
         target_std: float, the target's training standard deviation.
         stride: int, defaults to 1, steps between training windows.
+        min_epoch_steps: int, defaults to 1. An epoch passes over the training
+            windows as many times as it takes to make this many optimizer steps:
+            a few dozen windows are one or two batches, and Keras's per-epoch
+            work (validation, callbacks, logs) would outweigh the training.
         season: int, defaults to 1, the season's steps, for the seasonal
             `predict`s (whose windows must hold a season, and a step more for
             `"seasonal_trend"`).
@@ -131,13 +135,14 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
 
     def __init__(self, inputs, horizon, mean, variance, target_mean, target_std, stride=1, loss="mse",
                  space=None, seed=None, jit_compile="auto", dtype_policy="float32", name=None, tunable=True,
-                 season=1):
+                 season=1, min_epoch_steps=1):
         super().__init__(space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name,
                          tunable=tunable)
         self.inputs = recurrent.positive_int("inputs", inputs)
         self.horizon = recurrent.positive_int("horizon", horizon)
         self.stride = recurrent.positive_int("stride", stride)
         self.season = recurrent.positive_int("season", season)
+        self.min_epoch_steps = recurrent.positive_int("min_epoch_steps", min_epoch_steps)
         _check_seasonal_windows(self.space, self.season)
         self.mean, self.variance = _statistics("mean", mean, inputs), _statistics("variance", variance, inputs)
         if not float(target_std) > 0:
@@ -162,7 +167,8 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         batch_size = self.space.register(hp, sp.BATCH_SIZE)
         window, predict = self.space.register(hp, sp.WINDOW), self.space.register(hp, sp.PREDICT)
         train = self.scaled(x, window, predict)
-        train = train.shuffle(len(x.origins(window, self.horizon, self.stride)), seed=self.seed)
+        count = len(x.origins(window, self.horizon, self.stride))
+        train = train.shuffle(count, seed=self.seed).repeat(sp.epoch_passes(count, batch_size, self.min_epoch_steps))
         if validation_data is not None:
             validation_data = self.scaled(validation_data, window, predict).batch(batch_size).prefetch(-1)
         return model.fit(train.batch(batch_size).prefetch(-1), validation_data=validation_data,

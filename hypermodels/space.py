@@ -215,6 +215,15 @@ def window_domain(horizon, season=None):
     return choice((base + 1, 2 * base, 4 * base), 2 * base)
 
 
+def epoch_passes(windows, batch_size, min_steps):
+    """Passes over `windows` training examples an epoch makes for at least `min_steps` batches of
+    `batch_size` (batches run across the passes).
+
+    Example: 61 windows in batches of 16 are 4 steps: `epoch_passes(61, 16, 20)` -> 6 passes, 23 steps.
+    """
+    return max(1, math.ceil(min_steps * batch_size / windows))
+
+
 def predict_domain(season=None):
     """Where the season reaches the model: the correction to the seasonal-naive forecast, with or without
     the last season's change (`seasonal_trend`, tried first: the trend most seasonal series have);

@@ -8,8 +8,9 @@ from the training windows of the default window:
 
 - the windows: those the training part cannot cut `MIN_WINDOWS` training windows from are left out;
 - the batch sizes: three powers of two, the largest about an eighth of the windows (32 to 128);
-- the epochs: enough for `TRIAL_STEPS` optimizer steps at the middle batch size (10 to 100), with
-  early stopping after an eighth of them without improvement;
+- the epochs: enough for `TRIAL_STEPS` optimizer steps at the middle batch size (10 to 100), an
+  epoch being at least `MIN_EPOCH_STEPS` steps (the forecaster passes over a few dozen windows
+  several times an epoch), with early stopping after an eighth of them without improvement;
 - the tuner: a Bayesian search of `TRIALS` trials where the epochs grew (Hyperband's first rounds
   would train a few steps each);
 - the folds: a series of fewer than `FOLD_WINDOWS` training windows scores each trial on `FOLDS`
@@ -30,6 +31,9 @@ from hypermodels import space as sp
 
 MIN_WINDOWS = 16  # training windows a window length must leave, or it is left out of the space
 TRIAL_STEPS = 500  # optimizer steps a trial should get to learn a series' pattern
+# Steps an epoch makes at least: Keras's per-epoch work (validation, callbacks, TensorBoard) took
+# longer than an epoch of 2-4 steps, 3/4 of a short series' search time (BENCHMARKS.md).
+MIN_EPOCH_STEPS = 20
 MIN_EPOCHS, MAX_EPOCHS = 10, 100
 TRIALS = 15  # Bayesian trials for a small series: 4 min on 2 cores for airline (BENCHMARKS.md)
 FOLDS, FOLD_WINDOWS = 3, 1_000
@@ -61,7 +65,7 @@ def plan(config, dataset):
     if config.is_default(sp.BATCH_SIZE):
         space = space.with_domains({sp.BATCH_SIZE: batch_domain(windows)})
     batch = _first(space.domain(sp.BATCH_SIZE))
-    steps = math.ceil(windows / batch)
+    steps = math.ceil(windows * sp.epoch_passes(windows, batch, MIN_EPOCH_STEPS) / batch)  # an epoch's
     if "max_epochs" not in config.given:
         changes["max_epochs"] = min(max(math.ceil(TRIAL_STEPS / steps), MIN_EPOCHS), MAX_EPOCHS)
     epochs = changes.get("max_epochs", config.max_epochs)

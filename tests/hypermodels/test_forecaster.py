@@ -87,3 +87,26 @@ def test_segment_folds_refuse_more_folds_than_the_training_part_holds():
     values = np.zeros((50, 1))
     with pytest.raises(ValueError, match="3 folds of 20 steps"):
         Segment(values, 0, 30).folds(Segment(values, 30, 50), 3)
+
+
+@pytest.mark.parametrize("windows, batch, steps, expected", [(61, 16, 20, 6), (61, 16, 1, 1), (2538, 64, 20, 1),
+                                                             (5, 32, 20, 128)])
+def test_epoch_passes_make_an_epoch_of_at_least_min_steps(windows, batch, steps, expected):
+    assert sp.epoch_passes(windows, batch, steps) == expected
+    assert -(-windows * expected // batch) >= min(steps, -(-windows // batch))
+
+
+def test_rnn_forecaster_fit_an_epoch_over_few_windows_makes_at_least_min_epoch_steps():
+    import keras
+    import keras_tuner
+
+    y = _series()[:, None]
+    space = sp.SearchSpace(sp.FORECAST_PARAMS).with_domains(
+        {sp.WINDOW: sp.fixed(12), sp.BATCH_SIZE: sp.fixed(16), sp.NUM_LAYERS: sp.fixed(1), sp.UNITS[0]: sp.fixed(4)})
+    model = RNNForecaster(1, 4, [50.0], [100.0], 50.0, 10.0, space=space, jit_compile=False, min_epoch_steps=20)
+    hp = keras_tuner.HyperParameters()
+    built = model.build(hp)
+    batches = []
+    counter = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: batches.append(batch))
+    model.fit(hp, built, Segment(y, 0, 40), epochs=1, verbose=0, callbacks=[counter])
+    assert len(batches) == 21  # 25 windows are 2 batches of 16: 13 passes, 325 windows, 21 batches

@@ -32,9 +32,10 @@ def _planned(tmp_path, rows, *argv, horizon=12):
 def test_plan_a_short_series_gets_small_batches_more_epochs_and_a_bayesian_search(tmp_path):
     planned, found = _planned(tmp_path, 144)  # airline's length: 96 training steps, 61 windows of 24
     assert planned.space.domain(sp.BATCH_SIZE).values == (8, 16, 32)
-    assert planned.max_epochs == plan.MAX_EPOCHS and planned.patience == plan.MAX_EPOCHS // 8
+    # 61 windows in batches of 16: an epoch of 6 passes is 23 steps, 22 epochs make 500 steps.
+    assert planned.max_epochs == 22 and planned.patience == 3
     assert (planned.tuner, planned.max_trials) == ("bayesian", plan.TRIALS)
-    assert found.line().startswith("planned for 61 training windows of 24 steps: batches of 8/16/32")
+    assert found.line().startswith("planned for 61 training windows of 24 steps: batches of 8/16/32, up to 22 epochs (23 steps each)")
     assert planned.planned == found.line()
 
 
