@@ -98,7 +98,7 @@ def build_parser():
     forecast.add_argument("--folds", type=int, metavar="K", help="rolling-origin validation: each trial trains and "
                           "is scored K times, on validation parts of --validation-size steps that end where the "
                           "validation part ends, each fold trained only on the steps before its own; the objective "
-                          "is their mean (default: 3 for a short series, else 1)")
+                          "is their mean (default: 3 for a series of under 300 training windows, else 1)")
     forecast.add_argument("--fill-missing", choices=config_lib.FILL_MODES, help="fill missing values instead "
                           "of stopping: ffill, interpolate, or drop the rows")
     forecast.add_argument("--categorical", action="append", metavar="COLUMN", help="one-hot encode this "

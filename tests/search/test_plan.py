@@ -95,6 +95,7 @@ def test_plan_scores_a_short_series_on_as_many_folds_as_its_earliest_fold_can_tr
     planned, found = _planned(tmp_path, 144)
     assert planned.folds == 2 and "each scored on 2 rolling-origin folds" in found.line()
     assert _planned(tmp_path, 240)[0].folds == plan.FOLDS
+    assert _planned(tmp_path, 600)[0].folds == 1  # 385 training windows: enough to rank trials on one part
     assert _planned(tmp_path, 20_000)[0].folds == 1  # thousands of windows: one validation part ranks well
 
 
