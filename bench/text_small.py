@@ -24,6 +24,7 @@ import time
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from forecast_corpus import extras  # noqa: E402  (bench/ is the script's directory)
 IMDB = pathlib.Path(os.environ.get("KT_RNN_DATA", REPO.parent / "shared" / "data" / "aclImdb_v1.tar.gz"))
 FIRST_SEED = 42
 
@@ -40,23 +41,12 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def _value(text):
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return {"true": True, "false": False}.get(text.lower(), text)
-
-
 def options(args):
     """What `kt_rnn.tune` gets beside the data, logdir and seed."""
     chosen = {"train_size": args.train_size, "test_size": args.test_size}
     if args.time_limit:
         chosen["time_limit"] = args.time_limit
-    for item in args.extra:
-        key, _, value = item.partition("=")
-        chosen[key.replace("-", "_")] = _value(value)
+    chosen.update(extras(args.extra))  # the forecasting corpus's reading of --extra KEY=VALUE
     return chosen
 
 
