@@ -31,15 +31,14 @@ from hypermodels import space as sp
 
 MIN_WINDOWS = 16  # training windows a window length must leave, or it is left out of the space
 TRIAL_STEPS = 500  # optimizer steps a trial should get to learn a series' pattern
-# Steps an epoch makes at least: Keras's per-epoch work (validation, callbacks, TensorBoard) took
-# longer than an epoch of 2-4 steps, 3/4 of a short series' search time (BENCHMARKS.md).
+# Steps an epoch makes at least: Keras's per-epoch work (validation, callbacks, TensorBoard) outweighed
+# epochs of 2-4 steps (nile's search: 10.2 min with them, 6.3 with 21-step epochs; BENCHMARKS.md).
 MIN_EPOCH_STEPS = 20
 MIN_EPOCHS, MAX_EPOCHS = 10, 100
-TRIALS = 15  # Bayesian trials for a small series: 4 min on 2 cores for airline (BENCHMARKS.md)
+TRIALS = 15  # Bayesian trials for a small series: 3.6 min on 2 cores for airline (BENCHMARKS.md)
 # Folds where a series has fewer training windows than this: on the development series they moved the
 # test MAE of nile (56 windows) from 131 to 117 and left co2's (323) where it was, at 3x its time.
 FOLDS, FOLD_WINDOWS = 3, 300
-BUDGET_OPTIONS = ("tuner", "max_trials", "max_epochs", "patience")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +134,8 @@ def _windows_that_fit(space, train, horizon, stride, notes):
 
 
 def _why(windows, window, batches, steps, epochs, changes):
-    planned = [f"batches of {'/'.join(map(str, batches.values or (batches.min_value, batches.max_value)))}", f"up to {epochs} epochs ({steps} steps each)"]
+    sizes = batches.values or (batches.min_value, batches.max_value)
+    planned = [f"batches of {'/'.join(map(str, sizes))}", f"up to {epochs} epochs ({steps} steps each)"]
     if "tuner" in changes:
         planned.append(f"a {changes['tuner']} search of {changes['max_trials']} trials")
     if changes.get("folds", 1) > 1:
