@@ -80,8 +80,8 @@ def main(argv=None):
     finally:
         shutil.rmtree(root, ignore_errors=True)
     for r in runs:
-        phases = ", ".join(f"{name.removesuffix('_s')} {seconds:.0f} s" for name, seconds in (r["timings"] or {}).items()
-                           if name.endswith("_s"))
+        timings = [(name.removesuffix("_s"), s) for name, s in (r["timings"] or {}).items() if name.endswith("_s")]
+        phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings)
         print(f"seed {r['seed']}: {r['seconds']:.0f} s ({phases}); trials {r['trials'].get('completed')} completed; "
               f"test accuracy {r['accuracy']:.4f}, TF-IDF + logistic regression {r['baseline_accuracy']}")
     print(f"wall s {_spread([r['seconds'] for r in runs])} | test accuracy {_spread([r['accuracy'] for r in runs])} "

@@ -99,8 +99,9 @@ def test_search_space_describe_is_plain_data():
     assert described[sp.LEARNING_RATE]["sampling"] == "log"
 
 
-@pytest.mark.parametrize("horizon, season, windows", [(12, 12, (13, 24, 48)), (6, 4, (9, 16, 32)), (6, 12, (13, 24, 48)),
-                                                      (1, None, (4, 8, 16)), (7, 365, (7, 14, 28))])
+@pytest.mark.parametrize("horizon, season, windows", [(12, 12, (13, 24, 48)), (6, 4, (9, 16, 32)),
+                                                      (6, 12, (13, 24, 48)), (1, None, (4, 8, 16)),
+                                                      (7, 365, (7, 14, 28))])
 def test_window_domain_whole_seasons_where_the_season_reaches_the_model(horizon, season, windows):
     assert sp.window_domain(horizon, season).values == windows
 

@@ -35,7 +35,8 @@ def test_plan_a_short_series_gets_small_batches_more_epochs_and_a_bayesian_searc
     # 61 windows in batches of 16: an epoch of 6 passes is 23 steps, 22 epochs make 500 steps.
     assert planned.max_epochs == 22 and planned.patience == 3
     assert (planned.tuner, planned.max_trials) == ("bayesian", plan.TRIALS)
-    assert found.line().startswith("planned for 61 training windows of 24 steps: batches of 8/16/32, up to 22 epochs (23 steps each)")
+    assert found.line().startswith("planned for 61 training windows of 24 steps: batches of 8/16/32, "
+                                   "up to 22 epochs (23 steps each)")
     assert planned.planned == found.line()
 
 
