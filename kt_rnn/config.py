@@ -120,8 +120,8 @@ class Config:
         if self.task.name == "forecast" and not self.target:
             raise UsageError("The timeseries dataset needs --target COLUMN: the column to forecast.")
         _at_least("factor", self.factor, 2)
-        if self.time_limit is not None:
-            duration(self.time_limit)
+        if self.time_limit is not None:  # kt_rnn.tune(time_limit="5m") arrives as given: seconds from here on
+            object.__setattr__(self, "time_limit", duration(self.time_limit))
         self._check_role()
         for name in ("validation_split", "test_split"):
             if not 0 < getattr(self, name) < 1:

@@ -180,6 +180,13 @@ def test_config_time_limit_defaults_to_none_and_refuses_what_is_no_duration(caps
         config_lib.Config("imdb", time_limit=0)
 
 
+def test_config_time_limit_from_the_python_api_is_read_as_a_duration():
+    from kt_rnn import api
+
+    assert config_lib.Config("imdb", time_limit="5m").time_limit == 300
+    assert config_lib.Config.from_args(api._namespace("imdb", {"time_limit": "1h"})).time_limit == 3600
+
+
 def test_config_given_names_the_budget_options_the_user_or_a_preset_set():
     assert _config().given == frozenset()
     assert _config("--max-epochs", "5", "--tuner", "random").given == {"max_epochs", "tuner"}
