@@ -69,7 +69,8 @@ def _forecast(model, window, spec, hparams, name, member=None):
 
 
 def scores(model, dataset):
-    """The model's and the naive forecasts' errors on the same test windows, in the target's units."""
+    """The model's, the naive forecasts' and (unless `--baselines none`) AutoETS's and AutoARIMA's errors
+    on the same test windows, in the target's units; each classical model keeps its name, or why it is missing."""
     test = _test_forecasts(model, dataset)
     train_target = dataset.test.values[: dataset.spec["train_end"], 0]
     scale = forecast_scores.mase_scale(train_target, dataset.spec["season"])
