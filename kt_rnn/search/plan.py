@@ -43,9 +43,8 @@ FOLDS, FOLD_WINDOWS = 3, 300
 
 @dataclasses.dataclass(frozen=True)
 class Plan:
-    """What the plan changed, and why: `choices` (`{option or hyperparameter: value}`) and `notes`."""
+    """Why the plan chose what it did: `notes`, the lines the console and `metrics.json` show."""
 
-    choices: dict
     notes: tuple = ()
 
     def line(self):
@@ -56,7 +55,7 @@ class Plan:
 def plan(config, dataset):
     """`(config, Plan)`: `config` with the budget of the loaded `dataset` where the user gave none."""
     if dataset.unit != "steps":
-        return config, Plan({})
+        return config, Plan()
     spec, train = dataset.spec, dataset.sizes["train"]
     notes, space, changes = [], config.space, {}
     if config.is_default(sp.WINDOW):
@@ -77,7 +76,7 @@ def plan(config, dataset):
     if config.folds is None:
         changes["folds"] = fold_count(train, dataset.sizes["validation"], (window, _longest(space)), spec, windows)
     notes.insert(0, _why(windows, window, space.domain(sp.BATCH_SIZE), steps, epochs, changes))
-    found = Plan({**changes, sp.BATCH_SIZE: space.domain(sp.BATCH_SIZE)}, tuple(notes))
+    found = Plan(tuple(notes))
     config = dataclasses.replace(config, space=space, **changes, planned=found.line())
     return config, found
 
