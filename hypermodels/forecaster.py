@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from hypermodels import recurrent
 from hypermodels import space as sp
-from hypermodels.layers import base_weights
+from hypermodels.bases import base_weights
 
 
 @dataclasses.dataclass

@@ -388,8 +388,8 @@ def _tf_split(x, y, spec=None):
 
 def _notes(problem, arrays):
     if problem.kind == REGRESSION:
-        return (f"y is real-valued: regression (targets standardized for training; the export "
-                f"predicts in y's units)",)
+        return ("y is real-valued: regression (targets standardized for training; the export "
+                "predicts in y's units)",)
     return (f"y holds {len(problem.classes)} integer labels: classification "
             f"(use --task regression to predict y as a number)",)
 

@@ -1,0 +1,38 @@
+"""The simple forecasts a forecaster corrects (`predict`), as weights on a window: NumPy only, so the
+planner can score them on a series before TensorFlow loads."""
+
+import numpy as np
+
+
+def base_weights(predict, window, horizon, season=1):
+    """The forecast a model corrects, as weights on a window's target values: `[window, horizon]`.
+
+    A window `x` (the target's last `window` values) gives the base forecast `x @ weights` (plus the
+    training mean for `"level"`, whose weights are zero):
+    - `"change"`: the last value (the naive forecast);
+    - `"seasonal"`: the latest value at each step's phase of the season (the seasonal-naive forecast);
+    - `"seasonal_trend"`: that plus the change over the last season for each season ahead (the
+      seasonal random walk with drift, ARIMA(0,1,0)(0,1,0) with no constant).
+
+    Example:
+
+    >>> base_weights("seasonal_trend", window=5, horizon=2, season=2).T.tolist()
+    [[0.0, 0.0, -1.0, 1.0, 1.0], [0.0, 0.0, -1.0, 0.0, 2.0]]
+
+    (step 1: `x[3] + (x[4] - x[2])`, step 2: `x[4] + (x[4] - x[2])`: a season before, plus the last season's change.)
+    """
+    weights = np.zeros((window, horizon), dtype="float32")
+    steps = np.arange(horizon)
+    if predict == "change":
+        weights[window - 1] = 1.0
+    elif predict in ("seasonal", "seasonal_trend"):
+        needed = season + 1 if predict == "seasonal_trend" else season
+        if not 1 <= needed <= window:
+            raise ValueError(f"Expected a window of at least {needed} steps for predict={predict!r} with a season "
+                             f"of {season}. Received: window={window}")
+        seasons = steps // season + 1  # seasons back to the latest value at each step's phase
+        weights[window + steps - season * seasons, steps] = 1.0
+        if predict == "seasonal_trend":
+            weights[window - 1, steps] += seasons
+            weights[window - 1 - season, steps] -= seasons
+    return weights
