@@ -36,3 +36,26 @@ def base_weights(predict, window, horizon, season=1):
             weights[window - 1, steps] += seasons
             weights[window - 1 - season, steps] -= seasons
     return weights
+
+
+def base_errors(target, predicts, window, horizon, season=1):
+    """`{predict: MAE}`: how well each base forecasts `target` (a 1-D series, in its units) over every
+    window of `window` steps and the `horizon` after it; `{}` when `target` holds no such window.
+
+    Example:
+
+    >>> base_errors([1.0, 2.0, 3.0, 4.0, 5.0], ("change", "level"), window=2, horizon=1)
+    {'change': 1.0, 'level': 1.0}
+    """
+    target = np.asarray(target, dtype="float64")
+    if len(target) < window + horizon:
+        return {}
+    frames = np.lib.stride_tricks.sliding_window_view(target, window + horizon)
+    x, y = frames[:, :window], frames[:, window:]
+    level = target.mean()  # "level" forecasts the mean of the part, as the forecaster does the training mean's
+
+    def mae(predict):
+        forecast = x @ base_weights(predict, window, horizon, season) + (level if predict == "level" else 0.0)
+        return float(np.abs(forecast - y).mean())
+
+    return {predict: mae(predict) for predict in predicts}

@@ -12,20 +12,24 @@ from kt_rnn.search import plan
 from searches import config
 
 
-def _series(tmp_path, rows, season=12):
+def _series(tmp_path, rows, season=12, trend=1.0):
+    """A seasonal series (with a trend of `trend` a step) and a little noise."""
     path = tmp_path / "series.csv"
     steps = np.arange(rows)
-    path.write_text("y\n" + "".join(f"{100 + v + 10 * np.sin(2 * np.pi * v / season):.3f}\n" for v in steps))
+    values = 100 + trend * steps + 10 * np.sin(2 * np.pi * steps / season) + np.random.default_rng(0).normal(0, 1, rows)
+    path.write_text("y\n" + "".join(f"{v:.3f}\n" for v in values))
     return path
 
 
-def _planned(tmp_path, rows, *argv, horizon=12):
-    given = config("timeseries", "--data", _series(tmp_path, rows), "--target", "y", "--horizon", horizon,
-                   "--season", "12", "--logdir", tmp_path / "logs", *argv)
-    timeseries.read_inputs(given)  # the loader's checks pass
+def _planned(tmp_path, rows, *argv, horizon=12, trend=1.0):
+    given = config("timeseries", "--data", _series(tmp_path, rows, trend=trend), "--target", "y", "--horizon",
+                   horizon, "--season", "12", "--logdir", tmp_path / "logs", *argv)
+    values = timeseries.read_inputs(given)["series"].values  # the loader's checks pass
     validation, test = series_lib.split_sizes(rows, horizon)
-    dataset = types.SimpleNamespace(unit="steps", sizes={"train": rows - validation - test, "validation": validation},
-                                    spec={"horizon": horizon, "stride": 1})
+    train = rows - validation - test
+    dataset = types.SimpleNamespace(unit="steps", sizes={"train": train, "validation": validation},
+                                    spec={"horizon": horizon, "stride": 1, "season": 12},
+                                    train=types.SimpleNamespace(values=values, begin=0, end=train))
     return plan.plan(given, dataset)
 
 
@@ -102,3 +106,27 @@ def test_plan_scores_a_short_series_on_as_many_folds_as_its_earliest_fold_can_tr
 
 def test_plan_keeps_the_folds_the_user_gave(tmp_path):
     assert _planned(tmp_path, 240, "--folds", "1")[0].folds == 1
+
+
+def test_plan_keeps_the_seasonal_trend_base_for_a_trending_series(tmp_path):
+    planned, found = _planned(tmp_path, 144)
+    assert planned.space.domain(sp.PREDICT) == sp.fixed("seasonal_trend")
+    assert "predict=seasonal_trend: its base forecasts the training part with MAE" in found.line()
+
+
+def test_plan_leaves_out_the_seasonal_trend_base_for_a_series_that_keeps_its_level(tmp_path):
+    # No trend: the last season's change is noise, which seasonal_trend would carry a season ahead.
+    planned, found = _planned(tmp_path, 144, trend=0.0)
+    assert planned.space.domain(sp.PREDICT) == sp.fixed("seasonal")
+    assert "predict=seasonal:" in found.line() and "(seasonal_trend " in found.line()
+
+
+def test_plan_keeps_both_bases_where_the_training_part_cannot_tell_them_apart(tmp_path):
+    planned, found = _planned(tmp_path, 144, trend=0.1)  # a season's drift about the noise: MAE 1.63 and 1.66
+    assert set(planned.space.domain(sp.PREDICT).values) == {"seasonal", "seasonal_trend"}
+    assert "predict=" not in found.line()
+
+
+def test_plan_keeps_the_bases_the_user_gave(tmp_path):
+    planned, _ = _planned(tmp_path, 144, "--fix", "predict=seasonal_trend", trend=0.0)
+    assert planned.space.domain(sp.PREDICT) == sp.fixed("seasonal_trend")
