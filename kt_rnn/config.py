@@ -7,6 +7,7 @@ import dataclasses
 import os
 import pathlib
 import re
+import tomllib
 
 from hypermodels import edits
 from hypermodels import space as sp
@@ -88,7 +89,8 @@ class Config:
     time_limit: float | None = None  # seconds the search may take (`duration`); None: no limit
     # The resolved command line ({dest: value}), saved as LOGDIR/PROJECT/config.toml (`runfile.save`).
     settings: dict = dataclasses.field(default_factory=dict, compare=False)
-    # The budget options the user (or a preset) set: the plan from the data leaves them as given.
+    # The budget options and the hyperparameters the user (or a preset) set: the plan from the data leaves
+    # them as given.
     given: frozenset = dataclasses.field(default_factory=frozenset, compare=False)
     # What `kt_rnn.search.plan` chose from the loaded data, in one line ("" before loading, or nothing).
     planned: str = dataclasses.field(default="", compare=False)
@@ -167,6 +169,8 @@ class Config:
 
     def is_default(self, name):
         """True when hyperparameter `name`'s domain is the task's default for these settings (not edited)."""
+        if name in self.given:
+            return False
         defaults = SearchSpace(self.task.params).with_domains(self.task.default_domains(dataclasses.asdict(self)))
         return self.space.domain(name) == defaults.domain(name)
 
@@ -239,7 +243,8 @@ class Config:
             max_crashes=args.max_crashes, extend_budget=args.extend_budget, role=_role(args),
             gpus=devices.parse_gpus(args.gpus), precision="mixed" if args.mixed_precision else "float32",
             strategy=args.strategy, baselines=args.baselines, time_limit=args.time_limit, **sized,
-            given=frozenset(name for name in DEFAULTS if getattr(args, name) is not None or name in chosen.options),
+            given=frozenset(name for name in DEFAULTS if getattr(args, name) is not None or name in chosen.options)
+            | edited_names(args.fix, args.space, chosen.space, task.params, args.tune),
         )
 
 
@@ -314,6 +319,18 @@ def build_space(fixes=(), space_file=None, preset=None, params=sp.TEXT_PARAMS, d
         return space
     except edits.SpaceError as e:
         raise UsageError(str(e)) from None
+
+
+def edited_names(fixes=(), space_file=None, preset=None, params=sp.TEXT_PARAMS, tune=None):
+    """The hyperparameters `build_space`'s edits set (every one under `tune`): kept as given even where
+    an edit equals the default (`--fix batch_size=128`), which the plan would otherwise resize."""
+    if tune is not None:
+        return frozenset(param.name for param in params)
+    names = {text.partition("=")[0].strip() for text in fixes or ()} | set(preset or ())
+    if space_file:
+        with open(space_file, "rb") as f:  # read and checked by build_space already
+            names |= set(tomllib.load(f))
+    return frozenset(names)
 
 
 def _one_of(name, value, allowed):

@@ -191,3 +191,12 @@ def test_config_given_names_the_budget_options_the_user_or_a_preset_set():
     assert _config().given == frozenset()
     assert _config("--max-epochs", "5", "--tuner", "random").given == {"max_epochs", "tuner"}
     assert {"max_epochs", "train_size"} <= _config("--quick").given
+
+
+def test_config_given_names_the_hyperparameters_the_user_edited_even_at_their_default(tmp_path):
+    space_file = tmp_path / "space.toml"
+    space_file.write_text('[cell]\nvalues = ["gru", "lstm"]\n')
+    edited = _config("--fix", "batch_size=128", "--space", space_file)  # 128: the text default
+    assert {"batch_size", "cell"} <= edited.given and not edited.is_default(sp.BATCH_SIZE)
+    assert _config().is_default(sp.BATCH_SIZE)
+    assert sp.BATCH_SIZE in _config("--tune", "units_0").given  # --tune fixes every other one

@@ -65,7 +65,7 @@ class Plan:
 def plan(config, dataset):
     """`(config, Plan)`: `config` with the budget of the loaded `dataset` where the user gave none."""
     if dataset.unit != "steps":
-        return config, Plan()
+        return _plan_examples(config, dataset)
     spec, train = dataset.spec, dataset.sizes["train"]
     notes, space, changes = [], config.space, {}
     if config.is_default(sp.WINDOW):
@@ -91,6 +91,25 @@ def plan(config, dataset):
     found = Plan(tuple(notes))
     config = dataclasses.replace(config, space=space, **changes, planned=found.line())
     return config, found
+
+
+def _plan_examples(config, dataset):
+    """Texts and sequences: the task's default batch, halved until an epoch makes `MIN_EPOCH_STEPS` steps."""
+    examples, space = dataset.sizes["train"], config.space
+    domain = space.domain(sp.BATCH_SIZE)
+    if not config.is_default(sp.BATCH_SIZE) or domain.kind == sp.RANGE:
+        return config, Plan()
+    batch = _first(domain)
+    while batch > 1 and examples / batch < MIN_EPOCH_STEPS:
+        batch //= 2
+    if batch == _first(domain):
+        return config, Plan()
+    scale = _first(domain) // batch
+    values = tuple(max(value // scale, 1) for value in domain.values)
+    batches = sp.fixed(batch) if domain.kind == sp.FIXED else sp.choice(values, batch)
+    found = Plan((f"planned for {examples:,} training examples: batches of {'/'.join(map(str, values))} "
+                  f"(an epoch of {math.ceil(examples / batch)} steps at {batch})",))
+    return dataclasses.replace(config, space=space.with_domains({sp.BATCH_SIZE: batches}), planned=found.line()), found
 
 
 def fold_count(train, validation, lengths, spec, windows):

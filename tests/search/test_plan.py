@@ -83,9 +83,9 @@ def test_plan_a_series_too_short_for_the_longest_default_window_is_no_error(tmp_
                                       "--horizon", "12", "--fix", "window=54", "--logdir", tmp_path / "logs"))
 
 
-def test_plan_changes_nothing_for_texts(tmp_path):
+def test_plan_changes_nothing_for_imdb(tmp_path):
     given = config("imdb", "--logdir", tmp_path)
-    planned, found = plan.plan(given, types.SimpleNamespace(unit="examples", sizes={"train": 500}))
+    planned, found = plan.plan(given, types.SimpleNamespace(unit="examples", sizes={"train": 20_000}))
     assert planned == given and found.line() == ""
 
 
@@ -130,3 +130,26 @@ def test_plan_keeps_both_bases_where_the_training_part_cannot_tell_them_apart(tm
 def test_plan_keeps_the_bases_the_user_gave(tmp_path):
     planned, _ = _planned(tmp_path, 144, "--fix", "predict=seasonal_trend", trend=0.0)
     assert planned.space.domain(sp.PREDICT) == sp.fixed("seasonal_trend")
+
+
+def _examples(tmp_path, examples, *argv, dataset="imdb"):
+    given = config(dataset, "--logdir", tmp_path, *argv)
+    return plan.plan(given, types.SimpleNamespace(unit="examples", sizes={"train": examples}))
+
+
+def test_plan_keeps_the_text_defaults_for_an_imdb_sized_corpus(tmp_path):
+    planned, found = _examples(tmp_path, 3_200)  # 25 steps an epoch at the default batch of 128
+    assert planned.space.domain(sp.BATCH_SIZE) == sp.fixed(128) and found.line() == ""
+
+
+def test_plan_halves_the_batch_of_a_small_corpus_until_an_epoch_makes_enough_steps(tmp_path):
+    planned, found = _examples(tmp_path, 400)
+    assert planned.space.domain(sp.BATCH_SIZE) == sp.fixed(16)  # 25 steps an epoch; 32 would make 13
+    assert found.line() == "planned for 400 training examples: batches of 16 (an epoch of 25 steps at 16)"
+    assert planned.planned == found.line()
+    assert (planned.max_epochs, planned.tuner) == (10, "hyperband")
+
+
+def test_plan_keeps_the_batch_the_user_gave_for_a_small_corpus(tmp_path):
+    planned, found = _examples(tmp_path, 400, "--fix", "batch_size=128")
+    assert planned.space.domain(sp.BATCH_SIZE) == sp.fixed(128) and found.line() == ""
