@@ -10,7 +10,7 @@ from the training windows of the default window:
 - the bases (`predict`): of the default ones a season allows (`seasonal_trend`, `seasonal`), those
   that forecast the training part within `BASE_TIE` of the best, the best first. The last season's
   change carried ahead (`seasonal_trend`) halved the seasonal naive's error on the training parts of
-  airline, co2 and realgdp, but was 20 % and 43 % worse on El Nino's and the sunspots' (series that
+  airline, co2 and realgdp, but was 20 % and 40 % worse on El Nino's and the sunspots' (series that
   return to their mean), where a search that tried it exported a model worse than the seasonal
   naive (BENCHMARKS.md);
 - the batch sizes: three powers of two, the largest about an eighth of the windows (32 to 128);
@@ -26,8 +26,10 @@ from the training windows of the default window:
   trials on alone.
 
 Anything the user gave (an option, a preset, a `--fix`/`--space`/`--tune` edit) is kept as given.
-Other data (texts, sequences) keeps the fixed defaults: IMDB's default run is measured on them.
-Pure Python: no TensorFlow import.
+Texts and sequences keep the task's defaults (IMDB's default run is measured on them), but for
+a corpus too small for an epoch of `MIN_EPOCH_STEPS` steps at the default batch, which is halved
+until it makes them: a few hundred texts in batches of 128 would train 2-3 steps an epoch.
+Pure Python and NumPy: no TensorFlow import.
 """
 
 import dataclasses
