@@ -96,8 +96,9 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         dtype policy goes back to float32, so what is built later (the serving wrapper) is not mixed.
         """
         keras.config.set_dtype_policy("float32")
-        model.compile(optimizer=optimizer(v), loss=loss, metrics=list(metrics),
-                      jit_compile=resolve_jit(self.jit_compile))
+        # "auto" is Keras's: XLA off on a CPU-only machine, where it made the default text model's trials
+        # 1.3-1.6x slower at 3,200 to 20,000 reviews (bench/xla_small.py); on a GPU where the model allows.
+        model.compile(optimizer=optimizer(v), loss=loss, metrics=list(metrics), jit_compile=self.jit_compile)
         # Built now rather than at the first step, so that weights saved with their optimizer state
         # load it back: a Hyperband continuation then goes on with its parent's Adam moments
         # (Keras skips the state of an optimizer that has no variables yet, with a warning).
@@ -129,22 +130,6 @@ def pool(x, head):
     if head == "max_pool":
         return pooled
     return keras.layers.Concatenate()([pooled, keras.layers.GlobalAveragePooling1D()(x)])
-
-
-def resolve_jit(jit_compile):
-    """`jit_compile` for `Model.compile`: `"auto"` turns XLA on for TensorFlow on a CPU.
-
-    Keras's own `"auto"` leaves XLA off on a CPU-only machine; for these recurrent
-    models it trains an epoch 1.1-1.7x faster there, and its compilation costs no more
-    than the tracing it replaces (bench/throughput.py, BENCHMARKS.md). Elsewhere (a
-    GPU, JAX, an Apple GPU without XLA) Keras decides.
-    """
-    if jit_compile != "auto" or keras.backend.backend() != "tensorflow":
-        return jit_compile
-    import tensorflow as tf
-
-    devices = tf.config.list_physical_devices()
-    return True if all(d.device_type == "CPU" for d in devices) else "auto"
 
 
 def _is_dataset(data):

@@ -24,7 +24,7 @@ TUNERS = tuple(kinds.KINDS)
 OBJECTIVES = tuple(tasks.OBJECTIVES)
 JIT_MODES = ("auto", "on", "off")
 CONSOLE_MODES = ("quiet", "normal", "verbose")
-JIT_MIN_EXAMPLES = 2_000  # --jit auto: XLA from this many training examples (a few seconds' compile pays)
+JIT_MIN_EXAMPLES = 2_000  # --jit auto: no XLA under this many training examples (its compile would not pay)
 FILL_MODES = ("ffill", "interpolate", "drop")
 BASELINE_MODES = ("all", "none")  # the classical models fitted beside the network (kt_rnn.tasks.baselines)
 

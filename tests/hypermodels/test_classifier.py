@@ -146,9 +146,9 @@ def test_rnn_classifier_rejects_bad_fixed_settings(kwargs, fragment):
         RNNClassifier(**kwargs)
 
 
-def test_rnn_classifier_auto_jit_compiles_with_xla_on_a_cpu():
+def test_rnn_classifier_auto_jit_leaves_xla_off_on_a_cpu():
     model = RNNClassifier(VOCAB, SEQ).build(_fixed_hp(**{sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4}))
-    assert model.jit_compile is True  # Keras's own "auto" leaves XLA off on a CPU
+    assert model.jit_compile is False  # Keras's "auto": XLA made the default model's trials slower on a CPU
 
 
 # Each cell and each head once, a stack and a bidirectional layer (of the cheapest cell to trace: each
