@@ -34,6 +34,8 @@ def parse_args(argv):
     parser.add_argument("--train-size", type=int, default=4_000, help="training + validation reviews (default 4000)")
     parser.add_argument("--test-size", type=int, default=1_000, help="test reviews (default 1000)")
     parser.add_argument("--repeats", type=int, default=1, metavar="N", help="searches, seeds 42, 43, ...")
+    parser.add_argument("--first-seed", type=int, default=FIRST_SEED, metavar="SEED",
+                        help=f"the first search's seed (default {FIRST_SEED}): seeds split across processes")
     parser.add_argument("--time-limit", help="passed to kt_rnn.tune (experiments)")
     parser.add_argument("--extra", action="append", default=[], metavar="KEY=VALUE",
                         help="another kt_rnn.tune option (experiments), e.g. --extra jit=off")
@@ -76,7 +78,8 @@ def main(argv=None):
     chosen = options(args)
     root = pathlib.Path(tempfile.mkdtemp(prefix="kt_rnn_text_small_"))
     try:
-        runs = [run(FIRST_SEED + i, chosen, root / f"seed{FIRST_SEED + i}") for i in range(args.repeats)]
+        seeds = range(args.first_seed, args.first_seed + args.repeats)
+        runs = [run(seed, chosen, root / f"seed{seed}") for seed in seeds]
     finally:
         shutil.rmtree(root, ignore_errors=True)
     for r in runs:

@@ -350,6 +350,21 @@ def test_pipeline_short_seasonal_series_with_the_defaults_and_a_time_limit(tmp_p
 
 
 @pytest.mark.e2e
+def test_pipeline_small_text_corpus_with_the_defaults_and_a_time_limit(tmp_path, capsys):
+    from conftest import write_reviews
+
+    data = write_reviews(tmp_path / "data", per_class=(60, 20))  # 96 training / 24 validation reviews
+    config = searches.config("imdb", "--data", data, "--logdir", tmp_path / "logs", "--time-limit", "15s")
+    result = pipeline.run(config)
+    out = capsys.readouterr().out
+    assert "(planned for 96 training examples: batches of 4 (an epoch of 24 steps at 4); options you give" in out
+    assert result.hparams[sp.BATCH_SIZE] == 4 and result.metrics["plan"].startswith("planned for 96")
+    assert 1 <= result.metrics["trials"]["completed"] < 30
+    assert "tfidf_logreg" in result.metrics["test"]["baselines"]
+    assert "TF-IDF + logistic regression: test accuracy" in out
+
+
+@pytest.mark.e2e
 def test_pipeline_folds_score_each_trial_on_every_rolling_origin(tmp_path):
     data = tmp_path / "wave.csv"
     data.write_text("y\n" + "".join(f"{50 + 10 * np.sin(i / 4):.3f}\n" for i in range(160)))
