@@ -36,6 +36,7 @@ import os
 import pathlib
 import platform
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -472,4 +473,6 @@ def merge(files):
 
 if __name__ == "__main__":
     sys.path.insert(0, str(REPO))
+    # A stopped run (kill, a scheduler's SIGTERM) removes its temporary directory as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     sys.exit(main())

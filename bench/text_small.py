@@ -17,6 +17,7 @@ import os
 import pathlib
 import platform
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -96,4 +97,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    # A stopped run (kill, a scheduler's SIGTERM) removes its temporary directory as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     sys.exit(main())
