@@ -467,6 +467,12 @@ def merge(files):
         for name, runs in found["runs"].items():
             results.setdefault(name, []).extend(runs)
     results = {name: sorted(runs, key=lambda run: run["seed"]) for name, runs in results.items() if runs}
+    # A comparison (--compare-refit, --compare-ensemble) is a column only where every run made it.
+    every = [run["figures"] for runs in results.values() for run in runs]
+    for key in ("no_refit_mae", "ensemble_mae"):
+        if not all(key in figures for figures in every):
+            for figures in every:
+                figures.pop(key, None)
     report(results, rows)
     return 0 if all(beats_both(runs) for runs in results.values()) else 1
 
