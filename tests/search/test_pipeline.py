@@ -334,10 +334,10 @@ def _seasonal_series(path, rows=120):
 def test_pipeline_short_seasonal_series_with_the_defaults_and_a_time_limit(tmp_path, capsys):
     data = _seasonal_series(tmp_path / "sales.csv")
     config = searches.config("timeseries", "--data", data, "--target", "y", "--horizon", 6, "--season", 12,
-                             "--logdir", tmp_path / "logs", "--time-limit", "15s")
+                             "--logdir", tmp_path / "logs", "--time-limit", "8s")
     result = pipeline.run(config)
     out = capsys.readouterr().out
-    assert "Plan: bayesian tuner, up to 15 trials of at most 24 epochs each, within 15s" in out
+    assert "Plan: bayesian tuner, up to 15 trials of at most 24 epochs each, within 8s" in out
     assert "(planned for 55 training windows of 24 steps: batches of 8/16/32" in out
     assert "Time limit: " in out and "no further trial starts" in out
     metrics = result.metrics
@@ -356,7 +356,7 @@ def test_pipeline_small_text_corpus_with_the_defaults_and_a_time_limit(tmp_path,
     from conftest import write_reviews
 
     data = write_reviews(tmp_path / "data", per_class=(60, 20))  # 96 training / 24 validation reviews
-    config = searches.config("imdb", "--data", data, "--logdir", tmp_path / "logs", "--time-limit", "15s")
+    config = searches.config("imdb", "--data", data, "--logdir", tmp_path / "logs", "--time-limit", "8s")
     result = pipeline.run(config)
     out = capsys.readouterr().out
     assert "(planned for 96 training examples: batches of 4 (an epoch of 24 steps at 4); options you give" in out
