@@ -189,8 +189,10 @@ def test_forecast_every_tuner_searches_the_window(tmp_path, tuner):
     data = tmp_path / "series.csv"
     steps = np.arange(160)
     data.write_text("y\n" + "".join(f"{50 + 10 * np.sin(i / 4):.3f}\n" for i in steps))
+    # One fold and no classical models: this is about each tuner's trials (the folds and baselines have their own).
     config = _config(data, tmp_path / "logs", "--target", "y", "--horizon", "4", "--tuner", tuner,
-                     "--max-trials", "2", "--max-epochs", "2", "--fix", "cell=gru", "--fix", "learning_rate=0.01")
+                     "--max-trials", "2", "--max-epochs", "2", "--fix", "cell=gru", "--fix", "learning_rate=0.01",
+                     "--folds", "1", "--baselines", "none")
     result = pipeline.run(config)
     assert result.metrics["trials"]["completed"] == result.metrics["trials"]["total"] >= 2
     assert result.hparams[sp.WINDOW] in (4, 8, 16)
