@@ -7,6 +7,7 @@ import dataclasses
 import os
 import pathlib
 import re
+import tomllib
 
 from hypermodels import edits
 from hypermodels import space as sp
@@ -225,8 +226,8 @@ class Config:
         if chosen.tasks and task.name not in chosen.tasks:
             raise UsageError(f"--preset {chosen.name} is made for {' or '.join(chosen.tasks)} data, not for "
                              f"{args.dataset}. Remove it, or choose one of {sorted(presets.PRESETS)}.")
-        space, edited = build_space(args.fix, args.space, chosen.space, task.params,
-                                    task.default_domains(vars(args)), args.tune)
+        space = build_space(args.fix, args.space, chosen.space, task.params, task.default_domains(vars(args)),
+                            args.tune)
         return cls(
             dataset=args.dataset, data=args.data, settings=runfile.settings(args),
             executions_per_trial=args.executions_per_trial, objective=args.objective,
@@ -243,7 +244,7 @@ class Config:
             gpus=devices.parse_gpus(args.gpus), precision="mixed" if args.mixed_precision else "float32",
             strategy=args.strategy, baselines=args.baselines, time_limit=args.time_limit, **sized,
             given=frozenset(name for name in DEFAULTS if getattr(args, name) is not None or name in chosen.options)
-            | edited,
+            | edited_names(args.fix, args.space, chosen.space, task.params, args.tune),
         )
 
 
@@ -302,25 +303,34 @@ def _given(args, name, preset):
 
 
 def build_space(fixes=(), space_file=None, preset=None, params=sp.TEXT_PARAMS, defaults=None, tune=None):
-    """`(space, edited)`: the default space of the model whose table is `params` (with the task's
-    `defaults` for the settings), with `preset`, then a --space file, then each --fix applied; with
-    `tune` (the text of --tune), only the hyperparameters it names are searched, every other one
-    fixed. `edited` names the hyperparameters these edits set (all of them under `tune`), even where
-    an edit equals the default (`--fix batch_size=128`), so the plan from the data keeps them."""
+    """The default space of the model whose table is `params` (with the task's `defaults` for the
+    settings), with `preset`, then a --space file, then each --fix applied; with `tune` (the
+    text of --tune), only the hyperparameters it names are searched, every other one fixed."""
     space = SearchSpace(params)
     try:
         domains = dict(defaults or {})
-        edits_made = {name: domain for name, domain in (preset or {}).items() if name in space.names}
-        edits_made.update(edits.load_space_file(space_file, space) if space_file else {})
+        domains.update((name, domain) for name, domain in (preset or {}).items() if name in space.names)
+        domains.update(edits.load_space_file(space_file, space) if space_file else {})
         fixed = dict(edits.parse_fix(text, space) for text in fixes or ())
-        edits_made.update(fixed)
-        space = space.with_domains({**domains, **edits_made})
+        domains.update(fixed)
+        space = space.with_domains(domains)
         if tune is not None:
             space = space.with_domains(edits.tune_only(space, edits.parse_tune(tune, space), fixed))
-            return space, frozenset(space.names)
-        return space, frozenset(edits_made)
+        return space
     except edits.SpaceError as e:
         raise UsageError(str(e)) from None
+
+
+def edited_names(fixes=(), space_file=None, preset=None, params=sp.TEXT_PARAMS, tune=None):
+    """The hyperparameters `build_space`'s edits set (every one under `tune`): kept as given even where
+    an edit equals the default (`--fix batch_size=128`), which the plan would otherwise resize."""
+    if tune is not None:
+        return frozenset(param.name for param in params)
+    names = {text.partition("=")[0].strip() for text in fixes or ()} | set(preset or ())
+    if space_file:
+        with open(space_file, "rb") as f:  # read and checked by build_space already
+            names |= set(tomllib.load(f))
+    return frozenset(names)
 
 
 def _one_of(name, value, allowed):
