@@ -185,6 +185,12 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
 
         return windows(segment, window, self.horizon, self.stride).map(scale)
 
+    def base_error(self, segment, window, predict):
+        """The MAE of the base alone on `segment`'s windows, in the target's units: what a model that
+        learned no correction would score (its `val_mae` times `target_std`)."""
+        targets = [y for _, y in self.scaled(segment, window, predict).as_numpy_iterator()]
+        return float(np.abs(np.stack(targets)).mean()) * self.target_std
+
 
 def _check_seasonal_windows(space, season):
     """The seasonal `predict`s read the season before each forecast step: every window must hold one

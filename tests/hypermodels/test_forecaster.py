@@ -27,6 +27,18 @@ def test_forecast_output_adds_back_the_base_the_forecaster_learned_to_correct(pr
     np.testing.assert_allclose(restored, np.stack([y[o:o + 6, 0] for o in origins]), rtol=1e-4)
 
 
+@pytest.mark.parametrize("predict", ("change", "seasonal"))
+def test_rnn_forecaster_base_error_is_the_bases_own_mae_on_the_segment_in_the_targets_units(predict):
+    y = _series()[:, None]
+    model = RNNForecaster(1, horizon=6, mean=[0.0], variance=[1.0], target_mean=50.0, target_std=7.0, season=12)
+    origins = np.arange(40, 60 - 6 + 1)  # the segment's own; their windows read the steps before it
+    def base(o, step):  # the last value, or the value a season before the step
+        return y[o - 1, 0] if predict == "change" else y[o + step - 12, 0]
+
+    errors = [abs(y[o + step, 0] - base(o, step)) for o in origins for step in range(6)]
+    assert model.base_error(Segment(y, 40, 60), 24, predict) == pytest.approx(np.mean(errors), rel=1e-5)
+
+
 def test_rnn_forecaster_refuses_seasonal_windows_shorter_than_a_season():
     space = sp.SearchSpace(sp.FORECAST_PARAMS).with_domains({sp.WINDOW: sp.choice((8, 24)),
                                                              sp.PREDICT: sp.fixed("seasonal")})
