@@ -14,7 +14,7 @@ import shutil
 import sys
 
 from kt_rnn.report import trials as tt
-from kt_rnn.search import forecast_scores
+from kt_rnn.search import forecast_scores, summary
 from kt_rnn.tasks import baselines
 from kt_rnn import options
 from kt_rnn.errors import KtRnnError, UsageError
@@ -91,9 +91,11 @@ def render(search, width=None):
 def _export_lines(search):
     """The exported model's test scores (classes) and how the classical baselines fitted beside it did."""
     test = (search.export or {}).get("test") or {}
-    if "mae" in (test.get("model") or {}):  # a forecast: its comparison line
+    if "mae" in (test.get("model") or {}):  # a forecast: its comparison line, and its base if it was exported alone
         fitted = {name: found for name, found in (test.get("baselines") or {}).items() if "mae" in found}
-        return [f"Export: {forecast_scores.comparison_line({**test, 'baselines': fitted}, baselines.NAMES)}"]
+        base = search.export.get("exported_base")
+        return [*([summary.base_line(base, search.export.get("best_trial"))] if base else []),
+                f"Export: {forecast_scores.comparison_line({**test, 'baselines': fitted}, baselines.NAMES)}"]
     if "accuracy" not in test:
         return []
     return [f"Export: test accuracy {test['accuracy']:.4f} | macro-F1 {test['macro_f1']:.4f}",

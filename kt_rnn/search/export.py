@@ -6,7 +6,8 @@ raw input: strings, raw float sequences), `model.keras`, `hparams.json`,
 assets (`labels.txt` for classes, also under `saved_model/assets/`). It is
 written to a temporary directory and renamed into place, so an interrupted
 export leaves the previous one intact. With `--ensemble K` the exported model
-averages the outputs of the K best trials with distinct hyperparameters.
+averages the outputs of the K best trials with distinct hyperparameters. A forecaster whose best
+trial does not beat its base (the seasonal-naive forecast, ...) on validation exports the base alone.
 """
 
 import dataclasses
@@ -104,14 +105,20 @@ def export(config, tuner, hypermodel, dataset, task, started, timed=None, search
     timed = timed or timings.Timings()
     members = best_trials(tuner, config.ensemble)
     trial, epochs = members[0], trained_epochs(members[0])
-    with timed.phase("refit" if config.refit else "export"):
-        models = [_member(config, tuner, hypermodel, dataset, member) for member in members]
+    base = base_instead(config, tuner, hypermodel, dataset, task, trial)
+    with timed.phase("refit" if config.refit and not base else "export"):
+        models = [] if base else [_member(config, tuner, hypermodel, dataset, member) for member in members]
     export_started = time.perf_counter()  # scoring on test and writing best/
-    hparams = hparams_of(trial)
-    serving = _serving(task, models, dataset, [hparams_of(member) for member in members])
+    if base:
+        hparams, serving = base["hparams"], task.serving_base(dataset, base["hparams"])
+    else:
+        hparams = hparams_of(trial)
+        serving = _serving(task, models, dataset, [hparams_of(member) for member in members])
     scores = task.scores(serving, dataset)
     metrics = _metrics(config, tuner, trial, dataset, scores, epochs, time.time() - started)
-    if config.ensemble > 1:
+    if base:
+        metrics["exported_base"] = base
+    elif config.ensemble > 1:
         metrics["ensemble"] = _described(members, config.ensemble)
     if search_digest:
         metrics["search_digest"] = search_digest
@@ -136,6 +143,17 @@ def _finish(timed, started, export_started):
     """The run's wall time and timings, the export's included (metrics.json, which holds them, is written last)."""
     timed.add("export", time.perf_counter() - export_started)
     return {"wall_time_seconds": round(time.time() - started, 1), "timings": timed.as_dict()}
+
+
+def base_instead(config, tuner, hypermodel, dataset, task, trial):
+    """The task's simple model to export instead of the best trial's (`task.base_instead`: a forecaster's
+    base, when the trial's validation MAE does not beat it), or None; no refit is needed for it."""
+    if not hasattr(task, "base_instead"):
+        return None
+    maes = fold_values(tuner, trial, config, "val_mae")
+    if None in maes:  # an execution that logged no MAE: nothing to compare it with
+        return None
+    return task.base_instead(hypermodel, dataset, tuner.folds, hparams_of(trial), sum(maes) / len(maes))
 
 
 def _member(config, tuner, hypermodel, dataset, trial):
@@ -230,17 +248,25 @@ def _metrics(config, tuner, trial, dataset, scores, epochs, seconds):
 
 def fold_scores(tuner, trial, config):
     """The best trial's objective on each rolling-origin fold (its best epoch there), earliest first;
-    their mean is the trial's score. With --executions-per-trial, each fold's repetitions are averaged."""
+    their mean is the trial's score."""
+    name = tasks.objective(config.objective).name
+    return {"k": config.folds, "objective": name, "scores": fold_values(tuner, trial, config, name)}
+
+
+def fold_values(tuner, trial, config, name):
+    """The logged metric `name` of `trial` on each fold (one without `--folds`), earliest first, at the
+    fold's best epoch by the objective (None where not logged). With --executions-per-trial, each
+    fold's repetitions are averaged."""
     objective = tasks.objective(config.objective)
     pick = max if objective.direction == tasks.MAX else min
-    per_fold = [[] for _ in range(config.folds)]
-    for execution in range(config.executions_per_trial * config.folds):
-        record = resume.EpochRecord(f"{tuner.get_trial_dir(trial.trial_id)}/execution{execution}")
-        values = record.history().history.get(objective.name) or []
-        if values:
-            per_fold[execution % config.folds].append(pick(values))
-    return {"k": config.folds, "objective": objective.name,
-            "scores": [sum(found) / len(found) if found else None for found in per_fold]}
+    folds = config.folds or 1
+    per_fold = [[] for _ in range(folds)]
+    for execution in range(config.executions_per_trial * folds):
+        logged = resume.EpochRecord(f"{tuner.get_trial_dir(trial.trial_id)}/execution{execution}").history().history
+        scores = logged.get(objective.name) or []
+        if scores and name in logged:
+            per_fold[execution % folds].append(logged[name][scores.index(pick(scores))])
+    return [sum(found) / len(found) if found else None for found in per_fold]
 
 
 def trial_counts(oracle):

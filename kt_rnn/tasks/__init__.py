@@ -14,6 +14,9 @@ and provides:
 - `serving_model(model, dataset, hparams)`: raw input -> prediction in the user's units;
 - optionally `serving_ensemble(models, dataset, hparams_list)`: the mean prediction of members
   that read inputs of their own shape (without it, `--ensemble` averages the models' outputs);
+- optionally `base_instead(hypermodel, dataset, folds, hparams, trial_mae)` and
+  `serving_base(dataset, hparams)`: a simple model (a forecaster's base) the export serves
+  instead when the best trial's validation MAE does not beat it;
 - `scores(serving_model, dataset)`: the test scores written to `metrics.json`;
 - `summary_lines(scores)`: what the end of a run prints about them;
 - `settings(dataset, served_model=None)`: data settings written with the hyperparameters (`hparams.json`);

@@ -60,6 +60,39 @@ def serving_ensemble(models, dataset, hparams):
     return keras.Model(window, keras.layers.Average(name="ensemble_mean")(forecasts), name="forecaster")
 
 
+def base_instead(hypermodel, dataset, folds, hparams, trial_mae):
+    """The base to export instead of the best trial's network, or None when the network beats every base.
+
+    On a short series a network can learn a correction that does worse than none: each base of the
+    space (`predict`) is scored alone (`RNNForecaster.base_error`) on the validation windows the trials
+    were scored on (each fold's, averaged), with the best trial's window; the best base is exported
+    when `trial_mae`, the best trial's validation MAE there (`val_mae`, scaled, each fold's at its best
+    epoch), is not lower. Returns `{"hparams": {window, predict}, "validation_mae", "trial_validation_mae"}`,
+    the MAEs in the target's units.
+    """
+    parts = [validation for _, validation in folds] if folds else [dataset.validation]
+    window = hparams[sp.WINDOW]
+    errors = {predict: float(np.mean([hypermodel.base_error(part, window, predict) for part in parts]))
+              for predict in sorted(sp.possible_values(hypermodel.space.domain(sp.PREDICT)))}
+    best = min(errors, key=errors.get)
+    trial_mae *= dataset.spec["target_std"]
+    if errors[best] > trial_mae:
+        return None
+    return {"hparams": {sp.WINDOW: window, sp.PREDICT: best}, "validation_mae": errors[best],
+            "trial_validation_mae": trial_mae}
+
+
+def serving_base(dataset, hparams):
+    """Raw windows in, the base forecast of `hparams`' `predict` out: a forecaster that adds no correction."""
+    spec = dataset.spec
+    window = keras.Input(shape=(hparams[sp.WINDOW], spec["inputs"]), dtype="float32", name="window")
+    none = keras.layers.Dense(spec["horizon"], kernel_initializer="zeros", trainable=False,
+                              name="no_correction")(keras.layers.Flatten()(window))
+    output = ForecastOutput(hparams[sp.PREDICT], spec["target_mean"], spec["target_std"], season=spec["season"],
+                            name="forecast")
+    return keras.Model(window, output([none, window]), name="base_forecaster")
+
+
 def _forecast(model, window, spec, hparams, name, member=None):
     """`model`'s forecast of `window` (raw) in the target's units: its output with its base added back."""
     inference = keras.Model(model.input, model.output, name=member or model.name)

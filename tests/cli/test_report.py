@@ -233,6 +233,19 @@ def test_main_shows_the_exported_forecasts_errors_beside_the_baselines(tmp_path,
                                     "beats naive by 10%, loses to ETS by 12%")
 
 
+def test_main_says_when_the_export_is_a_forecasters_base_alone(tmp_path, capsys):
+    root = _search(tmp_path)
+    (root / "best").mkdir()
+    test = {"model": {"mae": 12.0, "mase": 1.0}, "naive": {"mae": 14.0}, "seasonal_naive": {"mae": 12.0},
+            "skill": {"mae_vs_naive": 0.1429, "mae_vs_seasonal_naive": 0.0}, "season": 4}
+    base = {"hparams": {"window": 16, "predict": "seasonal"}, "validation_mae": 10.5, "trial_validation_mae": 11.25}
+    (root / "best" / "metrics.json").write_text(json.dumps({"test": test, "best_trial": "03", "exported_base": base}))
+    code, out, _ = _run(capsys, root)
+    assert code == 0
+    assert out.splitlines()[-2] == ("Exported the base alone (window=16, predict=seasonal), not a network: no trial "
+                                    "beat its validation MAE (10.5 against trial 03's 11.25)")
+
+
 def test_main_without_an_export_shows_no_test_scores(tmp_path, capsys):
     code, out, _ = _run(capsys, _search(tmp_path))
     assert code == 0 and "Export:" not in out

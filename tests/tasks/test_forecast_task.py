@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import keras
 import keras_tuner
 import numpy as np
 import pytest
@@ -181,6 +182,47 @@ def test_forecast_multivariate_with_a_filled_gap_and_a_category_runs(tmp_path):
     hparams = json.loads((config.layout.best / "hparams.json").read_text())
     assert hparams["features"] == ["sales", "price", "region=north", "region=south"]
     assert result.model.input.shape[1:] == (6, 4)
+
+
+def _seasonal(path, steps=160, season=6, noise=0.0):
+    rng = np.random.default_rng(0)
+    values = 50 + 10 * np.sin(2 * np.pi * np.arange(steps) / season) + rng.normal(0, noise, steps)
+    path.write_text("y\n" + "".join(f"{v:.4f}\n" for v in values))
+    return path
+
+
+def test_forecast_base_instead_is_the_best_base_only_when_the_trials_validation_mae_does_not_beat_it(tmp_path):
+    config = _config(_seasonal(tmp_path / "s.csv", noise=1.0), tmp_path / "logs", "--target", "y", "--horizon", "4",
+                     "--season", "6")
+    dataset = timeseries.load(config)
+    hypermodel = forecast.hypermodel(config, dataset)
+    window = 12
+    errors = {predict: hypermodel.base_error(dataset.validation, window, predict)
+              for predict in ("seasonal", "seasonal_trend")}
+    best = min(errors, key=errors.get)
+    scaled = errors[best] / dataset.spec["target_std"]  # a trial's val_mae is in the scaled units it learns
+    assert forecast.base_instead(hypermodel, dataset, None, {sp.WINDOW: window}, scaled * 0.99) is None
+    chosen = forecast.base_instead(hypermodel, dataset, None, {sp.WINDOW: window}, scaled * 1.01)
+    assert chosen["hparams"] == {sp.WINDOW: window, sp.PREDICT: best}
+    assert chosen["validation_mae"] == pytest.approx(errors[best])
+    assert chosen["trial_validation_mae"] == pytest.approx(errors[best] * 1.01)
+
+
+def test_forecast_exports_the_seasonal_naive_alone_when_no_trial_beats_it(tmp_path, capsys):
+    # An exact season: its seasonal-naive forecast makes no error, which one epoch of a network cannot match.
+    config = _config(_seasonal(tmp_path / "s.csv"), tmp_path / "logs", "--target", "y", "--horizon", "4",
+                     "--season", "6", "--max-trials", "1", "--max-epochs", "1", "--baselines", "none")
+    result = pipeline.run(config)
+    base = result.metrics["exported_base"]
+    assert base["hparams"][sp.PREDICT] == "seasonal" and base["validation_mae"] < 1e-4 < base["trial_validation_mae"]
+    assert "refit" not in result.metrics["timings"]  # nothing is trained for it
+    assert result.metrics["test"]["model"]["mae"] < 1e-4
+    assert json.loads((config.layout.best / "hparams.json").read_text())[sp.PREDICT] == "seasonal"
+    assert "Exported the base alone (window=" in capsys.readouterr().out
+    loaded = keras.saving.load_model(config.layout.best / "model.keras")
+    window = np.asarray([50 + 10 * np.sin(2 * np.pi * np.arange(base["hparams"][sp.WINDOW]) / 6)], "float32")[..., None]
+    later = 50 + 10 * np.sin(2 * np.pi * np.arange(window.shape[1], window.shape[1] + 4) / 6)
+    np.testing.assert_allclose(np.asarray(loaded(window))[0], later, atol=1e-3)
 
 
 @pytest.mark.e2e
