@@ -51,6 +51,7 @@ class Config:
     overwrite: bool = False
     export_only: bool = False
     refit: bool = True
+    base_fallback: bool = True  # a forecaster's base is exported where no trial beat it on validation
     space: SearchSpace | None = None  # None: the task's model's default space
     validation_split: float = 0.2
     test_data: str | None = None
@@ -233,6 +234,7 @@ class Config:
             executions_per_trial=args.executions_per_trial, objective=args.objective,
             seed=args.seed, logdir=args.logdir, project=args.project,
             overwrite=args.overwrite, export_only=args.export_only, refit=not args.no_refit,
+            base_fallback=not args.no_base_fallback,
             space=space, target=args.target, features=args.features, date_column=args.date_column,
             horizon=args.horizon, season=args.season, validation_size=args.validation_size, stride=args.stride,
             folds=args.folds,

@@ -179,6 +179,9 @@ def build_parser():
     output.add_argument("--export-only", action="store_true", help="export from a finished search, no tuning")
     output.add_argument("--no-refit", action="store_true", help="export the best trial's own "
                         "weights instead of refitting on train + validation")
+    output.add_argument("--no-base-fallback", action="store_true", help="timeseries: export the best "
+                        "trial's network even where its base alone (e.g. the seasonal-naive forecast) scored a "
+                        "lower validation MAE (by default that base is exported instead)")
     output.add_argument("--baselines", choices=config_lib.BASELINE_MODES, default="all", help="all: fit the "
                         "classical models a practitioner tries first on the same training data and score them on "
                         "the same test part (text: TF-IDF + logistic regression; timeseries: AutoETS and "

@@ -148,7 +148,7 @@ def _finish(timed, started, export_started):
 def base_instead(config, tuner, hypermodel, dataset, task, trial):
     """The task's simple model to export instead of the best trial's (`task.base_instead`: a forecaster's
     base, when the trial's validation MAE does not beat it), or None; no refit is needed for it."""
-    if not hasattr(task, "base_instead"):
+    if not config.base_fallback or not hasattr(task, "base_instead"):
         return None
     maes = fold_values(tuner, trial, config, "val_mae")
     if None in maes:  # an execution that logged no MAE: nothing to compare it with
