@@ -5,26 +5,17 @@ on a finished, an interrupted or a still-running search and never writes into it
 directory. Pure Python: matplotlib is imported only for `--plot`, TensorFlow never.
 """
 
-import collections
-import csv
-import json
 import os
 import pathlib
-import shutil
 import sys
 
-from kt_rnn.report import trials as tt
-from kt_rnn.search import forecast_scores, summary
-from kt_rnn.tasks import baselines
 from kt_rnn import options
 from kt_rnn.errors import KtRnnError, UsageError
+from kt_rnn.report import trials as tt
+from kt_rnn.report import views
 
 INSTALL_PLOT = "pip install -e '.[report]'"
 STDOUT = "-"
-REASON_WIDTH = 60
-NAME_SHORT, REASON_SHORT = 10, 24  # what a column keeps when the table is too wide for the terminal
-MIN_REASON = 8
-FIRST_COLUMNS = 7  # best mark, trial, status, objective, best epoch, epochs, time: never left out
 
 
 def build_parser():
@@ -67,179 +58,13 @@ def run(args, out=print):
     search = tt.load(args.directory)
     _check_outputs(search, args)
     if STDOUT not in (args.csv, args.json):
-        out("\n".join(render(search)))
+        out("\n".join(views.render(search)))
     if args.csv:
-        _write(args.csv, "--csv", lambda f: write_csv(search, f))
+        _write(args.csv, "--csv", lambda f: views.write_csv(search, f))
     if args.json:
-        _write(args.json, "--json", lambda f: write_json(search, f))
+        _write(args.json, "--json", lambda f: views.write_json(search, f))
     if plots:
         _write_plots(plots, search, pathlib.Path(args.plot))
-
-
-def render(search, width=None):
-    """The report as lines of text: a headline, the table of trials (fitted to `width`), the best trial."""
-    lines = [_headline(search), _counts(search.trials), ""]
-    if search.trials:
-        lines += table(search, search.ranked(), width) + [""]
-    fixed = {n: e["config"].get("value") for n, e in search.space.items() if search.is_fixed(n)}
-    if fixed:
-        lines.append("Fixed in every trial: " + ", ".join(f"{n}={_text(v)}" for n, v in fixed.items()))
-    lines.append(_best_line(search))
-    return lines + _export_lines(search)
-
-
-def _export_lines(search):
-    """The exported model's test scores (classes) and how the classical baselines fitted beside it did."""
-    test = (search.export or {}).get("test") or {}
-    if "mae" in (test.get("model") or {}):  # a forecast: its comparison line, and its base if it was exported alone
-        fitted = {name: found for name, found in (test.get("baselines") or {}).items() if "mae" in found}
-        base = search.export.get("exported_base")
-        return [*([summary.base_line(base, search.export.get("best_trial"))] if base else []),
-                f"Export: {forecast_scores.comparison_line({**test, 'baselines': fitted}, baselines.NAMES)}"]
-    if "accuracy" not in test:
-        return []
-    return [f"Export: test accuracy {test['accuracy']:.4f} | macro-F1 {test['macro_f1']:.4f}",
-            *(f"  {line}" for line in baselines.comparison_lines(test))]
-
-
-def table(search, trials, width=None):
-    """Lines of an aligned text table, one row per trial; numbers right-aligned.
-
-    Columns blank in every row are left out, and the table fits `width` characters
-    (default: the terminal's; no limit when the output is not a terminal): long texts and
-    names are shortened, then the last hyperparameter columns are left out, with a note
-    (--csv and --json keep every column).
-    """
-    cols = _table_columns(search)
-    raw = [[get(t) for _, get, _ in cols] for t in trials]
-    kept = [i for i, (h, _, _) in enumerate(cols) if not h or any(row[i] not in (None, "") for row in raw)]
-    cols, raw = [cols[i] for i in kept], [[row[i] for i in kept] for row in raw]
-    header = [h for h, _, _ in cols]
-    cells = [[_cell(v, fmt) for v, (_, _, fmt) in zip(row, cols)] for row in raw]
-    right = [_is_numeric([row[i] for row in raw]) for i in range(len(cols))]
-    width = width or _terminal_width()
-    header, cells, right, left_out = _fit([header, *cells], right, width) if width else (header, cells, right, 0)
-    lines = [_line(row, _widths([header, *cells]), right) for row in [header, *cells]]
-    if left_out:
-        lines.append(f"({left_out} more column{'s' * (left_out > 1)}: see --csv or --json)")
-    return lines
-
-
-def _terminal_width():
-    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-
-
-def _widths(rows):
-    return [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-
-
-def _total(rows):
-    return sum(_widths(rows)) + 2 * (len(rows[0]) - 1)
-
-
-def _fit(rows, right, width):
-    """Shortens texts and names, then leaves out columns from the right (the reason stays last)."""
-    if _total(rows) > width:
-        rows = [[c if i < FIRST_COLUMNS else _shorten(c, REASON_SHORT if i == len(row) - 1 else NAME_SHORT)
-                 for i, c in enumerate(row)] for row in rows]
-    left_out = 0
-    while _total(rows) > width and len(rows[0]) > FIRST_COLUMNS + 1:
-        rows = [row[:-2] + row[-1:] for row in rows]  # drop the last hyperparameter, keep the reason
-        right = right[:-2] + right[-1:]
-        left_out += 1
-    room = width - (_total(rows) - _widths(rows)[-1])  # what the reason may still take
-    if _total(rows) > width and room >= MIN_REASON:
-        rows = [row[:-1] + [_shorten(row[-1], room)] for row in rows]
-    return rows[0], rows[1:], right, left_out
-
-
-def _shorten(text, limit):
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def write_csv(search, file):
-    """Writes every trial as a CSV row, best first; blank cells for missing values."""
-    writer = csv.DictWriter(file, fieldnames=tt.columns(search))
-    writer.writeheader()
-    writer.writerows(tt.record(search, t) for t in search.ranked())
-
-
-def write_json(search, file):
-    """Writes every trial as a JSON list of flat objects, best first; `null` for missing values."""
-    json.dump([tt.record(search, t) for t in search.ranked()], file, indent=2)
-    file.write("\n")
-
-
-def _table_columns(search):
-    columns = [("", lambda t: "*" if t.best else "", str), ("trial", lambda t: t.trial_id, str),
-               ("status", lambda t: t.status, str), (search.objective, lambda t: t.score, "{:.4f}".format),
-               ("best_epoch", lambda t: t.best_epoch, _text), ("epochs", lambda t: t.epochs, _text),
-               ("time", lambda t: t.seconds, _duration)]
-    columns += [(n, lambda t, n=n: t.values.get(n), _text) for n in search.space if not search.is_fixed(n)]
-    if any(tt.cudnn_eligible(t) is False for t in search.trials):  # a trial that would leave cuDNN on a GPU
-        columns.append(("cuDNN", tt.cudnn_eligible, lambda eligible: "yes" if eligible else "no"))
-    if search.hyperband():  # after the hyperparameters: the first to go in a narrow terminal
-        columns += [(c, lambda t, c=c: t.tuner_values.get(c), _text) for c in tt.HYPERBAND_COLUMNS]
-    return columns + [("reason", _reason, str)]
-
-
-def _cell(value, fmt):
-    return "" if value is None else fmt(value)
-
-
-def _is_numeric(values):
-    present = [v for v in values if v is not None and v != ""]
-    return bool(present) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
-
-
-def _line(cells, widths, right):
-    padded = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)]
-    return "  ".join(padded).rstrip()
-
-
-def _text(value):
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-def _duration(seconds):
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, rest = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m{rest:02d}s"
-    return "{}h{:02d}m".format(*divmod(minutes, 60))
-
-
-def _reason(trial):
-    if trial.message:
-        lines = [line.strip() for line in str(trial.message).splitlines() if line.strip()]
-        last = lines[-1] if lines else ""  # a traceback's last line names the error
-        return last if len(last) <= REASON_WIDTH else last[: REASON_WIDTH - 3] + "..."
-    if trial.status == tt.RUNNING and trial.so_far:
-        return "so far {:.4f} at epoch {}".format(*trial.so_far)
-    return ""
-
-
-def _headline(search):
-    tuner = search.info.get("tuner") or ("hyperband" if search.hyperband() else "")
-    dataset = search.info.get("dataset")
-    what = " ".join(filter(None, [tuner, "search"])) + (f" on {dataset}" if dataset else "")
-    better = "higher" if search.direction == "max" else "lower"
-    return f"{search.path}: {what}; objective {search.objective} ({better} is better)"
-
-
-def _counts(trials):
-    counts = collections.Counter(t.status.lower() for t in trials)
-    detail = ", ".join(f"{n} {status}" for status, n in counts.most_common())
-    return f"{len(trials)} trials" + (f": {detail}" if detail else " yet")
-
-
-def _best_line(search):
-    best = search.best()
-    if best is None:
-        return "No completed trial with a score yet."
-    at = f" at epoch {best.best_epoch}" if best.best_epoch else ""
-    return f"* best: trial {best.trial_id}, {search.objective} {best.score:.4f}{at}"
 
 
 def _plots_module():

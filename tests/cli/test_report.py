@@ -95,42 +95,6 @@ def test_columns_put_hyperparameters_after_trial_fields(tmp_path):
     assert not any(c.startswith("tuner/") for c in columns)
 
 
-def test_render_marks_best_and_shows_failure_reason(tmp_path):
-    lines = report.render(tt.load(_search(tmp_path)))
-    rows = {line.split()[1] if line.startswith("*") else line.split()[0]: line for line in lines[4:11]}
-    assert rows["01"].startswith("*") and not rows["06"].startswith("*")
-    assert rows["02"].rstrip().endswith("ResourceExhaustedError: OOM when allocating tensor")
-    assert "Traceback" not in "\n".join(lines)
-    assert lines[-1] == "* best: trial 01, val_accuracy 0.8600 at epoch 2"
-
-
-def test_render_leaves_out_columns_blank_in_every_trial(tmp_path):
-    search = tt.load(_search(tmp_path))
-    search.space["units_2"] = {"class_name": "Int", "config": {"name": "units_2", "min_value": 16,
-                                                               "max_value": 128, "step": 16}}
-    header = report.table(search, search.ranked())[0].split()
-    assert sp.LEARNING_RATE in header and "units_2" in tt.columns(search)  # no trial has a third layer
-    assert "units_2" not in header and sp.RECURRENT_DROPOUT not in header
-
-
-@pytest.mark.parametrize("width", [80, 100, 120])
-def test_render_fits_the_terminal_width_and_says_what_it_left_out(tmp_path, width):
-    search = tt.load(_search(tmp_path))
-    lines = report.table(search, search.ranked(), width=width)
-    assert all(len(line) <= width for line in lines)
-    assert lines[0].split()[:4] == ["trial", "status", "val_accuracy", "best_epoch"]
-    full = report.table(search, search.ranked(), width=1000)
-    assert len(full[0]) > width and "--csv or --json" in lines[-1]  # the way to every column is named
-    assert len(lines) == len(full) + 1
-
-
-def test_render_shows_running_trial_progress_and_fixed_values(tmp_path):
-    text = "\n".join(report.render(tt.load(_search(tmp_path))))
-    assert "so far 0.7500 at epoch 2" in text
-    assert f"Fixed in every trial: {sp.RECURRENT_DROPOUT}=0" in text
-    assert "7 trials: 4 completed, 1 failed, 1 running, 1 unreadable" in text
-
-
 def test_main_prints_table_sorted_by_objective(tmp_path, capsys):
     code, out, _ = _run(capsys, _search(tmp_path))
     assert code == 0
@@ -269,22 +233,6 @@ def test_cli_help_and_report_do_not_import_tensorflow(tmp_path):
     result = subprocess.run([sys.executable, "-c", probe, str(root)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[0, 0] []"
-
-
-def test_render_shows_which_trials_would_leave_cudnn_on_a_gpu(tmp_path):
-    search = tt.load(_search(tmp_path))
-    header, *rows = report.table(search, search.ranked())
-    by_id = {t.trial_id: tt.cudnn_eligible(t) for t in search.trials}
-    assert "cuDNN" in header.split() and False in by_id.values()  # the fake search has a simple_rnn trial
-    simple = next(t.trial_id for t in search.trials if t.values.get(sp.CELL) == "simple_rnn")
-    assert by_id[simple] is False
-    assert tt.record(search, _by_id(search)[simple])[tt.CUDNN] is False
-
-
-def test_render_has_no_cudnn_column_when_every_trial_would_run_on_it(tmp_path):
-    search = tt.load(_search(tmp_path))
-    search.trials = [t for t in search.trials if t.values.get(sp.CELL) != "simple_rnn"]
-    assert "cuDNN" not in report.table(search, search.ranked())[0].split()
 
 
 @pytest.mark.e2e
