@@ -175,7 +175,7 @@ def _classical(history, fit_end, origins, horizon, season):
 
 def _plot_module():
     try:
-        from kt_rnn.report import forecast_plot
+        from kt_rnn.tasks import forecast_plot
     except ImportError:  # matplotlib comes with the `report` extra
         return None
     return forecast_plot

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from kt_rnn.report import forecast_plot  # noqa: E402
+from kt_rnn.tasks import forecast_plot  # noqa: E402
 from kt_rnn.search import forecast_scores as fs  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -74,5 +74,5 @@ def test_figure_draws_the_full_horizon_from_the_last_origin():
 
 
 def test_forecast_plot_does_not_import_pyplot():
-    code = "import sys, kt_rnn.report.forecast_plot; assert 'matplotlib.pyplot' not in sys.modules"
+    code = "import sys, kt_rnn.tasks.forecast_plot; assert 'matplotlib.pyplot' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
