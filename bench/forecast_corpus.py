@@ -412,7 +412,7 @@ def beats_both(runs):
 def row(name, runs, rows):
     """The table's cells for the runs of one series."""
     # 4 significant digits, as the search prints them.
-    from kt_rnn.search.forecast_scores import format_number
+    from kt_rnn.tasks.forecast_scores import format_number
 
     spec = SERIES[name]
     column = {key: [run["figures"][key] for run in runs] for key in runs[0]["figures"]}

@@ -11,8 +11,8 @@ import shutil
 import sys
 
 from kt_rnn.report import trials as tt
-from kt_rnn.search import forecast_scores, summary
-from kt_rnn.tasks import baselines
+from kt_rnn.search import summary
+from kt_rnn.tasks import baselines, forecast_scores
 
 REASON_WIDTH = 60
 NAME_SHORT, REASON_SHORT = 10, 24  # what a column keeps when the table is too wide for the terminal

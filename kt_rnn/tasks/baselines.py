@@ -38,7 +38,7 @@ def tfidf_logistic_regression(train, test, class_names):
 
     Returns:
         dict: `accuracy`, `macro_f1` (and `roc_auc` for two classes) as
-        `kt_rnn.search.scores.classification` computes them for the network, and
+        `kt_rnn.tasks.scores.classification` computes them for the network, and
         `fit_seconds`.
 
     Example:
@@ -52,7 +52,7 @@ def tfidf_logistic_regression(train, test, class_names):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from kt_rnn.search import scores as scores_lib
+    from kt_rnn.tasks import scores as scores_lib
 
     started = time.perf_counter()
     model = make_pipeline(

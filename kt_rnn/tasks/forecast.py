@@ -4,7 +4,7 @@ Its dataset is `timeseries` (a CSV series, `kt_rnn.data.timeseries`). The
 export takes raw windows `[batch, window, inputs]` (the target in column 0)
 and returns `[batch, horizon]` forecasts in the target's units. Its test
 scores compare the model with the naive (last value) and seasonal-naive
-forecasts on the same test windows (`kt_rnn.search.forecast_scores`) and,
+forecasts on the same test windows (`kt_rnn.tasks.forecast_scores`) and,
 unless `--baselines none`, with AutoETS and AutoARIMA (`kt_rnn.tasks.baselines`).
 """
 
@@ -16,8 +16,8 @@ import numpy as np
 from hypermodels import space as sp
 from hypermodels.forecaster import RNNForecaster, windows
 from hypermodels.layers import ForecastOutput
-from kt_rnn.search import forecast_scores, plan
-from kt_rnn.tasks import baselines
+from kt_rnn.search import plan
+from kt_rnn.tasks import baselines, forecast_scores
 from kt_rnn.tasks.outputs import PREDICT_BATCH, assets  # noqa: F401  (the task's own: no assets)
 
 PREDICTIONS_FILE = "predictions.csv"

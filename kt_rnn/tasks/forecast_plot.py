@@ -18,7 +18,7 @@ from matplotlib import dates as mdates
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from kt_rnn.search.forecast_scores import format_number
+from kt_rnn.tasks.forecast_scores import format_number
 
 CONTEXT_FRACTION = 0.25  # history shown before the test period, as a share of the test period
 MIN_CONTEXT_HORIZONS = 2  # ... and at least this many horizons of it
@@ -36,7 +36,7 @@ def write(path, dates, history, origins, actual, predicted, naive, seasonal=None
         history: 1-D float array, the target over the whole series in original
             units; where it stops short of the last window, `actual` fills in.
         origins: int array `[n_windows]`, the index of each window's first
-            forecast step (see `kt_rnn.search.forecast_scores.baselines`).
+            forecast step (see `kt_rnn.tasks.forecast_scores.baselines`).
         actual, predicted, naive: float arrays `[n_windows, horizon]`: the
             observed values, the model's forecasts, the naive forecasts.
         seasonal: float array `[n_windows, horizon]` or None, defaults to None;

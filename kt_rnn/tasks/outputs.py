@@ -2,14 +2,14 @@
 
 Shared by the task implementations (`text`, `sequence`): the serving wrapper
 around the trained layers, the test predictions, the scores of
-`kt_rnn.search.scores`, the summary lines and the labels file.
+`kt_rnn.tasks.scores`, the summary lines and the labels file.
 """
 
 import keras
 import numpy as np
 
 from kt_rnn import tasks
-from kt_rnn.search import scores as scores_lib
+from kt_rnn.tasks import scores as scores_lib
 
 PREDICT_BATCH = 256
 LABELS_FILE = "labels.txt"

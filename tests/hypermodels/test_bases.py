@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from hypermodels.bases import base_weights
-from kt_rnn.search import forecast_scores
+from kt_rnn.tasks import forecast_scores
 
 
 def _series(steps=60):

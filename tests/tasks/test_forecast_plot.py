@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from kt_rnn.tasks import forecast_plot  # noqa: E402
-from kt_rnn.search import forecast_scores as fs  # noqa: E402
+from kt_rnn.tasks import forecast_scores as fs  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HORIZON, SEASON = 3, 7

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from kt_rnn.search import scores
+from kt_rnn.tasks import scores
 
 
 def test_classification_imbalanced_binary_high_accuracy_low_macro_f1():

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from kt_rnn.search import forecast_scores as fs
+from kt_rnn.tasks import forecast_scores as fs
 
 # Two windows, horizon 2, in original units. Errors by hand:
 #   model    [[+2, -2], [0, +4]]    MAE 8/4 = 2,     MSE (4+4+0+16)/4 = 6
