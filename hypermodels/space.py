@@ -215,6 +215,11 @@ def window_domain(horizon, season=None):
     return choice((base + 1, 2 * base, 4 * base), 2 * base)
 
 
+# Steps a forecaster's epoch (and the planner's) makes at least: Keras's per-epoch work (validation, callbacks, TensorBoard) outweighed
+# epochs of 2-4 steps (nile's search: 10.2 min with them, 6.3 with 21-step epochs; BENCHMARKS.md).
+MIN_EPOCH_STEPS = 20
+
+
 def epoch_passes(windows, batch_size, min_steps):
     """Passes over `windows` training examples an epoch makes for at least `min_steps` batches of
     `batch_size` (batches run across the passes).

@@ -40,9 +40,6 @@ from hypermodels.bases import base_errors
 
 MIN_WINDOWS = 16  # training windows a window length must leave, or it is left out of the space
 TRIAL_STEPS = 500  # optimizer steps a trial should get to learn a series' pattern
-# Steps an epoch makes at least: Keras's per-epoch work (validation, callbacks, TensorBoard) outweighed
-# epochs of 2-4 steps (nile's search: 10.2 min with them, 6.3 with 21-step epochs; BENCHMARKS.md).
-MIN_EPOCH_STEPS = 20
 MIN_EPOCHS, MAX_EPOCHS = 10, 100
 TRIALS = 15  # Bayesian trials for a small series: 3.6 min on 2 cores for airline (BENCHMARKS.md)
 # Folds where a series has fewer training windows than this: on the development series they moved the
@@ -79,7 +76,7 @@ def plan(config, dataset):
     if config.is_default(sp.BATCH_SIZE):
         space = space.with_domains({sp.BATCH_SIZE: batch_domain(windows)})
     batch = _first(space.domain(sp.BATCH_SIZE))
-    steps = math.ceil(windows * sp.epoch_passes(windows, batch, MIN_EPOCH_STEPS) / batch)  # an epoch's
+    steps = math.ceil(windows * sp.epoch_passes(windows, batch, sp.MIN_EPOCH_STEPS) / batch)  # an epoch's
     if "max_epochs" not in config.given:
         changes["max_epochs"] = min(max(math.ceil(TRIAL_STEPS / steps), MIN_EPOCHS), MAX_EPOCHS)
     epochs = changes.get("max_epochs", config.max_epochs)
@@ -102,7 +99,7 @@ def _plan_examples(config, dataset):
     if not config.is_default(sp.BATCH_SIZE) or domain.kind == sp.RANGE:
         return config, Plan()
     batch = _first(domain)
-    while batch > 1 and examples / batch < MIN_EPOCH_STEPS:
+    while batch > 1 and examples / batch < sp.MIN_EPOCH_STEPS:
         batch //= 2
     if batch == _first(domain):
         return config, Plan()

@@ -16,7 +16,6 @@ import numpy as np
 from hypermodels import space as sp
 from hypermodels.forecaster import RNNForecaster, windows
 from hypermodels.layers import ForecastOutput
-from kt_rnn.search import plan
 from kt_rnn.tasks import baselines, forecast_scores
 from kt_rnn.tasks.outputs import PREDICT_BATCH, assets  # noqa: F401  (the task's own: no assets)
 
@@ -32,7 +31,7 @@ def hypermodel(config, dataset):
     spec = dataset.spec
     return RNNForecaster(
         spec["inputs"], spec["horizon"], spec["mean"], spec["variance"], spec["target_mean"], spec["target_std"],
-        stride=spec["stride"], season=spec["season"], min_epoch_steps=plan.MIN_EPOCH_STEPS,
+        stride=spec["stride"], season=spec["season"], min_epoch_steps=sp.MIN_EPOCH_STEPS,
         loss="mae" if config.objective == "val_mae" else "mse",
         space=config.space, seed=config.seed, jit_compile=config.jit_for(dataset.sizes["train"]), dtype_policy=config.dtype_policy,
     )

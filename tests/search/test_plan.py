@@ -158,7 +158,7 @@ def test_plan_keeps_the_batch_the_user_gave_for_a_small_corpus(tmp_path):
 def test_plan_halves_the_batch_of_a_small_sequence_set_too(tmp_path):
     default = config("sequence", "--logdir", tmp_path).space.domain(sp.BATCH_SIZE)
     planned, found = _examples(tmp_path, 200, dataset="sequence")
-    assert _first_value(planned.space.domain(sp.BATCH_SIZE)) * plan.MIN_EPOCH_STEPS <= 200
+    assert _first_value(planned.space.domain(sp.BATCH_SIZE)) * sp.MIN_EPOCH_STEPS <= 200
     assert planned.space.domain(sp.BATCH_SIZE) != default and found.line().startswith("planned for 200 training")
 
 
