@@ -11,7 +11,6 @@ import shutil
 import sys
 
 from kt_rnn.report import trials as tt
-from kt_rnn.search import summary
 from kt_rnn.tasks import baselines, forecast_scores
 
 REASON_WIDTH = 60
@@ -38,7 +37,7 @@ def _export_lines(search):
     if "mae" in (test.get("model") or {}):  # a forecast: its comparison line, and its base if it was exported alone
         fitted = {name: found for name, found in (test.get("baselines") or {}).items() if "mae" in found}
         base = search.export.get("exported_base")
-        return [*([summary.base_line(base, search.export.get("best_trial"))] if base else []),
+        return [*([forecast_scores.base_line(base, search.export.get("best_trial"))] if base else []),
                 f"Export: {forecast_scores.comparison_line({**test, 'baselines': fitted}, baselines.NAMES)}"]
     if "accuracy" not in test:
         return []

@@ -3,6 +3,7 @@
 import shlex
 
 from kt_rnn.search import timings
+from kt_rnn.tasks import forecast_scores
 
 
 def show(config, result, test_lines, out=print):
@@ -15,7 +16,7 @@ def show(config, result, test_lines, out=print):
     if m.get("exported_base"):
         out(f"Best trial {m['best_trial']}, {config.tuner} tuner: validation {m['objective']} "
             f"{m['best_validation_score']:.4f} (best epoch {m['best_epoch']})")
-        out(base_line(m["exported_base"], m["best_trial"]))
+        out(forecast_scores.base_line(m["exported_base"], m["best_trial"]))
     else:
         out(f"Best trial {m['best_trial']}, {config.tuner} tuner:")
         width = max(map(len, result.hparams), default=0)
@@ -40,14 +41,6 @@ def trials_line(counts):
     """`Trials: 12 (10 completed, 2 failed, 1 re-run after an interruption)`."""
     return (f"Trials: {counts['total']} ({counts['completed']} completed, {counts['failed']} failed, "
             f"{counts['rerun']} re-run after an interruption)")
-
-
-def base_line(base, trial):
-    """`Exported the base alone (window=24, predict=seasonal), not a network: no trial beat its validation
-    MAE (1.21 against trial 03's 1.35)`."""
-    settings = ", ".join(f"{name}={value}" for name, value in base["hparams"].items())
-    return (f"Exported the base alone ({settings}), not a network: no trial beat its validation MAE "
-            f"({base['validation_mae']:.4g} against trial {trial}'s {base['trial_validation_mae']:.4g})")
 
 
 def ensemble_line(ensemble):

@@ -139,6 +139,14 @@ def forecast(actual, predicted, naive, seasonal, scale, classical=None):
     return scores
 
 
+def base_line(base, trial):
+    """`Exported the base alone (window=24, predict=seasonal), not a network: no trial beat its validation
+    MAE (1.21 against trial 03's 1.35)`."""
+    settings = ", ".join(f"{name}={value}" for name, value in base["hparams"].items())
+    return (f"Exported the base alone ({settings}), not a network: no trial beat its validation MAE "
+            f"({base['validation_mae']:.4g} against trial {trial}'s {base['trial_validation_mae']:.4g})")
+
+
 def comparison_line(scores, names=None):
     """One human line: the model's MAE beside the baselines', and its edge on the best ones.
 
