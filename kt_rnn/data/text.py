@@ -1,10 +1,10 @@
 """Raw text -> vectorized `tf.data` splits, vectorized once per search."""
 
-import numpy as np
 import keras
+import numpy as np
 import tensorflow as tf
 
-from kt_rnn import tasks
+from kt_rnn import objectives
 from kt_rnn.data import Dataset, fingerprint, splits
 
 _BREAK = r"<br\s*/?>"
@@ -47,7 +47,7 @@ def build(reviews, config, class_names, source, notes=()):
         train=_encoded(vectorizer, train),
         validation=_encoded(vectorizer, validation),
         test=tf.data.Dataset.from_tensor_slices((_strings(test[0]), test[1])),
-        problem=tasks.CLASSIFICATION,
+        problem=objectives.CLASSIFICATION,
         spec={"vocab_size": vectorizer.vocabulary_size(), "sequence_length": config.sequence_length},
         class_names=tuple(class_names),
         sizes={name: len(part[1]) for name, part in parts.items()},

@@ -10,8 +10,9 @@ the forecaster (`hypermodels.forecaster`), since the window is a hyperparameter.
 import numpy as np
 
 from hypermodels import space as sp
-from kt_rnn import tasks
-from kt_rnn.data import Dataset, fingerprint, series as series_lib
+from kt_rnn import objectives
+from kt_rnn.data import Dataset, fingerprint
+from kt_rnn.data import series as series_lib
 from kt_rnn.errors import DataError
 
 DEFAULT_HORIZON = 1
@@ -31,7 +32,7 @@ def load(config, series=None):
         train=Segment(data.values, 0, train_end),
         validation=Segment(data.values, train_end, validation_end),
         test=Segment(data.values, validation_end, steps),
-        problem=tasks.REGRESSION,
+        problem=objectives.REGRESSION,
         spec=spec,
         class_names=None,
         sizes={"train": train_end, "validation": validation, "test": test},

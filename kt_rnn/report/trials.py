@@ -12,10 +12,10 @@ import math
 import pathlib
 
 from hypermodels import cudnn
-from kt_rnn import tasks
+from kt_rnn import objectives
+from kt_rnn.errors import SearchError
 from kt_rnn.state import durable
 from kt_rnn.state.layout import Layout
-from kt_rnn.errors import SearchError
 
 TUNER_PREFIX = "tuner/"  # Hyperband's bookkeeping values, not hyperparameters
 COMPLETED = "COMPLETED"
@@ -170,8 +170,8 @@ def _direction(info, objective, layout):
     """The objective's direction: as search.json says, else as the registry or KerasTuner's trial files say."""
     if info.get("direction") in DIRECTIONS:
         return info["direction"]
-    if objective in tasks.OBJECTIVES:
-        return tasks.OBJECTIVES[objective].direction
+    if objective in objectives.OBJECTIVES:
+        return objectives.OBJECTIVES[objective].direction
     for trial_dir in layout.trial_dirs().values():
         found = _read_or(trial_dir / layout.TRIAL, {})
         direction = (((found.get("metrics") or {}).get("metrics") or {}).get(objective) or {}).get("direction")

@@ -11,7 +11,7 @@ refused too. Pure Python: no TensorFlow import.
 import hashlib
 import json
 
-from kt_rnn import tasks
+from kt_rnn import objectives
 from kt_rnn.errors import UsageError
 from kt_rnn.state import durable
 
@@ -31,7 +31,7 @@ def fingerprint(config, dataset=None):
     """
     identity = {name: _plain(getattr(config, name)) for name in IDENTITY + config.tuner_kind.identity_fields()}
     identity["task"] = config.task.name
-    identity["direction"] = tasks.objective(config.objective).direction
+    identity["direction"] = objectives.objective(config.objective).direction
     identity["space"] = config.space.describe()
     if (config.folds or 1) > 1:  # only then: searches made before folds existed keep their identity
         identity["folds"] = config.folds
