@@ -84,7 +84,8 @@ OVERRIDDEN = {
     "Display": {"on_trial_begin": ("trial",), "on_trial_end": ("trial",)},
 }
 
-# Private names kt_rnn calls or reads: class -> {name -> the parameters it passes, or None for data}.
+# Private names kt_rnn calls or reads, and public attributes KerasTuner does not document (the oracle's
+# bookkeeping): class -> {name -> the parameters it passes, or None for data}.
 USED = {
     "BaseTuner": {"_get_tuner_fname": (), "_is_worker": ()},
     "Tuner": {"_try_build": ("hp",), "_get_build_config_fname": ("trial_id",)},
@@ -92,6 +93,7 @@ USED = {
         "_get_oracle_fname": (), "_get_trial_dir": ("trial_id",), "_record_values": ("trial",),
         "_set_project_dir": ("directory", "project_name"),
         "_project_dir": None, "_retry_queue": None, "_run_times": None, "_display": None,
+        "ongoing_trials": None, "tuner_ids": None, "start_order": None, "end_order": None,
     },
     "HyperbandOracle": {
         "_get_num_brackets": (), "_get_num_rounds": ("bracket_num",),
@@ -125,6 +127,10 @@ DEPENDENTS = {
     "_retry_queue": (_ORACLES,),
     "_run_times": (_ORACLES,),
     "_display": ("kt_rnn.search.console",),
+    "ongoing_trials": (_ORACLES, _SERVING),
+    "tuner_ids": (_ORACLES, _SERVING),
+    "start_order": (_ORACLES, "kt_rnn.report.trials"),
+    "end_order": (_ORACLES, _TUNERS),
     "Display": ("kt_rnn.search.console",),
     "on_trial_begin": ("kt_rnn.search.console",),
     "on_trial_end": ("kt_rnn.search.console",),

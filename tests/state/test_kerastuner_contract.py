@@ -222,6 +222,20 @@ def test_oracle_state_holds_the_trial_id_lists_kt_rnn_filters(tmp_path):
     assert kt.retry_queue(oracle) == [trial.trial_id], _changed("_retry_queue", "is not restored from 'retry_queue'")
 
 
+def test_oracle_bookkeeping_records_each_tuners_trial_and_the_start_and_end_order(tmp_path):
+    oracle = _oracle(tmp_path)
+    first = oracle.create_trial("tuner0")
+    second = oracle.create_trial("tuner1")
+    assert oracle.tuner_ids == {"tuner0", "tuner1"}, _changed("tuner_ids", "no longer holds the tuners that asked")
+    assert oracle.ongoing_trials == {"tuner0": first, "tuner1": second}, \
+        _changed("ongoing_trials", "no longer maps a tuner id to its running Trial")
+    assert oracle.start_order == [first.trial_id, second.trial_id], _changed("start_order", "is not in start order")
+    oracle.update_trial(second.trial_id, {"val_loss": 1.0})
+    oracle.end_trial(second)
+    assert oracle.end_order == [second.trial_id], _changed("end_order", "is not in end order")
+    assert "tuner1" not in oracle.ongoing_trials, _changed("ongoing_trials", "keeps a trial that ended")
+
+
 def test_retry_queue_is_what_create_trial_runs_first(tmp_path):
     oracle = _oracle(tmp_path)
     trial = oracle.create_trial("tuner0")
