@@ -49,6 +49,7 @@ def parse_args(argv):
 def load():
     """The encoded IMDB training and validation parts as numpy arrays, through kt_rnn's own loader."""
     import numpy as np
+
     from kt_rnn.config import Config
     from kt_rnn.data import imdb
 
@@ -66,6 +67,7 @@ def model(variant, sequence_length):
     """The model `RNNClassifier` builds for `HP`; `bucketed` reads any length."""
     import keras
     import keras_tuner
+
     from hypermodels import space as sp
     from hypermodels.classifier import RNNClassifier
 

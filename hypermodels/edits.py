@@ -21,6 +21,7 @@ Pure Python; every error is a `SpaceError` naming the valid choices.
 """
 
 import math
+
 import tomllib
 
 from hypermodels import space as sp

@@ -207,5 +207,6 @@ def _check_seasonal_windows(space, season):
 def _statistics(name, values, inputs):
     values = np.asarray(values, dtype="float64").reshape(-1)
     if values.shape != (inputs,) or not np.isfinite(values).all():
-        raise ValueError(f"Expected {name} to hold {inputs} finite numbers, one per column. Received: {name}={values!r}")
+        raise ValueError(f"Expected {name} to hold {inputs} finite numbers, one per column. "
+                         f"Received: {name}={values!r}")
     return values.tolist()

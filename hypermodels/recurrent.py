@@ -53,7 +53,8 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
             raise ValueError(f"Expected space to be a SearchSpace of {type(self).__name__}'s "
                              f"hyperparameters {list(sp.SearchSpace(self.params).names)}. Received: space={space!r}")
         if jit_compile not in JIT_MODES:
-            raise ValueError(f"Expected jit_compile to be one of {{'auto', True, False}}. Received: jit_compile={jit_compile!r}")
+            raise ValueError(f"Expected jit_compile to be one of {{'auto', True, False}}. "
+                             f"Received: jit_compile={jit_compile!r}")
         if dtype_policy not in DTYPE_POLICIES:
             raise ValueError(f"Expected dtype_policy to be one of {set(DTYPE_POLICIES)}. "
                              f"Received: dtype_policy={dtype_policy!r}")

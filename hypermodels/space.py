@@ -11,7 +11,8 @@ validate a user's edits to the space before any heavy import or any training.
 
 import dataclasses
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 CELL = "cell"
 BIDIRECTIONAL = "bidirectional"
@@ -215,8 +216,9 @@ def window_domain(horizon, season=None):
     return choice((base + 1, 2 * base, 4 * base), 2 * base)
 
 
-# Steps a forecaster's epoch (and the planner's) makes at least: Keras's per-epoch work (validation, callbacks, TensorBoard) outweighed
-# epochs of 2-4 steps (nile's search: 10.2 min with them, 6.3 with 21-step epochs; BENCHMARKS.md).
+# Steps a forecaster's epoch (and the planner's) makes at least: Keras's per-epoch work (validation,
+# callbacks, TensorBoard) outweighed epochs of 2-4 steps (nile's search: 10.2 min with them, 6.3 with
+# 21-step epochs; BENCHMARKS.md).
 MIN_EPOCH_STEPS = 20
 
 

@@ -7,13 +7,13 @@ import dataclasses
 import os
 import pathlib
 import re
+
 import tomllib
 
 from hypermodels import edits
 from hypermodels import space as sp
 from hypermodels.space import SearchSpace
-from kt_rnn import presets, tasks
-from kt_rnn import runfile
+from kt_rnn import presets, runfile, tasks
 from kt_rnn.errors import UsageError
 from kt_rnn.runtime import devices, roles
 from kt_rnn.search import kinds

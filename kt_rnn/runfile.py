@@ -20,6 +20,7 @@ import json
 import math
 import os
 import pathlib
+
 import tomllib
 
 from kt_rnn.errors import UsageError

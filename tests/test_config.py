@@ -160,7 +160,8 @@ def test_config_jit_auto_compiles_only_where_epochs_outlast_the_compilation():
 
 def test_config_baselines_default_to_all_and_none_skips_them():
     assert _config().baselines == "all" and _config("--baselines", "none").baselines == "none"
-    with pytest.raises(UsageError, match=r"Expected baselines to be one of \['all', 'none'\]. Received: baselines='tfidf'"):
+    expected = r"Expected baselines to be one of \['all', 'none'\]. Received: baselines='tfidf'"
+    with pytest.raises(UsageError, match=expected):
         config_lib.Config("imdb", baselines="tfidf")
 
 

@@ -7,7 +7,14 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
 def _test_command():
-    return (REPO / ".ci" / "run").read_text().strip().splitlines()[-1]
+    """The pytest line of .ci/run (the lint check follows it)."""
+    return next(line for line in (REPO / ".ci" / "run").read_text().splitlines() if line.startswith("python -m pytest"))
+
+
+def test_ci_checks_the_lint_after_the_tests():
+    lines = (REPO / ".ci" / "run").read_text().splitlines()
+    lint = next(i for i, line in enumerate(lines) if line.startswith("python -m ruff check"))
+    assert lint > lines.index(_test_command())
 
 
 def test_ci_runs_the_test_command_written_in_the_readme():

@@ -2,9 +2,9 @@
 
 import dataclasses
 import os
-import tomllib
 
 import pytest
+import tomllib
 
 from hypermodels import space as sp
 from kt_rnn import config as config_lib

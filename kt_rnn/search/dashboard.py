@@ -72,7 +72,8 @@ def _callers(inbound):
 
     def walk(value):
         if isinstance(value, dict):
-            history = value.get("config", {}).get("keras_history") if value.get("class_name") == "__keras_tensor__" else None
+            tensor = value.get("class_name") == "__keras_tensor__"
+            history = value.get("config", {}).get("keras_history") if tensor else None
             if history:
                 found.append(history[0])
                 return

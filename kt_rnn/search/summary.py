@@ -47,7 +47,8 @@ def ensemble_line(ensemble):
     """`Exported the mean of 3 models: trials 0002 (0.8850), 0000 (0.8812), 0001 (0.8790)` (+ why fewer)."""
     members = ", ".join(f"{m['trial']} ({m['validation_score']:.4f})" for m in ensemble["members"])
     fewer = "" if ensemble["size"] == ensemble["asked"] else \
-        f"; --ensemble {ensemble['asked']} asked for more, but only these trials completed with distinct hyperparameters"
+        f"; --ensemble {ensemble['asked']} asked for more, but only these trials completed with distinct " \
+        "hyperparameters"
     if ensemble["size"] == 1:
         return f"Exported one model: trial {members}{fewer}"
     return f"Exported the mean of {ensemble['size']} models: trials {members}{fewer}"

@@ -41,9 +41,9 @@ class DurableTuner:
         **kwargs: passed to `keras_tuner.Tuner`.
     """
 
-    def __init__(self, oracle, hypermodel, max_failures=3, role=roles.Role(), **kwargs):
+    def __init__(self, oracle, hypermodel, max_failures=3, role=None, **kwargs):
         self.max_failures = max_failures
-        self.role = role
+        self.role = role if role is not None else roles.Role()
         self.on_trial_done = None  # called with each ended trial, e.g. to print progress
         self.running = None  # the id of the trial this process runs (a worker's heartbeat names it)
         self.fit_seconds = 0.0  # spent in the trials' `model.fit` by this process (the rest is overhead)

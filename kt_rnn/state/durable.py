@@ -12,8 +12,8 @@ import json
 import os
 import pathlib
 
-from kt_rnn.state import faults
 from kt_rnn.errors import SearchError
+from kt_rnn.state import faults
 
 PREVIOUS = ".prev"
 

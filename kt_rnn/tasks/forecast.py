@@ -33,7 +33,8 @@ def hypermodel(config, dataset):
         spec["inputs"], spec["horizon"], spec["mean"], spec["variance"], spec["target_mean"], spec["target_std"],
         stride=spec["stride"], season=spec["season"], min_epoch_steps=sp.MIN_EPOCH_STEPS,
         loss="mae" if config.objective == "val_mae" else "mse",
-        space=config.space, seed=config.seed, jit_compile=config.jit_for(dataset.sizes["train"]), dtype_policy=config.dtype_policy,
+        space=config.space, seed=config.seed, jit_compile=config.jit_for(dataset.sizes["train"]),
+        dtype_policy=config.dtype_policy,
     )
 
 

@@ -20,7 +20,8 @@ def hypermodel(config, dataset):
     return SequenceModel(
         spec["timesteps"], spec["features"], num_classes=dataset.num_classes,
         mean=spec["mean"], variance=spec["variance"], space=config.space, seed=config.seed,
-        jit_compile=config.jit_for(dataset.sizes["train"]), dtype_policy=config.dtype_policy, metrics=outputs.metrics_for(config.objective, dataset.problem),
+        jit_compile=config.jit_for(dataset.sizes["train"]), dtype_policy=config.dtype_policy,
+        metrics=outputs.metrics_for(config.objective, dataset.problem),
     )
 
 

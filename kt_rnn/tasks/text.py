@@ -17,7 +17,8 @@ def hypermodel(config, dataset):
     """The text classifier HyperModel for `dataset`'s vocabulary, length and classes."""
     return RNNClassifier(
         dataset.spec["vocab_size"], dataset.spec["sequence_length"], dataset.num_classes,
-        space=config.space, seed=config.seed, jit_compile=config.jit_for(dataset.sizes["train"]), dtype_policy=config.dtype_policy,
+        space=config.space, seed=config.seed, jit_compile=config.jit_for(dataset.sizes["train"]),
+        dtype_policy=config.dtype_policy,
         metrics=outputs.metrics_for(config.objective, dataset.problem),
     )
 

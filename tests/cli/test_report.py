@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
-from fake_search import UNITS_1, write_search, write_trial, trial_state, values
+from fake_search import UNITS_1, trial_state, values, write_search, write_trial
 from hypermodels import space as sp
 from kt_rnn.cli import report
-from kt_rnn.report import trials as tt
 from kt_rnn.errors import EXIT_SEARCH, EXIT_USAGE
+from kt_rnn.report import trials as tt
 
 
 def _search(tmp_path, **kwargs):
@@ -174,7 +174,8 @@ def test_main_empty_search_reports_no_trial(tmp_path, capsys):
 def test_main_shows_the_exports_test_scores_beside_its_baseline(tmp_path, capsys):
     root = _search(tmp_path)
     (root / "best").mkdir()
-    test = {"accuracy": 0.854, "macro_f1": 0.8539, "baselines": {"tfidf_logreg": {"accuracy": 0.899, "macro_f1": 0.899}}}
+    test = {"accuracy": 0.854, "macro_f1": 0.8539,
+            "baselines": {"tfidf_logreg": {"accuracy": 0.899, "macro_f1": 0.899}}}
     (root / "best" / "metrics.json").write_text(json.dumps({"test": test}))
     code, out, _ = _run(capsys, root)
     assert code == 0
@@ -237,7 +238,8 @@ def test_cli_help_and_report_do_not_import_tensorflow(tmp_path):
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("task, project, objective", [
-    ("text", "imdb", "val_accuracy"), ("sequence", "sequence", "val_accuracy"), ("timeseries", "timeseries", "val_loss"),
+    ("text", "imdb", "val_accuracy"), ("sequence", "sequence", "val_accuracy"),
+    ("timeseries", "timeseries", "val_loss"),
 ])
 def test_main_reads_a_real_search_of_every_task(request, capsys, task, project, objective):
     finished = request.getfixturevalue(f"finished_{task}_search")

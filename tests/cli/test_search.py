@@ -222,12 +222,11 @@ def test_main_workers_exit_with_a_message_soon_after_the_chief_dies(tiny_imdb, t
 
 import hashlib  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import signal  # noqa: E402
 import time  # noqa: E402
 
-from kt_rnn.state import faults  # noqa: E402
 from kt_rnn.errors import EXIT_SEARCH, EXIT_TERMINATED, EXIT_USAGE  # noqa: E402
+from kt_rnn.state import faults  # noqa: E402
 
 KILLED = -signal.SIGKILL
 
@@ -294,7 +293,8 @@ def test_main_survives_repeated_kills_and_completes_each_trial_once(tiny_imdb, t
         assert _run(command, fault=fault).returncode == KILLED, fault
         check_completed_unchanged()
     code, err = _terminate_when(command, (" starts", "Refitting"))  # a trial start, or the export
-    assert code == EXIT_TERMINATED and "stopped by SIGTERM; state is saved" in err and "run the same command" in err.lower()
+    assert code == EXIT_TERMINATED and "stopped by SIGTERM; state is saved" in err
+    assert "run the same command" in err.lower()
     check_completed_unchanged()
     while (result := _run(command, fault="export")).returncode == KILLED and not list(project.glob(".best.tmp-*")):
         pass  # trials left to finish before the export is reached

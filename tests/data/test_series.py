@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-from conftest import shared_file
 
+from conftest import shared_file
 from kt_rnn.data import series
 from kt_rnn.errors import DataError, UsageError
 

@@ -4,7 +4,6 @@ import pytest
 from kt_rnn.data import splits
 from kt_rnn.errors import DataError, UsageError
 
-
 SIZES = [(100, 0.2, 20), (10, 0.25, 3), (7, 0.5, 4), (50, 0.03, 2), (10, 0.99, 9)]
 
 

@@ -54,11 +54,12 @@ def test_rnn_classifier_builds_and_trains_one_step(cell, bidirectional, depth):
     hp = _fixed_hp(**{sp.CELL: cell, sp.BIDIRECTIONAL: bidirectional, sp.NUM_LAYERS: depth,
                       sp.EMBEDDING_DIM: 4, **{u: 4 for u in sp.UNITS}, sp.BATCH_SIZE: 8})
     model = _eager(_classifier().build(hp))
-    recurrent = [l for l in model.layers if isinstance(l, (keras.layers.RNN, keras.layers.Bidirectional))]
+    recurrent = [layer for layer in model.layers
+                 if isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))]
     assert len(recurrent) == depth
-    assert all(isinstance(l, keras.layers.Bidirectional) == bidirectional for l in recurrent)
-    inner = [l.forward_layer if bidirectional else l for l in recurrent]
-    assert all(isinstance(l, CELL_LAYERS[cell]) for l in inner)
+    assert all(isinstance(layer, keras.layers.Bidirectional) == bidirectional for layer in recurrent)
+    inner = [layer.forward_layer if bidirectional else layer for layer in recurrent]
+    assert all(isinstance(layer, CELL_LAYERS[cell]) for layer in inner)
     x, y = next(iter(_data().batch(8)))
     before = [w.copy() for w in model.get_weights()]
     loss = model.train_on_batch(x, y, return_dict=True)["loss"]
@@ -72,9 +73,9 @@ def test_rnn_classifier_max_pool_head_and_hyperparameters_reach_the_layers():
                       sp.UNITS[1]: 32, sp.DROPOUT: 0.3, sp.INITIALIZER: "orthogonal", sp.L2: 1e-4,
                       sp.OPTIMIZER: "sgd", sp.LEARNING_RATE: 0.05, sp.CLIPNORM: 1.0})
     model = _classifier().build(hp)
-    lstms = [l for l in model.layers if isinstance(l, keras.layers.LSTM)]
-    assert [l.units for l in lstms] == [16, 32]
-    assert all(l.return_sequences for l in lstms)  # max pooling reads every step
+    lstms = [layer for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
+    assert [layer.units for layer in lstms] == [16, 32]
+    assert all(layer.return_sequences for layer in lstms)  # max pooling reads every step
     assert lstms[0].dropout == 0.3 and lstms[0].recurrent_dropout == 0.0
     assert isinstance(lstms[0].cell.kernel_initializer, keras.initializers.Orthogonal)
     assert lstms[0].kernel_regularizer.l2 == pytest.approx(1e-4)
@@ -86,7 +87,7 @@ def test_rnn_classifier_max_pool_head_and_hyperparameters_reach_the_layers():
 def test_rnn_classifier_max_mean_pool_head_reads_the_max_and_the_mean_of_the_unpadded_steps():
     hp = _fixed_hp(**{sp.HEAD: "max_mean_pool", sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 3, sp.BIDIRECTIONAL: True})
     model = _classifier().build(hp)
-    recurrent = next(l for l in model.layers if isinstance(l, keras.layers.Bidirectional))
+    recurrent = next(layer for layer in model.layers if isinstance(layer, keras.layers.Bidirectional))
     assert recurrent.return_sequences
     pooled = keras.Model(model.inputs, model.get_layer("probabilities").input)
     steps = keras.Model(model.inputs, recurrent.output)
@@ -100,8 +101,8 @@ def test_rnn_classifier_max_mean_pool_head_reads_the_max_and_the_mean_of_the_unp
 def test_rnn_classifier_last_state_head_returns_only_the_last_step():
     hp = _fixed_hp(**{sp.HEAD: "last", sp.NUM_LAYERS: 2})
     model = _classifier().build(hp)
-    grus = [l for l in model.layers if isinstance(l, keras.layers.GRU)]
-    assert [l.return_sequences for l in grus] == [True, False]
+    grus = [layer for layer in model.layers if isinstance(layer, keras.layers.GRU)]
+    assert [layer.return_sequences for layer in grus] == [True, False]
 
 
 def test_rnn_classifier_multiclass_uses_softmax():
@@ -187,7 +188,7 @@ def test_rnn_classifier_mixed_precision_reaches_the_model_and_trains_finite(cell
     hp = _fixed_hp(**{sp.CELL: cell, sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4, sp.BATCH_SIZE: 8, sp.HEAD: "max_pool"})
     hypermodel = RNNClassifier(VOCAB, SEQ, jit_compile=False, dtype_policy="mixed_bfloat16")
     model = _eager(hypermodel.build(hp))
-    recurrent = next(l for l in model.layers if isinstance(l, keras.layers.RNN))
+    recurrent = next(layer for layer in model.layers if isinstance(layer, keras.layers.RNN))
     assert recurrent.dtype_policy.name == "mixed_bfloat16" and recurrent.compute_dtype == "bfloat16"
     assert recurrent.cell.kernel.dtype == "float32"  # variables stay float32
     assert model.get_layer("probabilities").compute_dtype == "float32" and model.output.dtype == "float32"

@@ -6,10 +6,10 @@ import itertools
 import keras
 import pytest
 
-tf_rnn = importlib.import_module("keras.src.backend.tensorflow.rnn")  # `rnn` is also a function there
-
 from hypermodels import cudnn
 from hypermodels import space as sp
+
+tf_rnn = importlib.import_module("keras.src.backend.tensorflow.rnn")  # `rnn` is also a function there
 
 
 def _keras_says(cell, recurrent_dropout, activation, recurrent_activation, unroll, use_bias, reset_after):
@@ -50,8 +50,8 @@ def test_reasons_name_each_broken_condition():
 def test_kt_rnns_models_keep_the_fixed_conditions():
     from hypermodels import recurrent
 
-    values = {sp.CELL: "gru", sp.UNITS[0]: 4, sp.DROPOUT: 0.1, sp.RECURRENT_DROPOUT: 0.0, sp.INITIALIZER: "glorot_uniform",
-              sp.L2: 0.0, sp.NUM_LAYERS: 1, sp.HEAD: "last", sp.BIDIRECTIONAL: False}
+    values = {sp.CELL: "gru", sp.UNITS[0]: 4, sp.DROPOUT: 0.1, sp.RECURRENT_DROPOUT: 0.0,
+              sp.INITIALIZER: "glorot_uniform", sp.L2: 0.0, sp.NUM_LAYERS: 1, sp.HEAD: "last", sp.BIDIRECTIONAL: False}
     for cell in ("gru", "lstm"):
         layer = recurrent.RecurrentHyperModel()._recurrent_layer({**values, sp.CELL: cell}, 0)
         assert _keras_says(cell, layer.recurrent_dropout, layer.cell.activation.__name__,

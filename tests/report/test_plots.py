@@ -4,7 +4,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from fake_search import UNITS_1, write_search, write_trial, trial_state, values  # noqa: E402
+from fake_search import UNITS_1, trial_state, values, write_search, write_trial  # noqa: E402
 from hypermodels import space as sp  # noqa: E402
 from kt_rnn.cli import report  # noqa: E402
 from kt_rnn.report import plots

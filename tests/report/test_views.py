@@ -1,8 +1,8 @@
 """The report's text table on hand-written search directories (no TensorFlow)."""
 
 import pytest
-from fake_search import write_search
 
+from fake_search import write_search
 from hypermodels import space as sp
 from kt_rnn.report import trials as tt
 from kt_rnn.report import views

@@ -4,8 +4,8 @@ import types
 import pytest
 
 from hypermodels import space as sp
-from kt_rnn.search import export
 from kt_rnn.errors import SearchError
+from kt_rnn.search import export
 
 
 def _write(text):

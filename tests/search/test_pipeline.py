@@ -16,9 +16,9 @@ from conftest import shared_file
 from hypermodels import cudnn
 from hypermodels import space as sp
 from kt_rnn import config as config_lib
+from kt_rnn.errors import SearchError, UsageError
 from kt_rnn.search import dashboard, pipeline
 from kt_rnn.state import durable
-from kt_rnn.errors import SearchError, UsageError
 
 pytestmark = pytest.mark.e2e  # whole searches, real IMDB included
 

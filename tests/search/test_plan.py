@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from hypermodels import space as sp
-from kt_rnn.data import series as series_lib, timeseries
+from kt_rnn.data import series as series_lib
+from kt_rnn.data import timeseries
 from kt_rnn.errors import DataError
 from kt_rnn.search import plan
 from searches import config

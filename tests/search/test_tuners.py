@@ -18,7 +18,8 @@ def test_registry_names_match_the_cli_choices():
 
 
 def test_get_tuner_class_unknown_lists_valid_names():
-    with pytest.raises(ValueError, match=r"Expected one of \['bayesian', 'grid', 'hyperband', 'random'\]. Received: tuner='tpe'"):
+    expected = r"Expected one of \['bayesian', 'grid', 'hyperband', 'random'\]. Received: tuner='tpe'"
+    with pytest.raises(ValueError, match=expected):
         tuners.get_tuner_class("tpe")
 
 
@@ -200,7 +201,9 @@ def test_interrupt_behind_finds_a_signal_keras_tuner_wrapped():
         try:
             raise Terminated()
         except BaseException:  # as KerasTuner's _deepcopy_callbacks does
-            raise keras_tuner.errors.FatalValueError("All callbacks used during a search should be deep-copyable")
+            # As KerasTuner raises it: with the interrupt only as its context (no `from`).
+            raise keras_tuner.errors.FatalValueError(  # noqa: B904
+                "All callbacks used during a search should be deep-copyable")
     except keras_tuner.errors.FatalValueError as wrapped:
         assert isinstance(tuners.interrupt_behind(wrapped), Terminated)
     assert tuners.interrupt_behind(ValueError("plain")) is None

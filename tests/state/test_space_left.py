@@ -56,7 +56,8 @@ def test_search_stops_on_an_injected_full_disk_and_resumes(tiny_imdb, tmp_path, 
     config = _config(tiny_imdb, tmp_path)
     with pytest.raises(DiskFull, match=r"(?s)No space left where the search writes.*Free at least"):
         pipeline.run(config)
-    statuses = {p.parent.name: json.loads(p.read_text())["status"] for p in config.layout.tuner.glob("trial_*/trial.json")}
+    statuses = {p.parent.name: json.loads(p.read_text())["status"]
+                for p in config.layout.tuner.glob("trial_*/trial.json")}
     assert "FAILED" not in statuses.values() and "IDLE" in statuses.values()  # released, not failed
     monkeypatch.setattr(durable, "replace", replace)  # space freed
     result = pipeline.run(config)

@@ -10,8 +10,8 @@ import keras_tuner
 import numpy as np
 import pytest
 
-import searches
 import kt_rnn
+import searches
 from conftest import shared_file
 from hypermodels import space as sp
 from hypermodels.forecaster import windows
