@@ -220,12 +220,15 @@ SERIES = {
         "make": _pmdarima("lynx", "1821-01-01", "YS", "Year", "Trappings"), "target": "Trappings",
         "date_column": "Year", "horizon": 6, "season": None, "rows": 114, "held_out": False,
     },
-    # Held out: run once the defaults of this stage (the base exported where no trial beats it) were fixed.
+    # Held out with the three below; its first run (seed 42: MAE 4.24 against the seasonal naive's 2.46, the
+    # plan having kept only seasonal_trend, the one base the export then weighed) made the export weigh the
+    # naive and seasonal-naive forecasts too, so it is a development series now.
     "elec_equip": {
         # EU manufacture of electrical equipment (an index), Jan 1995 - May 2016.
         "make": _elec_equip, "target": "Orders", "date_column": "Month",
-        "horizon": 12, "season": 12, "rows": 257, "held_out": True,
+        "horizon": 12, "season": 12, "rows": 257, "held_out": False,
     },
+    # Held out: run once the defaults of this stage (the base exported where no trial beats it) were fixed.
     "austres": {
         # Australian residents (thousands), quarterly from 1971 Q2: a smooth trend.
         "make": _pmdarima("austres", "1971-04-01", "QS", "Quarter", "Residents"), "target": "Residents",

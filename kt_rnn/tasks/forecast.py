@@ -63,23 +63,35 @@ def serving_ensemble(models, dataset, hparams):
 def base_instead(hypermodel, dataset, folds, hparams, trial_mae):
     """The base to export instead of the best trial's network, or None when the network beats every base.
 
-    On a short series a network can learn a correction that does worse than none: each base of the
-    space (`predict`) is scored alone (`RNNForecaster.base_error`) on the validation windows the trials
-    were scored on (each fold's, averaged), with the best trial's window; the best base is exported
-    when `trial_mae`, the best trial's validation MAE there (`val_mae`, scaled, each fold's at its best
-    epoch), is not lower. Returns `{"hparams": {window, predict}, "validation_mae", "trial_validation_mae"}`,
+    On a short series a network can learn a correction that does worse than none: each base (`_bases`:
+    the space's, and the naive and seasonal-naive forecasts the test scores compare with) is scored alone
+    (`RNNForecaster.base_error`) on the validation windows the trials were scored on (each fold's,
+    averaged), with the best trial's window; the best base is exported when `trial_mae`, the best
+    trial's validation MAE there (`val_mae`, scaled, each fold's at its best epoch), is not lower. Returns `{"hparams": {window, predict}, "validation_mae", "trial_validation_mae"}`,
     the MAEs in the target's units.
     """
     parts = [validation for _, validation in folds] if folds else [dataset.validation]
     window = hparams[sp.WINDOW]
     errors = {predict: float(np.mean([hypermodel.base_error(part, window, predict) for part in parts]))
-              for predict in sorted(sp.possible_values(hypermodel.space.domain(sp.PREDICT)))}
+              for predict in _bases(hypermodel, window)}
     best = min(errors, key=errors.get)
     trial_mae *= dataset.spec["target_std"]
     if errors[best] > trial_mae:
         return None
     return {"hparams": {sp.WINDOW: window, sp.PREDICT: best}, "validation_mae": errors[best],
             "trial_validation_mae": trial_mae}
+
+
+def _bases(hypermodel, window):
+    """The bases `base_instead` weighs: the space's `predict`s, the naive forecast (`change`) and, where
+    the season reaches the model and `window` holds it, the seasonal ones, whether the plan kept them
+    or not (a base the training part ranked lower can still forecast the validation part best)."""
+    found = set(sp.possible_values(hypermodel.space.domain(sp.PREDICT))) | {"change"}
+    season = hypermodel.season
+    if sp.seasonal(season):
+        found |= {predict for predict, needed in (("seasonal", season), ("seasonal_trend", season + 1))
+                  if window >= needed}
+    return sorted(found)
 
 
 def serving_base(dataset, hparams):

@@ -209,6 +209,18 @@ def test_forecast_base_instead_is_the_best_base_only_when_the_trials_validation_
     assert chosen["trial_validation_mae"] == pytest.approx(errors[best] * 1.01)
 
 
+def test_forecast_base_instead_weighs_the_seasonal_naive_even_when_the_space_holds_another_base(tmp_path):
+    # The trials corrected the naive forecast (`--fix predict=change`); on an exact season the seasonal
+    # naive forecast, which the test scores compare with, forecasts the validation part better than either.
+    config = _config(_seasonal(tmp_path / "s.csv"), tmp_path / "logs", "--target", "y", "--horizon", "4",
+                     "--season", "6", "--fix", "predict=change")
+    dataset = timeseries.load(config)
+    hypermodel = forecast.hypermodel(config, dataset)
+    naive = hypermodel.base_error(dataset.validation, 12, "change") / dataset.spec["target_std"]
+    chosen = forecast.base_instead(hypermodel, dataset, None, {sp.WINDOW: 12}, 0.5 * naive)
+    assert chosen["hparams"][sp.PREDICT] in ("seasonal", "seasonal_trend") and chosen["validation_mae"] < 1e-4
+
+
 def test_forecast_exports_the_seasonal_naive_alone_when_no_trial_beats_it(tmp_path, capsys):
     # An exact season: its seasonal-naive forecast makes no error, which one epoch of a network cannot match.
     config = _config(_seasonal(tmp_path / "s.csv"), tmp_path / "logs", "--target", "y", "--horizon", "4",
