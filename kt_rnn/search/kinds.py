@@ -1,12 +1,14 @@
-"""What each tuner means for a search: its budget, its schedule, its settings.
+"""The tuners, one row each: KerasTuner's classes, the budget, the schedule, the settings.
 
-The tuner registry (`kt_rnn.search.tuners`) maps each name to KerasTuner's
-classes; this table carries the behaviour the rest of kt_rnn asks about, so
-no module checks a tuner's name. Pure Python: the command line validates
-against it before TensorFlow loads.
+A tuner is added by a row of `KINDS`: `kt_rnn.search.tuners` makes its durable
+tuner and oracle from the KerasTuner classes the row names, and the rest of
+kt_rnn asks the row what the tuner means, so no module checks a tuner's name.
+Pure Python: the command line validates against it before TensorFlow loads
+(KerasTuner is imported only to work out a Hyperband schedule).
 """
 
 import dataclasses
+import math
 
 DEFAULT_MAX_TRIALS = 10  # trials run by the tuners that take --max-trials when it is not given
 
@@ -17,6 +19,8 @@ class TunerKind:
 
     Args:
         name: the registry name (`--tuner`).
+        keras_tuner: the name of KerasTuner's tuner class (`keras_tuner.<name>`).
+        keras_oracle: the name of its oracle class (`keras_tuner.oracles.<name>`).
         schedules_epochs: True if the tuner sets each trial's epochs itself
             (Hyperband's brackets): its budget is its schedule, trials are not
             stopped early, the time left is estimated per scheduled epoch, and
@@ -26,6 +30,8 @@ class TunerKind:
     """
 
     name: str
+    keras_tuner: str
+    keras_oracle: str
     schedules_epochs: bool = False
     default_trials: int | None = DEFAULT_MAX_TRIALS
 
@@ -47,13 +53,54 @@ class TunerKind:
         """
         return ("factor",) if self.schedules_epochs else ("patience",)
 
+    def schedule(self, config, oracle):
+        """Epochs of each trial the tuner schedules itself (Hyperband's brackets), in order; `None` for a
+        tuner that does not, or an endless schedule. `oracle`: the search's, or a worker's client of it."""
+        if not self.schedules_epochs:
+            return None
+        from kt_rnn.state import kerastuner as kt  # KerasTuner: only where a schedule is worked out
+
+        if isinstance(oracle, kt.HyperbandOracle):
+            return hyperband_schedule(oracle, getattr(oracle, "max_trials", None))
+        # A worker's `OracleClient` does not expose the schedule: rebuild it from the config.
+        local = kt.HyperbandOracle(max_epochs=config.max_epochs, factor=config.factor)
+        return hyperband_schedule(local, getattr(oracle, "max_trials", None) or config.trials)
+
 
 KINDS = {k.name: k for k in (
-    TunerKind("hyperband", schedules_epochs=True, default_trials=None),
-    TunerKind("random"),
-    TunerKind("bayesian"),
-    TunerKind("grid"),
+    TunerKind("hyperband", "Hyperband", "HyperbandOracle", schedules_epochs=True, default_trials=None),
+    TunerKind("random", "RandomSearch", "RandomSearchOracle"),
+    TunerKind("bayesian", "BayesianOptimization", "BayesianOptimizationOracle"),
+    TunerKind("grid", "GridSearch", "GridSearchOracle"),
 )}
+
+
+def hyperband_schedule(hyperband, limit=None):
+    """Epochs trained by each trial of a Hyperband schedule, in order.
+
+    Args:
+        hyperband: a `keras_tuner.oracles.HyperbandOracle` (`max_epochs`, `factor`,
+            `hyperband_iterations` and its bracket/round helpers).
+        limit: stop after this many trials (the oracle's `max_trials`), or `None`.
+
+    Returns:
+        A list with one entry per trial (`tuner/epochs - tuner/initial_epoch`),
+        or `None` for endless iterations without a `limit`.
+    """
+    from kt_rnn.state import kerastuner as kt  # KerasTuner: only where a schedule is worked out
+
+    one = [
+        kt.hyperband_epochs(hyperband, b, r) - (kt.hyperband_epochs(hyperband, b, r - 1) if r else 0)
+        for b in reversed(range(kt.hyperband_brackets(hyperband)))  # the most aggressive bracket first
+        for r in range(kt.hyperband_rounds(hyperband, b))
+        for _ in range(kt.hyperband_size(hyperband, b, r))
+    ]
+    iterations = hyperband.hyperband_iterations
+    if math.isinf(iterations):
+        if limit is None:
+            return None
+        iterations = math.ceil(limit / len(one))
+    return (one * int(iterations))[:limit]
 
 
 def get(name):

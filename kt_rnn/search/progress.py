@@ -5,11 +5,10 @@ Trial 07 done (7 of 30, bracket 1 round 0): val_accuracy 0.8123 | best 0.8310 (t
 Trial 08 failed (8 of 30): loss not finite in epoch 1 | best 0.8310 (trial 04) | elapsed 3m40s | about 9m50s left
 ```
 
-Keras's own per-epoch progress bar is left as it is. Imports no TensorFlow;
-KerasTuner only to work out a Hyperband schedule on a distributed worker.
+Keras's own per-epoch progress bar is left as it is. Imports no TensorFlow; the
+schedule of a tuner that sets each trial's epochs comes from its row (`kt_rnn.search.kinds`).
 """  # noqa: E501  (the example lines are the console's, whole)
 
-import math
 import time
 
 COMPLETED = "COMPLETED"
@@ -49,7 +48,7 @@ class Progress:
         self._last_end = now
         self._seen = []  # (seconds, epochs) of each trial that ended in this process
         self._seen_ids = set()
-        self._schedule = _hyperband_schedule(config, oracle) if config.tuner_kind.schedules_epochs else None
+        self._schedule = config.tuner_kind.schedule(config, oracle)
 
     @property
     def schedule(self):
@@ -134,34 +133,6 @@ class Progress:
         return sum(_epochs(t) or 0 for t in trials if t.status in ENDED or t.trial_id in self._seen_ids)
 
 
-def hyperband_schedule(hyperband, limit=None):
-    """Epochs trained by each trial of a Hyperband schedule, in order.
-
-    Args:
-        hyperband: a `keras_tuner.oracles.HyperbandOracle` (`max_epochs`, `factor`,
-            `hyperband_iterations` and its bracket/round helpers).
-        limit: stop after this many trials (the oracle's `max_trials`), or `None`.
-
-    Returns:
-        A list with one entry per trial (`tuner/epochs - tuner/initial_epoch`),
-        or `None` for endless iterations without a `limit`.
-    """
-    from kt_rnn.state import kerastuner as kt  # KerasTuner: only where a schedule is worked out
-
-    one = [
-        kt.hyperband_epochs(hyperband, b, r) - (kt.hyperband_epochs(hyperband, b, r - 1) if r else 0)
-        for b in reversed(range(kt.hyperband_brackets(hyperband)))  # the most aggressive bracket first
-        for r in range(kt.hyperband_rounds(hyperband, b))
-        for _ in range(kt.hyperband_size(hyperband, b, r))
-    ]
-    iterations = hyperband.hyperband_iterations
-    if math.isinf(iterations):
-        if limit is None:
-            return None
-        iterations = math.ceil(limit / len(one))
-    return (one * int(iterations))[:limit]
-
-
 def duration(seconds):
     """Formats seconds compactly: `45s`, `3m12s`, `1h04m`."""
     seconds = int(round(max(seconds, 0)))
@@ -172,16 +143,6 @@ def duration(seconds):
         return f"{minutes}m{seconds:02d}s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m"
-
-
-def _hyperband_schedule(config, oracle):
-    from kt_rnn.state import kerastuner as kt
-
-    if isinstance(oracle, kt.HyperbandOracle):
-        return hyperband_schedule(oracle, getattr(oracle, "max_trials", None))
-    # A worker's `OracleClient` does not expose the schedule: rebuild it from the config.
-    local = kt.HyperbandOracle(max_epochs=config.max_epochs, factor=config.factor)
-    return hyperband_schedule(local, getattr(oracle, "max_trials", None) or config.trials)
 
 
 def _epochs(trial):

@@ -1,6 +1,8 @@
-"""Tuner registry (`name -> tuner class`) and construction from a `Config`.
+"""Tuner registry (`name -> (tuner class, oracle class)`, from the rows of `kt_rnn.search.kinds`) and
+construction from a `Config`.
 
-Each registered tuner is KerasTuner's own, with `DurableTuner` mixed in: state
+Each registered tuner is KerasTuner's own, with `DurableTuner` mixed in (its oracle with
+`kt_rnn.state.oracles.DurableOracle`): state
 written atomically, trials resumed at their last epoch after a kill, failing
 trials (non-finite loss, out of memory, errors) marked FAILED with a short
 reason, and a budget of consecutive failures.
@@ -17,7 +19,7 @@ import tensorflow as tf
 from kt_rnn import tasks
 from kt_rnn.errors import SearchError
 from kt_rnn.runtime import devices, roles
-from kt_rnn.search import chance, dashboard
+from kt_rnn.search import chance, dashboard, kinds
 from kt_rnn.state import durable, faults, oracles, resume, space_left, stopping
 from kt_rnn.state import kerastuner as kt
 from kt_rnn.state.layout import Layout
@@ -239,28 +241,16 @@ def _first_line(error):
     return lines[0][:300] if lines else type(error).__name__
 
 
-class Hyperband(DurableTuner, keras_tuner.Hyperband):
-    """`keras_tuner.Hyperband` with `DurableTuner`."""
+def _durable_tuner(name):
+    """`keras_tuner.<name>` with `DurableTuner` mixed in."""
+    base = getattr(keras_tuner, name)
+    return type(name, (DurableTuner, base), {"__doc__": f"`keras_tuner.{name}` with `DurableTuner`.",
+                                             "__module__": __name__})
 
 
-class RandomSearch(DurableTuner, keras_tuner.RandomSearch):
-    """`keras_tuner.RandomSearch` with `DurableTuner`."""
-
-
-class BayesianOptimization(DurableTuner, keras_tuner.BayesianOptimization):
-    """`keras_tuner.BayesianOptimization` with `DurableTuner`."""
-
-
-class GridSearch(DurableTuner, keras_tuner.GridSearch):
-    """`keras_tuner.GridSearch` with `DurableTuner`."""
-
-
-TUNERS = {
-    "hyperband": (Hyperband, oracles.HyperbandOracle),
-    "random": (RandomSearch, oracles.RandomSearchOracle),
-    "bayesian": (BayesianOptimization, oracles.BayesianOptimizationOracle),
-    "grid": (GridSearch, oracles.GridSearchOracle),
-}
+# name -> (tuner class, oracle class), made from each row of `kinds.KINDS`.
+TUNERS = {kind.name: (_durable_tuner(kind.keras_tuner), oracles.durable_oracle(kind.keras_oracle))
+          for kind in kinds.KINDS.values()}
 
 
 def get_tuner_class(name):

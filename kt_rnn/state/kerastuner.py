@@ -108,7 +108,7 @@ CLASSES = {"BaseTuner": BaseTuner, "Tuner": Tuner, "Oracle": Oracle,
 
 _TUNERS = "kt_rnn.search.tuners"
 _ORACLES = "kt_rnn.state.oracles"
-_PROGRESS = "kt_rnn.search.progress"
+_KINDS = "kt_rnn.search.kinds"
 _SERVING = "kt_rnn.runtime.serving"
 # Private name -> the kt_rnn modules relying on it, named by a failing contract test.
 DEPENDENTS = {
@@ -138,10 +138,10 @@ DEPENDENTS = {
     "get_state": ("kt_rnn.state.kerastuner.set_display",),
     "set_state": ("kt_rnn.state.kerastuner.set_display",),
     "verbose": ("kt_rnn.state.kerastuner.set_display",),
-    "_get_num_brackets": (_PROGRESS,),
-    "_get_num_rounds": (_PROGRESS,),
-    "_get_size": (_PROGRESS,),
-    "_get_epochs": (_PROGRESS,),
+    "_get_num_brackets": (_KINDS,),
+    "_get_num_rounds": (_KINDS,),
+    "_get_size": (_KINDS,),
+    "_get_epochs": (_KINDS,),
     "objective": ("kt_rnn.state.resume",),
     "filepath": ("kt_rnn.state.resume",),
     "best_value": ("kt_rnn.state.resume",),
@@ -158,7 +158,7 @@ DEPENDENTS = {
     "DEFAULT_TUNER_ID": (_TUNERS,),
     "STATE_ID_LISTS": (_ORACLES,),
     "STATE_ONGOING": (_ORACLES,),
-    "HYPERBAND_VALUES": (_PROGRESS, "kt_rnn.search.export", "kt_rnn.report.trials"),
+    "HYPERBAND_VALUES": ("kt_rnn.search.progress", "kt_rnn.search.export", "kt_rnn.report.trials"),
     "OracleServicer": (_SERVING,),
     "oracle": (_SERVING,),
     "stop_triggered": (_SERVING,),

@@ -10,6 +10,7 @@ leaves the failure budget to the tuner (after the state is saved).
 """
 
 import decimal
+import functools
 import json
 import math
 import os
@@ -290,20 +291,13 @@ def _lost_trial_message(path):
     )
 
 
-class HyperbandOracle(DurableOracle, keras_tuner.oracles.HyperbandOracle):
-    """`keras_tuner.oracles.HyperbandOracle` with durable state."""
-
-
-class RandomSearchOracle(DurableOracle, keras_tuner.oracles.RandomSearchOracle):
-    """`keras_tuner.oracles.RandomSearchOracle` with durable state."""
-
-
-class BayesianOptimizationOracle(DurableOracle, keras_tuner.oracles.BayesianOptimizationOracle):
-    """`keras_tuner.oracles.BayesianOptimizationOracle` with durable state."""
-
-
-class GridSearchOracle(DurableOracle, keras_tuner.oracles.GridSearchOracle):
-    """`keras_tuner.oracles.GridSearchOracle` with durable state."""
+@functools.cache
+def durable_oracle(name):
+    """`keras_tuner.oracles.<name>` with `DurableOracle` mixed in (one class per name): the oracle of a
+    tuner's row (`kt_rnn.search.kinds`)."""
+    base = getattr(keras_tuner.oracles, name)
+    return type(name, (DurableOracle, base), {"__doc__": f"`keras_tuner.oracles.{name}` with durable state.",
+                                               "__module__": __name__})
 
 
 def rounded_to_steps(hyperparameters, values):

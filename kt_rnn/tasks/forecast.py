@@ -67,8 +67,9 @@ def base_instead(hypermodel, dataset, folds, hparams, trial_mae):
     the space's, and the naive and seasonal-naive forecasts the test scores compare with) is scored alone
     (`RNNForecaster.base_error`) on the validation windows the trials were scored on (each fold's,
     averaged), with the best trial's window; the best base is exported when `trial_mae`, the best
-    trial's validation MAE there (`val_mae`, scaled, each fold's at its best epoch), is not lower. Returns `{"hparams": {window, predict}, "validation_mae", "trial_validation_mae"}`,
-    the MAEs in the target's units.
+    trial's validation MAE there (`val_mae`, scaled, each fold's at its best epoch), is not lower.
+    Returns `{"hparams": {window, predict}, "validation_mae", "trial_validation_mae"}`, the MAEs in
+    the target's units.
     """
     parts = [validation for _, validation in folds] if folds else [dataset.validation]
     window = hparams[sp.WINDOW]

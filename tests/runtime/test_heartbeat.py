@@ -31,7 +31,7 @@ def test_connect_without_a_chief_fails_in_bounded_time_naming_the_fix():
 def test_beat_is_answered_by_a_live_chief_and_not_by_a_dead_one(tmp_path):
     import keras_tuner
 
-    oracle = oracles.RandomSearchOracle(objective="val_accuracy", max_trials=1, seed=1)
+    oracle = oracles.durable_oracle("RandomSearchOracle")(objective="val_accuracy", max_trials=1, seed=1)
     oracle._set_project_dir(str(tmp_path), "tuner")
     oracle.update_space(keras_tuner.HyperParameters())
     port = _free_port()

@@ -20,7 +20,7 @@ class Clock:
 
 
 def _servicer(tmp_path, max_trials=2, **kwargs):
-    oracle = oracles.RandomSearchOracle(objective="val_accuracy", max_trials=max_trials, seed=1)
+    oracle = oracles.durable_oracle("RandomSearchOracle")(objective="val_accuracy", max_trials=max_trials, seed=1)
     oracle._set_project_dir(str(tmp_path), "tuner")
     hp = keras_tuner.HyperParameters()
     hp.Int("units", 1, 100)

@@ -1,6 +1,5 @@
 """The progress line after each trial, against real KerasTuner oracles and a fake clock."""
 
-import random
 
 import keras_tuner
 import pytest
@@ -174,32 +173,6 @@ def test_progress_hyperband_budget_is_capped_by_max_trials(tmp_path):
     oracle = _hyperband_oracle(tmp_path, max_epochs=9, factor=3, max_trials=5)
     tracker = _progress(_config(tmp_path, max_epochs=9, factor=3, max_trials=5), oracle, FakeClock())
     assert "(1 of 5, bracket 2 round 0)" in tracker.trial_done(_run(oracle, 0.5))
-
-
-@pytest.mark.parametrize("max_epochs, factor", [(3, 3), (9, 3), (10, 3), (8, 2), (1, 3)])
-def test_hyperband_schedule_matches_the_trials_the_oracle_creates(tmp_path, max_epochs, factor):
-    oracle = _hyperband_oracle(tmp_path, max_epochs=max_epochs, factor=factor)
-    schedule = progress.hyperband_schedule(oracle)
-    rng, created = random.Random(0), []
-    while True:
-        trial = oracle.create_trial("tuner0")
-        if trial.status == "STOPPED":
-            break
-        values = trial.hyperparameters.values
-        created.append(values[progress.EPOCHS] - values[progress.INITIAL_EPOCH])
-        oracle.update_trial(trial.trial_id, {"val_accuracy": rng.random()})
-        trial.status = "COMPLETED"
-        oracle.end_trial(trial)
-    assert created == schedule
-
-
-def test_hyperband_schedule_of_nine_epochs_by_three():
-    oracle = keras_tuner.oracles.HyperbandOracle(objective=_objective(), max_epochs=9, factor=3)
-    schedule = progress.hyperband_schedule(oracle)
-    assert (len(schedule), sum(schedule)) == (23, 75)  # brackets 2, 1, 0: 9+3+1, 5+2, 3 trials
-    oracle.hyperband_iterations = 2
-    assert len(progress.hyperband_schedule(oracle)) == 46
-    assert len(progress.hyperband_schedule(oracle, limit=30)) == 30
 
 
 @pytest.mark.parametrize("seconds, text", [(0, "0s"), (45, "45s"), (59.6, "1m00s"), (192, "3m12s"),

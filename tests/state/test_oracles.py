@@ -12,7 +12,7 @@ Status = oracles.Status
 
 
 def _oracle(tmp_path, max_crashes=3, max_trials=5):
-    oracle = oracles.RandomSearchOracle(objective="val_accuracy", max_trials=max_trials, seed=1,
+    oracle = oracles.durable_oracle("RandomSearchOracle")(objective="val_accuracy", max_trials=max_trials, seed=1,
                                         max_crashes=max_crashes)
     oracle._set_project_dir(str(tmp_path), "tuner")
     hp = keras_tuner.HyperParameters()
@@ -161,7 +161,7 @@ def test_rounded_to_steps_rounds_stepped_floats_only():
 
 
 def test_oracle_values_are_rounded_to_their_steps(tmp_path):
-    oracle = oracles.RandomSearchOracle(objective="val_accuracy", max_trials=20, seed=3)
+    oracle = oracles.durable_oracle("RandomSearchOracle")(objective="val_accuracy", max_trials=20, seed=3)
     oracle.hyperparameters.Float("dropout", 0.0, 0.5, step=0.1)
     oracle._set_project_dir(str(tmp_path), "tuner")
     drawn = [oracle.create_trial(f"t{i}").hyperparameters.values["dropout"] for i in range(12)]
