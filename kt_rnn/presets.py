@@ -6,6 +6,7 @@ cost and result are measured in BENCHMARKS.md. Pure Python: no TensorFlow import
 """
 
 import dataclasses
+from typing import Any
 
 from hypermodels import space as sp
 
@@ -30,7 +31,7 @@ class Preset:
 
 
 # Options whose defaults a preset may set, with their defaults without one. `None` = no cap / the tuner's choice.
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     "tuner": "hyperband", "max_trials": None, "max_epochs": 10, "factor": 3, "patience": 3,
     "train_size": None, "test_size": None, "max_tokens": 20_000, "sequence_length": 200, "ensemble": 1,
 }

@@ -11,10 +11,11 @@ def _test_command():
     return next(line for line in (REPO / ".ci" / "run").read_text().splitlines() if line.startswith("python -m pytest"))
 
 
-def test_ci_checks_the_lint_after_the_tests():
+def test_ci_checks_the_lint_and_the_types_after_the_tests():
     lines = (REPO / ".ci" / "run").read_text().splitlines()
-    lint = next(i for i, line in enumerate(lines) if line.startswith("python -m ruff check"))
-    assert lint > lines.index(_test_command())
+    tests = lines.index(_test_command())
+    for check in ("python -m ruff check", "python -m mypy"):
+        assert next(i for i, line in enumerate(lines) if line.startswith(check)) > tests
 
 
 def test_ci_runs_the_test_command_written_in_the_readme():

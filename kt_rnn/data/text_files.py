@@ -65,7 +65,7 @@ class Labelled:
 class _Table:
     path: pathlib.Path
     rows: list  # [(line number, [field, ...])], blank lines left out
-    header: list = None  # the first row's cells, when it is a header
+    header: list | None = None  # the first row's cells, when it is a header
     delimiter: str = ","
 
     @property

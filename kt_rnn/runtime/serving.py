@@ -30,7 +30,7 @@ POLL_S = 0.5
 _messages, _grpc = kt.service()
 
 
-class Servicer(kt.oracle_servicer()):
+class Servicer(kt.oracle_servicer()):  # type: ignore[misc]  # KerasTuner's class, imported on use
     """KerasTuner's `OracleServicer`, noting when each worker was last heard from.
 
     Args:

@@ -13,7 +13,7 @@ import os
 import signal
 
 ENV_VAR = "KT_RNN_FAULT"
-_hits = {}
+_hits: dict[tuple, int] = {}  # (fault point, trial) -> times reached
 _trial = [None]
 
 

@@ -14,7 +14,7 @@ import signal
 from kt_rnn.errors import Terminated
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-_requested = []
+_requested: list[int] = []  # the signals received, in order
 _stopping = [False]  # a stop is being carried out: further signals are recorded, not raised
 _held = [0]  # depth of `held` blocks: signals are recorded and raised when the outermost ends
 
