@@ -49,7 +49,7 @@ SETS = ("dev", "held-out", "all")
 # The classical forecasts of `test["baselines"]` shown in the table, by key.
 CLASSICAL = (("auto_ets", "ETS"), ("auto_arima", "ARIMA"))
 # The comparisons an experiment flag adds: the key of its figure, its column's label.
-COMPARISONS = (("no_refit_mae", "model MAE without the refit"), ("ensemble_mae", "MAE of the ensemble"),
+COMPARISONS = (("no_refit_mae", "the network's MAE without the refit"), ("ensemble_mae", "MAE of the ensemble"),
                ("network_mae", "the network's MAE (--no-base-fallback)"))
 # Options the command line collects into a list (`--fix a=1 --fix b=2`): an `--extra` of one of them is one item.
 LIST_OPTIONS = ("fix", "categorical")
@@ -265,8 +265,9 @@ def parse_args(argv):
     parser.add_argument("--list", action="store_true",
                         help="only write the series' CSVs, read them back and print what each holds")
     experiments = parser.add_argument_group("experiments (override kt_rnn's defaults; BENCHMARKS.md uses none)")
-    experiments.add_argument("--compare-refit", action="store_true", help="after each search, export it again "
-                             "without the refit (the selected trial's own weights) and report that model's MAE too")
+    experiments.add_argument("--compare-refit", action="store_true", help="after each search, export its network "
+                             "again without the refit (the selected trial's own weights) and report that model's "
+                             "MAE beside the refit network's (--compare-network's)")
     experiments.add_argument("--compare-ensemble", type=int, metavar="K", help="after each search, export it "
                              "again as the mean of its K best trials and report that model's MAE too")
     experiments.add_argument("--compare-network", action="store_true", help="where the search exported a base "
@@ -361,19 +362,19 @@ def search(name, path, seed, logdir, args):
     figures = {f"{method}_mae": float(test[method]["mae"]) for method in ("model", "naive", "seasonal_naive")}
     figures.update({f"{key}_mae": _mae(classical.get(key)) for key, _ in CLASSICAL})
     figures.update(wall_s=seconds, model_vs_classical=_ratio(figures))
-    if args.compare_refit:  # the same search exported again from the selected trial's own weights
+    base = result.metrics.get("exported_base")
+    if args.compare_network or args.compare_refit:  # the network the base was exported instead of (where it was)
+        figures["network_mae"] = figures["model_mae"] if not base else float(kt_rnn.tune(
+            str(path), dataset="timeseries", logdir=str(logdir), seed=seed, export_only=True, no_base_fallback=True,
+            baselines="none", **options).test_scores["model"]["mae"])
+    if args.compare_refit:  # the same network exported again from the selected trial's own weights
         kept = kt_rnn.tune(str(path), dataset="timeseries", logdir=str(logdir), seed=seed, export_only=True,
-                           no_refit=True, baselines="none", **options)
+                           no_refit=True, no_base_fallback=True, baselines="none", **options)
         figures["no_refit_mae"] = float(kept.test_scores["model"]["mae"])
     if args.compare_ensemble:  # the same search exported again as the mean of its K best trials
         averaged = kt_rnn.tune(str(path), dataset="timeseries", logdir=str(logdir), seed=seed, export_only=True,
                                baselines="none", **{**options, "ensemble": args.compare_ensemble})
         figures["ensemble_mae"] = float(averaged.test_scores["model"]["mae"])
-    base = result.metrics.get("exported_base")
-    if args.compare_network:  # the network the base was exported instead of (where it was)
-        figures["network_mae"] = figures["model_mae"] if not base else float(kt_rnn.tune(
-            str(path), dataset="timeseries", logdir=str(logdir), seed=seed, export_only=True, no_base_fallback=True,
-            baselines="none", **options).test_scores["model"]["mae"])
     return {"seed": seed, "figures": figures, "plan": result.metrics.get("plan"), "baselines": classical,
             "window": hp.get("window"), "cell": hp.get("cell"), "best_hyperparameters": hp,
             "exported_base": base}
