@@ -1,10 +1,13 @@
 """The simple forecasts a forecaster corrects (`predict`), as weights on a window: NumPy only, so the
 planner can score them on a series before TensorFlow loads."""
 
+from collections.abc import Iterable
+
 import numpy as np
+import numpy.typing as npt
 
 
-def base_weights(predict, window, horizon, season=1):
+def base_weights(predict: str, window: int, horizon: int, season: int = 1) -> np.ndarray:
     """The forecast a model corrects, as weights on a window's target values: `[window, horizon]`.
 
     A window `x` (the target's last `window` values) gives the base forecast `x @ weights` (plus the
@@ -38,7 +41,8 @@ def base_weights(predict, window, horizon, season=1):
     return weights
 
 
-def base_errors(target, predicts, window, horizon, season=1):
+def base_errors(target: npt.ArrayLike, predicts: Iterable[str], window: int, horizon: int,
+                season: int = 1) -> dict[str, float]:
     """`{predict: MAE}`: how well each base forecasts `target` (a 1-D series, in its units) over every
     window of `window` steps and the `horizon` after it; `{}` when `target` holds no such window.
 
@@ -54,7 +58,7 @@ def base_errors(target, predicts, window, horizon, season=1):
     x, y = frames[:, :window], frames[:, window:]
     level = target.mean()  # "level" forecasts the mean of the part, as the forecaster does the training mean's
 
-    def mae(predict):
+    def mae(predict: str) -> float:
         forecast = x @ base_weights(predict, window, horizon, season) + (level if predict == "level" else 0.0)
         return float(np.abs(forecast - y).mean())
 

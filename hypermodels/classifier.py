@@ -1,10 +1,16 @@
 """The text classifier HyperModel: token ids -> Embedding -> the shared recurrent stack -> head."""
 
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 import keras
 
 from hypermodels import recurrent
 from hypermodels import space as sp
 from hypermodels.recurrent import CELL_LAYERS, OPTIMIZERS  # noqa: F401  (re-exported for users)
+
+if TYPE_CHECKING:
+    import keras_tuner
 
 
 class RNNClassifier(recurrent.RecurrentHyperModel):
@@ -43,8 +49,9 @@ class RNNClassifier(recurrent.RecurrentHyperModel):
 
     params = sp.TEXT_PARAMS
 
-    def __init__(self, vocab_size, sequence_length, num_classes=2, space=None,
-                 seed=None, jit_compile="auto", dtype_policy="float32", metrics=("accuracy",), name=None, tunable=True):
+    def __init__(self, vocab_size: int, sequence_length: int, num_classes: int = 2, space: sp.SearchSpace | None = None,
+                 seed: int | None = None, jit_compile: str | bool = "auto", dtype_policy: str = "float32",
+                 metrics: Sequence[str] = ("accuracy",), name: str | None = None, tunable: bool = True) -> None:
         super().__init__(space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name,
                          tunable=tunable)
         self.vocab_size = recurrent.positive_int("vocab_size", vocab_size, minimum=2)
@@ -52,7 +59,7 @@ class RNNClassifier(recurrent.RecurrentHyperModel):
         self.num_classes = recurrent.positive_int("num_classes", num_classes, minimum=2)
         self.metrics = recurrent.check_metrics(metrics)
 
-    def build(self, hp):
+    def build(self, hp: "keras_tuner.HyperParameters") -> keras.Model:
         v = self.values(hp)  # fit-level ones too, so every trial logs them
         inputs = keras.Input(shape=(self.sequence_length,), dtype="int64", name="tokens")
         x = keras.layers.Embedding(self.vocab_size, v[sp.EMBEDDING_DIM], mask_zero=True)(inputs)
@@ -62,7 +69,7 @@ class RNNClassifier(recurrent.RecurrentHyperModel):
                             recurrent.make_metrics(self.metrics, self.num_classes))
 
 
-def classification_head(x, num_classes, v):
+def classification_head(x: keras.KerasTensor, num_classes: int, v: Mapping[str, Any]) -> keras.KerasTensor:
     """One sigmoid unit for two classes, else a softmax; float32 under any precision policy."""
     binary = num_classes == 2
     return keras.layers.Dense(
@@ -71,5 +78,5 @@ def classification_head(x, num_classes, v):
     )(x)
 
 
-def classification_loss(num_classes):
+def classification_loss(num_classes: int) -> str:
     return "binary_crossentropy" if num_classes == 2 else "sparse_categorical_crossentropy"

@@ -14,14 +14,18 @@ from two hyperparameters: `cell` and `recurrent_dropout`. Pure Python: no
 TensorFlow import.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from hypermodels import space as sp
 
 CUDNN_CELLS = ("gru", "lstm")
 SLOWDOWN = "an epoch typically takes 3-10x longer on a GPU outside cuDNN's fused kernel"
 
 
-def reasons(cell, recurrent_dropout=0.0, activation="tanh", recurrent_activation="sigmoid", unroll=False,
-            use_bias=True, reset_after=True, right_padded=True):
+def reasons(cell: str | None, recurrent_dropout: float = 0.0, activation: str = "tanh",
+            recurrent_activation: str = "sigmoid", unroll: bool = False, use_bias: bool = True,
+            reset_after: bool = True, right_padded: bool = True) -> list[str]:
     """Why a recurrent layer would not run on cuDNN on a GPU; `[]` when it would.
 
     Args:
@@ -53,20 +57,21 @@ def reasons(cell, recurrent_dropout=0.0, activation="tanh", recurrent_activation
     return [reason for ok, reason in checks if not ok]
 
 
-def of_trial(values):
+def of_trial(values: Mapping[str, Any]) -> list[str]:
     """`reasons` for a trial of kt_rnn's models, from its hyperparameter values `{name: value}`."""
     return reasons(values.get(sp.CELL), values.get(sp.RECURRENT_DROPOUT, 0.0))
 
 
-def eligible(values):
+def eligible(values: Mapping[str, Any]) -> bool:
     """True when a trial's recurrent layers (hyperparameter `values`) run on cuDNN on a GPU."""
     return not of_trial(values)
 
 
-def space_warnings(space):
+def space_warnings(space: sp.SearchSpace) -> list[str]:
     """One line per hyperparameter of `space` that can take a trial off cuDNN, naming the values."""
     lines = []
-    cells = sorted(c for c in sp.possible_values(space.domain(sp.CELL)) if c not in CUDNN_CELLS)
+    cells = sorted(c for c in sp.possible_values(space.domain(sp.CELL))  # type: ignore[union-attr]  # never a range
+                   if c not in CUDNN_CELLS)
     if cells:
         lines.append((f"{sp.CELL} can be {', '.join(cells)}, which has no cuDNN kernel", f"{sp.CELL}=gru"))
     dropout = space.domain(sp.RECURRENT_DROPOUT)

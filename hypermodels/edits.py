@@ -21,6 +21,9 @@ Pure Python; every error is a `SpaceError` naming the valid choices.
 """
 
 import math
+import os
+from collections.abc import Collection
+from typing import Any
 
 import tomllib
 
@@ -37,7 +40,7 @@ _FORMS = {
 SpaceError = sp.SpaceError
 
 
-def parse_value(param, raw):
+def parse_value(param: sp.Param, raw: object) -> Any:
     """Converts `raw` (a CLI string or a TOML value) to `param`'s type and checks it."""
     value = _convert(param, raw)
     if value is None or not _finite(value) or not param.valid(value):
@@ -71,7 +74,7 @@ def _from_text(kind, text):
         return None
 
 
-def parse_fix(text, space):
+def parse_fix(text: str, space: sp.SearchSpace) -> tuple[str, sp.Domain]:
     """Parses one `--fix NAME=VALUE` against `space` (a `SearchSpace`); returns `(name, Domain)`."""
     name, sep, raw = text.partition("=")
     if not sep or not name.strip():
@@ -80,7 +83,7 @@ def parse_fix(text, space):
     return param.name, sp.fixed(parse_value(param, raw))
 
 
-def parse_tune(text, space):
+def parse_tune(text: str, space: sp.SearchSpace) -> tuple[str, ...]:
     """Parses `--tune NAME[,NAME...]` against `space`; returns the names in order."""
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
@@ -89,7 +92,8 @@ def parse_tune(text, space):
     return tuple(space.param(name).name for name in names)
 
 
-def tune_only(space, names, fixed_by_user=()):
+def tune_only(space: sp.SearchSpace, names: Collection[str],
+              fixed_by_user: Collection[str] = ()) -> dict[str, sp.Domain]:
     """`{name: Domain}` that searches only `names` and fixes every other hyperparameter at its default.
 
     A name whose domain is fixed by the model's defaults is searched over the shared
@@ -116,7 +120,7 @@ def _searchable(param):
     return shared
 
 
-def default_value(domain):
+def default_value(domain: sp.Domain) -> Any:
     """The value a trial of `domain` starts from: its default, else the first choice or the lower end."""
     if domain.kind == sp.FIXED:
         return domain.values[0]
@@ -125,7 +129,7 @@ def default_value(domain):
     return domain.values[0] if domain.kind == sp.CHOICE else domain.min_value
 
 
-def load_space_file(path, space):
+def load_space_file(path: str | os.PathLike[str], space: sp.SearchSpace) -> dict[str, sp.Domain]:
     """Reads a space file of `space`'s hyperparameters (a `SearchSpace`); returns `{name: Domain}`."""
     try:
         with open(path, "rb") as f:

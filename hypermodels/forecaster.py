@@ -9,14 +9,19 @@ is a hyperparameter, the training windows are cut per trial, in `fit`, from a
 """
 
 import dataclasses
+from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
+import numpy.typing as npt
 import tensorflow as tf
 
 from hypermodels import recurrent
 from hypermodels import space as sp
 from hypermodels.bases import base_weights
+
+if TYPE_CHECKING:
+    import keras_tuner
 
 
 @dataclasses.dataclass
@@ -40,12 +45,12 @@ class Segment:
     begin: int
     end: int
 
-    def origins(self, window, horizon, stride=1):
+    def origins(self, window: int, horizon: int, stride: int = 1) -> np.ndarray:
         """The forecast origins of this split for a window and horizon, every `stride` steps."""
         first = max(self.begin, window)
         return np.arange(first, self.end - horizon + 1, stride)
 
-    def folds(self, validation, k):
+    def folds(self, validation: "Segment", k: int) -> list[tuple["Segment", "Segment"]]:
         """`k` rolling-origin `(train, validation)` pairs: validation parts as long as `validation`, the
         last one `validation` itself, each earlier one just before the next; each fold's training part
         is every step of this one before its validation part (an expanding window, as scikit-learn's
@@ -61,14 +66,14 @@ class Segment:
                              f"Received: training steps {self.begin}..{self.end}")
         return [(Segment(self.values, self.begin, end - size), Segment(self.values, end - size, end)) for end in ends]
 
-    def concatenate(self, other):
+    def concatenate(self, other: "Segment") -> "Segment":
         """The split covering this one and the `other` that follows it (train + validation)."""
         if other.begin != self.end:
             raise ValueError(f"Expected the next split to begin at step {self.end}. Received: begin={other.begin}")
         return Segment(self.values, self.begin, other.end)
 
 
-def windows(segment, window, horizon, stride=1):
+def windows(segment: Segment, window: int, horizon: int, stride: int = 1) -> tf.data.Dataset:
     """Unbatched `tf.data` of `(raw window [window, inputs], raw targets [horizon])` of `segment`'s origins."""
     origins = segment.origins(window, horizon, stride)
     if not len(origins):
@@ -133,9 +138,10 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
 
     params = sp.FORECAST_PARAMS
 
-    def __init__(self, inputs, horizon, mean, variance, target_mean, target_std, stride=1, loss="mse",
-                 space=None, seed=None, jit_compile="auto", dtype_policy="float32", name=None, tunable=True,
-                 season=1, min_epoch_steps=1):
+    def __init__(self, inputs: int, horizon: int, mean: npt.ArrayLike, variance: npt.ArrayLike, target_mean: float,
+                 target_std: float, stride: int = 1, loss: str = "mse", space: sp.SearchSpace | None = None,
+                 seed: int | None = None, jit_compile: str | bool = "auto", dtype_policy: str = "float32",
+                 name: str | None = None, tunable: bool = True, season: int = 1, min_epoch_steps: int = 1) -> None:
         super().__init__(space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name,
                          tunable=tunable)
         self.inputs = recurrent.positive_int("inputs", inputs)
@@ -153,7 +159,7 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         self.loss = loss
         self.metrics = ("mae",)
 
-    def build(self, hp):
+    def build(self, hp: "keras_tuner.HyperParameters") -> keras.Model:
         v = self.values(hp)
         window = keras.Input(shape=(v[sp.WINDOW], self.inputs), dtype="float32", name="window")
         x = keras.layers.Normalization(axis=-1, mean=self.mean, variance=self.variance)(window)
@@ -162,7 +168,8 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         model = keras.Model(window, outputs, name=f"{v[sp.CELL]}_forecaster")
         return self.compile(model, v, self.loss, recurrent.make_metrics(self.metrics))
 
-    def fit(self, hp, model, x, validation_data=None, **kwargs):
+    def fit(self, hp: "keras_tuner.HyperParameters", model: keras.Model, x: Segment,  # type: ignore[override]
+            validation_data: Segment | None = None, **kwargs: Any) -> keras.callbacks.History:
         """Cuts the trial's windows from the `Segment`s `x` and `validation_data`, then fits."""
         batch_size = self.space.register(hp, sp.BATCH_SIZE)
         window, predict = self.space.register(hp, sp.WINDOW), self.space.register(hp, sp.PREDICT)
@@ -174,18 +181,18 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         return model.fit(train.batch(batch_size).prefetch(-1), validation_data=validation_data,
                          shuffle=False, **kwargs)
 
-    def scaled(self, segment, window, predict):
+    def scaled(self, segment: Segment, window: int, predict: str) -> tf.data.Dataset:
         """`segment`'s windows with the targets the model learns: `(y - base) / target_std`."""
         weights = tf.constant(base_weights(predict, window, self.horizon, self.season))
         level, std = self.target_mean if predict == "level" else 0.0, self.target_std
 
-        def scale(x, y):
+        def scale(x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
             base = tf.linalg.matvec(weights, x[:, 0], transpose_a=True) + level
             return x, (y - base) / std
 
         return windows(segment, window, self.horizon, self.stride).map(scale)
 
-    def base_error(self, segment, window, predict):
+    def base_error(self, segment: Segment, window: int, predict: str) -> float:
         """The MAE of the base alone on `segment`'s windows, in the target's units: what a model that
         learned no correction would score (its `val_mae` times `target_std`)."""
         targets = [y for _, y in self.scaled(segment, window, predict).as_numpy_iterator()]

@@ -1,5 +1,8 @@
 """Layers the recurrent hypermodels need that Keras does not ship."""
 
+from collections.abc import Sequence
+from typing import Any
+
 import keras
 from keras import ops
 
@@ -24,11 +27,11 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.supports_masking = True
 
-    def call(self, inputs, mask=None):
+    def call(self, inputs: Any, mask: Any = None) -> Any:
         if mask is None:
             return ops.max(inputs, axis=1)
         valid = ops.expand_dims(ops.cast(mask, "bool"), -1)
@@ -36,10 +39,10 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
         pooled = ops.max(ops.where(valid, inputs, floor), axis=1)
         return ops.where(ops.any(valid, axis=1), pooled, ops.zeros_like(pooled))
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
         return None
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return (input_shape[0], input_shape[2])
 
 
@@ -69,7 +72,8 @@ class ForecastOutput(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, predict, target_mean, target_std, target_index=0, season=1, **kwargs):
+    def __init__(self, predict: str, target_mean: float, target_std: float, target_index: int = 0, season: int = 1,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if predict not in PREDICTS:
             raise ValueError(f"Expected predict to be one of {list(PREDICTS)}. Received: predict={predict!r}")
@@ -79,7 +83,7 @@ class ForecastOutput(keras.layers.Layer):
         self.target_index = int(target_index)
         self.season = int(season)
 
-    def call(self, inputs):
+    def call(self, inputs: Sequence[Any]) -> Any:
         scaled, window = inputs
         target = ops.cast(window[:, :, self.target_index], scaled.dtype)
         weights = base_weights(self.predict, window.shape[1], scaled.shape[-1], self.season)
@@ -88,9 +92,9 @@ class ForecastOutput(keras.layers.Layer):
             base = base + self.target_mean
         return scaled * self.target_std + base
 
-    def compute_output_shape(self, input_shapes):
+    def compute_output_shape(self, input_shapes: Sequence[tuple[int | None, ...]]) -> tuple[int | None, ...]:
         return input_shapes[0]
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "predict": self.predict, "target_mean": self.target_mean,
                 "target_std": self.target_std, "target_index": self.target_index, "season": self.season}

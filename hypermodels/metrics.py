@@ -9,6 +9,8 @@ averages F1 over every class, so it can serve as the tuner objective
 Only `keras.ops`: it runs on any Keras backend and inside a jit-compiled step.
 """
 
+from typing import Any
+
 import keras
 from keras import ops
 
@@ -48,7 +50,8 @@ class MacroF1(keras.metrics.Metric):
     ```
     """
 
-    def __init__(self, num_classes, name="macro_f1", threshold=0.5, dtype=None):
+    def __init__(self, num_classes: int, name: str = "macro_f1", threshold: float = 0.5,
+                 dtype: str | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
             raise ValueError(f"Expected num_classes to be an int >= 2. Received: num_classes={num_classes!r}")
@@ -59,21 +62,21 @@ class MacroF1(keras.metrics.Metric):
             shape=(num_classes, num_classes), initializer="zeros", dtype="float32", name="confusion"
         )
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         true = ops.one_hot(_class_ids(y_true), self.num_classes, dtype="float32")
         predicted = ops.one_hot(self._predicted_class(y_pred), self.num_classes, dtype="float32")
         if sample_weight is not None:
             true = true * ops.reshape(ops.cast(sample_weight, "float32"), (-1, 1))
         self.confusion.assign_add(ops.matmul(ops.transpose(true), predicted))
 
-    def result(self):
+    def result(self) -> Any:
         true_positives = ops.diagonal(self.confusion)
         # F1 = 2 TP / (2 TP + FP + FN) = 2 TP / (true count + predicted count).
         support = ops.sum(self.confusion, axis=1) + ops.sum(self.confusion, axis=0)
         f1 = ops.divide_no_nan(2.0 * true_positives, support)
         return ops.cast(ops.mean(f1), self.dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "num_classes": self.num_classes, "threshold": self.threshold}
 
     def _predicted_class(self, y_pred):

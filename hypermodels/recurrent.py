@@ -7,6 +7,8 @@ declare their inputs and head in `build(hp)` and call `stack(x, v)` for the
 """
 
 import functools
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import keras
 import keras_tuner
@@ -24,7 +26,7 @@ JIT_MODES = ("auto", True, False)
 DTYPE_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
-def positive_int(name, value, minimum=1):
+def positive_int(name: str, value: object, minimum: int = 1) -> int:
     """Returns `value` if it is an int >= `minimum`; raises `ValueError` naming it otherwise."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"Expected {name} to be an int >= {minimum}. Received: {name}={value!r}")
@@ -44,9 +46,10 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         name, tunable: see `keras_tuner.HyperModel`.
     """
 
-    params = sp.RECURRENT_PARAMS  # the subclass's search-space table
+    params: tuple[sp.Param, ...] = sp.RECURRENT_PARAMS  # the subclass's search-space table
 
-    def __init__(self, space=None, seed=None, jit_compile="auto", dtype_policy="float32", name=None, tunable=True):
+    def __init__(self, space: sp.SearchSpace | None = None, seed: int | None = None, jit_compile: str | bool = "auto",
+                 dtype_policy: str = "float32", name: str | None = None, tunable: bool = True) -> None:
         super().__init__(name=name, tunable=tunable)
         self.space = sp.SearchSpace(self.params) if space is None else space
         if not isinstance(self.space, sp.SearchSpace) or self.space.params != self.params:
@@ -62,14 +65,14 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         self.jit_compile = jit_compile
         self.dtype_policy = dtype_policy
 
-    def values(self, hp):
+    def values(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
         """Registers every hyperparameter in `hp` (fit-level ones too, so every trial logs them) and
         returns their values; sets the layers' dtype policy first (KerasTuner's `clear_session`
         before each build resets Keras's global one), until `compile` puts float32 back."""
         keras.config.set_dtype_policy(self.dtype_policy)
         return self.space.register_all(hp)
 
-    def stack(self, x, v):
+    def stack(self, x: keras.KerasTensor, v: Mapping[str, Any]) -> keras.KerasTensor:
         """Applies the recurrent layers (and the max-pool head) chosen in `v` to `x`."""
         for layer in range(v[sp.NUM_LAYERS]):
             x = self._recurrent_layer(v, layer)(x)
@@ -90,7 +93,8 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         )
         return keras.layers.Bidirectional(cell) if v[sp.BIDIRECTIONAL] else cell
 
-    def compile(self, model, v, loss, metrics):
+    def compile(self, model: keras.Model, v: Mapping[str, Any], loss: str,
+                metrics: Iterable[str | keras.metrics.Metric]) -> keras.Model:
         """Compiles `model` with the optimizer, learning rate and clipping chosen in `v`.
 
         Under `mixed_float16`, Keras wraps the optimizer in a `LossScaleOptimizer`. Keras's global
@@ -106,7 +110,8 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         model.optimizer.build(model.trainable_variables)
         return model
 
-    def fit(self, hp, model, x, y=None, validation_data=None, **kwargs):
+    def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, x: Any, y: Any = None,
+            validation_data: Any = None, **kwargs: Any) -> keras.callbacks.History:
         """Fits numpy `x, y` with the trial's batch size, or batches unbatched `tf.data` first.
 
         Keras ignores `batch_size=` for a dataset, so batching happens here.
@@ -124,7 +129,7 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
 POOLING_HEADS = ("max_pool", "max_mean_pool")
 
 
-def pool(x, head):
+def pool(x: keras.KerasTensor, head: str) -> keras.KerasTensor:
     """Pools a sequence over its unmasked steps: the maximum, or the maximum and the mean side by side
     (`max_mean_pool`, ULMFiT's concat pooling: the mean keeps how much of a review says something)."""
     pooled = MaskedGlobalMaxPooling1D()(x)
@@ -142,12 +147,12 @@ def _buffer(dataset):
     return size if size > 0 else 10_000
 
 
-def l2(v):
+def l2(v: Mapping[str, Any]) -> keras.regularizers.L2 | None:
     """The L2 regularizer chosen in `v`, or None."""
     return keras.regularizers.L2(v[sp.L2]) if v[sp.L2] else None
 
 
-def optimizer(v):
+def optimizer(v: Mapping[str, Any]) -> keras.optimizers.Optimizer:
     """The optimizer chosen in `v`, with its learning rate and clipping."""
     clip = {"clipnorm": v[sp.CLIPNORM]} if v[sp.CLIPNORM] else {}
     return OPTIMIZERS[v[sp.OPTIMIZER]](learning_rate=v[sp.LEARNING_RATE], **clip)
@@ -169,7 +174,7 @@ METRICS = {
 }
 
 
-def check_metrics(names):
+def check_metrics(names: Sequence[str]) -> tuple[str, ...]:
     """Returns `names` as a tuple; raises `ValueError` for a name not in `METRICS`."""
     unknown = [n for n in names if n not in METRICS]
     if unknown:
@@ -177,6 +182,6 @@ def check_metrics(names):
     return tuple(names)
 
 
-def make_metrics(names, num_classes=None):
+def make_metrics(names: Iterable[str], num_classes: int | None = None) -> list[str | keras.metrics.Metric]:
     """The Keras metric objects for `names`."""
     return [METRICS[name](num_classes) for name in names]

@@ -7,12 +7,19 @@ export) takes raw values, so nothing has to be normalized by hand at serving
 time. Sequences are dense (no padding), so nothing is masked.
 """
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import keras
 import numpy as np
+import numpy.typing as npt
 
 from hypermodels import recurrent
 from hypermodels import space as sp
 from hypermodels.classifier import classification_head, classification_loss
+
+if TYPE_CHECKING:
+    import keras_tuner
 
 CLASSIFICATION_METRICS = ("accuracy", "auc", "macro_f1")
 REGRESSION_METRICS = ("mae",)
@@ -65,8 +72,10 @@ class SequenceModel(recurrent.RecurrentHyperModel):
 
     params = sp.SEQUENCE_PARAMS
 
-    def __init__(self, timesteps, features, num_classes=None, mean=None, variance=None, space=None,
-                 seed=None, jit_compile="auto", dtype_policy="float32", metrics=None, name=None, tunable=True):
+    def __init__(self, timesteps: int, features: int, num_classes: int | None = None, mean: npt.ArrayLike | None = None,
+                 variance: npt.ArrayLike | None = None, space: sp.SearchSpace | None = None, seed: int | None = None,
+                 jit_compile: str | bool = "auto", dtype_policy: str = "float32", metrics: Sequence[str] | None = None,
+                 name: str | None = None, tunable: bool = True) -> None:
         super().__init__(space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name,
                          tunable=tunable)
         self.timesteps = recurrent.positive_int("timesteps", timesteps)
@@ -77,7 +86,7 @@ class SequenceModel(recurrent.RecurrentHyperModel):
         self.mean, self.variance = _statistics(mean, variance, features)
         self.metrics = _check_metrics(metrics, num_classes)
 
-    def build(self, hp):
+    def build(self, hp: "keras_tuner.HyperParameters") -> keras.Model:
         v = self.values(hp)  # fit-level ones too, so every trial logs them
         inputs = keras.Input(shape=(self.timesteps, self.features), dtype="float32", name="sequences")
         x = inputs

@@ -11,8 +11,11 @@ validate a user's edits to the space before any heavy import or any training.
 
 import dataclasses
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeGuard
+
+if TYPE_CHECKING:
+    import keras_tuner
 
 CELL = "cell"
 BIDIRECTIONAL = "bidirectional"
@@ -64,7 +67,7 @@ class Domain:
     """
 
     kind: str
-    values: tuple = ()
+    values: tuple[Any, ...] = ()
     min_value: Any = None
     max_value: Any = None
     step: Any = None
@@ -72,15 +75,16 @@ class Domain:
     default: Any = None
 
 
-def fixed(value):
+def fixed(value: Any) -> Domain:
     return Domain(FIXED, values=(value,))
 
 
-def choice(values, default=None):
+def choice(values: Iterable[Any], default: Any = None) -> Domain:
     return Domain(CHOICE, values=tuple(values), default=default)
 
 
-def span(min_value, max_value, step=None, sampling="linear", default=None):
+def span(min_value: float, max_value: float, step: float | None = None, sampling: str = "linear",
+         default: Any = None) -> Domain:
     return Domain(RANGE, (), min_value, max_value, step, sampling, default)
 
 
@@ -103,12 +107,12 @@ class Param:
     domain: Domain
     valid: Callable[[Any], bool]
     rule: str
-    parent: tuple | None = None
+    parent: tuple[str, tuple[Any, ...]] | None = None
 
-    def register(self, hp, domain=None):
+    def register(self, hp: "keras_tuner.HyperParameters", domain: Domain | None = None) -> Any:
         """Declares this hyperparameter on a KerasTuner `hp`; returns its value."""
         d = domain or self.domain
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         if self.parent:
             kwargs = {"parent_name": self.parent[0], "parent_values": list(self.parent[1])}
         if d.kind == FIXED:
@@ -124,17 +128,17 @@ class Param:
         )
 
 
-def _options(allowed):
+def _options(allowed: Collection[Any]) -> tuple[Callable[[Any], bool], str]:
     return lambda v: v in allowed, f"one of {list(allowed)}"
 
 
-def _units_param(layer):
+def _units_param(layer: int) -> Param:
     parent = (NUM_LAYERS, tuple(range(layer + 1, MAX_LAYERS + 1)))
     domain = span(16, 128, step=16, default=64)
     return Param(UNITS[layer], int, domain, lambda v: v >= 1, ">= 1", parent)
 
 
-def _embedding_param():
+def _embedding_param() -> Param:
     return Param(EMBEDDING_DIM, int, choice((32, 64, 128), 64), lambda v: v >= 1, ">= 1")
 
 
@@ -159,7 +163,7 @@ RECURRENT_PARAMS = (
 )
 
 
-def _searched(params, domains):
+def _searched(params: Iterable[Param], domains: Mapping[str, Domain]) -> tuple[Param, ...]:
     """`params` with the default domains of some of them replaced."""
     return tuple(dataclasses.replace(p, domain=domains[p.name]) if p.name in domains else p for p in params)
 
@@ -196,12 +200,12 @@ FORECAST_PARAMS = (
 )
 
 
-def seasonal(season):
+def seasonal(season: int | None) -> TypeGuard[int]:
     """True when a season of `season` steps reaches the forecaster (2 to `LONGEST_SEASON` steps)."""
-    return bool(season) and 1 < int(season) <= LONGEST_SEASON
+    return bool(season) and 1 < int(season) <= LONGEST_SEASON  # type: ignore[arg-type]  # not None: bool(season)
 
 
-def window_domain(horizon, season=None):
+def window_domain(horizon: int, season: int | None = None) -> Domain:
     """The default windows for a horizon: 1, 2 and 4 times it (at least 4 steps); with a `seasonal`
     season, `b + 1`, `2b` and `4b`, `b` the whole seasons that cover that (`b + 1`: a season and the
     step before it, what `predict="seasonal_trend"` needs at least).
@@ -222,7 +226,7 @@ def window_domain(horizon, season=None):
 MIN_EPOCH_STEPS = 20
 
 
-def epoch_passes(windows, batch_size, min_steps):
+def epoch_passes(windows: int, batch_size: int, min_steps: int) -> int:
     """Passes over `windows` training examples an epoch makes for at least `min_steps` batches of
     `batch_size` (batches run across the passes).
 
@@ -231,7 +235,7 @@ def epoch_passes(windows, batch_size, min_steps):
     return max(1, math.ceil(min_steps * batch_size / windows))
 
 
-def predict_domain(season=None):
+def predict_domain(season: int | None = None) -> Domain:
     """Where the season reaches the model: the correction to the seasonal-naive forecast, with or without
     the last season's change (`seasonal_trend`, tried first: the trend most seasonal series have);
     else the change from the last value."""
@@ -246,7 +250,7 @@ IMPORTANCE = (LEARNING_RATE, UNITS[0], CELL, EMBEDDING_DIM, BATCH_SIZE, DROPOUT,
               *UNITS[1:], BIDIRECTIONAL, HEAD, OPTIMIZER, L2, CLIPNORM, INITIALIZER, RECURRENT_DROPOUT, PREDICT)
 
 
-def possible_values(domain):
+def possible_values(domain: Domain) -> set[Any] | None:
     """The values a domain can take, or `None` for a continuous range."""
     if domain.kind in (FIXED, CHOICE):
         return set(domain.values)
@@ -275,24 +279,24 @@ class SearchSpace:
     ```
     """
 
-    params: tuple = TEXT_PARAMS
-    domains: tuple = ()  # ((name, Domain), ...), kept hashable and ordered
+    params: tuple[Param, ...] = TEXT_PARAMS
+    domains: tuple[tuple[str, Domain], ...] = ()  # ((name, Domain), ...), kept hashable and ordered
 
     @property
-    def names(self):
+    def names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
 
-    def param(self, name):
+    def param(self, name: str) -> Param:
         """Returns the `Param` called `name`; raises `SpaceError` listing the valid names."""
         found = next((p for p in self.params if p.name == name), None)
         if found is None:
             raise SpaceError(f"Unknown hyperparameter. Expected one of {list(self.names)}. Received: {name!r}")
         return found
 
-    def domain(self, name):
+    def domain(self, name: str) -> Domain:
         return dict(self.domains).get(name, self.param(name).domain)
 
-    def with_domains(self, domains):
+    def with_domains(self, domains: Mapping[str, Domain]) -> "SearchSpace":
         """Returns a copy with `{name: Domain}` replacing the current domains."""
         for name in domains:
             self.param(name)  # an edit of a name this model does not have is an error
@@ -300,15 +304,15 @@ class SearchSpace:
         merged.update(domains)
         return SearchSpace(self.params, tuple(sorted(merged.items())))
 
-    def register(self, hp, name):
+    def register(self, hp: "keras_tuner.HyperParameters", name: str) -> Any:
         """Declares `name` on the KerasTuner `hp`; returns its value (None if inactive)."""
         return self.param(name).register(hp, self.domain(name))
 
-    def register_all(self, hp):
+    def register_all(self, hp: "keras_tuner.HyperParameters") -> dict[str, Any]:
         """Declares every hyperparameter; returns `{name: value}` (None if inactive)."""
         return {name: self.register(hp, name) for name in self.names}
 
-    def can_be_active(self, name):
+    def can_be_active(self, name: str) -> bool:
         """False for a conditional hyperparameter whose parent's domain never takes its values
         (`units_1` when `num_layers` is fixed at 1)."""
         param = self.param(name)
@@ -317,18 +321,18 @@ class SearchSpace:
         parent_values = possible_values(self.domain(param.parent[0]))
         return parent_values is None or bool(parent_values & set(param.parent[1]))
 
-    def ranked_names(self):
+    def ranked_names(self) -> list[str]:
         """The names that can be active, searched ones first, each group in `IMPORTANCE` order."""
         order = {name: i for i, name in enumerate(IMPORTANCE)}
         names = [n for n in self.names if self.can_be_active(n)]
         return sorted(names, key=lambda n: (self.domain(n).kind == FIXED, order.get(n, len(order))))
 
-    def describe(self):
+    def describe(self) -> dict[str, dict[str, Any]]:
         """Returns `{name: domain as a plain dict}` for JSON and messages."""
         return {name: _describe(self.domain(name)) for name in self.names}
 
 
-def _describe(domain):
+def _describe(domain: Domain) -> dict[str, Any]:
     if domain.kind == FIXED:
         return {"value": domain.values[0]}
     if domain.kind == CHOICE:

@@ -15,11 +15,13 @@ result.best_hyperparameters, result.test_scores, result.export_path
 Importing `kt_rnn` is light: TensorFlow loads when a search starts.
 """
 
+from typing import Any
+
 __version__ = "0.1.0"
 __all__ = ["Result", "tune", "__version__"]
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     # Keep `import kt_rnn` light: the API module pulls in the CLI parser only, TensorFlow on use.
     if name in ("tune", "Result"):
         from kt_rnn import api

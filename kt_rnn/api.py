@@ -10,9 +10,18 @@ import dataclasses
 import difflib
 import os
 import pathlib
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from kt_rnn.errors import UsageError
+
+if TYPE_CHECKING:
+    import argparse
+
+    import keras
+
+    from kt_rnn.config import Config
+    from kt_rnn.search.tuners import DurableTuner
 
 _SEQUENCE_SUFFIXES = (".npz", ".npy")
 
@@ -33,17 +42,17 @@ class Result:
         tuner: the KerasTuner tuner, e.g. for `tuner.results_summary()`.
     """
 
-    best_hyperparameters: dict
+    best_hyperparameters: dict[str, Any]
     objective: str
     validation_score: float
-    test_scores: dict
+    test_scores: dict[str, Any]
     export_path: pathlib.Path
-    metrics: dict
-    model: Any
-    tuner: Any
+    metrics: dict[str, Any]
+    model: "keras.Model"
+    tuner: "DurableTuner | None"
 
 
-def tune(data=None, *, dataset=None, test_data=None, **options):
+def tune(data: Any = None, *, dataset: str | None = None, test_data: Any = None, **options: Any) -> Result | None:
     """Tunes a recurrent network on `data` and exports the best model; returns a `Result`.
 
     Args:
@@ -85,7 +94,7 @@ def tune(data=None, *, dataset=None, test_data=None, **options):
     return run(config, _in_memory(dataset, memory, test_memory))
 
 
-def run(config, data=None):
+def run(config: "Config", data: dict[str, Any] | None = None) -> Result | None:
     """Runs the search of a `Config` (the command line's entry point); returns a `Result`.
 
     `data` is examples already in memory, as the dataset's loader takes them.
@@ -103,7 +112,7 @@ def run(config, data=None):
                   export.model, export.tuner)
 
 
-def _source(data, dataset):
+def _source(data: Any, dataset: str | None) -> tuple[str, str | None, tuple[Any, Any] | None]:
     """`(dataset name, path or None, in-memory data or None)` for `tune`'s `data`."""
     if isinstance(data, (str, os.PathLike)):
         text = os.fspath(data)
@@ -118,19 +127,19 @@ def _source(data, dataset):
     return dataset or _dataset_of_pair(pair), None, pair
 
 
-def _test_source(test_data, dataset):
+def _test_source(test_data: Any, dataset: str) -> tuple[str | None, tuple[Any, Any] | None]:
     if test_data is None or isinstance(test_data, (str, os.PathLike)):
         return (os.fspath(test_data) if test_data is not None else None), None
     return None, _pair(test_data)
 
 
-def _dataset_of_path(path):
+def _dataset_of_path(path: pathlib.Path) -> str:
     if path.suffix.lower() in _SEQUENCE_SUFFIXES or (path.is_dir() and (path / "x.npy").exists()):
         return "sequence"
     return "text"
 
 
-def _pair(data):
+def _pair(data: Any) -> tuple[Any, Any]:
     """`(x, y)` from a pair or a `tf.data.Dataset` of pairs (materialised as numpy arrays)."""
     if hasattr(data, "element_spec") and hasattr(data, "as_numpy_iterator"):
         xs, ys = zip(*data.as_numpy_iterator())
@@ -150,7 +159,7 @@ def _decoded(values):
     return np.stack(values)
 
 
-def _dataset_of_pair(pair):
+def _dataset_of_pair(pair: tuple[Any, Any]) -> str:
     first = next(iter(pair[0]), None)
     return "text" if isinstance(first, str) else "sequence"
 
@@ -182,7 +191,7 @@ def _array(value):
     return None if value is None else np.asarray(value)
 
 
-def _namespace(dataset, options, **paths):
+def _namespace(dataset: str, options: Mapping[str, Any], **paths: str | None) -> "argparse.Namespace":
     """The command line's `argparse.Namespace` with `options` set, each checked like an option."""
     from kt_rnn.options import build_parser
 

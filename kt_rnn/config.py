@@ -3,10 +3,13 @@
 Pure Python: no TensorFlow, Keras or KerasTuner import.
 """
 
+import argparse
 import dataclasses
 import os
 import pathlib
 import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import tomllib
 
@@ -69,7 +72,7 @@ class Config:
     stride: int | None = None  # steps between forecast origins (default 1)
     folds: int | None = None  # rolling-origin validation folds (None: planned from the series)
     fill_missing: str | None = None
-    categorical: tuple | None = None  # feature columns to one-hot encode
+    categorical: tuple[str, ...] | None = None  # feature columns to one-hot encode
     train_size: int | None = None
     test_size: int | None = None
     max_tokens: int = DEFAULTS["max_tokens"]
@@ -83,20 +86,20 @@ class Config:
     max_crashes: int = 3
     extend_budget: bool = False
     role: roles.Role = roles.Role()  # alone, or the chief or a worker of a distributed search
-    gpus: tuple | None = None  # GPU indices to train on; None: every GPU; (): the CPU only
+    gpus: tuple[int, ...] | None = None  # GPU indices to train on; None: every GPU; (): the CPU only
     precision: str = "float32"  # Keras dtype policy; "mixed": float16 on a GPU, bfloat16 on a CPU
     strategy: str = "default"  # "mirrored": each trial on every visible GPU
     baselines: str = "all"  # "none": no classical model is fitted beside the network
     time_limit: float | None = None  # seconds the search may take (`duration`); None: no limit
     # The resolved command line ({dest: value}), saved as LOGDIR/PROJECT/config.toml (`runfile.save`).
-    settings: dict = dataclasses.field(default_factory=dict, compare=False)
+    settings: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
     # The budget options and the hyperparameters the user (or a preset) set: the plan from the data leaves
     # them as given.
-    given: frozenset = dataclasses.field(default_factory=frozenset, compare=False)
+    given: frozenset[str] = dataclasses.field(default_factory=frozenset, compare=False)
     # What `kt_rnn.search.plan` chose from the loaded data, in one line ("" before loading, or nothing).
     planned: str = dataclasses.field(default="", compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _one_of("dataset", self.dataset, DATASETS)
         _one_of("tuner", self.tuner, TUNERS)
         _one_of("jit", self.jit, JIT_MODES)
@@ -139,14 +142,14 @@ class Config:
         if self.project_dir.exists():  # an earlier search's directory, maybe made read-only since
             _writable_directory("--project", self.project_dir)
 
-    def _check_role(self):
+    def _check_role(self) -> None:
         # The chief owns the shared project: a worker must never delete it, nor export over the chief.
         for name in ("overwrite", "export_only"):
             if self.role.is_worker and getattr(self, name):
                 raise UsageError(f"--{name.replace('_', '-')} is the chief's alone: a worker never clears or "
                                  "exports the shared search. Give it to the chief (or a single run).")
 
-    def _check_task_options(self):
+    def _check_task_options(self) -> None:
         for name in tasks.TASK_OPTIONS:
             if getattr(self, name) is not None and name not in self.task.options:
                 flag = tasks.FLAGS.get(name, "--" + name.replace("_", "-"))
@@ -154,13 +157,13 @@ class Config:
                 raise UsageError(f"{flag} is an option of the {', '.join(owners)} data, not of {self.dataset}. "
                                  f"Remove it, or choose the dataset it belongs to.")
 
-    def _resolve_objective(self):
+    def _resolve_objective(self) -> None:
         if self.objective is None:
             object.__setattr__(self, "objective", self.task.default_objective(self.task_type))
         else:
             self.task.check_objective(self.objective, self.task_type)
 
-    def _resolve_space(self):
+    def _resolve_space(self) -> None:
         if self.space is None:
             defaults = self.task.default_domains(dataclasses.asdict(self))
             object.__setattr__(self, "space", SearchSpace(self.task.params).with_domains(defaults))
@@ -168,49 +171,50 @@ class Config:
             raise UsageError(f"The search space given is not the space of the {self.task.name} task's model "
                              f"(hyperparameters {list(SearchSpace(self.task.params).names)}).")
 
-    def is_default(self, name):
+    def is_default(self, name: str) -> bool:
         """True when hyperparameter `name`'s domain is the task's default for these settings (not edited)."""
         if name in self.given:
             return False
         defaults = SearchSpace(self.task.params).with_domains(self.task.default_domains(dataclasses.asdict(self)))
-        return self.space.domain(name) == defaults.domain(name)
+        return self.space.domain(name) == defaults.domain(name)  # type: ignore[union-attr]  # set by __post_init__
 
     @property
-    def task(self):
+    def task(self) -> tasks.Task:
         """The `kt_rnn.tasks.Task` that serves `dataset`."""
         return tasks.for_dataset(self.dataset)
 
     @property
-    def layout(self):
+    def layout(self) -> Layout:
         """The `Layout` naming every path of this search under LOGDIR/PROJECT."""
-        return Layout.of(self.logdir, self.project)
+        return Layout.of(self.logdir, self.project)  # type: ignore[arg-type]  # project: set by __post_init__
 
     @property
-    def project_dir(self):
+    def project_dir(self) -> pathlib.Path:
         return self.layout.root
 
     @property
-    def tuner_kind(self):
+    def tuner_kind(self) -> kinds.TunerKind:
         """The `kt_rnn.search.kinds.TunerKind` of `tuner`: its budget, schedule and settings."""
         return kinds.get(self.tuner)
 
     @property
-    def trials(self):
+    def trials(self) -> int | None:
         """The trial budget: --max-trials, or the tuner's default (Hyperband: its schedule)."""
         return self.tuner_kind.trials(self.max_trials)
 
     @property
-    def jit_compile(self):
-        return {"auto": "auto", "on": True, "off": False}[self.jit]
+    def jit_compile(self) -> bool | str:
+        modes: dict[str, bool | str] = {"auto": "auto", "on": True, "off": False}
+        return modes[self.jit]
 
     @property
-    def dtype_policy(self):
+    def dtype_policy(self) -> str:
         """The models' Keras dtype policy; `mixed` is resolved by device at the search's start."""
         if self.precision == "mixed":
             raise ValueError("precision 'mixed' is resolved by kt_rnn.runtime.devices.configure first")
         return self.precision
 
-    def jit_for(self, train_examples):
+    def jit_for(self, train_examples: int) -> bool | str:
         """`jit_compile` for a training part of `train_examples`: `auto` leaves XLA off under
         `JIT_MIN_EXAMPLES`, where compiling each trial's model takes longer than its epochs."""
         if self.jit == "auto" and train_examples < JIT_MIN_EXAMPLES:
@@ -218,7 +222,7 @@ class Config:
         return self.jit_compile
 
     @classmethod
-    def from_args(cls, args):
+    def from_args(cls, args: argparse.Namespace) -> "Config":
         """Builds a `Config` from parsed `argparse` arguments; raises `UsageError`."""
         chosen = _preset(args)
         sized = {name: _given(args, name, {**DEFAULTS, **chosen.options}) for name in DEFAULTS}
@@ -253,7 +257,7 @@ class Config:
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?")
 
 
-def duration(text):
+def duration(text: str | float) -> float:
     """Seconds from `90s`, `10m`, `1h`, `1h30m` or a number of seconds; raises `UsageError` otherwise.
 
     Example:
@@ -261,6 +265,7 @@ def duration(text):
     >>> duration("1h30m"), duration("90s"), duration("45"), duration(600.0)
     (5400.0, 90.0, 45.0, 600.0)
     """
+    seconds: float | None
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         seconds = float(text)
     else:
@@ -275,18 +280,18 @@ def duration(text):
     return seconds
 
 
-def _role(args):
+def _role(args: argparse.Namespace) -> roles.Role:
     return roles.resolve(args.role, args.oracle, args.worker_id, os.environ,
                          worker_timeout=args.worker_timeout, chief_timeout=args.chief_timeout)
 
 
-def _console(args):
+def _console(args: argparse.Namespace) -> str:
     if args.verbose and args.quiet:
         raise UsageError("--verbose and --quiet contradict each other: give one.")
     return "verbose" if args.verbose else "quiet" if args.quiet else "normal"
 
 
-def _preset(args):
+def _preset(args: argparse.Namespace) -> presets.Preset:
     """The preset of `--preset` (`--quick` is `--preset quick`), or an empty one."""
     name = args.preset or ("quick" if args.quick else None)
     if args.quick and name != "quick":
@@ -299,12 +304,14 @@ def _preset(args):
         raise UsageError(str(e)) from None
 
 
-def _given(args, name, preset):
+def _given(args: argparse.Namespace, name: str, preset: Mapping[str, Any]) -> Any:
     value = getattr(args, name)
     return preset[name] if value is None else value
 
 
-def build_space(fixes=(), space_file=None, preset=None, params=sp.TEXT_PARAMS, defaults=None, tune=None):
+def build_space(fixes: Iterable[str] | None = (), space_file: str | None = None,
+                preset: Mapping[str, sp.Domain] | None = None, params: tuple[sp.Param, ...] = sp.TEXT_PARAMS,
+                defaults: Mapping[str, sp.Domain] | None = None, tune: str | None = None) -> SearchSpace:
     """The default space of the model whose table is `params` (with the task's `defaults` for the
     settings), with `preset`, then a --space file, then each --fix applied; with `tune` (the
     text of --tune), only the hyperparameters it names are searched, every other one fixed."""
@@ -323,7 +330,9 @@ def build_space(fixes=(), space_file=None, preset=None, params=sp.TEXT_PARAMS, d
         raise UsageError(str(e)) from None
 
 
-def edited_names(fixes=(), space_file=None, preset=None, params=sp.TEXT_PARAMS, tune=None):
+def edited_names(fixes: Iterable[str] | None = (), space_file: str | None = None,
+                 preset: Mapping[str, sp.Domain] | None = None, params: tuple[sp.Param, ...] = sp.TEXT_PARAMS,
+                 tune: str | None = None) -> frozenset[str]:
     """The hyperparameters `build_space`'s edits set (every one under `tune`): kept as given even where
     an edit equals the default (`--fix batch_size=128`), which the plan would otherwise resize."""
     if tune is not None:
@@ -335,24 +344,24 @@ def edited_names(fixes=(), space_file=None, preset=None, params=sp.TEXT_PARAMS, 
     return frozenset(names)
 
 
-def _one_of(name, value, allowed):
+def _one_of(name: str, value: object, allowed: Iterable[object]) -> None:
     if value not in allowed:
         raise UsageError(f"Expected {name} to be one of {list(allowed)}. Received: {name}={value!r}")
 
 
-def _at_least(name, value, minimum):
+def _at_least(name: str, value: object, minimum: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         flag = "--" + name.replace("_", "-")
         raise UsageError(f"{flag} must be an integer >= {minimum}. Received: {value!r}")
 
 
-def _steps_or_fraction(name, value, fraction):
+def _steps_or_fraction(name: str, value: object, fraction: bool) -> None:
     if fraction and isinstance(value, float) and 0 < value < 1:
         return
     _at_least(name, value, 1)
 
 
-def _writable_directory(flag, path):
+def _writable_directory(flag: str, path: str | os.PathLike[str]) -> None:
     """Refuses a directory that cannot be created or written, before anything is written."""
     path = pathlib.Path(path)
     existing = next(p for p in (path, *path.parents) if p.exists())  # "." or "/" at the latest

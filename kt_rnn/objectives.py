@@ -27,7 +27,7 @@ class Objective:
 
     name: str
     direction: str
-    problems: tuple = PROBLEMS
+    problems: tuple[str, ...] = PROBLEMS
     binary: bool = False
     metric: str | None = None
 
@@ -45,7 +45,7 @@ OBJECTIVES = {o.name: o for o in (
 DEFAULT_OBJECTIVES = {CLASSIFICATION: "val_accuracy", REGRESSION: "val_loss"}
 
 
-def objective(name):
+def objective(name: str) -> Objective:
     """Returns the `Objective` called `name`; raises `UsageError` listing the valid names."""
     if name not in OBJECTIVES:
         raise UsageError(f"Unknown objective. Expected one of {list(OBJECTIVES)}. Received: objective={name!r}")

@@ -13,6 +13,7 @@ import argparse
 import difflib
 import re
 import textwrap
+from typing import Any, NoReturn
 
 from hypermodels.space import SearchSpace
 from kt_rnn import config as config_lib
@@ -23,7 +24,7 @@ from kt_rnn.runtime import devices, roles
 _UNRECOGNIZED = re.compile(r"unrecognized arguments: (.*)")
 
 
-def _duration(text):
+def _duration(text: str) -> float:
     """`config.duration` as an argparse type: a bad duration is a usage error (exit 2) naming the forms."""
     try:
         return config_lib.duration(text)
@@ -34,23 +35,23 @@ def _duration(text):
 class Parser(argparse.ArgumentParser):
     """`argparse.ArgumentParser` without abbreviations, suggesting the closest option on a typo."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         found = _UNRECOGNIZED.match(message)
         if found:
             message += "".join(self._hint(arg) for arg in found.group(1).split() if arg.startswith("--"))
         super().error(message)
 
-    def _hint(self, arg):
+    def _hint(self, arg: str) -> str:
         options = [s for action in self._actions for s in action.option_strings if s.startswith("--")]
         close = difflib.get_close_matches(arg.split("=")[0], options, n=1)
         return f" (did you mean {close[0]}?)" if close else ""
 
 
-def build_parser():
+def build_parser() -> Parser:
     """Returns the `argparse.ArgumentParser` of the search command."""
     parser = Parser(
         prog="python -m kt_rnn.search",
@@ -192,7 +193,7 @@ def build_parser():
     return parser
 
 
-def _steps(text):
+def _steps(text: str) -> int | float:
     """A number of steps, or a fraction of the rows ("0.2")."""
     try:
         return int(text)
@@ -203,11 +204,11 @@ def _steps(text):
             raise argparse.ArgumentTypeError(f"expected a number of steps or a fraction. Received: {text!r}") from None
 
 
-def _hyperparameters_help():
+def _hyperparameters_help() -> str:
     lines = [f"Hyperparameters ({', '.join(task.datasets)}): " + ", ".join(SearchSpace(task.params).names)
              for task in tasks.TASKS.values()]
     return "\n".join(map(_wrap, lines))
 
 
-def _wrap(text):
+def _wrap(text: str) -> str:
     return textwrap.fill(text, width=100, subsequent_indent="  ")

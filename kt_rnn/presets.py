@@ -25,9 +25,9 @@ class Preset:
 
     name: str
     summary: str
-    options: dict
-    space: dict = dataclasses.field(default_factory=dict)
-    tasks: tuple | None = None
+    options: dict[str, Any]
+    space: dict[str, sp.Domain] = dataclasses.field(default_factory=dict)
+    tasks: tuple[str, ...] | None = None
 
 
 # Options whose defaults a preset may set, with their defaults without one. `None` = no cap / the tuner's choice.
@@ -82,13 +82,13 @@ PRESETS = {
 }
 
 
-def get(name):
+def get(name: str) -> Preset:
     """The preset called `name`; raises `ValueError` listing the valid names."""
     if name not in PRESETS:
         raise ValueError(f"Expected preset to be one of {sorted(PRESETS)}. Received: preset={name!r}")
     return PRESETS[name]
 
 
-def help_text():
+def help_text() -> str:
     """`--help`'s list: one `name: summary` per preset."""
     return "; ".join(f"{p.name}: {p.summary}" for p in PRESETS.values())

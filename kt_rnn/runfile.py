@@ -20,12 +20,17 @@ import json
 import math
 import os
 import pathlib
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import tomllib
 
 from kt_rnn.errors import UsageError
 from kt_rnn.state import durable
 from kt_rnn.state.layout import Layout
+
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
 
 FILENAME = Layout.RUNFILE  # the resolved options, under LOGDIR/PROJECT
 OPTION = "config"  # dest of --config
@@ -36,7 +41,7 @@ ONE_SHOT = (OPTION, "overwrite", "export_only", "extend_budget",
 _SKIPPED = ("help", "version", OPTION)
 
 
-def parse_args(parser, argv=None):
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Parses `argv` with the values of its `--config` file as defaults.
 
     Args:
@@ -63,7 +68,7 @@ def parse_args(parser, argv=None):
     return args
 
 
-def load(path, parser):
+def load(path: str | os.PathLike[str], parser: argparse.ArgumentParser) -> dict[str, Any]:
     """Reads the run file `path`; returns its validated values as `{dest: value}`.
 
     Args:
@@ -77,7 +82,7 @@ def load(path, parser):
     path = pathlib.Path(path)
     table = _read(path)
     actions = _actions(parser)
-    values = {}
+    values: dict[str, Any] = {}
     for key, value in table.items():
         action = _action(key, actions, path)
         if action.dest in values:
@@ -87,9 +92,9 @@ def load(path, parser):
     return _resolve_paths(values, path.absolute().parent)
 
 
-def settings(args):
+def settings(args: argparse.Namespace) -> dict[str, Any]:
     """The options of `args` worth repeating: `{dest: value}`, absolute paths, no one-shot flags or `None`s."""
-    resolved = {}
+    resolved: dict[str, Any] = {}
     for dest, value in vars(args).items():
         if value is None or dest in ONE_SHOT:
             continue
@@ -97,7 +102,7 @@ def settings(args):
     return resolved
 
 
-def save(config):
+def save(config: "Config") -> pathlib.Path | None:
     """Writes `config.settings` atomically to `config.layout.runfile`; returns the path.
 
     Writes nothing (returns `None`) for an `--export-only` run, which is not a
@@ -111,7 +116,7 @@ def save(config):
     return path
 
 
-def dumps(values):
+def dumps(values: Mapping[str, Any]) -> str:
     """Formats `{dest: value}` as a flat TOML run file (keys with dashes)."""
     lines = ["# The resolved options of a kt_rnn search (run file, then command line).",
              "# Repeat it with: python -m kt_rnn.search --config THIS_FILE"]
@@ -119,7 +124,7 @@ def dumps(values):
     return "\n".join(lines) + "\n"
 
 
-def _toml_value(value):
+def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -134,7 +139,7 @@ def _toml_value(value):
     return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
-def _read(path):
+def _read(path: pathlib.Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)
@@ -146,9 +151,9 @@ def _read(path):
         raise UsageError(f"The --config file {path} is not valid TOML: {e}") from None
 
 
-def _actions(parser):
+def _actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
     """`{key: action}` for every spelling of every option a run file may set."""
-    actions = {}
+    actions: dict[str, argparse.Action] = {}
     for action in parser._actions:
         if action.dest in _SKIPPED:
             continue
@@ -158,7 +163,7 @@ def _actions(parser):
     return actions
 
 
-def _action(key, actions, path):
+def _action(key: str, actions: Mapping[str, argparse.Action], path: pathlib.Path) -> argparse.Action:
     if key in actions:
         return actions[key]
     names = sorted({action.dest.replace("_", "-") for action in actions.values()})
@@ -167,7 +172,7 @@ def _action(key, actions, path):
     raise UsageError(f"Unknown option in {path}: {key!r}. Expected one of {names}.{hint}")
 
 
-def _checked(key, value, action, path):
+def _checked(key: str, value: Any, action: argparse.Action, path: pathlib.Path) -> Any:
     """`value` converted for `action`; raises `UsageError` naming `key`, the expected type and the value."""
     if action.nargs == 0:  # store_true and the like: the file gives the option's value
         if not isinstance(value, bool):
@@ -180,15 +185,16 @@ def _checked(key, value, action, path):
     return _scalar(key, value, action, path)
 
 
-_KINDS = {None: "strings", str: "strings", int: "integers", float: "numbers"}
+_KINDS: dict[Any, str] = {None: "strings", str: "strings", int: "integers", float: "numbers"}
 
 
-def _scalar(key, value, action, path):
+def _scalar(key: str, value: Any, action: argparse.Action, path: pathlib.Path) -> Any:
     converted = _convert(value, action.type)
     if isinstance(converted, argparse.ArgumentTypeError):  # a custom type's own reason, e.g. a bad duration
         raise UsageError(f"{key} in {path} {converted}")  # "time-limit in run.toml must be a duration ..."
     if converted is _INVALID:
-        kind = {None: "a string", str: "a string", int: "an integer", float: "a number"}.get(action.type, "a value")
+        kinds: dict[Any, str] = {None: "a string", str: "a string", int: "an integer", float: "a number"}
+        kind = kinds.get(action.type, "a value")
         raise _type_error(key, value, kind, path)
     if action.choices is not None and converted not in action.choices:
         raise UsageError(f"Expected {key} in {path} to be one of {list(action.choices)}. "
@@ -199,7 +205,7 @@ def _scalar(key, value, action, path):
 _INVALID = object()
 
 
-def _convert(value, type_):
+def _convert(value: Any, type_: Any) -> Any:
     if isinstance(value, bool) or isinstance(value, (list, dict)):
         return _INVALID
     if type_ in (None, str):
@@ -216,11 +222,11 @@ def _convert(value, type_):
         return _INVALID
 
 
-def _type_error(key, value, kind, path):
+def _type_error(key: str, value: Any, kind: str, path: pathlib.Path) -> UsageError:
     return UsageError(f"Expected {key} in {path} to be {kind}. Received: {key}={_shown(value)}")
 
 
-def _shown(value):
+def _shown(value: Any) -> str:
     if isinstance(value, dict):
         return repr(value)
     try:
@@ -229,7 +235,7 @@ def _shown(value):
         return repr(value)
 
 
-def _resolve_paths(values, base):
+def _resolve_paths(values: dict[str, Any], base: pathlib.Path) -> dict[str, Any]:
     for dest in PATHS:
         if isinstance(values.get(dest), str):
             values[dest] = str(base / pathlib.Path(values[dest]).expanduser())

@@ -29,3 +29,29 @@ def test_logs_directory_is_ignored_but_kept():
     assert (REPO / "logs" / ".gitkeep").exists()
     ignore = (REPO / ".gitignore").read_text().splitlines()
     assert "logs/*" in ignore and "!logs/.gitkeep" in ignore
+
+
+def _public_functions():
+    """(path, name, node) of every public module-level function and public class's method (public or
+    `__init__`) in kt_rnn and hypermodels."""
+    import ast
+
+    for path in sorted([*REPO.glob("kt_rnn/**/*.py"), *REPO.glob("hypermodels/**/*.py")]):
+        tree = ast.parse(path.read_text())
+        classes = [node for node in tree.body if isinstance(node, ast.ClassDef) and not node.name.startswith("_")]
+        for scope in [tree, *classes]:
+            for node in scope.body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                        (not node.name.startswith("_") or node.name == "__init__"):
+                    yield path.relative_to(REPO), node.name, node
+
+
+def test_every_public_function_is_annotated():
+    missing = []
+    for path, name, node in _public_functions():
+        args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs,
+                *filter(None, (node.args.vararg, node.args.kwarg))]
+        bare = [a.arg for a in args if a.annotation is None and a.arg not in ("self", "cls")]
+        if bare or node.returns is None:
+            missing.append(f"{path}:{node.lineno} {name} ({', '.join(bare) or 'return'})")
+    assert not missing, "annotate: " + "; ".join(missing)

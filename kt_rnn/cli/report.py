@@ -5,9 +5,12 @@ on a finished, an interrupted or a still-running search and never writes into it
 directory. Pure Python: matplotlib is imported only for `--plot`, TensorFlow never.
 """
 
+import argparse
 import os
 import pathlib
 import sys
+import types
+from collections.abc import Callable, Sequence
 
 from kt_rnn import options
 from kt_rnn.errors import KtRnnError, UsageError
@@ -18,7 +21,7 @@ INSTALL_PLOT = "pip install -e '.[report]'"
 STDOUT = "-"
 
 
-def build_parser():
+def build_parser() -> options.Parser:
     """Returns the `argparse.ArgumentParser` of the report command."""
     parser = options.Parser(
         prog="python -m kt_rnn.report",
@@ -37,7 +40,7 @@ def build_parser():
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Runs the report command; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -52,7 +55,7 @@ def main(argv=None):
     return 0
 
 
-def run(args, out=print):
+def run(args: argparse.Namespace, out: Callable[[str], object] = print) -> None:
     """Reads the search `args.directory` names and writes what `args` asks for."""
     plots = _plots_module() if args.plot else None
     search = tt.load(args.directory)
@@ -67,7 +70,7 @@ def run(args, out=print):
         _write_plots(plots, search, pathlib.Path(args.plot))
 
 
-def _plots_module():
+def _plots_module() -> types.ModuleType:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -79,7 +82,7 @@ def _plots_module():
     return plots
 
 
-def _check_outputs(search, args):
+def _check_outputs(search: tt.Search, args: argparse.Namespace) -> None:
     given = [(o, p) for o, p in (("--csv", args.csv), ("--json", args.json), ("--plot", args.plot)) if p]
     if args.csv == args.json == STDOUT:
         raise UsageError("Expected at most one of --csv and --json to be '-' (standard output). "
@@ -103,7 +106,7 @@ def _write(path, option, write):
     print(f"Wrote {path}", file=sys.stderr)
 
 
-def _write_plots(plots, search, directory):
+def _write_plots(plots: types.ModuleType, search: tt.Search, directory: pathlib.Path) -> None:
     try:
         written = plots.write_all(search, directory)
     except OSError as e:

@@ -6,6 +6,8 @@ parsed and validated, so `--help` and usage errors return at once.
 
 import os
 import sys
+from collections.abc import Sequence
+from typing import NoReturn
 
 from kt_rnn import api, runfile
 from kt_rnn import config as config_lib
@@ -14,14 +16,14 @@ from kt_rnn.options import build_parser
 from kt_rnn.state import space_left, stopping
 
 
-def _exit_now(code):
+def _exit_now(code: int) -> NoReturn:
     """Exits with `code` without running finalizers, after flushing what was printed."""
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Runs the search command; returns the process exit code."""
     # TensorFlow's C++ INFO lines (CPU features, oneDNN, XLA) say nothing a user acts on; its
     # warnings and errors still show. Set before TensorFlow loads; a user's own setting wins.

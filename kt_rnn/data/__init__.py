@@ -7,9 +7,14 @@ loader, so `read_inputs` checks the data before TensorFlow loads.
 import dataclasses
 import hashlib
 import importlib
-from typing import Any
+import types
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
 
 # name -> "module:function"; imported on use so the registry itself stays light.
 LOADERS = {
@@ -51,22 +56,22 @@ class Dataset:
     validation: Any
     test: Any
     problem: str
-    spec: dict
-    class_names: tuple | None
-    sizes: dict
+    spec: dict[str, Any]
+    class_names: tuple[str, ...] | None
+    sizes: dict[str, int]
     preprocess: Any = None
-    class_counts: dict | None = None
+    class_counts: dict[str, dict[str, int]] | None = None
     fingerprint: str = ""
     source: str = ""
-    notes: tuple = ()
+    notes: tuple[str, ...] = ()
     unit: str = "examples"
-    raw_train: Any = None
+    raw_train: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
-    def num_classes(self):
+    def num_classes(self) -> int | None:
         return len(self.class_names) if self.class_names else None
 
-    def describe(self):
+    def describe(self) -> list[str]:
         """Lines for the console: where the data came from, split sizes and class counts."""
         sizes = ", ".join(f"{split} {n}" for split, n in self.sizes.items()) + f" {self.unit}"
         lines = [f"Data: {self.source} ({self.problem}; {sizes})", *(f"  {note}" for note in self.notes)]
@@ -75,7 +80,7 @@ class Dataset:
         return lines
 
 
-def fingerprint(*parts):
+def fingerprint(*parts: Iterable[Any]) -> str:
     """A short hex digest of the examples: numpy arrays (dtype, shape and bytes) or sequences of str/int.
 
     The same examples in the same order give the same digest in any process.
@@ -93,23 +98,23 @@ def fingerprint(*parts):
     return digest.hexdigest()[:16]
 
 
-def get_loader(name):
+def get_loader(name: str) -> Callable[..., Dataset]:
     """Returns the loader registered as `name`; raises `ValueError` listing the valid names."""
     return getattr(_module(name), LOADERS[name].split(":")[1])
 
 
-def _module(name):
+def _module(name: str) -> types.ModuleType:
     if name not in LOADERS:
         raise ValueError(f"Unknown dataset. Expected one of {sorted(LOADERS)}. Received: dataset={name!r}")
     return importlib.import_module(LOADERS[name].split(":")[0])
 
 
-def load(config):
+def load(config: "Config") -> Dataset:
     """Loads `config.dataset` as a `Dataset`."""
     return get_loader(config.dataset)(config)
 
 
-def read_inputs(config, given=None):
+def read_inputs(config: "Config", given: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Reads and checks `config`'s data (paths, columns, shapes, values) before TensorFlow loads.
 
     Returns the loader's keyword arguments (`given`, data already in memory, completed and

@@ -19,13 +19,18 @@ numpy only, so bad data is reported before TensorFlow loads.
 """
 
 import dataclasses
+import os
 import pathlib
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from kt_rnn import data
 from kt_rnn.data import splits
 from kt_rnn.errors import DataError
+
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
 
 ACCEPTED = (
     "Expected an .npz file with arrays x [n, timesteps, features] (or [n, timesteps]) and y [n], "
@@ -55,7 +60,7 @@ class Arrays:
     x_test: np.ndarray | None = None
     y_test: np.ndarray | None = None
     source: str = "in memory"
-    found: tuple = ()
+    found: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,23 +71,24 @@ class Problem:
     classes: np.ndarray | None = None  # sorted distinct labels; index = class id
 
     @property
-    def class_names(self):
+    def class_names(self) -> tuple[str, ...] | None:
         return None if self.classes is None else tuple(str(c) for c in self.classes.tolist())
 
-    def targets(self, y, what="y"):
+    def targets(self, y: np.ndarray, what: str = "y") -> np.ndarray:
         """Class ids `0..k-1` (int64) for classification, float32 values for regression."""
         if self.kind == REGRESSION:
             return y.astype(np.float32)
         labels = _integer_labels(y, what)
-        unknown = ~np.isin(labels, self.classes)
+        unknown = ~np.isin(labels, self.classes)  # type: ignore[arg-type]  # classification: classes set
         if unknown.any():
             i = int(np.argmax(unknown))
             raise DataError(f"{what} holds labels that y does not have: {what}[{i}]={labels[i].item()} (y has "
-                            f"{list(self.class_names)}). Give x/y examples of every class in {what}.")
-        return np.searchsorted(self.classes, labels).astype(np.int64)
+                            f"{list(self.class_names)}). "  # type: ignore[arg-type]
+                            f"Give x/y examples of every class in {what}.")
+        return np.searchsorted(self.classes, labels).astype(np.int64)  # type: ignore[arg-type]
 
 
-def read(path):
+def read(path: str | os.PathLike[str]) -> Arrays:
     """Reads the arrays of a sequence dataset, without checking them (see `validate`).
 
     Args:
@@ -119,13 +125,13 @@ def read(path):
     return _shaped(Arrays(**arrays, source=str(path), found=tuple(sorted(found))))
 
 
-def _read_directory(path):
+def _read_directory(path: pathlib.Path) -> dict[str, np.ndarray | None]:
     # Only the four names are loaded; other .npy files are listed in errors, never read.
     files = {f.stem: f for f in path.glob("*.npy")}
     return {name: np.load(f, allow_pickle=False) if name in NAMES else None for name, f in files.items()}
 
 
-def _read_npz(path):
+def _read_npz(path: pathlib.Path) -> dict[str, np.ndarray | None]:
     try:
         with open(path, "rb") as f:
             magic = f.read(6)
@@ -145,23 +151,23 @@ def _read_npz(path):
         return {name: loaded[name] if name in NAMES else None for name in loaded.files}
 
 
-def _shaped(arrays):
+def _shaped(arrays: Arrays) -> Arrays:
     """`x`/`x_test` `[n, timesteps]` -> `[n, timesteps, 1]`; `y`/`y_test` `[n, 1]` -> `[n]`."""
     return dataclasses.replace(arrays, x=_x_shaped(arrays.x), y=_y_shaped(arrays.y),
                                x_test=_x_shaped(arrays.x_test), y_test=_y_shaped(arrays.y_test))
 
 
-def _x_shaped(x):
+def _x_shaped(x: Any) -> np.ndarray | None:
     x = None if x is None else np.asarray(x)  # in-memory lists too
     return x[..., np.newaxis] if x is not None and x.ndim == 2 else x
 
 
-def _y_shaped(y):
+def _y_shaped(y: Any) -> np.ndarray | None:
     y = None if y is None else np.asarray(y)
     return y.reshape(-1) if y is not None and y.ndim == 2 and y.shape[1] == 1 else y
 
 
-def validate(arrays):
+def validate(arrays: Arrays) -> Arrays:
     """Checks `arrays` for a search; returns them shaped as `read` shapes them.
 
     Args:
@@ -181,15 +187,17 @@ def validate(arrays):
     pairs = [("x", "y"), *([("x_test", "y_test")] if arrays.x_test is not None else [])]
     for x_name, y_name in pairs:
         _check_pair(arrays, x_name, y_name)
-    if arrays.x_test is not None and arrays.x_test.shape[1:] != arrays.x.shape[1:]:
-        raise DataError(f"Expected x_test of shape [n, {', '.join(map(str, arrays.x.shape[1:]))}] like x. "
+    # x and y are set: `_check_present` refused arrays without them.
+    if arrays.x_test is not None and arrays.x_test.shape[1:] != arrays.x.shape[1:]:  # type: ignore[union-attr]
+        raise DataError("Expected x_test of shape "
+                        f"[n, {', '.join(map(str, arrays.x.shape[1:]))}] like x. "  # type: ignore[union-attr]
                         f"Received: x_test.shape={arrays.x_test.shape}. Save x_test with the timesteps and "
                         f"features of x.")
     _check_count(arrays)
     return arrays
 
 
-def _check_present(arrays):
+def _check_present(arrays: Arrays) -> None:
     found = f"{str(arrays.source)!r} holds {list(arrays.found) or 'no arrays'}"
     for name in ("x", "y"):
         if getattr(arrays, name) is None:
@@ -217,14 +225,14 @@ def _check_pair(arrays, x_name, y_name):
     _check_finite(y_name, y)
 
 
-def _check_numeric(name, array):
+def _check_numeric(name: str, array: np.ndarray) -> None:
     if array.dtype != bool and not np.issubdtype(array.dtype, np.integer) \
             and not np.issubdtype(array.dtype, np.floating):
         raise DataError(f"Expected {name} to hold numbers (int, float or bool). Received: "
                         f"{name}.dtype={array.dtype}. {_SAVE_HINT}.")
 
 
-def _check_finite(name, array):
+def _check_finite(name: str, array: np.ndarray) -> None:
     if not np.issubdtype(array.dtype, np.floating):
         return  # integers and bools are always finite
     bad = ~np.isfinite(array)
@@ -246,7 +254,7 @@ def _check_count(arrays):
                         "out a --test-split of x.")
 
 
-def problem_of(y, task_type=None):
+def problem_of(y: np.ndarray, task_type: str | None = None) -> Problem:
     """What `y` asks for: classification (with its classes) or regression.
 
     Args:
@@ -280,7 +288,7 @@ def problem_of(y, task_type=None):
     return Problem(CLASSIFICATION, classes)
 
 
-def _integer_labels(y, what):
+def _integer_labels(y: np.ndarray, what: str) -> np.ndarray:
     if y.dtype == bool or np.issubdtype(y.dtype, np.integer):
         return y
     fractional = y != np.round(y)
@@ -291,7 +299,7 @@ def _integer_labels(y, what):
     return y.astype(np.int64)
 
 
-def build(arrays, config):
+def build(arrays: Arrays, config: "Config") -> data.Dataset:
     """Splits validated `arrays` into a `kt_rnn.data.Dataset`.
 
     Without `x_test`, a seeded `config.test_split` of `x` is held out
@@ -311,13 +319,14 @@ def build(arrays, config):
         training part's per-feature `mean` and `variance`, and for
         regression `target_mean` and `target_std` (lists and floats).
     """
-    problem = problem_of(arrays.y, config.task_type)
-    x, y = arrays.x, problem.targets(arrays.y)
+    # x and y are set: `validate` refused arrays without them.
+    problem = problem_of(arrays.y, config.task_type)  # type: ignore[arg-type]
+    x, y = arrays.x, problem.targets(arrays.y)  # type: ignore[arg-type]
     if arrays.x_test is None:
         held = _holdout(problem, y, config.test_split, config.seed, "test split")
         (x, y), (x_test, y_test) = _take(x, y, ~held), _take(x, y, held)
     else:
-        x_test, y_test = arrays.x_test, problem.targets(arrays.y_test, "y_test")
+        x_test, y_test = arrays.x_test, problem.targets(arrays.y_test, "y_test")  # type: ignore[arg-type]
     x, y = _subsample(x, y, config.train_size, config.seed)
     x_test, y_test = _subsample(x_test, y_test, config.test_size, config.seed)
     held = _holdout(problem, y, config.validation_split, config.seed, "validation split")
@@ -367,7 +376,7 @@ def _dataset(arrays, problem, parts):
     )
 
 
-def _input_stats(x):
+def _input_stats(x: np.ndarray) -> dict[str, list[float]]:
     """Per-feature mean and variance over every training example and timestep."""
     flat = x.reshape(-1, x.shape[-1]).astype(np.float64)
     variance = flat.var(axis=0)
@@ -394,7 +403,7 @@ def _notes(problem, arrays):
             f"(use --task regression to predict y as a number)",)
 
 
-def load(config, arrays=None):
+def load(config: "Config", arrays: Arrays | None = None) -> data.Dataset:
     """Loads `config.data` (or in-memory `arrays`) as a checked, split `Dataset`.
 
     Args:
@@ -410,7 +419,7 @@ def load(config, arrays=None):
     return build(read_inputs(config, arrays)["arrays"], config)
 
 
-def read_inputs(config, arrays=None):
+def read_inputs(config: "Config", arrays: Arrays | None = None) -> dict[str, Any]:
     """`load`'s keyword arguments: the arrays of `config.data` (or `arrays`), read and validated
     without TensorFlow."""
     if arrays is None:

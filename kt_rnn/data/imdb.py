@@ -10,8 +10,14 @@ import os
 import pathlib
 import tarfile
 import zlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from kt_rnn.errors import DataError
+
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
+    from kt_rnn.data import Dataset
 
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 ENV_VAR = "KT_RNN_DATA"
@@ -20,7 +26,8 @@ SPLITS = ("train", "test")
 LAYOUT = "aclImdb/{train,test}/{neg,pos}/*.txt"
 
 
-def load(config, reviews=None, source=None):
+def load(config: "Config", reviews: dict[str, tuple[list[str], list[int]]] | None = None,
+         source: str | os.PathLike[str] | None = None) -> "Dataset":
     """Loads IMDB for `config` as a `kt_rnn.data.Dataset`.
 
     Args:
@@ -34,23 +41,25 @@ def load(config, reviews=None, source=None):
     if reviews is None:
         source = locate(config.data)
         reviews = read(source)
-    return text.build(reviews, config, CLASS_NAMES, source=pathlib.Path(source).resolve())
+    return text.build(reviews, config, CLASS_NAMES,
+                      source=pathlib.Path(source).resolve())  # type: ignore[arg-type]  # given with `reviews`
 
 
-def read_inputs(config, reviews=None, source=None):
+def read_inputs(config: "Config", reviews: dict[str, tuple[list[str], list[int]]] | None = None,
+                source: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """`load`'s keyword arguments, the reviews read (and checked) without TensorFlow.
 
     A search without a local copy (no `--data`, no `$KT_RNN_DATA`) is left to
     `load`, which downloads through Keras.
     """
-    path = config.data or os.environ.get(ENV_VAR)
+    path: str | os.PathLike[str] | None = config.data or os.environ.get(ENV_VAR)
     if reviews is not None or not path:
         return {"reviews": reviews, "source": source}
     path = pathlib.Path(path).expanduser()
     return {"reviews": read(path), "source": path}
 
 
-def locate(data=None):
+def locate(data: str | os.PathLike[str] | None = None) -> pathlib.Path:
     """Returns the path of the data: `data`, else `$KT_RNN_DATA`, else a cached download."""
     path = data or os.environ.get(ENV_VAR)
     if path:
@@ -66,7 +75,7 @@ def locate(data=None):
         ) from None
 
 
-def read(path):
+def read(path: str | os.PathLike[str]) -> dict[str, tuple[list[str], list[int]]]:
     """Returns `{"train": (texts, labels), "test": (texts, labels)}` from a directory or archive."""
     path = pathlib.Path(path)
     if not path.exists():
@@ -93,11 +102,11 @@ def _flatten(by_class):
     return texts, labels
 
 
-def _empty():
+def _empty() -> dict[str, dict[str, list[tuple[str, str]]]]:
     return {split: {} for split in SPLITS}
 
 
-def _add(reviews, parts, data):
+def _add(reviews: dict[str, dict[str, list[tuple[str, str]]]], parts: Sequence[str], data: bytes) -> None:
     """Files `data` under its split and class if `parts` ends with <split>/<class>/<name>.txt."""
     if len(parts) >= 3 and parts[-3] in SPLITS and parts[-2] in CLASS_NAMES and parts[-1].endswith(".txt"):
         reviews[parts[-3]].setdefault(parts[-2], []).append(
@@ -105,7 +114,7 @@ def _add(reviews, parts, data):
         )
 
 
-def _read_directory(path):
+def _read_directory(path: pathlib.Path) -> dict[str, dict[str, list[tuple[str, str]]]]:
     root = path / "aclImdb" if (path / "aclImdb").is_dir() else path
     reviews = _empty()
     try:

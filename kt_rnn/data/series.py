@@ -19,9 +19,12 @@ import csv
 import dataclasses
 import io
 import math
+import os
 import pathlib
 import re
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -66,30 +69,32 @@ class Series:
     """
 
     values: np.ndarray
-    columns: tuple
+    columns: tuple[str, ...]
     target: str
     dates: np.ndarray | None
     frequency: str | None
     source: str
-    notes: list
+    notes: list[str]
 
 
 @dataclasses.dataclass
 class _Table:
     path: pathlib.Path
     delimiter: str
-    header: list  # stripped column names
+    header: list[str]  # stripped column names
     lines: np.ndarray  # file line number of each data row
-    cells: list  # [row][column] stripped strings, rows padded to the header's width
+    cells: list[list[str]]  # [row][column] stripped strings, rows padded to the header's width
 
-    def column(self, index):
+    def column(self, index: int) -> list[str]:
         return [row[index] for row in self.cells]
 
-    def columns(self):
+    def columns(self) -> str:
         return ", ".join(repr(name) for name in self.header)
 
 
-def read(path, target, features=None, date_column=None, fill_missing=None, categorical=()):
+def read(path: str | os.PathLike[str], target: str | int, features: str | Sequence[str | int] | None = None,
+         date_column: str | int | None = None, fill_missing: str | None = None,
+         categorical: Sequence[str | int] = ()) -> Series:
     """Reads a time series from a CSV file with a header row.
 
     Args:
@@ -134,6 +139,7 @@ def read(path, target, features=None, date_column=None, fill_missing=None, categ
     ((144, 1), 'monthly')
     """
     _check_fill_mode(fill_missing)
+    notes: list[str]
     table, notes = _read_table(_resolve(path)), []
     target_index, date_index, inputs, categories = _choose(table, target, features, date_column, categorical, notes)
     notes.insert(0, _layout_note(table, target_index, date_index))
@@ -146,13 +152,13 @@ def read(path, target, features=None, date_column=None, fill_missing=None, categ
                   str(table.path), notes)
 
 
-def _check_fill_mode(mode):
+def _check_fill_mode(mode: str | None) -> None:
     if mode is not None and mode not in FILL_MODES:
         raise UsageError(f"Unknown --fill-missing mode. Expected one of {', '.join(FILL_MODES)}. "
                          f"Received: fill_missing={mode!r}.")
 
 
-def _resolve(path):
+def _resolve(path: str | os.PathLike[str]) -> pathlib.Path:
     path = pathlib.Path(path).expanduser().resolve()
     if not path.is_file():
         raise DataError(f"Time series not found at {str(path)!r}. Pass --data with a CSV file whose header "
@@ -179,7 +185,7 @@ def _read_table(path):
     return _Table(path, delimiter, header, lines, body)
 
 
-def _decode(path):
+def _decode(path: pathlib.Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -191,7 +197,7 @@ def _decode(path):
                         f"Save it as CSV in UTF-8.") from None
 
 
-def _delimiter(text):
+def _delimiter(text: str) -> str:
     """The delimiter among `DELIMITERS`: csv.Sniffer's guess on whole lines, else comma."""
     return tables.sniff_delimiter(text, DELIMITERS)
 
@@ -357,7 +363,7 @@ def _bad_numbers(table, index):
             if not _missing(cell) and not tables.is_number(cell)]
 
 
-def _missing(cell):
+def _missing(cell: str) -> bool:
     return cell.lower() in MISSING
 
 
@@ -402,7 +408,7 @@ def _parse_date(cell):
     return None if np.isnat(date) else date
 
 
-def _pad(match):
+def _pad(match: re.Match[str]) -> str:
     year, month, day = match.groups()
     return f"{year}-{int(month):02d}" + (f"-{int(day):02d}" if day else "")
 
@@ -526,7 +532,7 @@ def _frequency(dates, table, notes):
     return frequency
 
 
-def _step_name(seconds):
+def _step_name(seconds: int) -> str:
     if seconds % _DAY == 0:
         days = seconds // _DAY
         return next((name for low, high, name in _NAMED_DAYS if low <= days <= high), f"every {days} days")
@@ -539,14 +545,15 @@ def _step_name(seconds):
     return f"every {seconds} seconds"
 
 
-def _listed(items):
+def _listed(items: Sequence[Any]) -> str:
     return ", ".join(map(str, items[:_SHOWN])) + (", ..." if len(items) > _SHOWN else "")
 
 
 # Chronological splits.
 
 
-def split_sizes(n, horizon, test_size=None, validation_size=None):
+def split_sizes(n: int, horizon: int, test_size: int | float | None = None,
+                validation_size: int | float | None = None) -> tuple[int, int]:
     """Steps held out at the end of `n` steps for validation and test, in that order.
 
     Args:
@@ -583,7 +590,7 @@ def split_sizes(n, horizon, test_size=None, validation_size=None):
     return validation, test
 
 
-def _part_size(n, horizon, size, part):
+def _part_size(n: int, horizon: int, size: int | float | None, part: str) -> int:
     option = f"--{part}-size"
     if size is None:
         return max(1, math.floor(n * DEFAULT_SHARE / horizon + 0.5)) * horizon
@@ -601,7 +608,7 @@ def _part_size(n, horizon, size, part):
     return steps
 
 
-def check_length(n_train, window, horizon, what="training part"):
+def check_length(n_train: int, window: int, horizon: int, what: str = "training part") -> None:
     """Raises a `DataError` unless `n_train` steps hold one window of inputs plus a horizon.
 
     Args:

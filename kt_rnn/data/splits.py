@@ -7,8 +7,11 @@ gets a `DataError` naming the classes and the fix instead of scikit-learn's
 """
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from kt_rnn.errors import DataError, UsageError
 
@@ -16,7 +19,7 @@ _SHOWN = 10  # classes listed in one message
 _OPTIONS = "--test-split/--validation-split"
 
 
-def holdout(n, fraction, seed):
+def holdout(n: int, fraction: float, seed: int) -> np.ndarray:
     """Boolean mask holding out a seeded random `fraction` of `n` examples (for regression).
 
     Args:
@@ -34,7 +37,8 @@ def holdout(n, fraction, seed):
     return mask
 
 
-def stratified_holdout(labels, fraction, seed, what, class_names=None):
+def stratified_holdout(labels: npt.ArrayLike, fraction: float, seed: int, what: str,
+                       class_names: Sequence[str] | None = None) -> np.ndarray:
     """Boolean mask holding out a seeded `fraction` of the examples, each class in proportion.
 
     Args:
@@ -76,13 +80,13 @@ def stratified_holdout(labels, fraction, seed, what, class_names=None):
     return mask
 
 
-def class_counts(labels, class_names):
+def class_counts(labels: npt.ArrayLike, class_names: Sequence[str]) -> dict[str, int]:
     """`{name: number of examples}` in `class_names` order; `labels` index `class_names`."""
     counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(class_names))
     return {name: int(count) for name, count in zip(class_names, counts)}
 
 
-def holdout_size(n, fraction, what):
+def holdout_size(n: int, fraction: float, what: str) -> int:
     """Examples held out of `n`: `fraction` of them rounded half up, at least 1 and at most `n - 1`."""
     if not 0 < fraction < 1:
         raise UsageError(f"The {what} must be a fraction between 0 and 1. Received: fraction={fraction!r}")
@@ -93,7 +97,7 @@ def holdout_size(n, fraction, what):
     return min(max(1, int(n * fraction + 0.5)), n - 1)
 
 
-def _check_classes(labels, size, what, class_names):
+def _check_classes(labels: np.ndarray, size: int, what: str, class_names: Sequence[str] | None) -> None:
     classes, counts = np.unique(labels, return_counts=True)
     names = [_name(c, class_names) for c in classes]
     rare = [f"{name!r} has {count}" for name, count in zip(names, counts) if count < 2]
@@ -112,7 +116,7 @@ def _check_classes(labels, size, what, class_names):
         )
 
 
-def _fraction_hint(k, n):
+def _fraction_hint(k: int, n: int) -> str:
     """How to give both sides of `n` examples at least `k`."""
     if 2 * k > n:
         return f"Use at least {2 * k} examples, or drop classes from the data."
@@ -120,7 +124,7 @@ def _fraction_hint(k, n):
     return f"Use a fraction between {low:g} and {high:g} ({_OPTIONS}), or use more examples."
 
 
-def _name(label, class_names):
+def _name(label: Any, class_names: Sequence[str] | None) -> Any:
     if class_names is not None and np.issubdtype(type(label), np.integer):
         return class_names[int(label)]
     return label.item() if isinstance(label, np.generic) else label

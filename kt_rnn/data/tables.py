@@ -8,7 +8,7 @@ import csv
 SAMPLE_CHARS = 64 * 1024  # enough lines for csv.Sniffer, without reading a large file twice
 
 
-def sniff_delimiter(text, delimiters, fallback=","):
+def sniff_delimiter(text: str, delimiters: str, fallback: str = ",") -> str:
     """The delimiter among `delimiters` that `csv.Sniffer` finds in `text`'s first whole lines, else `fallback`."""
     sample = text[:SAMPLE_CHARS]
     if len(text) > SAMPLE_CHARS and "\n" in sample:
@@ -19,7 +19,7 @@ def sniff_delimiter(text, delimiters, fallback=","):
         return fallback
 
 
-def is_number(cell):
+def is_number(cell: str) -> bool:
     """True if the text `cell` reads as a float."""
     try:
         float(cell)

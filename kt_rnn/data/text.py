@@ -1,5 +1,9 @@
 """Raw text -> vectorized `tf.data` splits, vectorized once per search."""
 
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -7,23 +11,29 @@ import tensorflow as tf
 from kt_rnn import objectives
 from kt_rnn.data import Dataset, fingerprint, splits
 
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
+
 _BREAK = r"<br\s*/?>"
 _PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
 # Control and separator characters (IMDB has C1 controls such as \x85) become spaces: as
 # tokens they would split the saved vocabulary file, which Keras reads back with splitlines().
 _INVISIBLE = r"[\p{C}\p{Z}]+"
 _ENCODE_BATCH = 2048
+# (texts, labels): lists as read, or numpy arrays once split.
+_Split = tuple[Sequence[str] | np.ndarray, Sequence[int] | np.ndarray]
 
 
 @keras.saving.register_keras_serializable(package="kt_rnn")
-def standardize(texts):
+def standardize(texts: tf.Tensor) -> tf.Tensor:
     """Lower-cases; turns HTML line breaks, punctuation and control characters into spaces."""
     texts = tf.strings.regex_replace(tf.strings.lower(texts), _BREAK, " ")
     texts = tf.strings.regex_replace(texts, _PUNCTUATION, " ")
     return tf.strings.regex_replace(texts, _INVISIBLE, " ")
 
 
-def build(reviews, config, class_names, source, notes=()):
+def build(reviews: Mapping[str, _Split], config: "Config", class_names: Sequence[str],
+          source: str | os.PathLike[str], notes: Iterable[str] = ()) -> Dataset:
     """Builds a `Dataset` from `{"train": (texts, labels), "test": (texts, labels)}`.
 
     Labels are integer indices into `class_names`. The training part is
@@ -60,19 +70,20 @@ def build(reviews, config, class_names, source, notes=()):
     )
 
 
-def _joined(*parts):
+def _joined(*parts: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The parts' texts and labels together: what the refit trains on, so the baselines do too."""
     return np.concatenate([part[0] for part in parts]), np.concatenate([part[1] for part in parts])
 
 
-def _subsample(texts, labels, size, seed):
+def _subsample(texts: Sequence[str] | np.ndarray, labels: Sequence[int] | np.ndarray, size: int | None,
+               seed: int) -> tuple[np.ndarray, np.ndarray]:
     texts, labels = np.asarray(texts, dtype=object), np.asarray(labels, dtype=np.int64)
     if size is None or size >= len(labels):
         return texts, labels
     return _take((texts, labels), _sample(labels, size, np.random.default_rng(seed)))
 
 
-def _sample(labels, count, rng):
+def _sample(labels: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
     """Boolean mask selecting exactly `count` examples at random, each class in proportion.
 
     A sample (--train-size, --test-size), not a split: any size works, down to one example.
@@ -87,16 +98,16 @@ def _sample(labels, count, rng):
     return mask
 
 
-def _take(split, mask):
+def _take(split: tuple[np.ndarray, np.ndarray], mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return split[0][mask], split[1][mask]
 
 
-def _encoded(vectorizer, split):
+def _encoded(vectorizer: keras.layers.TextVectorization, split: tuple[np.ndarray, np.ndarray]) -> tf.data.Dataset:
     texts = tf.data.Dataset.from_tensor_slices(_strings(split[0]))
     ids = np.concatenate([vectorizer(batch).numpy() for batch in texts.batch(_ENCODE_BATCH)])
     return tf.data.Dataset.from_tensor_slices((ids, split[1])).cache()
 
 
-def _strings(texts):
+def _strings(texts: Iterable[str]) -> tf.Tensor:
     # Not `astype(str)`: a fixed-width unicode array of long reviews takes gigabytes.
     return tf.constant(list(texts), dtype=tf.string)

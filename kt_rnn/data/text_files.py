@@ -20,13 +20,20 @@ import collections
 import csv
 import dataclasses
 import io
+import os
 import pathlib
 import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from kt_rnn.data import splits, tables
 from kt_rnn.errors import DataError, UsageError
+
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
+    from kt_rnn.data import Dataset
 
 TEXT_NAMES = ("text", "review", "message", "body", "content", "sentence", "document")
 LABEL_NAMES = ("label", "class", "category", "target", "sentiment", "y")
@@ -64,24 +71,25 @@ class Labelled:
 @dataclasses.dataclass
 class _Table:
     path: pathlib.Path
-    rows: list  # [(line number, [field, ...])], blank lines left out
-    header: list | None = None  # the first row's cells, when it is a header
+    rows: list[tuple[int, list[str]]]  # [(line number, [field, ...])], blank lines left out
+    header: list[str] | None = None  # the first row's cells, when it is a header
     delimiter: str = ","
 
     @property
-    def width(self):
+    def width(self) -> int:
         return max(len(fields) for _, fields in self.rows)
 
     @property
-    def body(self):
+    def body(self) -> list[tuple[int, list[str]]]:
         return self.rows[1:] if self.header is not None else self.rows
 
-    def column(self, index):
+    def column(self, index: int) -> list[str]:
         """Stripped cells of column `index` in the data rows ("" where a row is short)."""
         return [fields[index].strip() if index < len(fields) else "" for _, fields in self.body]
 
 
-def read(path, text_column=None, label_column=None):
+def read(path: str | os.PathLike[str], text_column: str | int | None = None,
+         label_column: str | int | None = None) -> Labelled:
     """Reads labelled texts from a folder per class or from a delimited table.
 
     Args:
@@ -126,7 +134,7 @@ def read(path, text_column=None, label_column=None):
     return _read_table(path, text_column, label_column)
 
 
-def load(config, labelled=None, test_labelled=None):
+def load(config: "Config", labelled: Labelled | None = None, test_labelled: Labelled | None = None) -> "Dataset":
     """Loads the user's labelled texts for `config` as a `kt_rnn.data.Dataset`.
 
     Args:
@@ -154,13 +162,15 @@ def load(config, labelled=None, test_labelled=None):
     return text.build(parts, config, data.class_names, data.source, notes)
 
 
-def read_inputs(config, labelled=None, test_labelled=None):
+def read_inputs(config: "Config", labelled: Labelled | None = None,
+                test_labelled: Labelled | None = None) -> dict[str, Any]:
     """`load`'s keyword arguments: the texts of `config.data` (and `config.test_data`) read and
     checked without TensorFlow, or those given in memory."""
     if labelled is None and not config.data:
         raise DataError("The text dataset needs --data PATH: a directory with one subfolder of .txt files "
                         "per class, or a .csv/.tsv file with a text and a label column.")
-    data = labelled or read(config.data, config.text_column, config.label_column)
+    # --data is given where `labelled` is not (checked above).
+    data = labelled or read(config.data, config.text_column, config.label_column)  # type: ignore[arg-type]
     test = test_labelled
     if test is None and config.test_data:
         test = read(config.test_data, config.text_column, config.label_column)
@@ -169,12 +179,12 @@ def read_inputs(config, labelled=None, test_labelled=None):
     return {"labelled": data, "test_labelled": test}
 
 
-def _indices(labels, class_names):
+def _indices(labels: Sequence[str], class_names: Sequence[str]) -> np.ndarray:
     index = {name: i for i, name in enumerate(class_names)}
     return np.asarray([index[label] for label in labels], dtype=np.int64)
 
 
-def _test_indices(test, data):
+def _test_indices(test: Labelled, data: Labelled) -> np.ndarray:
     unknown = sorted(set(test.class_names) - set(data.class_names))
     if unknown:
         raise DataError(
@@ -184,7 +194,7 @@ def _test_indices(test, data):
     return _indices(test.labels, data.class_names)
 
 
-def _refuse_columns(path, text_column, label_column):
+def _refuse_columns(path: pathlib.Path, text_column: str | int | None, label_column: str | int | None) -> None:
     if text_column is not None or label_column is not None:
         raise UsageError(
             f"{COLUMN_OPTIONS} name columns of a table file, but {str(path)!r} is a directory "
@@ -192,7 +202,7 @@ def _refuse_columns(path, text_column, label_column):
         )
 
 
-def _decode(data):
+def _decode(data: bytes) -> tuple[str, int]:
     """`data` as text (UTF-8, BOM dropped), with each undecodable byte replaced by U+FFFD.
 
     Returns the text and the number of bytes replaced.
@@ -202,7 +212,7 @@ def _decode(data):
     return _UNDECODABLE.subn("\ufffd", data.decode("utf-8-sig", errors="surrogateescape"))
 
 
-def labelled(texts, labels, source="in memory"):
+def labelled(texts: Iterable[Any], labels: Iterable[Any], source: str = "in memory") -> Labelled:
     """Labelled texts given in memory (the Python API): a `Labelled`, checked like a file.
 
     Args:
@@ -218,7 +228,8 @@ def labelled(texts, labels, source="in memory"):
     return _finish(source, [x for x, _ in kept], [y for _, y in kept], notes, "the labels given")
 
 
-def _finish(path, texts, labels, notes, label_source):
+def _finish(path: str | os.PathLike[str], texts: Sequence[str], labels: list[str], notes: list[str],
+            label_source: str) -> Labelled:
     """Checks there are examples of at least 2 classes; normalizes int labels; sorts classes."""
     if not texts:
         raise DataError(
@@ -237,11 +248,11 @@ def _finish(path, texts, labels, notes, label_source):
     return Labelled(list(texts), labels, class_names, str(path), notes)
 
 
-def _column_hint(label_source):
+def _column_hint(label_source: str) -> str:
     return "" if "subfolder" in label_source else f", or pass the right column with {COLUMN_OPTIONS}"
 
 
-def _sorted_classes(names):
+def _sorted_classes(names: Iterable[str]) -> tuple[str, ...]:
     if all(_INT.fullmatch(name) for name in names):
         return tuple(sorted(names, key=int))
     return tuple(sorted(names))
@@ -250,9 +261,11 @@ def _sorted_classes(names):
 # A folder per class.
 
 
-def _read_directory(path):
-    texts, labels, notes = [], [], []
-    counts = collections.Counter()
+def _read_directory(path: pathlib.Path) -> tuple[list[str], list[str], list[str]]:
+    texts: list[str] = []
+    labels: list[str] = []
+    notes: list[str] = []
+    counts: collections.Counter[str] = collections.Counter()
     try:
         for folder in sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")):
             _read_class(folder, texts, labels, notes, counts)
@@ -267,7 +280,8 @@ def _read_directory(path):
     return texts, labels, notes + _directory_notes(path, counts, loose)
 
 
-def _read_class(folder, texts, labels, notes, counts):
+def _read_class(folder: pathlib.Path, texts: list[str], labels: list[str], notes: list[str],
+                counts: collections.Counter[str]) -> None:
     """Adds the texts of `folder`'s .txt files (nested folders included, sorted by path)."""
     files = sorted(f for f in folder.rglob("*") if f.suffix.lower() == ".txt" and f.is_file())
     if not files:
@@ -283,8 +297,8 @@ def _read_class(folder, texts, labels, notes, counts):
             counts["empty"] += 1
 
 
-def _directory_notes(path, counts, loose):
-    notes = []
+def _directory_notes(path: pathlib.Path, counts: collections.Counter[str], loose: list[pathlib.Path]) -> list[str]:
+    notes: list[str] = []
     if counts["empty"]:
         notes.append(f"{counts['empty']} empty .txt files dropped")
     if counts["undecodable"]:
@@ -300,7 +314,7 @@ def _directory_notes(path, counts, loose):
 # A delimited table.
 
 
-def _read_table(path, text_column, label_column):
+def _read_table(path: pathlib.Path, text_column: str | int | None, label_column: str | int | None) -> Labelled:
     try:
         text, replaced = _decode(path.read_bytes())
     except OSError as e:
@@ -328,7 +342,7 @@ def _read_table(path, text_column, label_column):
     return _finish(path, texts, labels, notes, f"column {_describe(table, label_index)}")
 
 
-def _undecodable_notes(text, replaced):
+def _undecodable_notes(text: str, replaced: int) -> list[str]:
     if not replaced:
         return []
     line = text[: text.index("\ufffd")].count("\n") + 1 if "\ufffd" in text else 1
@@ -355,7 +369,7 @@ def _parse(path, text):
     return table
 
 
-def _delimiter(text):
+def _delimiter(text: str) -> str:
     """The delimiter among `DELIMITERS`: csv.Sniffer's guess, else tab if any, else comma."""
     fallback = "\t" if "\t" in text[: tables.SAMPLE_CHARS] else ","
     return tables.sniff_delimiter(text, DELIMITERS, fallback)
@@ -386,7 +400,7 @@ def _names_header(table, names):
     return any(first[i] not in _lower(_Table(table.path, table.rows[1:]).column(i)) for i in known)
 
 
-def _lower(cells):
+def _lower(cells: Iterable[str]) -> set[str]:
     return {cell.lower() for cell in cells}
 
 
@@ -461,7 +475,7 @@ def _describe(table, index):
     return str(index)
 
 
-def _short(cell, limit=30):
+def _short(cell: str, limit: int = 30) -> str:
     return cell if len(cell) <= limit else cell[: limit - 3] + "..."
 
 

@@ -7,6 +7,8 @@ longest window of the search fits. The windows themselves are cut per trial by
 the forecaster (`hypermodels.forecaster`), since the window is a hyperparameter.
 """
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from hypermodels import space as sp
@@ -15,11 +17,14 @@ from kt_rnn.data import Dataset, fingerprint
 from kt_rnn.data import series as series_lib
 from kt_rnn.errors import DataError
 
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
+
 DEFAULT_HORIZON = 1
 DEFAULT_STRIDE = 1
 
 
-def load(config, series=None):
+def load(config: "Config", series: series_lib.Series | None = None) -> Dataset:
     """Loads the series of `config` (or `series`, a `kt_rnn.data.series.Series` in memory) as a `Dataset`."""
     from hypermodels.forecaster import Segment  # TensorFlow from here on
 
@@ -43,30 +48,32 @@ def load(config, series=None):
     )
 
 
-def read_inputs(config, series=None):
+def read_inputs(config: "Config", series: series_lib.Series | None = None) -> dict[str, Any]:
     """`load`'s keyword arguments: the series of `config.data` (or `series`), read and checked
     (columns, values, length for the splits and windows) without TensorFlow."""
     if series is None and not config.data:
         raise DataError("The timeseries dataset needs --data FILE.csv (a header row, one row per step) and "
                         "--target COLUMN.")
-    data = series or series_lib.read(config.data, config.target, config.features, config.date_column,
-                                     config.fill_missing, config.categorical or ())
+    # --data checked above; --target by `Config` for the timeseries dataset.
+    data = series or series_lib.read(config.data, config.target, config.features,  # type: ignore[arg-type]
+                                     config.date_column, config.fill_missing, config.categorical or ())
     _ends(data, config)
     return {"series": data}
 
 
-def _ends(data, config):
+def _ends(data: series_lib.Series, config: "Config") -> tuple[int, int]:
     """`(train_end, validation_end)`: where the training and validation parts end; checks that the
     training part holds the longest window and its horizon."""
     horizon, steps = config.horizon or DEFAULT_HORIZON, len(data.values)
     validation, test = series_lib.split_sizes(steps, horizon, config.test_size, config.validation_size)
     train_end, validation_end = steps - validation - test, steps - test
     # Default windows the training part cannot hold are left out of the space (`kt_rnn.search.plan`).
-    series_lib.check_length(train_end, window_bound(config.space, shortest=config.is_default(sp.WINDOW)), horizon)
+    series_lib.check_length(train_end, window_bound(config.space,  # type: ignore[arg-type]  # set by `Config`
+                                                    shortest=config.is_default(sp.WINDOW)), horizon)
     return train_end, validation_end
 
 
-def window_bound(space, shortest=False):
+def window_bound(space: sp.SearchSpace, shortest: bool = False) -> int:
     """The longest window the search may try (or the shortest)."""
     domain = space.domain(sp.WINDOW)
     if domain.kind == sp.RANGE:
@@ -74,7 +81,8 @@ def window_bound(space, shortest=False):
     return int(min(domain.values) if shortest else max(domain.values))
 
 
-def _spec(data, config, horizon, train_end, validation_end):
+def _spec(data: series_lib.Series, config: "Config", horizon: int, train_end: int,
+          validation_end: int) -> dict[str, Any]:
     """What the forecaster and the forecast scores need, from the training part only."""
     train = data.values[:train_end]
     variance = train.var(axis=0)

@@ -5,8 +5,11 @@ Imported only for `python -m kt_rnn.report --plot`: needs matplotlib
 pyplot, no display, no global backend switch.
 """
 
+import pathlib
 import random
 import re
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -23,7 +26,7 @@ JITTER = 0.15
 DPI = 120
 
 
-def write_all(search, directory):
+def write_all(search: tt.Search, directory: pathlib.Path) -> list[pathlib.Path]:
     """Writes the figures of `search` into `directory` (created); returns their paths.
 
     `objective_by_trial.png`: every scored trial in start order with the best so
@@ -43,7 +46,7 @@ def write_all(search, directory):
     return paths
 
 
-def trials_figure(search):
+def trials_figure(search: tt.Search) -> Figure:
     """The objective of each scored trial in start order, the best so far, failed trials as x."""
     fig, ax = _figure()
     position = {t.trial_id: i for i, t in enumerate(search.trials, 1)}
@@ -63,7 +66,7 @@ def trials_figure(search):
     return fig
 
 
-def hyperparameter_figure(search, name, trials):
+def hyperparameter_figure(search: tt.Search, name: str, trials: Sequence[tt.Trial]) -> Figure:
     """The objective against one hyperparameter: a strip plot for categories, else a scatter."""
     fig, ax = _figure()
     entry = search.space[name]
@@ -94,12 +97,12 @@ def _figure():
     return fig, ax
 
 
-def _save(fig, path):
+def _save(fig: Figure, path: pathlib.Path) -> pathlib.Path:
     fig.savefig(path, dpi=DPI)
     return path
 
 
-def _title(search, against):
+def _title(search: tt.Search, against: str) -> str:
     better = "higher" if search.direction == "max" else "lower"
     return f"{search.objective} {against} ({better} is better)"
 
@@ -147,12 +150,12 @@ def _categories(entry, values):
     return known + sorted({v for v in values if v not in known}, key=str)
 
 
-def _short_range(config):
+def _short_range(config: dict[str, Any]) -> bool:
     low, high, step = config.get("min_value"), config.get("max_value"), config.get("step") or 1
     return isinstance(low, int) and isinstance(high, int) and (high - low) // step + 1 <= MAX_STRIP_INTS
 
 
-def _jittered(indices):
+def _jittered(indices: Iterable[int]) -> list[float]:
     rng = random.Random(0)
     return [i + rng.uniform(-JITTER, JITTER) for i in indices]
 
@@ -166,5 +169,5 @@ def _category_best(ax, direction, indices, trials):
               color="C1", label="best per value")
 
 
-def _label(value):
+def _label(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)

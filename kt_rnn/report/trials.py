@@ -9,7 +9,10 @@ Never writes. Pure Python: no TensorFlow, Keras or KerasTuner import.
 
 import dataclasses
 import math
+import os
 import pathlib
+from collections.abc import Collection
+from typing import Any
 
 from hypermodels import cudnn
 from kt_rnn import objectives
@@ -55,9 +58,9 @@ class Trial:
     best_epoch: int | None = None
     epochs: int | None = None
     seconds: float | None = None
-    values: dict = dataclasses.field(default_factory=dict)
-    tuner_values: dict = dataclasses.field(default_factory=dict)
-    so_far: tuple | None = None
+    values: dict[str, Any] = dataclasses.field(default_factory=dict)
+    tuner_values: dict[str, Any] = dataclasses.field(default_factory=dict)
+    so_far: tuple[float, int] | None = None
     best: bool = False
 
 
@@ -68,29 +71,29 @@ class Search:
     path: pathlib.Path
     objective: str
     direction: str
-    info: dict
-    space: dict  # {name: {"class_name": ..., "config": {...}}}, oracle's order first
-    trials: list
-    export: dict | None = None  # best/metrics.json of the export, if any
+    info: dict[str, Any]
+    space: dict[str, dict[str, Any]]  # {name: {"class_name": ..., "config": {...}}}, oracle's order first
+    trials: list[Trial]
+    export: dict[str, Any] | None = None  # best/metrics.json of the export, if any
 
-    def ranked(self):
+    def ranked(self) -> list[Trial]:
         """The trials, best score first; those without a score after, in start order."""
         sign = -1 if self.direction == "max" else 1
         order = {id(t): i for i, t in enumerate(self.trials)}
         return sorted(self.trials, key=lambda t: (t.score is None, sign * (t.score or 0), order[id(t)]))
 
-    def best(self):
+    def best(self) -> Trial | None:
         """The best completed trial, or `None`."""
         return next((t for t in self.trials if t.best), None)
 
-    def is_fixed(self, name):
+    def is_fixed(self, name: str) -> bool:
         return self.space.get(name, {}).get("class_name") == "Fixed"
 
-    def hyperband(self):
+    def hyperband(self) -> bool:
         return any("bracket" in t.tuner_values for t in self.trials)
 
 
-def find_project(path):
+def find_project(path: str | os.PathLike[str]) -> pathlib.Path:
     """Returns the search directory `path` names; raises `SearchError` naming the fix.
 
     Accepts LOGDIR/PROJECT or its `tuner/` subdirectory.
@@ -109,7 +112,7 @@ def find_project(path):
     raise SearchError(f"{path} holds no search (no tuner/ subdirectory).{hint}")
 
 
-def load(path):
+def load(path: str | os.PathLike[str]) -> Search:
     """Reads the search directory at `path` (see `find_project`) into a `Search`."""
     path = find_project(path)
     layout = Layout(path)
@@ -127,7 +130,7 @@ def load(path):
     return search
 
 
-def record(search, trial):
+def record(search: Search, trial: Trial) -> dict[str, Any]:
     """The trial as one flat `{column: value}` dict; see `columns`."""
     row = {"trial_id": trial.trial_id, "status": trial.status, "message": trial.message,
            "best": trial.best, search.objective: trial.score, "best_epoch": trial.best_epoch,
@@ -139,26 +142,26 @@ def record(search, trial):
     return row
 
 
-def cudnn_eligible(trial):
+def cudnn_eligible(trial: Trial) -> bool | None:
     """Would the trial's recurrent layers run on cuDNN on a GPU (`None`: no values to tell)."""
     return cudnn.eligible(trial.values) if trial.values else None
 
 
-def columns(search):
+def columns(search: Search) -> list[str]:
     """Column names of `record`: trial fields, then one per hyperparameter."""
     return list(record(search, Trial("", "")))
 
 
-def hyperparameter_columns(search, taken=()):
+def hyperparameter_columns(search: Search, taken: Collection[str] = ()) -> dict[str, str]:
     """`{name: column}`; a name that clashes with a trial field gets an `hp_` prefix."""
     return {name: f"hp_{name}" if name in taken else name for name in search.space}
 
 
-def _has_tuner_state(layout):
+def _has_tuner_state(layout: Layout) -> bool:
     return layout.has_search() or bool(layout.trial_dirs())
 
 
-def _read_or(path, default):
+def _read_or(path: pathlib.Path, default: Any) -> Any:
     try:
         found = durable.read_json(path, missing=None)
     except durable.DamagedStateError:
@@ -239,7 +242,7 @@ def _active_values(space, values):
     return {n: values[n] for n in names if n in values and not n.startswith(TUNER_PREFIX)}
 
 
-def _conditions_hold(config, values):
+def _conditions_hold(config: dict[str, Any], values: dict[str, Any]) -> bool:
     conditions = config.get("conditions") or []
     return all(values.get(c["config"]["name"], _ABSENT) in c["config"]["values"] for c in conditions)
 
@@ -258,23 +261,23 @@ def _add_epochs(trial, trial_dir, objective, direction):
         trial.so_far = (min if direction == "min" else max)(seen, key=lambda s: s[0])
 
 
-def _epoch_records(path):
+def _epoch_records(path: pathlib.Path) -> list[dict[str, Any]]:
     epochs = _read_or(path, {}).get("epochs")
     return [r for r in epochs or [] if isinstance(r, dict)]
 
 
-def _epoch_number(record, index):
+def _epoch_number(record: dict[str, Any], index: int) -> int:
     epoch = record.get("epoch")
     return (epoch if isinstance(epoch, int) else index) + 1
 
 
-def _mark_best(search):
+def _mark_best(search: Search) -> None:
     scored = [t for t in search.ranked() if t.score is not None and t.status == COMPLETED]
     if scored:
         scored[0].best = True
 
 
-def _finite(value):
+def _finite(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value) if math.isfinite(value) else None

@@ -9,6 +9,8 @@ import csv
 import json
 import shutil
 import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TextIO
 
 from kt_rnn.report import trials as tt
 from kt_rnn.tasks import baselines, forecast_scores
@@ -19,7 +21,7 @@ MIN_REASON = 8
 FIRST_COLUMNS = 7  # best mark, trial, status, objective, best epoch, epochs, time: never left out
 
 
-def render(search, width=None):
+def render(search: tt.Search, width: int | None = None) -> list[str]:
     """The report as lines of text: a headline, the table of trials (fitted to `width`), the best trial."""
     lines = [_headline(search), _counts(search.trials), ""]
     if search.trials:
@@ -45,7 +47,7 @@ def _export_lines(search):
             *(f"  {line}" for line in baselines.comparison_lines(test))]
 
 
-def table(search, trials, width=None):
+def table(search: tt.Search, trials: Sequence[tt.Trial], width: int | None = None) -> list[str]:
     """Lines of an aligned text table, one row per trial; numbers right-aligned.
 
     Columns blank in every row are left out, and the table fits `width` characters
@@ -68,15 +70,15 @@ def table(search, trials, width=None):
     return lines
 
 
-def _terminal_width():
+def _terminal_width() -> int | None:
     return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
 
 
-def _widths(rows):
+def _widths(rows: Sequence[Sequence[str]]) -> list[int]:
     return [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
 
 
-def _total(rows):
+def _total(rows: Sequence[Sequence[str]]) -> int:
     return sum(_widths(rows)) + 2 * (len(rows[0]) - 1)
 
 
@@ -96,18 +98,18 @@ def _fit(rows, right, width):
     return rows[0], rows[1:], right, left_out
 
 
-def _shorten(text, limit):
+def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def write_csv(search, file):
+def write_csv(search: tt.Search, file: TextIO) -> None:
     """Writes every trial as a CSV row, best first; blank cells for missing values."""
     writer = csv.DictWriter(file, fieldnames=tt.columns(search))
     writer.writeheader()
     writer.writerows(tt.record(search, t) for t in search.ranked())
 
 
-def write_json(search, file):
+def write_json(search: tt.Search, file: TextIO) -> None:
     """Writes every trial as a JSON list of flat objects, best first; `null` for missing values."""
     json.dump([tt.record(search, t) for t in search.ranked()], file, indent=2)
     file.write("\n")
@@ -126,25 +128,25 @@ def _table_columns(search):
     return columns + [("reason", _reason, str)]
 
 
-def _cell(value, fmt):
+def _cell(value: Any, fmt: Callable[[Any], str]) -> str:
     return "" if value is None else fmt(value)
 
 
-def _is_numeric(values):
+def _is_numeric(values: Iterable[object]) -> bool:
     present = [v for v in values if v is not None and v != ""]
     return bool(present) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
 
 
-def _line(cells, widths, right):
+def _line(cells: Sequence[str], widths: Sequence[int], right: Sequence[bool]) -> str:
     padded = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right)]
     return "  ".join(padded).rstrip()
 
 
-def _text(value):
+def _text(value: object) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def _duration(seconds):
+def _duration(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:.1f}s"
     minutes, rest = divmod(round(seconds), 60)
@@ -153,7 +155,7 @@ def _duration(seconds):
     return "{}h{:02d}m".format(*divmod(minutes, 60))
 
 
-def _reason(trial):
+def _reason(trial: tt.Trial) -> str:
     if trial.message:
         lines = [line.strip() for line in str(trial.message).splitlines() if line.strip()]
         last = lines[-1] if lines else ""  # a traceback's last line names the error
@@ -163,7 +165,7 @@ def _reason(trial):
     return ""
 
 
-def _headline(search):
+def _headline(search: tt.Search) -> str:
     tuner = search.info.get("tuner") or ("hyperband" if search.hyperband() else "")
     dataset = search.info.get("dataset")
     what = " ".join(filter(None, [tuner, "search"])) + (f" on {dataset}" if dataset else "")
@@ -171,13 +173,13 @@ def _headline(search):
     return f"{search.path}: {what}; objective {search.objective} ({better} is better)"
 
 
-def _counts(trials):
+def _counts(trials: Sequence[tt.Trial]) -> str:
     counts = collections.Counter(t.status.lower() for t in trials)
     detail = ", ".join(f"{n} {status}" for status, n in counts.most_common())
     return f"{len(trials)} trials" + (f": {detail}" if detail else " yet")
 
 
-def _best_line(search):
+def _best_line(search: tt.Search) -> str:
     best = search.best()
     if best is None:
         return "No completed trial with a score yet."

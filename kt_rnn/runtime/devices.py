@@ -9,14 +9,22 @@ Parsing and formatting are pure functions; TensorFlow is imported when
 `configure` runs.
 """
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from hypermodels import cudnn
 from kt_rnn.errors import UsageError
+
+if TYPE_CHECKING:
+    import tensorflow as tf
+
+    from kt_rnn.config import Config
 
 PRECISIONS = ("float32", "mixed", "mixed_float16", "mixed_bfloat16")  # "mixed": by device (see `precision`)
 STRATEGIES = ("default", "mirrored")
 
 
-def parse_gpus(text):
+def parse_gpus(text: str | None) -> tuple[int, ...] | None:
     """`--gpus 0,1` -> `(0, 1)`; `none` -> `()` (the CPU only); raises `UsageError`."""
     if text is None:
         return None
@@ -32,7 +40,7 @@ def parse_gpus(text):
     return ids
 
 
-def precision(requested, has_gpu):
+def precision(requested: str, has_gpu: bool) -> str:
     """The Keras dtype policy for `requested` (one of `PRECISIONS`) on a machine with or without a GPU.
 
     `mixed` is float16 compute on a GPU (its tensor cores) and bfloat16 on a CPU:
@@ -43,13 +51,13 @@ def precision(requested, has_gpu):
     return "mixed_float16" if has_gpu else "mixed_bfloat16"
 
 
-def describe(devices):
+def describe(devices: Iterable[tuple[str, str | None]]) -> str:
     """One line from `[(kind, name)]`, e.g. `Devices: CPU, GPU:0 (NVIDIA H200), GPU:1 (NVIDIA H200)`."""
     shown = [kind if not name else f"{kind} ({name})" for kind, name in devices]
     return "Devices: " + ", ".join(shown)
 
 
-def configure(config):
+def configure(config: "Config") -> str:
     """Prepares TensorFlow for `config`'s search; returns the models' dtype policy.
 
     Raises:
@@ -64,7 +72,7 @@ def configure(config):
     for gpu in gpus:
         tf.config.experimental.set_memory_growth(gpu, True)  # share the GPU between trials and tools
     print(describe([("CPU", None)] + [(f"GPU:{i}", _gpu_name(tf, gpu)) for i, gpu in chosen]))
-    for line in cudnn.space_warnings(config.space) if gpus else ():
+    for line in cudnn.space_warnings(config.space) if gpus else ():  # type: ignore[arg-type]  # Config resolves it
         print(line)
     policy = precision(config.precision, bool(gpus))
     if policy == "mixed_bfloat16" and not gpus:
@@ -101,7 +109,7 @@ def _gpu_name(tf, gpu):
         return None
 
 
-def strategy(name):
+def strategy(name: str) -> "tf.distribute.Strategy | None":
     """KerasTuner's `distribution_strategy` for `--strategy NAME`: `None`, or a `MirroredStrategy`
     over the visible GPUs (each trial's batch is split evenly over them)."""
     if name == "default":

@@ -13,13 +13,19 @@ answered for `chief_timeout` seconds it stops the worker like a SIGTERM would
 import signal
 import threading
 import time
+import types
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import grpc
 
 from kt_rnn.errors import SearchError
-from kt_rnn.runtime.roles import HEARTBEAT_S
+from kt_rnn.runtime.roles import HEARTBEAT_S, Role
 from kt_rnn.state import kerastuner as kt
 from kt_rnn.state import stopping
+
+if TYPE_CHECKING:
+    from keras_tuner.src.distribute.oracle_client import OracleClient
 
 IDLE_WAIT_S = 1.0  # a worker's pause when the chief has no trial for it yet (Hyperband between rounds)
 CONNECT_S = 600.0  # a worker's wait for its chief to start (it loads the data first: minutes for large sets)
@@ -31,7 +37,7 @@ class ChiefGone(SearchError):
     """The chief of a distributed search stopped answering."""
 
 
-def connect(role, timeout=CONNECT_S):
+def connect(role: Role, timeout: float = CONNECT_S) -> None:
     """Waits up to `timeout` seconds for the chief at `role.address`; raises `ChiefGone` if none answers.
 
     Then sets how long each of KerasTuner's calls to the chief waits: `role.chief_timeout`.
@@ -50,12 +56,12 @@ def connect(role, timeout=CONNECT_S):
     kt.set_client_timeout(role.chief_timeout)
 
 
-def paced(oracle):
+def paced(oracle: "OracleClient") -> "OracleClient":
     """Makes a worker's oracle client pause `IDLE_WAIT_S` when the chief answers IDLE (Hyperband waits
     for a round's trials to end), where KerasTuner's search loop would ask again at once, in a busy loop."""
     ask = oracle.create_trial
 
-    def create_trial(tuner_id):
+    def create_trial(tuner_id: str) -> kt.Trial:
         trial = ask(tuner_id)
         if trial.status == kt.TrialStatus.IDLE:
             time.sleep(IDLE_WAIT_S)
@@ -65,7 +71,7 @@ def paced(oracle):
     return oracle
 
 
-def gone_message(role):
+def gone_message(role: Role) -> str:
     return (f"The chief at {role.address} has not answered for {role.chief_timeout:g} s: this worker stops. "
             "Its trial's state is saved; once the chief runs again, start this worker with the same command "
             "and --worker-id to take the trial back.")
@@ -81,14 +87,15 @@ class Heartbeat(threading.Thread):
         clock: returns seconds (default `time.monotonic`).
     """
 
-    def __init__(self, role, trial_id, interval=HEARTBEAT_S, clock=time.monotonic):
+    def __init__(self, role: Role, trial_id: Callable[[], str | None], interval: float = HEARTBEAT_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(name="kt_rnn-heartbeat", daemon=True)
         self.role, self.trial_id, self.interval, self.clock = role, trial_id, interval, clock
         self.gone = False
         self._done = threading.Event()
-        self._sigint = None  # SIGINT's handler before `__enter__`, where it had to be replaced
+        self._sigint: stopping.Handler = None  # SIGINT's handler before `__enter__`, where it had to be replaced
 
-    def __enter__(self):
+    def __enter__(self) -> "Heartbeat":
         # A worker started in the background (`nohup ... &`, a batch script) has SIGINT ignored; without
         # kt_rnn's SIGTERM handler (the Python API), the stop below would then be lost and the worker
         # hang. Python's own Ctrl-C handler stands in while the heartbeat runs (only the main thread may set it).
@@ -97,12 +104,12 @@ class Heartbeat(threading.Thread):
         self.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self._done.set()
         if self._sigint is not None:
             signal.signal(signal.SIGINT, self._sigint)
 
-    def run(self):
+    def run(self) -> None:
         messages, service = kt.service()
         with grpc.insecure_channel(self.role.address) as channel:
             stub = service.OracleStub(channel)
@@ -113,7 +120,7 @@ class Heartbeat(threading.Thread):
                 elif self.clock() - answered > self.role.chief_timeout:
                     return self._give_up()
 
-    def beat(self, stub, messages):
+    def beat(self, stub: Any, messages: types.ModuleType) -> bool:
         """One heartbeat; True when the chief answered (an error it returns is an answer too)."""
         trial_id = self.trial_id()
         try:
@@ -132,7 +139,7 @@ class Heartbeat(threading.Thread):
         signal.pthread_kill(threading.main_thread().ident, self._stop_signal() or signal.SIGINT)
 
     @staticmethod
-    def _stop_signal():
+    def _stop_signal() -> signal.Signals | None:
         """The signal that stops the search here, or None when no Python handler would raise on it.
 
         With kt_rnn's handler (the command line), SIGTERM: the trial saves its state and ends

@@ -11,6 +11,7 @@ then told. Pure Python: no TensorFlow import.
 
 import dataclasses
 import re
+from collections.abc import Mapping
 
 from kt_rnn.errors import UsageError
 
@@ -47,7 +48,7 @@ class Role:
     worker_timeout: float = DEFAULT_WORKER_TIMEOUT
     chief_timeout: float = DEFAULT_CHIEF_TIMEOUT
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise UsageError(f"Expected role to be one of {list(KINDS)}. Received: role={self.kind!r}")
         if self.kind != SINGLE and (not self.host or not self.port):
@@ -60,34 +61,35 @@ class Role:
                                  f"Received: {getattr(self, name)}")
 
     @property
-    def is_chief(self):
+    def is_chief(self) -> bool:
         return self.kind == CHIEF
 
     @property
-    def is_worker(self):
+    def is_worker(self) -> bool:
         return self.kind == WORKER
 
     @property
-    def distributed(self):
+    def distributed(self) -> bool:
         return self.kind != SINGLE
 
     @property
-    def address(self):
+    def address(self) -> str:
         """`HOST:PORT`, as gRPC dials it."""
         return f"{self.host}:{self.port}"
 
     @property
-    def tuner_id(self):
+    def tuner_id(self) -> str | None:
         """The id KerasTuner knows this process by (its state file is `<id>.json`)."""
         return {CHIEF: CHIEF_ID, WORKER: self.worker_id}.get(self.kind)
 
-    def environment(self):
+    def environment(self) -> dict[str, str]:
         """KerasTuner's variables for this role (none for a single process)."""
         if not self.distributed:
             return {}
-        return {IP_ENV: self.host, PORT_ENV: str(self.port), ID_ENV: self.tuner_id}
+        # A distributed role has a host and a tuner id (`__post_init__`).
+        return {IP_ENV: self.host, PORT_ENV: str(self.port), ID_ENV: self.tuner_id}  # type: ignore[dict-item]
 
-    def describe(self):
+    def describe(self) -> str | None:
         """One line for the console, e.g. `Worker b of the chief at 10.0.0.5:8000`."""
         if self.is_chief:
             return f"Chief: serving the search's oracle on {self.address} (workers: --role worker --oracle HOST:PORT)"
@@ -96,7 +98,8 @@ class Role:
         return None
 
 
-def resolve(role=None, oracle=None, worker_id=None, environ=None, **timeouts):
+def resolve(role: str | None = None, oracle: str | None = None, worker_id: str | None = None,
+            environ: Mapping[str, str] | None = None, **timeouts: float | None) -> Role:
     """The `Role` given by the options (`--role`, `--oracle`, `--worker-id`) or KerasTuner's variables.
 
     Args:
@@ -113,7 +116,7 @@ def resolve(role=None, oracle=None, worker_id=None, environ=None, **timeouts):
     from_options = _from_options(role, oracle, worker_id, timeouts)
     from_environ = _from_environ(environ or {}, timeouts)
     if from_options is None:
-        return from_environ or Role(**timeouts)
+        return from_environ or Role(**timeouts)  # type: ignore[arg-type]  # only worker_timeout, chief_timeout
     if from_environ is not None and _where(from_environ) != _where(from_options):
         raise UsageError(f"--role/--oracle/--worker-id say {_where(from_options)}, but {IP_ENV}, {PORT_ENV} and "
                          f"{ID_ENV} say {_where(from_environ)}. Give one of them, or make them agree.")
@@ -145,7 +148,7 @@ def _from_environ(environ, timeouts):
     return Role(WORKER, host, port, tuner_id, **timeouts)
 
 
-def parse_address(text):
+def parse_address(text: str) -> tuple[str, int]:
     """`(host, port)` from `HOST:PORT` (`[::1]:8000` for IPv6); raises `UsageError`."""
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
@@ -154,7 +157,7 @@ def parse_address(text):
     return host, int(port)
 
 
-def _check_worker_id(worker_id):
+def _check_worker_id(worker_id: str | None) -> None:
     if not worker_id:
         raise UsageError("--role worker needs --worker-id NAME (unique per worker; a worker restarted under its "
                          "name takes its trial back).")
@@ -163,5 +166,5 @@ def _check_worker_id(worker_id):
                          f"(KerasTuner takes any id with 'chief' in it for the chief). Received: {worker_id!r}")
 
 
-def _where(role):
+def _where(role: Role) -> str:
     return f"{role.kind} {role.tuner_id or ''} at {role.address}".replace("  ", " ")

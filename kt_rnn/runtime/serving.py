@@ -20,10 +20,17 @@ runs again), so one trial never ends twice.
 
 import concurrent.futures
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from kt_rnn.errors import SearchError
 from kt_rnn.runtime.roles import HEARTBEAT_S
 from kt_rnn.state import kerastuner as kt
+
+if TYPE_CHECKING:
+    import grpc
+
+    from kt_rnn.state.oracles import DurableOracle
 
 DRAIN_S = 3 * HEARTBEAT_S  # after the budget, how long the chief waits for a silent worker to ask again
 POLL_S = 0.5
@@ -41,41 +48,43 @@ class Servicer(kt.oracle_servicer()):  # type: ignore[misc]  # KerasTuner's clas
         clock: returns seconds (default `time.monotonic`).
     """
 
-    def __init__(self, oracle, on_trial_end=None, check_failures=None, clock=time.monotonic):
+    def __init__(self, oracle: "DurableOracle", on_trial_end: Callable[[kt.Trial], object] | None = None,
+                 check_failures: Callable[[], object] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(oracle)
         self.on_trial_end = on_trial_end
         self.check_failures = check_failures
         self.clock = clock
-        self.heard = {}  # tuner id -> when it last called
-        self.failure = None  # the SearchError that halted the search
+        self.heard: dict[str, float] = {}  # tuner id -> when it last called
+        self.failure: SearchError | None = None  # the SearchError that halted the search
 
     def _note(self, tuner_id):
         self.heard[tuner_id] = self.clock()
 
-    def _holder(self, trial_id):
+    def _holder(self, trial_id: str) -> str | None:
         """The tuner id running `trial_id`, or `None` when no worker runs it (re-queued, ended)."""
         return next((t for t, trial in list(self.oracle.ongoing_trials.items()) if trial.trial_id == trial_id), None)
 
-    def CreateTrial(self, request, context):
+    def CreateTrial(self, request: Any, context: "grpc.ServicerContext") -> Any:
         self._note(request.tuner_id)
         response = super().CreateTrial(request, context)
         if request.tuner_id in self.oracle.ongoing_trials:
             print(f"Trial {response.trial.trial_id} runs on worker {request.tuner_id}.")
         return response
 
-    def GetTrial(self, request, context):  # a worker's heartbeat names its trial
+    def GetTrial(self, request: Any, context: "grpc.ServicerContext") -> Any:  # a worker's heartbeat names its trial
         holder = self._holder(request.trial_id)
         if holder is not None:
             self._note(holder)
         return super().GetTrial(request, context)
 
-    def UpdateTrial(self, request, context):
+    def UpdateTrial(self, request: Any, context: "grpc.ServicerContext") -> Any:
         if self._holder(request.trial_id) is None:
             return _messages.UpdateTrialResponse(trial=self.oracle.get_trial(request.trial_id).to_proto())
         self._note(self._holder(request.trial_id))
         return super().UpdateTrial(request, context)
 
-    def EndTrial(self, request, context):
+    def EndTrial(self, request: Any, context: "grpc.ServicerContext") -> Any:
         trial_id = request.trial.trial_id
         if self._holder(trial_id) is None:
             print(f"Trial {trial_id}'s result came from a worker the chief had given up on: ignored (the trial "
@@ -88,7 +97,7 @@ class Servicer(kt.oracle_servicer()):  # type: ignore[misc]  # KerasTuner's clas
         self._check_failures()
         return response
 
-    def _check_failures(self):
+    def _check_failures(self) -> None:
         # Here, before any worker can ask for another trial; a restarted chief counts from its first end.
         try:
             if self.check_failures is not None:
@@ -97,26 +106,28 @@ class Servicer(kt.oracle_servicer()):  # type: ignore[misc]  # KerasTuner's clas
             self.failure = e
             self.oracle.halt(str(e))
 
-    def silent(self, timeout):
+    def silent(self, timeout: float) -> dict[str, float]:
         """`{tuner id: seconds}` of the workers running a trial and unheard of for more than `timeout`."""
         now = self.clock()
         ages = {t: now - self.heard.get(t, now) for t in list(self.oracle.ongoing_trials)}
         return {t: age for t, age in ages.items() if age > timeout}
 
-    def finished(self):
+    def finished(self) -> bool:
         """True once the budget is spent (a worker was told to stop) and every trial has ended,
         and no worker heard of within `DRAIN_S` still waits to be told to stop."""
         if not self.stop_triggered or self.oracle.ongoing_trials or kt.retry_queue(self.oracle):
             return False
         return not self.waiting()
 
-    def waiting(self):
+    def waiting(self) -> list[str]:
         """Workers heard of within `DRAIN_S` that have not been told to stop yet."""
         now = self.clock()
         return [t for t in list(self.oracle.tuner_ids) if now - self.heard.get(t, -float("inf")) < DRAIN_S]
 
 
-def serve(oracle, address, worker_timeout, on_trial_end=None, check_failures=None):
+def serve(oracle: "DurableOracle", address: str, worker_timeout: float,
+          on_trial_end: Callable[[kt.Trial], object] | None = None,
+          check_failures: Callable[[], object] | None = None) -> None:
     """Serves `oracle` to the workers at `address` until the search is done.
 
     Args:
@@ -144,7 +155,7 @@ def serve(oracle, address, worker_timeout, on_trial_end=None, check_failures=Non
         server.stop(grace=None)
 
 
-def _grpc_server(servicer, address):
+def _grpc_server(servicer: Servicer, address: str) -> "grpc.Server":
     # KerasTuner serves on one thread; a heartbeat must not queue behind a slow oracle call, and
     # the oracle's own lock (`synchronized`) keeps its calls one at a time.
     import grpc
@@ -162,7 +173,7 @@ def _grpc_server(servicer, address):
     return server
 
 
-def _drain(servicer):
+def _drain(servicer: Servicer) -> None:
     """Answers the workers still asking (they are told to stop) for a while before the chief leaves."""
     deadline = time.monotonic() + DRAIN_S
     while time.monotonic() < deadline and servicer.waiting():

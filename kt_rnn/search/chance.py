@@ -11,6 +11,8 @@ tell chance from a slow start, so the rule is off for them.
 """
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import keras
 
@@ -26,16 +28,16 @@ class StopAtChance(keras.callbacks.Callback):
         examples: int, the validation examples the accuracy is measured on.
     """
 
-    def __init__(self, chance, examples):
+    def __init__(self, chance: float, examples: int) -> None:
         super().__init__()
         self.chance = chance
         self.threshold = chance + 2 * math.sqrt(chance * (1 - chance) / examples)
-        self.stopped_epoch = None
+        self.stopped_epoch: int | None = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._first = True
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if not self._first:
             return
         self._first = False
@@ -45,7 +47,7 @@ class StopAtChance(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def callbacks(objective, class_counts):
+def callbacks(objective: str | None, class_counts: Mapping[str, Mapping[str, int]] | None) -> list[StopAtChance]:
     """`[StopAtChance]` for an accuracy objective on a large enough validation part, else `[]`."""
     counts = list(((class_counts or {}).get("validation") or {}).values())
     if objective != MONITOR or sum(counts) < MIN_EXAMPLES:

@@ -10,11 +10,16 @@ everywhere: console, report, TensorBoard runs, `metrics.json`.
 """
 
 import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import keras
 
 from kt_rnn.search import progress
 from kt_rnn.state import kerastuner as kt
+
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
 
 MODES = ("quiet", "normal", "verbose")
 
@@ -28,12 +33,12 @@ class TrialDisplay(kt.Display):
         out: called with each line (default `print`).
     """
 
-    def __init__(self, oracle, mode="normal", out=print):
+    def __init__(self, oracle: kt.Oracle, mode: str = "normal", out: Callable[[str], object] = print) -> None:
         super().__init__(oracle)
         self.mode = mode
         self.out = out
 
-    def on_trial_begin(self, trial):
+    def on_trial_begin(self, trial: kt.Trial) -> None:
         if self.mode == "verbose":
             self.out(f"\nSearch: running trial {trial.trial_id}\n")
             self.show_hyperparameter_table(trial)
@@ -41,11 +46,11 @@ class TrialDisplay(kt.Display):
         elif self.mode == "normal":
             self.out(start_line(trial, _best(self.oracle)))
 
-    def on_trial_end(self, trial):
+    def on_trial_end(self, trial: kt.Trial) -> None:
         """Nothing: kt_rnn's progress line says how the trial ended."""
 
 
-def start_line(trial, best=None):
+def start_line(trial: kt.Trial, best: kt.Trial | None = None) -> str:
     """`Trial 0003 starts (bracket 1 round 0, epochs 1-3): cell=lstm units_0=96 (vs best trial 0001)`."""
     values = searched_values(trial)
     where = _where(trial.hyperparameters.values)
@@ -57,14 +62,14 @@ def start_line(trial, best=None):
     return f"Trial {trial.trial_id} starts{where}: {what} (vs best trial {best.trial_id})"
 
 
-def searched_values(trial):
+def searched_values(trial: kt.Trial) -> dict[str, Any]:
     """The trial's values of its searched (not fixed, not Hyperband bookkeeping) hyperparameters."""
     fixed = {hp.name for hp in trial.hyperparameters.space if type(hp).__name__ == "Fixed"}
     return {name: value for name, value in trial.hyperparameters.values.items()
             if name not in fixed and not name.startswith("tuner/")}
 
 
-def _where(values):
+def _where(values: Mapping[str, Any]) -> str:
     if progress.BRACKET not in values:
         return ""
     first, last = values.get(progress.INITIAL_EPOCH, 0) + 1, values.get(progress.EPOCHS)
@@ -72,20 +77,21 @@ def _where(values):
     return f" (bracket {values[progress.BRACKET]} round {values.get(progress.ROUND, 0)}, {epochs})"
 
 
-def _pairs(values):
+def _pairs(values: Mapping[str, Any]) -> str:
     return " ".join(f"{name}={_value(value)}" for name, value in values.items())
 
 
-def _value(value):
+def _value(value: object) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def _best(oracle):
+def _best(oracle: kt.Oracle) -> kt.Trial | None:
     best = [t for t in oracle.get_best_trials(1) if t.score is not None]
     return best[0] if best else None
 
 
-def plan_line(config, sizes, unit="examples", schedule=None):
+def plan_line(config: "Config", sizes: Mapping[str, int], unit: str = "examples",
+              schedule: Sequence[int] | None = None) -> str:
     """`Plan: hyperband tuner, 10 trials, at most 26 epochs (4 per trial); 20,000 train / 5,000 validation examples`."""
     if schedule:
         budget = f"{len(schedule)} trials, at most {sum(schedule)} epochs ({config.max_epochs} per trial at most)"
@@ -99,7 +105,7 @@ def plan_line(config, sizes, unit="examples", schedule=None):
     return f"Plan: {config.tuner} tuner, {budget}; {data} {unit}."
 
 
-def epochs_budget(config, schedule=None):
+def epochs_budget(config: "Config", schedule: Sequence[int] | None = None) -> int | None:
     """The most epochs the search trains: Hyperband's schedule, else trials x max epochs, times the
     executions of a trial (one per fold); None if endless."""
     fits = config.executions_per_trial * (config.folds or 1)  # each execution (each fold) trains its epochs
@@ -108,7 +114,7 @@ def epochs_budget(config, schedule=None):
     return config.trials * config.max_epochs * fits if config.trials else None
 
 
-def trials_budget(config, schedule=None):
+def trials_budget(config: "Config", schedule: Sequence[int] | None = None) -> int | None:
     """The trials the search runs: Hyperband's schedule, else --max-trials; None if endless."""
     return len(schedule) if schedule else config.trials
 
@@ -125,22 +131,23 @@ class FirstEpochEstimate(keras.callbacks.Callback):
         clock: seconds (default `time.perf_counter`).
     """
 
-    def __init__(self, epochs, trials=None, out=print, clock=time.perf_counter):
+    def __init__(self, epochs: int | None, trials: int | None = None, out: Callable[[str], object] = print,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         super().__init__()
         self.epochs, self.trials, self.out, self.clock = epochs, trials, out, clock
-        self.first = None  # the first epoch's seconds, once seen
+        self.first: float | None = None  # the first epoch's seconds, once seen
         self.done = False
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, Any]) -> "FirstEpochEstimate":
         return self  # KerasTuner copies the callbacks for each trial; this one speaks once per search
 
-    def on_train_begin(self, logs=None):
-        self._seconds = []  # this fit's epochs
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._seconds: list[float] = []  # this fit's epochs
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._started = self.clock()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._seconds.append(self.clock() - self._started)
         if self.first is None:
             self.first = self._seconds[0]
@@ -149,14 +156,14 @@ class FirstEpochEstimate(keras.callbacks.Callback):
             self.done = True
             self.out(self._later_line(*self._seconds))
 
-    def _first_line(self, seconds):
+    def _first_line(self, seconds: float) -> str:
         line = f"First epoch: {progress.duration(seconds)} (graph compilation included)"
         if self.epochs:
             line += (f"; at most {self.epochs} epochs in all: at most about {progress.duration(seconds * self.epochs)} "
                      "for the search at this pace, then the refit")
         return line
 
-    def _later_line(self, first, later):
+    def _later_line(self, first: float, later: float) -> str:
         compiling = max(first - later, 0.0)
         line = (f"Later epochs: {progress.duration(later)} each (a trial's first also compiles its graph: "
                 f"{progress.duration(compiling)} more)")

@@ -8,6 +8,8 @@ the train/validation metrics, so the HParams tab shows every trial and column.
 """
 
 import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import keras
 import keras_tuner
@@ -19,13 +21,16 @@ from hypermodels import cudnn
 from hypermodels import space as sp
 from kt_rnn.state import kerastuner as kt
 
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
+
 METRICS = ("loss", "accuracy")  # a classifier's; `write_experiment` takes the model's own
 GROUPS = ("train", "validation")  # the run subdirectories Keras's callback writes
 VISIBLE = 5  # hyperparameter columns the HParams tab shows before the user ticks more
 CUDNN = "cudnn_eligible"  # a trial's session value: its recurrent layers would run on cuDNN on a GPU
 
 
-def callback(config):
+def callback(config: "Config") -> "TensorBoard":
     """The TensorBoard callback to pass to `tuner.search`; KerasTuner makes it per trial."""
     return TensorBoard(log_dir=str(config.layout.tensorboard))
 
@@ -39,10 +44,10 @@ class TensorBoard(keras.callbacks.TensorBoard):
     one graph per run: a node per layer, its class as the op, its output shape as an attribute.
     """
 
-    def __init__(self, log_dir, **kwargs):
+    def __init__(self, log_dir: str, **kwargs: Any) -> None:
         super().__init__(log_dir=log_dir, write_graph=False, **kwargs)
 
-    def set_model(self, model):
+    def set_model(self, model: keras.Model) -> None:
         super().set_model(model)
         writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "train"))
         with writer.as_default():
@@ -50,7 +55,7 @@ class TensorBoard(keras.callbacks.TensorBoard):
         writer.close()
 
 
-def layer_graph(model):
+def layer_graph(model: keras.Model) -> "tf.compat.v1.GraphDef":
     """A `GraphDef` of `model`'s layers: one node per layer, an edge from each layer it is called on."""
     graph = tf.compat.v1.GraphDef()
     layers = model.get_config().get("layers", [])
@@ -66,11 +71,11 @@ def layer_graph(model):
     return graph
 
 
-def _callers(inbound):
+def _callers(inbound: Any) -> list[str]:
     """Names of the layers whose outputs a layer is called on, from a Keras 3 `inbound_nodes` config."""
-    found = []
+    found: list[str] = []
 
-    def walk(value):
+    def walk(value: Any) -> None:
         if isinstance(value, dict):
             tensor = value.get("class_name") == "__keras_tensor__"
             history = value.get("config", {}).get("keras_history") if tensor else None
@@ -87,14 +92,15 @@ def _callers(inbound):
     return list(dict.fromkeys(found))
 
 
-def _output_shape(model, name):
+def _output_shape(model: keras.Model, name: str) -> str | None:
     try:
         return str(tuple(model.get_layer(name).output.shape))
     except (AttributeError, ValueError):  # a layer without one output (none, or several)
         return None
 
 
-def experiment(space, metrics=METRICS, objective=None):
+def experiment(space: sp.SearchSpace, metrics: Sequence[str] = METRICS,
+               objective: str | None = None) -> tuple[list[hparams_api.HParam], list[hparams_api.Metric]]:
     """Returns `(hparams, metrics)` of the HParams experiment for a `SearchSpace` and Keras metric names.
 
     Hyperparameters come in `space.ranked_names()` order (the dashboard shows its first
@@ -119,7 +125,7 @@ def experiment(space, metrics=METRICS, objective=None):
     return hparams, logged
 
 
-def with_cudnn(callbacks, values):
+def with_cudnn(callbacks: list[keras.callbacks.Callback], values: Mapping[str, Any]) -> list[keras.callbacks.Callback]:
     """Adds `CUDNN` (would this trial's recurrent layers run on cuDNN on a GPU) to the HParams
     session that KerasTuner's callback in `callbacks` writes for the trial (`values`: its hyperparameters)."""
     for callback in callbacks:
@@ -128,22 +134,23 @@ def with_cudnn(callbacks, values):
     return callbacks
 
 
-def best_tag(objective):
+def best_tag(objective: str) -> str:
     return f"best_{objective}"
 
 
-def write_best(config, trial):
+def write_best(config: "Config", trial: kt.Trial) -> None:
     """Logs a trial's score (its best epoch's objective, as the tuner ranks it) in its HParams session."""
     if trial.score is None:
         return
     run = config.layout.tensorboard / trial.trial_id / "execution0"
     writer = tf.summary.create_file_writer(str(run))
     with writer.as_default():
-        tf.summary.scalar(best_tag(config.objective), trial.score, step=trial.best_step or 0)
+        # The objective is resolved for the loaded data by then (`pipeline.resolve_objective`).
+        tf.summary.scalar(best_tag(config.objective), trial.score, step=trial.best_step or 0)  # type: ignore[arg-type]
     writer.close()
 
 
-def write_experiment(config, metrics=METRICS):
+def write_experiment(config: "Config", metrics: Sequence[str] = METRICS) -> None:
     """Writes the HParams experiment config at the TensorBoard root, once per search.
 
     `metrics`: the names the model logs per epoch, `loss` included (e.g. `("loss", "accuracy")`).
@@ -151,8 +158,10 @@ def write_experiment(config, metrics=METRICS):
     root = config.layout.tensorboard
     if root.is_dir() and any(root.glob("events.out.tfevents.*")):
         return
-    hparams, metrics = experiment(config.space, metrics, config.objective)
-    searched = [name for name in config.space.ranked_names() if config.space.domain(name).kind != sp.FIXED]
+    # `Config` sets the space (the task's model's default where none is given).
+    hparams, metrics = experiment(config.space, metrics, config.objective)  # type: ignore[arg-type]
+    searched = [name for name in config.space.ranked_names()  # type: ignore[union-attr]
+                if config.space.domain(name).kind != sp.FIXED]  # type: ignore[union-attr]
     summary = shown_first(hparams_api.hparams_config_pb(hparams=hparams, metrics=metrics), searched[:VISIBLE])
     writer = tf.summary.create_file_writer(str(root))
     with writer.as_default():
@@ -160,7 +169,7 @@ def write_experiment(config, metrics=METRICS):
     writer.close()
 
 
-def shown_first(summary, names):
+def shown_first(summary: "tf.compat.v1.Summary", names: Sequence[str]) -> "tf.compat.v1.Summary":
     """The experiment `summary` with `names` marked `differs`: the HParams tab shows those columns.
 
     The tab ticks its first `VISIBLE` hyperparameters, those marked `differs` first, the
@@ -178,8 +187,8 @@ def shown_first(summary, names):
 class _AllActive:
     """A view of a space in which every hyperparameter counts as active, with no value."""
 
-    def __init__(self, space):
+    def __init__(self, space: Any) -> None:
         self.space = space
 
-    def get(self, name):
+    def get(self, name: str) -> None:
         return None

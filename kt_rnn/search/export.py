@@ -17,7 +17,9 @@ import os
 import pathlib
 import shutil
 import time
+import types
 import typing
+from collections.abc import Callable, Sequence
 
 import keras
 
@@ -28,6 +30,13 @@ from kt_rnn.state import faults, resume
 from kt_rnn.state import kerastuner as kt
 from kt_rnn.state.layout import Layout
 
+if typing.TYPE_CHECKING:
+    from hypermodels.recurrent import RecurrentHyperModel
+    from kt_rnn.config import Config
+    from kt_rnn.data import Dataset
+    from kt_rnn.search.tuners import DurableTuner
+    from kt_rnn.state.oracles import DurableOracle
+
 SAVED_MODEL = "saved_model"
 COMPLETED = kt.TrialStatus.COMPLETED
 
@@ -37,13 +46,13 @@ class Export:
     """What an export wrote: the end-to-end model, its hyperparameters and metrics."""
 
     model: keras.Model
-    hparams: dict
-    metrics: dict
+    hparams: dict[str, typing.Any]
+    metrics: dict[str, typing.Any]
     path: pathlib.Path
-    tuner: typing.Any = None
+    tuner: "DurableTuner | None" = None
 
 
-def best_trial(tuner):
+def best_trial(tuner: "DurableTuner") -> kt.Trial:
     """The completed trial with the best score; raises `SearchError` if there is none."""
     oracle = tuner.oracle
     for trial in oracle.get_best_trials(max(len(oracle.trials), 1)):
@@ -55,12 +64,13 @@ def best_trial(tuner):
     )
 
 
-def best_trials(tuner, count):
+def best_trials(tuner: "DurableTuner", count: int) -> list[kt.Trial]:
     """The best completed trials, at most `count`, one per set of hyperparameters (best first).
 
     A Hyperband continuation repeats its parent's hyperparameters: the two would be one
     model trained twice, so only the better of them counts.
     """
+    seen: set[str]
     chosen, seen = [best_trial(tuner)], set()
     seen.add(_key(chosen[0]))
     for trial in tuner.oracle.get_best_trials(max(len(tuner.oracle.trials), 1)):
@@ -73,16 +83,16 @@ def best_trials(tuner, count):
     return chosen
 
 
-def _key(trial):
+def _key(trial: kt.Trial) -> str:
     return json.dumps(hparams_of(trial), sort_keys=True, default=str)
 
 
-def hparams_of(trial):
+def hparams_of(trial: kt.Trial) -> dict[str, typing.Any]:
     """The trial's active hyperparameter values, without Hyperband's bookkeeping."""
     return {k: v for k, v in trial.hyperparameters.values.items() if not k.startswith("tuner/")}
 
 
-def trained_epochs(trial):
+def trained_epochs(trial: kt.Trial) -> int:
     """Epochs of training behind the trial's best epoch.
 
     KerasTuner counts `best_step` from the trial's own first epoch; a Hyperband
@@ -91,7 +101,9 @@ def trained_epochs(trial):
     return trial.hyperparameters.values.get("tuner/initial_epoch", 0) + trial.best_step + 1
 
 
-def export(config, tuner, hypermodel, dataset, task, started, timed=None, search_digest=None):
+def export(config: "Config", tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: "Dataset",
+           task: types.ModuleType, started: float, timed: timings.Timings | None = None,
+           search_digest: str | None = None) -> Export:
     """Refits (unless `--no-refit`) the best trial, scores it on test, writes `best/`.
 
     Args:
@@ -128,7 +140,7 @@ def export(config, tuner, hypermodel, dataset, task, started, timed=None, search
     return Export(serving, hparams, metrics, config.layout.best, tuner)
 
 
-def load(directory, tuner):
+def load(directory: pathlib.Path, tuner: "DurableTuner") -> Export:
     """The `Export` already in `directory` (`best/`): its model, the best trial's hyperparameters, its metrics."""
     try:
         model = keras.saving.load_model(directory / "model.keras")
@@ -139,13 +151,14 @@ def load(directory, tuner):
     return Export(model, hparams_of(best_trial(tuner)), metrics, directory, tuner)
 
 
-def _finish(timed, started, export_started):
+def _finish(timed: timings.Timings, started: float, export_started: float) -> dict[str, typing.Any]:
     """The run's wall time and timings, the export's included (metrics.json, which holds them, is written last)."""
     timed.add("export", time.perf_counter() - export_started)
     return {"wall_time_seconds": round(time.time() - started, 1), "timings": timed.as_dict()}
 
 
-def base_instead(config, tuner, hypermodel, dataset, task, trial):
+def base_instead(config: "Config", tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: "Dataset",
+                 task: types.ModuleType, trial: kt.Trial) -> dict[str, typing.Any] | None:
     """The task's simple model to export instead of the best trial's (`task.base_instead`: a forecaster's
     base, when the trial's validation MAE does not beat it), or None; no refit is needed for it."""
     if not config.base_fallback or not hasattr(task, "base_instead"):
@@ -153,17 +166,20 @@ def base_instead(config, tuner, hypermodel, dataset, task, trial):
     maes = fold_values(tuner, trial, config, "val_mae")
     if None in maes:  # an execution that logged no MAE: nothing to compare it with
         return None
-    return task.base_instead(hypermodel, dataset, tuner.folds, hparams_of(trial), sum(maes) / len(maes))
+    return task.base_instead(hypermodel, dataset, tuner.folds, hparams_of(trial),
+                             sum(maes) / len(maes))  # type: ignore[arg-type]  # no None left
 
 
-def _member(config, tuner, hypermodel, dataset, trial):
+def _member(config: "Config", tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: "Dataset",
+            trial: kt.Trial) -> keras.Model:
     """A trial's model for the export: refit on train + validation, or its own weights (`--no-refit`)."""
     if config.refit:
         return _refit(config, hypermodel, dataset, trial, trained_epochs(trial))
     return _trial_model(tuner, trial)
 
 
-def _serving(task, models, dataset, hparams):
+def _serving(task: types.ModuleType, models: list[keras.Model], dataset: "Dataset",
+             hparams: list[dict[str, typing.Any]]) -> keras.Model:
     """Raw input -> the prediction of one model, or of the mean of an ensemble's members.
 
     Members that read the same input are averaged before the task's serving wrapper; a task whose
@@ -175,7 +191,7 @@ def _serving(task, models, dataset, hparams):
     return task.serving_model(average(models), dataset, hparams[0])
 
 
-def average(models):
+def average(models: Sequence[keras.Model]) -> keras.Model:
     """One model whose output is the mean of `models`' outputs (they read the same input); one model as is.
 
     Each member keeps its own layers inside a sub-model named `member_<i>`, best trial first.
@@ -188,14 +204,15 @@ def average(models):
     return keras.Model(inputs, keras.layers.Average(name="ensemble_mean")(outputs), name="ensemble")
 
 
-def _described(members, asked):
+def _described(members: list[kt.Trial], asked: int) -> dict[str, typing.Any]:
     """metrics.json's account of an ensemble: its members, and how many were asked for."""
     return {"asked": asked, "size": len(members),
             "members": [{"trial": t.trial_id, "validation_score": float(t.score), "epochs": trained_epochs(t)}
                         for t in members]}
 
 
-def _refit(config, hypermodel, dataset, trial, epochs):
+def _refit(config: "Config", hypermodel: "RecurrentHyperModel", dataset: "Dataset", trial: kt.Trial,
+           epochs: int) -> keras.Model:
     """The best trial's hyperparameters trained again on train + validation for its best epoch count."""
     print(f"Refitting trial {trial.trial_id}'s hyperparameters on train + validation for {epochs} epoch(s).")
     model = hypermodel.build(trial.hyperparameters)
@@ -204,7 +221,7 @@ def _refit(config, hypermodel, dataset, trial, epochs):
     return model
 
 
-def _trial_model(tuner, trial):
+def _trial_model(tuner: "DurableTuner", trial: kt.Trial) -> keras.Model:
     """The trial's own best-epoch weights; a damaged checkpoint is a `SearchError` naming the fix."""
     try:
         return tuner.load_model(trial)
@@ -246,21 +263,21 @@ def _metrics(config, tuner, trial, dataset, scores, epochs, seconds):
     return metrics
 
 
-def fold_scores(tuner, trial, config):
+def fold_scores(tuner: "DurableTuner", trial: kt.Trial, config: "Config") -> dict[str, typing.Any]:
     """The best trial's objective on each rolling-origin fold (its best epoch there), earliest first;
     their mean is the trial's score."""
-    name = tasks.objective(config.objective).name
+    name = tasks.objective(config.objective).name  # type: ignore[arg-type]  # resolved for the data
     return {"k": config.folds, "objective": name, "scores": fold_values(tuner, trial, config, name)}
 
 
-def fold_values(tuner, trial, config, name):
+def fold_values(tuner: "DurableTuner", trial: kt.Trial, config: "Config", name: str) -> list[float | None]:
     """The logged metric `name` of `trial` on each fold (one without `--folds`), earliest first, at the
     fold's best epoch by the objective (None where not logged). With --executions-per-trial, each
     fold's repetitions are averaged."""
-    objective = tasks.objective(config.objective)
+    objective = tasks.objective(config.objective)  # type: ignore[arg-type]  # resolved for the data
     pick = max if objective.direction == tasks.MAX else min
     folds = config.folds or 1
-    per_fold = [[] for _ in range(folds)]
+    per_fold: list[list[float]] = [[] for _ in range(folds)]
     for execution in range(config.executions_per_trial * folds):
         logged = resume.EpochRecord(f"{tuner.get_trial_dir(trial.trial_id)}/execution{execution}").history().history
         scores = logged.get(objective.name) or []
@@ -269,7 +286,7 @@ def fold_values(tuner, trial, config, name):
     return [sum(found) / len(found) if found else None for found in per_fold]
 
 
-def trial_counts(oracle):
+def trial_counts(oracle: "DurableOracle") -> dict[str, typing.Any]:
     """Trials by outcome: totals, each failed trial's reason, and trials started again (by id)."""
     trials = oracle.trials.values()
     failures = {t.trial_id: t.message for t in trials if t.status == kt.TrialStatus.FAILED}
@@ -285,14 +302,15 @@ class _Files:
     """What `best/` holds besides the model: hparams.json (hyperparameters and the task's data
     settings), metrics.json, the task's assets (texts) and other files (`{name: write(path)}`)."""
 
-    hparams: dict
-    metrics: dict
-    assets: dict
-    others: dict
-    finish: typing.Callable = dict  # more metrics (the final wall time), called just before metrics.json is written
+    hparams: dict[str, typing.Any]
+    metrics: dict[str, typing.Any]
+    assets: dict[str, str]
+    others: dict[str, Callable[[pathlib.Path], typing.Any]]
+    # More metrics (the final wall time), called just before metrics.json is written.
+    finish: Callable[[], dict[str, typing.Any]] = dict
 
 
-def _write(directory, model, files):
+def _write(directory: pathlib.Path, model: keras.Model, files: _Files) -> None:
     directory.mkdir(parents=True)
     model.export(str(directory / SAVED_MODEL), format="tf_saved_model", verbose=False)
     model.save(directory / "model.keras")
@@ -307,7 +325,7 @@ def _write(directory, model, files):
     (directory / Layout.METRICS).write_text(json.dumps(files.metrics, indent=2) + "\n")
 
 
-def replace_atomically(target, write):
+def replace_atomically(target: str | os.PathLike[str], write: Callable[[pathlib.Path], object]) -> None:
     """Calls `write(tmp)` on a fresh sibling directory, then renames it to `target`."""
     target = pathlib.Path(target)
     restore_interrupted(target)
@@ -326,7 +344,7 @@ def replace_atomically(target, write):
     shutil.rmtree(old, ignore_errors=True)
 
 
-def restore_interrupted(target):
+def restore_interrupted(target: pathlib.Path) -> None:
     """Puts back an export set aside by an interrupted `replace_atomically`; drops stale temps."""
     old = target.with_name(f".{target.name}.old")
     if old.exists() and not target.exists():

@@ -9,6 +9,11 @@ Pure Python: the command line validates against it before TensorFlow loads
 
 import dataclasses
 import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
+    from kt_rnn.state import kerastuner as kt
 
 DEFAULT_MAX_TRIALS = 10  # trials run by the tuners that take --max-trials when it is not given
 
@@ -35,17 +40,17 @@ class TunerKind:
     schedules_epochs: bool = False
     default_trials: int | None = DEFAULT_MAX_TRIALS
 
-    def trials(self, max_trials):
+    def trials(self, max_trials: int | None) -> int | None:
         """The trial budget: `max_trials`, or this tuner's default."""
         return self.default_trials if max_trials is None else max_trials
 
-    def oracle_kwargs(self, config):
+    def oracle_kwargs(self, config: "Config") -> dict[str, int | None]:
         """Settings of KerasTuner's oracle for this tuner."""
         if self.schedules_epochs:
             return {"max_epochs": config.max_epochs, "factor": config.factor}
         return {"max_trials": config.trials}
 
-    def identity_fields(self):
+    def identity_fields(self) -> tuple[str, ...]:
         """Settings that define a search with this tuner beyond the common ones.
 
         Hyperband's reduction factor shapes its schedule; the other tuners stop each
@@ -53,7 +58,7 @@ class TunerKind:
         """
         return ("factor",) if self.schedules_epochs else ("patience",)
 
-    def schedule(self, config, oracle):
+    def schedule(self, config: "Config", oracle: Any) -> list[int] | None:
         """Epochs of each trial the tuner schedules itself (Hyperband's brackets), in order; `None` for a
         tuner that does not, or an endless schedule. `oracle`: the search's, or a worker's client of it."""
         if not self.schedules_epochs:
@@ -75,7 +80,7 @@ KINDS = {k.name: k for k in (
 )}
 
 
-def hyperband_schedule(hyperband, limit=None):
+def hyperband_schedule(hyperband: "kt.HyperbandOracle", limit: int | None = None) -> list[int] | None:
     """Epochs trained by each trial of a Hyperband schedule, in order.
 
     Args:
@@ -103,7 +108,7 @@ def hyperband_schedule(hyperband, limit=None):
     return (one * int(iterations))[:limit]
 
 
-def get(name):
+def get(name: str) -> TunerKind:
     """Returns the `TunerKind` registered as `name`; raises `ValueError` listing the valid names."""
     if name not in KINDS:
         raise ValueError(f"Unknown tuner. Expected one of {sorted(KINDS)}. Received: tuner={name!r}")

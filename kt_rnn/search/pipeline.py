@@ -10,6 +10,9 @@ import os
 import shutil
 import sys
 import time
+import types
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import grpc
 
@@ -21,8 +24,13 @@ from kt_rnn.search import console, dashboard, export, plan, progress, summary, t
 from kt_rnn.state import durable, identity, lock, space_left
 from kt_rnn.state import kerastuner as kt
 
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
+    from kt_rnn.data import Dataset
+    from kt_rnn.state.layout import Layout
 
-def run(config, data=None):
+
+def run(config: "Config", data: Mapping[str, Any] | None = None) -> export.Export | None:
     """Runs (or resumes) the search of `config` and exports the best model; returns an `Export`.
 
     Args:
@@ -104,10 +112,11 @@ def _work(config, dataset, task, hypermodel, started, timed):
     return None
 
 
-def _tune(config, dataset, tuner, shown, timed):
+def _tune(config: "Config", dataset: "Dataset", tuner: tuners.DurableTuner, shown: progress.Progress,
+          timed: timings.Timings) -> None:
     """Prints the plan, runs the tuner's search (a chief serves its workers instead)."""
     print(console.plan_line(config, dataset.sizes, dataset.unit, shown.schedule))
-    limit = []
+    limit: list[tuners.TimeLimit] = []
     if config.time_limit is not None:  # from now: the search's own time, not the data's loading
         tuner.oracle.deadline = time.time() + config.time_limit
         limit = [tuners.TimeLimit(tuner.oracle.deadline)]
@@ -128,7 +137,7 @@ def _tune(config, dataset, tuner, shown, timed):
         timed.add("fit", tuner.fit_seconds)
 
 
-def _finished(config, current):
+def _finished(config: "Config", current: Mapping[str, Any]) -> bool:
     """True when `best/` holds the export of this very search: same settings, data and budget."""
     if config.export_only or config.extend_budget:
         return False
@@ -139,7 +148,7 @@ def _finished(config, current):
     return isinstance(metrics, dict) and metrics.get("search_digest") == identity.digest(current)
 
 
-def _show_finished(config, task, tuner):
+def _show_finished(config: "Config", task: types.ModuleType, tuner: tuners.DurableTuner) -> export.Export:
     print("This search is finished and exported: nothing is trained or rewritten. --export-only exports it "
           "again, --extend-budget with a larger budget goes on, --overwrite starts afresh.")
     result = export.load(config.layout.best, tuner)
@@ -147,19 +156,19 @@ def _show_finished(config, task, tuner):
     return result
 
 
-def resolve_objective(config, dataset):
+def resolve_objective(config: "Config", dataset: "Dataset") -> "Config":
     """`config` with its objective set for the loaded data's problem, and checked against it."""
     objective = config.objective or config.task.default_objective(dataset.problem)
-    config.task.check_objective(objective, dataset.problem, dataset.num_classes)
+    config.task.check_objective(objective, dataset.problem, dataset.num_classes)  # type: ignore[arg-type]  # known
     return dataclasses.replace(config, objective=objective, settings=config.settings)
 
 
-def _load(config, data):
+def _load(config: "Config", data: Mapping[str, Any] | None) -> "Dataset":
     loader = data_lib.get_loader(config.dataset)
     return loader(config, **(data or {}))
 
 
-def _verbosity(verbose, console_mode="normal"):
+def _verbosity(verbose: int | str, console_mode: str = "normal") -> int | str:
     """Keras's per-step progress bar on a terminal, one line per epoch in a log file; nothing when quiet."""
     if console_mode == "quiet":
         return 0
@@ -168,7 +177,7 @@ def _verbosity(verbose, console_mode="normal"):
     return 1 if sys.stdout.isatty() else 2
 
 
-def _clear(layout):
+def _clear(layout: "Layout") -> None:
     for path in layout.owned():
         if path.is_dir():
             shutil.rmtree(path)

@@ -34,9 +34,15 @@ Pure Python and NumPy: no TensorFlow import.
 
 import dataclasses
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from hypermodels import space as sp
 from hypermodels.bases import base_errors
+
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
+    from kt_rnn.data import Dataset
 
 MIN_WINDOWS = 16  # training windows a window length must leave, or it is left out of the space
 TRIAL_STEPS = 500  # optimizer steps a trial should get to learn a series' pattern
@@ -54,19 +60,22 @@ BASE_TIE = 1.1
 class Plan:
     """Why the plan chose what it did: `notes`, the lines the console and `metrics.json` show."""
 
-    notes: tuple = ()
+    notes: tuple[str, ...] = ()
 
-    def line(self):
+    def line(self) -> str:
         """One line for the console and `metrics.json`, or "" when nothing was planned."""
         return "; ".join(self.notes)
 
 
-def plan(config, dataset):
+def plan(config: "Config", dataset: "Dataset") -> tuple["Config", Plan]:
     """`(config, Plan)`: `config` with the budget of the loaded `dataset` where the user gave none."""
     if dataset.unit != "steps":
         return _plan_examples(config, dataset)
     spec, train = dataset.spec, dataset.sizes["train"]
-    notes, space, changes = [], config.space, {}
+    notes: list[str]
+    space: sp.SearchSpace
+    changes: dict[str, Any]
+    notes, space, changes = [], config.space, {}  # type: ignore[assignment]  # `Config` sets the space
     if config.is_default(sp.WINDOW):
         space = _windows_that_fit(space, train, spec["horizon"], spec["stride"], notes)
     if config.is_default(sp.PREDICT):
@@ -111,14 +120,14 @@ def _plan_examples(config, dataset):
     return dataclasses.replace(config, space=space.with_domains({sp.BATCH_SIZE: batches}), planned=found.line()), found
 
 
-def fold_count(train, validation, lengths, spec, windows):
+def fold_count(train: int, validation: int, lengths: tuple[int, int], spec: Mapping[str, Any], windows: int) -> int:
     """`FOLDS` for a series of fewer than `FOLD_WINDOWS` training windows, fewer where the earliest
     fold's training part would hold fewer than `MIN_WINDOWS` windows of the first window of
     `lengths` (the first trial's, the longest) or none of the second; else 1."""
     if windows >= FOLD_WINDOWS:
         return 1
 
-    def fits(k):
+    def fits(k: int) -> bool:
         steps = train - (k - 1) * validation
         first, longest = (count_windows(steps, n, spec["horizon"], spec["stride"]) for n in lengths)
         return first >= MIN_WINDOWS and longest >= 1
@@ -126,24 +135,24 @@ def fold_count(train, validation, lengths, spec, windows):
     return next((k for k in range(FOLDS, 1, -1) if fits(k)), 1)
 
 
-def _longest(space):
+def _longest(space: sp.SearchSpace) -> Any:
     domain = space.domain(sp.WINDOW)
     return max(domain.values) if domain.values else domain.max_value
 
 
-def _first(domain):
+def _first(domain: sp.Domain) -> Any:
     """The value a domain's first trial takes: its default, else its first value (or its lower bound)."""
     if domain.default is not None:
         return domain.default
     return domain.values[0] if domain.values else domain.min_value
 
 
-def count_windows(steps, window, horizon, stride=1):
+def count_windows(steps: int, window: int, horizon: int, stride: int = 1) -> int:
     """Training windows of `window` steps and their `horizon` in a part of `steps` steps."""
     return max(0, (steps - window - horizon) // stride + 1)
 
 
-def batch_domain(windows):
+def batch_domain(windows: int) -> sp.Domain:
     """Three powers of two, the largest about an eighth of `windows` (32 to 128); the middle one first."""
     top = min(max(2 ** int(math.log2(max(windows, 1) / 8)) if windows >= 8 else 1, 32), 128)
     return sp.choice((top // 4, top // 2, top), top // 2)

@@ -10,6 +10,12 @@ schedule of a tuner that sets each trial's epochs comes from its row (`kt_rnn.se
 """  # noqa: E501  (the example lines are the console's, whole)
 
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
+    from kt_rnn.state import kerastuner as kt
 
 COMPLETED = "COMPLETED"
 ENDED = (COMPLETED, "FAILED")  # a trial that will not run again (INVALID ones may be retried)
@@ -38,7 +44,8 @@ class Progress:
         clock: returns seconds (default `time.time`, as the pipeline's `started`).
     """
 
-    def __init__(self, config, oracle, started=None, out=print, clock=time.time):
+    def __init__(self, config: "Config", oracle: Any, started: float | None = None,
+                 out: Callable[[str], object] = print, clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.oracle = oracle
         self.out = out
@@ -46,16 +53,16 @@ class Progress:
         now = clock()
         self.started = now if started is None else started
         self._last_end = now
-        self._seen = []  # (seconds, epochs) of each trial that ended in this process
-        self._seen_ids = set()
+        self._seen: list[tuple[float, int | None]] = []  # (seconds, epochs) of each trial that ended in this process
+        self._seen_ids: set[str] = set()
         self._schedule = config.tuner_kind.schedule(config, oracle)
 
     @property
-    def schedule(self):
+    def schedule(self) -> list[int] | None:
         """Epochs of each trial of the Hyperband schedule; `None` for other tuners or an endless schedule."""
         return self._schedule
 
-    def trial_done(self, trial):
+    def trial_done(self, trial: "kt.Trial") -> str:
         """Prints (via `out`) and returns the line for `trial`, which has just ended."""
         now = self.clock()
         self._seen.append((max(now - self._last_end, 0.0), _epochs(trial)))
@@ -75,7 +82,7 @@ class Progress:
         self.out(line)
         return line
 
-    def time_left(self):
+    def time_left(self) -> float | None:
         """Estimated seconds left; `None` before a trial ended in this process, or without a budget.
 
         Mean seconds per trial of this process's trials times the trials left;
@@ -92,14 +99,14 @@ class Progress:
                 return seconds / epochs * remaining
         return seconds / len(self._seen) * (total - n)
 
-    def _count(self):
+    def _count(self) -> int | None:
         """n: the search's ended trials (earlier runs included), or `None` when the oracle does not say."""
         trials = getattr(self.oracle, "trials", None)  # a worker's `OracleClient` has none
         if trials is None:
             return None
         return len({t.trial_id for t in trials.values() if t.status in ENDED} | self._seen_ids)
 
-    def _budget(self):
+    def _budget(self) -> int | None:
         """N: the trial budget, or `None` when the search has none (endless Hyperband)."""
         if self._schedule is not None:
             return len(self._schedule)
@@ -107,7 +114,7 @@ class Progress:
             return getattr(self.oracle, "max_trials", None)
         return getattr(self.oracle, "max_trials", None) or self.config.trials
 
-    def _where(self, trial, n, total):
+    def _where(self, trial: "kt.Trial", n: int | None, total: int | None) -> str:
         if n is None:
             count = f"{len(self._seen)} on this worker" + (f", budget {total}" if total else "")
         else:
@@ -117,23 +124,23 @@ class Progress:
             count += f", bracket {values[BRACKET]} round {values.get(ROUND, 0)}"
         return count
 
-    def _outcome(self, trial):
+    def _outcome(self, trial: "kt.Trial") -> str:
         if trial.status != COMPLETED:
             return _reason(getattr(trial, "message", None))
         return f"{self.config.objective} {_score(trial.score)}"
 
-    def _best(self):
+    def _best(self) -> str:
         best = [t for t in self.oracle.get_best_trials(1) if t.status == COMPLETED and t.score is not None]
         if not best:
             return "best: none completed yet"
         return f"best {_score(best[0].score)} (trial {best[0].trial_id})"
 
-    def _epochs_done(self):
+    def _epochs_done(self) -> int:
         trials = self.oracle.trials.values()
         return sum(_epochs(t) or 0 for t in trials if t.status in ENDED or t.trial_id in self._seen_ids)
 
 
-def duration(seconds):
+def duration(seconds: float) -> str:
     """Formats seconds compactly: `45s`, `3m12s`, `1h04m`."""
     seconds = int(round(max(seconds, 0)))
     if seconds < 60:
@@ -145,7 +152,7 @@ def duration(seconds):
     return f"{hours}h{minutes:02d}m"
 
 
-def _epochs(trial):
+def _epochs(trial: "kt.Trial") -> int | None:
     """Epochs `trial` trains under Hyperband; `None` for other tuners."""
     values = trial.hyperparameters.values
     if EPOCHS not in values:
@@ -153,11 +160,11 @@ def _epochs(trial):
     return values[EPOCHS] - values.get(INITIAL_EPOCH, 0)
 
 
-def _score(score):
+def _score(score: float | None) -> str:
     return "n/a" if score is None else f"{score:.4f}"
 
 
-def _reason(message):
+def _reason(message: object) -> str:
     """A failure's short reason: the last line of `message` (KerasTuner stores a traceback)."""
     lines = [line.strip() for line in str(message or "").splitlines() if line.strip()]
     if not lines:

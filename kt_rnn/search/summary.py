@@ -1,12 +1,18 @@
 """The closing lines of a search: best hyperparameters, scores, where things went."""
 
 import shlex
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from kt_rnn.search import timings
 from kt_rnn.tasks import forecast_scores
 
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
+    from kt_rnn.search.export import Export
 
-def show(config, result, test_lines, out=print):
+
+def show(config: "Config", result: "Export", test_lines: Iterable[str], out: Callable[[str], object] = print) -> None:
     """Prints the summary of a finished search and export; `test_lines` are the task's lines on its test scores."""
     m = result.metrics
     out("")
@@ -37,13 +43,13 @@ def show(config, result, test_lines, out=print):
     out(f"Inspect every trial: tensorboard --logdir {shlex.quote(str(config.project_dir))}")
 
 
-def trials_line(counts):
+def trials_line(counts: Mapping[str, Any]) -> str:
     """`Trials: 12 (10 completed, 2 failed, 1 re-run after an interruption)`."""
     return (f"Trials: {counts['total']} ({counts['completed']} completed, {counts['failed']} failed, "
             f"{counts['rerun']} re-run after an interruption)")
 
 
-def ensemble_line(ensemble):
+def ensemble_line(ensemble: Mapping[str, Any]) -> str:
     """`Exported the mean of 3 models: trials 0002 (0.8850), 0000 (0.8812), 0001 (0.8790)` (+ why fewer)."""
     members = ", ".join(f"{m['trial']} ({m['validation_score']:.4f})" for m in ensemble["members"])
     fewer = "" if ensemble["size"] == ensemble["asked"] else \

@@ -7,6 +7,7 @@ percentage of the search) makes that visible in `metrics.json` and the summary.
 
 import contextlib
 import time
+from collections.abc import Callable, Iterator, Mapping
 
 PHASES = ("load", "search", "refit", "export")  # in the order a run goes through them
 
@@ -25,36 +26,36 @@ class Timings:
     ```
     """
 
-    def __init__(self, clock=time.perf_counter):
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
         self.clock = clock
-        self.seconds = {}
+        self.seconds: dict[str, float] = {}
 
     @contextlib.contextmanager
-    def phase(self, name):
+    def phase(self, name: str) -> Iterator[None]:
         started = self.clock()
         try:
             yield
         finally:
             self.add(name, self.clock() - started)
 
-    def add(self, name, seconds):
+    def add(self, name: str, seconds: float) -> None:
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
-    def outside_fit_pct(self):
+    def outside_fit_pct(self) -> float | None:
         """The search's time outside `model.fit`, in % of the search; None without both figures."""
         search, fit = self.seconds.get("search"), self.seconds.get("fit")
         if not search or fit is None:
             return None
         return round(100 * max(search - fit, 0.0) / search, 2)
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, float]:
         figures = {f"{name}_s": round(seconds, 1) for name, seconds in self.seconds.items()}
         if self.outside_fit_pct() is not None:
-            figures["outside_fit_pct"] = self.outside_fit_pct()
+            figures["outside_fit_pct"] = self.outside_fit_pct()  # type: ignore[assignment]  # not None: checked
         return figures
 
 
-def line(figures):
+def line(figures: Mapping[str, float]) -> str:
     """`loading 12 s, search 1291 s (2.1 % of it outside model.fit), refit 244 s, export 7 s`."""
     parts = []
     for name in PHASES:

@@ -11,6 +11,8 @@ reason, and a budget of consecutive failures.
 import os
 import pathlib
 import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import keras
 import keras_tuner
@@ -24,12 +26,19 @@ from kt_rnn.state import durable, faults, oracles, resume, space_left, stopping
 from kt_rnn.state import kerastuner as kt
 from kt_rnn.state.layout import Layout
 
+if TYPE_CHECKING:
+    from keras_tuner import Tuner as _Tuner  # what the mixin goes before (Any to mypy): its attributes, `super()`
+
+    from kt_rnn.config import Config
+else:
+    _Tuner = object
+
 STATE_DIR = Layout.TUNER  # KerasTuner's project_name under LOGDIR/PROJECT
 FAILED = oracles.Status.FAILED
 TF_NOISE = ("Graph execution error", "Detected at node", "Stack trace", "Traceback")
 
 
-class DurableTuner:
+class DurableTuner(_Tuner):
     """Mixin for a KerasTuner `Tuner`: durable state, resumable trials, failure handling.
 
     Args:
@@ -43,24 +52,30 @@ class DurableTuner:
         **kwargs: passed to `keras_tuner.Tuner`.
     """
 
-    def __init__(self, oracle, hypermodel, max_failures=3, role=None, **kwargs):
+    _execution: int  # the execution `_build_and_fit_model` runs next, in the trial `run_trial` runs
+    _checkpoint: resume.SaveBestEpoch | None  # that trial's best-epoch checkpoint, once made
+
+    def __init__(self, oracle: oracles.DurableOracle, hypermodel: keras_tuner.HyperModel, max_failures: int = 3,
+                 role: roles.Role | None = None, **kwargs: Any) -> None:
         self.max_failures = max_failures
         self.role = role if role is not None else roles.Role()
-        self.on_trial_done = None  # called with each ended trial, e.g. to print progress
-        self.running = None  # the id of the trial this process runs (a worker's heartbeat names it)
+        # Called with each ended trial, e.g. to print progress.
+        self.on_trial_done: Callable[[kt.Trial], object] | None = None
+        self.running: str | None = None  # the id of the trial this process runs (a worker's heartbeat names it)
         self.fit_seconds = 0.0  # spent in the trials' `model.fit` by this process (the rest is overhead)
-        self.folds = None  # [(train, validation), ...]: execution i fits fold i (`--folds`), or None
-        self._reason = None
+        # [(train, validation), ...]: execution i fits fold i (`--folds`), or None.
+        self.folds: list[tuple[Any, Any]] | None = None
+        self._reason: str | None = None
         _mark_resumable(pathlib.Path(kwargs["directory"]) / kwargs["project_name"])
         keras_tuner.Tuner.__init__(self, oracle, hypermodel, **kwargs)
 
     # State files: atomic, with previous copies (the oracle writes its own the same way).
-    def save(self):
+    def save(self) -> None:
         if not self.role.is_worker:
             self.oracle.save()
         durable.write_json(kt.tuner_file(self), self.get_state())
 
-    def reload(self):
+    def reload(self) -> None:
         if not self.role.is_worker:
             self.oracle.reload()
         try:
@@ -68,7 +83,7 @@ class DurableTuner:
         except durable.DamagedStateError:
             self.set_state({})  # KerasTuner's own tuners keep no state here: nothing is lost
 
-    def search(self, *fit_args, **fit_kwargs):
+    def search(self, *fit_args: Any, **fit_kwargs: Any) -> None:
         """KerasTuner's search; Ctrl-C or SIGTERM saves state so the running trial resumes next time.
 
         The chief of a distributed search serves the oracle until the workers are done.
@@ -90,28 +105,28 @@ class DurableTuner:
                     self._release_ongoing()
             if interrupt is not None:
                 raise interrupt from None
-            raise space_left.stopped(pathlib.Path(self.project_dir).parent, full) from None
+            raise space_left.stopped(pathlib.Path(self.project_dir).parent, full) from None  # type: ignore[arg-type]
 
-    def _serve(self):
+    def _serve(self) -> None:
         from kt_rnn.runtime import serving  # gRPC: a chief's only
 
         self.save()
         serving.serve(self.oracle, self.role.address, self.role.worker_timeout,
                       on_trial_end=self.on_trial_done, check_failures=self._check_failure_budget)
 
-    def _release_ongoing(self):
+    def _release_ongoing(self) -> None:
         try:
             self.oracle.release_ongoing()
         except OSError:  # still no space: the trial then resumes as after a crash
             pass
 
     # One trial.
-    def on_trial_begin(self, trial):
+    def on_trial_begin(self, trial: kt.Trial) -> None:
         stopping.raise_if_requested()  # a stop whose KeyboardInterrupt was swallowed somewhere
         self.running = trial.trial_id
         super().on_trial_begin(trial)
 
-    def run_trial(self, trial, *fit_args, **fit_kwargs):
+    def run_trial(self, trial: kt.Trial, *fit_args: Any, **fit_kwargs: Any) -> list[keras.callbacks.History]:
         self._reason, self._execution, self._checkpoint = None, 0, None
         faults.in_trial(trial.trial_id)
         try:
@@ -124,7 +139,7 @@ class DurableTuner:
             self._reason = failure_reason(e)
             raise keras_tuner.errors.FailedTrialError(self._reason) from e
 
-    def _build_and_fit_model(self, trial, *fit_args, **fit_kwargs):
+    def _build_and_fit_model(self, trial: kt.Trial, *fit_args: Any, **fit_kwargs: Any) -> keras.callbacks.History:
         """Builds and fits one execution, resuming it from its record; returns its whole history."""
         record = resume.EpochRecord(
             f"{self.get_trial_dir(trial.trial_id)}/execution{self._execution}",
@@ -148,7 +163,8 @@ class DurableTuner:
             raise resume.NonFiniteLoss("loss not finite from the first epoch")
         return record.history()
 
-    def _trial_callbacks(self, callbacks, record):
+    def _trial_callbacks(self, callbacks: list[keras.callbacks.Callback],
+                         record: resume.EpochRecord) -> list[keras.callbacks.Callback]:
         """KerasTuner's callbacks with its checkpoint made atomic and resumed, plus the record."""
         kept = [c for c in callbacks if not isinstance(c, kt.SaveBestEpoch)]
         (checkpoint,) = [c for c in callbacks if isinstance(c, kt.SaveBestEpoch)]
@@ -157,7 +173,7 @@ class DurableTuner:
         hooks = [resume.BatchFault()] if faults.armed("batch") else []  # the kill tests only
         return [resume.StopWhenAsked(), resume.StopOnNonFinite(), *kept, *hooks, record, self._checkpoint]
 
-    def on_trial_end(self, trial):
+    def on_trial_end(self, trial: kt.Trial) -> None:
         if trial.status == FAILED and self._reason:
             trial.message = self._reason  # KerasTuner would store the whole traceback
         super().on_trial_end(trial)
@@ -169,7 +185,7 @@ class DurableTuner:
         if not self.role.is_worker:  # a worker's oracle is the chief's, over gRPC: the chief keeps count
             self._check_failure_budget()
 
-    def _check_failure_budget(self):
+    def _check_failure_budget(self) -> None:
         streak = failure_streak(self.oracle)
         if self.max_failures and len(streak) >= self.max_failures:
             reasons = "; ".join(f"trial {t.trial_id}: {t.message}" for t in streak)
@@ -179,7 +195,7 @@ class DurableTuner:
             )
 
 
-def _mark_resumable(state_dir):
+def _mark_resumable(state_dir: pathlib.Path) -> None:
     """Makes sure KerasTuner reloads existing oracle state.
 
     KerasTuner reloads only when the tuner's own file exists, and writes it only
@@ -198,13 +214,13 @@ class StopForDiskFull(keras_tuner.errors.FatalError):
     """Carries a full disk past KerasTuner, which would otherwise mark the trial FAILED."""
 
 
-def interrupt_behind(error):
+def interrupt_behind(error: BaseException | None) -> KeyboardInterrupt | None:
     """The Ctrl-C or SIGTERM (`KeyboardInterrupt`) that is `error` or caused it, else `None`.
 
     KerasTuner turns any exception while copying the callbacks into a
     `FatalValueError` (a bare `except`), so a signal landing there must be dug out.
     """
-    seen = set()
+    seen: set[int] = set()
     while error is not None and id(error) not in seen:
         if isinstance(error, KeyboardInterrupt):
             return error
@@ -213,7 +229,7 @@ def interrupt_behind(error):
     return None
 
 
-def failure_reason(error):
+def failure_reason(error: BaseException) -> str:
     """A one-line reason for a failed trial."""
     if isinstance(error, (tf.errors.ResourceExhaustedError, MemoryError)):
         return f"out of memory: {_first_line(error)}"
@@ -222,9 +238,9 @@ def failure_reason(error):
     return f"{type(error).__name__}: {_first_line(error)}"
 
 
-def failure_streak(oracle):
+def failure_streak(oracle: oracles.DurableOracle) -> list[kt.Trial]:
     """The trials at the end of `oracle.end_order` that failed, oldest first."""
-    streak = []
+    streak: list[kt.Trial] = []
     for trial_id in reversed(oracle.end_order):
         trial = oracle.trials[trial_id]
         if trial.status != FAILED:
@@ -233,7 +249,7 @@ def failure_streak(oracle):
     return streak
 
 
-def _first_line(error):
+def _first_line(error: BaseException) -> str:
     """The error's first informative line (TensorFlow wraps it in node names and stacks)."""
     text = getattr(error, "message", None) or str(error)
     lines = [line for line in text.splitlines()
@@ -241,7 +257,7 @@ def _first_line(error):
     return lines[0][:300] if lines else type(error).__name__
 
 
-def _durable_tuner(name):
+def _durable_tuner(name: str) -> type:
     """`keras_tuner.<name>` with `DurableTuner` mixed in."""
     base = getattr(keras_tuner, name)
     return type(name, (DurableTuner, base), {"__doc__": f"`keras_tuner.{name}` with `DurableTuner`.",
@@ -253,19 +269,20 @@ TUNERS = {kind.name: (_durable_tuner(kind.keras_tuner), oracles.durable_oracle(k
           for kind in kinds.KINDS.values()}
 
 
-def get_tuner_class(name):
+def get_tuner_class(name: str) -> tuple[type, type]:
     """Returns the `(tuner, oracle)` classes registered as `name`; raises `ValueError` listing the names."""
     if name not in TUNERS:
         raise ValueError(f"Unknown tuner. Expected one of {sorted(TUNERS)}. Received: tuner={name!r}")
     return TUNERS[name]
 
 
-def objective(config):
+def objective(config: "Config") -> keras_tuner.Objective:
     """KerasTuner's objective for `config`, its direction explicit (KerasTuner would guess it from the name)."""
-    return keras_tuner.Objective(config.objective, tasks.objective(config.objective).direction)
+    # The objective is resolved for the loaded data by then (`pipeline.resolve_objective`).
+    return keras_tuner.Objective(config.objective, tasks.objective(config.objective).direction)  # type: ignore[arg-type]
 
 
-def build(config, hypermodel, identity=None):
+def build(config: "Config", hypermodel: keras_tuner.HyperModel, identity: dict[str, Any] | None = None) -> DurableTuner:
     """Creates (or reloads, to resume) the tuner of `config`'s search.
 
     `identity` (the search's `search.json`) is kept in the oracle's state too.
@@ -293,16 +310,17 @@ class TimeLimit(keras.callbacks.Callback):
     """Stops a trial's training at the end of the epoch during which the search's `deadline` (a
     `time.time()`) passed: the trial ends with the epochs it has, and the oracle starts no other."""
 
-    def __init__(self, deadline):
+    def __init__(self, deadline: float) -> None:
         super().__init__()
         self.deadline = deadline
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if time.time() >= self.deadline:
             self.model.stop_training = True
 
 
-def callbacks(config, class_counts=None):
+def callbacks(config: "Config",
+              class_counts: Mapping[str, Mapping[str, int]] | None = None) -> list[keras.callbacks.Callback]:
     """Callbacks added to every trial besides TensorBoard: early stopping (Hyperband sets each
     trial's epochs itself), and stopping a classifier at chance after its first epoch."""
     at_chance = chance.callbacks(config.objective, class_counts)

@@ -11,6 +11,8 @@ Pure Python: no TensorFlow import.
 import json
 import os
 import pathlib
+from collections.abc import Callable
+from typing import Any
 
 from kt_rnn.errors import SearchError
 from kt_rnn.state import faults
@@ -22,13 +24,14 @@ class DamagedStateError(SearchError):
     """A state file and its previous copy are both unreadable."""
 
 
-def previous(path):
+def previous(path: str | os.PathLike[str]) -> pathlib.Path:
     """The kept previous copy of `path`."""
     path = pathlib.Path(path)
     return path.with_name(path.name + PREVIOUS)
 
 
-def replace(path, write, fault=None, intact=None):
+def replace(path: str | os.PathLike[str], write: Callable[[pathlib.Path], object], fault: str | None = None,
+            intact: Callable[[pathlib.Path], bool] | None = None) -> None:
     """Calls `write(tmp_path)`, then atomically renames the result to `path`.
 
     `path`'s current content is kept as `previous(path)` when `intact(path)`
@@ -50,13 +53,13 @@ def replace(path, write, fault=None, intact=None):
             tmp.unlink()
 
 
-def write_json(path, obj, fault=None):
+def write_json(path: str | os.PathLike[str], obj: object, fault: str | None = None) -> None:
     """Writes `obj` as JSON to `path` atomically, keeping the previous copy."""
     text = json.dumps(obj, indent=2)
     replace(path, lambda tmp: pathlib.Path(tmp).write_text(text), fault=fault, intact=is_valid_json)
 
 
-def read_json(path, missing=FileNotFoundError):
+def read_json(path: str | os.PathLike[str], missing: Any = FileNotFoundError) -> Any:
     """Parses `path`, or its previous copy if `path` is missing, empty or torn.
 
     Returns `missing` when neither exists (raises it when it is an exception
@@ -80,7 +83,7 @@ def read_json(path, missing=FileNotFoundError):
     )
 
 
-def is_valid_json(path):
+def is_valid_json(path: str | os.PathLike[str]) -> bool:
     """True if `path` exists and holds parsable JSON."""
     try:
         json.loads(pathlib.Path(path).read_text())
@@ -89,11 +92,11 @@ def is_valid_json(path):
         return False
 
 
-def _not_empty(path):
+def _not_empty(path: pathlib.Path) -> bool:
     return path.stat().st_size > 0
 
 
-def _link_previous(path):
+def _link_previous(path: pathlib.Path) -> None:
     prev = previous(path)
     staging = prev.with_name(f".{prev.name}.tmp-{os.getpid()}")
     if staging.exists():
@@ -102,6 +105,6 @@ def _link_previous(path):
     os.replace(staging, prev)
 
 
-def _fsync(path):
+def _fsync(path: pathlib.Path) -> None:
     with open(path, "rb") as f:
         os.fsync(f.fileno())

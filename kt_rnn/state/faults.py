@@ -13,22 +13,23 @@ import os
 import signal
 
 ENV_VAR = "KT_RNN_FAULT"
-_hits: dict[tuple, int] = {}  # (fault point, trial) -> times reached
-_trial = [None]
+_hits: dict[tuple[str, str | None], int] = {}  # (fault point, trial) -> times reached
+_trial: list[str | None] = [None]
 
 
-def in_trial(trial_id):
+def in_trial(trial_id: str | None) -> None:
     """Marks the trial now running (`None` between trials), for `POINT@TRIAL` faults."""
     _trial[0] = trial_id
 
 
-def armed(point):
+def armed(point: str) -> bool:
     """True if `KT_RNN_FAULT` asks for a fault at `point` (so its hook is worth installing)."""
     spec = os.environ.get(ENV_VAR)
-    return bool(spec) and any(_parse(fault)[0] == point for fault in spec.split(","))
+    # bool(spec): `spec` is a str past the `and` (mypy does not narrow through bool()).
+    return bool(spec) and any(_parse(fault)[0] == point for fault in spec.split(","))  # type: ignore[union-attr]
 
 
-def hit(point):
+def hit(point: str | None) -> None:
     """Kills this process if `KT_RNN_FAULT` asks for a fault at `point` now."""
     spec = os.environ.get(ENV_VAR)
     if not spec or point is None:
@@ -43,7 +44,7 @@ def hit(point):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _parse(fault):
+def _parse(fault: str) -> tuple[str, str | None, int]:
     fault, _, nth = fault.strip().partition("#")
     name, _, trial = fault.partition("@")
     return name, trial or None, int(nth or 1)

@@ -10,10 +10,19 @@ refused too. Pure Python: no TensorFlow import.
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kt_rnn import objectives
 from kt_rnn.errors import UsageError
 from kt_rnn.state import durable
+
+if TYPE_CHECKING:
+    import pathlib
+
+    from kt_rnn.config import Config
+    from kt_rnn.data import Dataset
+    from kt_rnn.state.layout import Layout
 
 IDENTITY = ("dataset", "validation_split", "test_split", "train_size", "test_size", "max_tokens",
             "sequence_length", "text_column", "label_column", "target", "features", "date_column", "horizon",
@@ -22,7 +31,7 @@ IDENTITY = ("dataset", "validation_split", "test_split", "train_size", "test_siz
 BUDGET = ("max_trials",)
 
 
-def fingerprint(config, dataset=None):
+def fingerprint(config: "Config", dataset: "Dataset | None" = None) -> dict[str, Any]:
     """The settings and data that define `config`'s search, as JSON-ready values.
 
     Args:
@@ -31,8 +40,8 @@ def fingerprint(config, dataset=None):
     """
     identity = {name: _plain(getattr(config, name)) for name in IDENTITY + config.tuner_kind.identity_fields()}
     identity["task"] = config.task.name
-    identity["direction"] = objectives.objective(config.objective).direction
-    identity["space"] = config.space.describe()
+    identity["direction"] = objectives.objective(config.objective).direction  # type: ignore[arg-type]  # Config resolves it
+    identity["space"] = config.space.describe()  # type: ignore[union-attr]  # Config resolves it
     if (config.folds or 1) > 1:  # only then: searches made before folds existed keep their identity
         identity["folds"] = config.folds
     if dataset is not None:
@@ -41,17 +50,17 @@ def fingerprint(config, dataset=None):
     return {**identity, **{name: getattr(config, name) for name in BUDGET}}
 
 
-def digest(identity):
+def digest(identity: Mapping[str, Any]) -> str:
     """A short sha256 of an identity (`fingerprint`'s dict): `best/metrics.json` names the search it exports."""
     text = json.dumps(identity, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value  # as JSON reads it back
 
 
-def diff(saved, current, nested=True):
+def diff(saved: Mapping[str, Any], current: Mapping[str, Any], nested: bool = True) -> list[str]:
     """Lines `name: saved -> current` for every setting that differs (`space` and `data` entry by entry)."""
     lines = []
     for name in sorted(set(saved) | set(current)):
@@ -63,7 +72,7 @@ def diff(saved, current, nested=True):
     return lines
 
 
-def check(config, dataset=None):
+def check(config: "Config", dataset: "Dataset | None" = None) -> None:
     """Writes `search.json` for a new search; refuses a resume whose settings or data drifted.
 
     Raises `UsageError` with the diff, unless `config.extend_budget` covers a budget-only change.
@@ -85,7 +94,7 @@ def check(config, dataset=None):
     return durable.write_json(path, current)
 
 
-def verify(config, dataset=None):
+def verify(config: "Config", dataset: "Dataset | None" = None) -> None:
     """A worker's check against its chief's search (`search.json`); writes nothing.
 
     Raises `UsageError` when there is no search (the worker's --logdir is not the
@@ -108,7 +117,7 @@ def verify(config, dataset=None):
 WORKER_FREE = ("data.source",)  # the same data may lie under another path on a worker's host
 
 
-def kept_in_oracle(layout):
+def kept_in_oracle(layout: "Layout") -> dict[str, Any] | None:
     """The identity the oracle keeps in its own state (`oracle.json`), or `None`."""
     state = durable.read_json(layout.oracle_file, missing=None) or {}
     return (state.get(ORACLE_KEY) or {}).get("identity") if isinstance(state, dict) else None
@@ -117,11 +126,11 @@ def kept_in_oracle(layout):
 ORACLE_KEY = "kt_rnn"  # kt_rnn's entry in KerasTuner's oracle state (kt_rnn.state.oracles)
 
 
-def _setting(line):
+def _setting(line: str) -> str:
     return line.split(":")[0]
 
 
-def _refusal(path, changes, budget_only):
+def _refusal(path: "pathlib.Path", changes: Sequence[str], budget_only: bool) -> str:
     way = ("add --extend-budget to change the trial budget of this search"
            if budget_only else "run with --overwrite to discard it and start afresh, or choose another --project")
     listed = "\n  ".join(changes)
@@ -131,5 +140,5 @@ def _refusal(path, changes, budget_only):
             f"To resume it, run it with its own settings and data; {way}.")
 
 
-def _show(value):
+def _show(value: object) -> str:
     return "(unset)" if value is None else str(value)

@@ -38,7 +38,10 @@ Imports KerasTuner, hence Keras and TensorFlow.
 """
 
 import pathlib
+import types
 import warnings
+from collections.abc import Iterable, MutableMapping
+from typing import TYPE_CHECKING, Any
 
 import keras_tuner
 from keras_tuner.src.distribute import utils as _dist_utils
@@ -47,6 +50,9 @@ from keras_tuner.src.engine import conditions as _conditions
 from keras_tuner.src.engine import oracle as _oracle
 from keras_tuner.src.engine import trial as _trial
 from keras_tuner.src.engine import tuner_utils as _tuner_utils
+
+if TYPE_CHECKING:
+    import keras
 
 TESTED = ("1.4.8",)  # KerasTuner versions the contract tests passed on
 
@@ -169,7 +175,7 @@ DEPENDENTS = {
 }
 
 
-def version_warning(version):
+def version_warning(version: str) -> str | None:
     """The warning for KerasTuner `version`, or `None` when it is in `TESTED`."""
     if version in TESTED:
         return None
@@ -180,7 +186,7 @@ def version_warning(version):
     )
 
 
-def check_version(version):
+def check_version(version: str) -> None:
     """Warns (`RuntimeWarning`) when KerasTuner `version` is not one in `TESTED`.
 
     A warning, not an error: the package pins KerasTuner, so an untested
@@ -192,87 +198,87 @@ def check_version(version):
 
 
 # Paths. KerasTuner creates each directory when asked for it (so do these).
-def project_dir(oracle):
+def project_dir(oracle: keras_tuner.Oracle) -> pathlib.Path:
     """`oracle`'s project directory, `<directory>/<project_name>`, as a `pathlib.Path`."""
     return pathlib.Path(oracle._project_dir)
 
 
-def oracle_file(oracle):
+def oracle_file(oracle: keras_tuner.Oracle) -> pathlib.Path:
     """The path of `oracle`'s own state file (`<project>/oracle.json`)."""
     return pathlib.Path(oracle._get_oracle_fname())
 
 
-def trial_dir(oracle, trial_id):
+def trial_dir(oracle: keras_tuner.Oracle, trial_id: str) -> pathlib.Path:
     """The directory of trial `trial_id`, `<project>/trial_<id>`, as the oracle writes it."""
     return pathlib.Path(oracle._get_trial_dir(trial_id))
 
 
-def tuner_file(tuner):
+def tuner_file(tuner: _base_tuner.BaseTuner) -> pathlib.Path:
     """The path of `tuner`'s state file (`<project>/<tuner id>.json`); its existence makes KerasTuner reload."""
     return pathlib.Path(tuner._get_tuner_fname())
 
 
-def build_config_file(tuner, trial_id):
+def build_config_file(tuner: keras_tuner.Tuner, trial_id: str) -> pathlib.Path:
     """Where a trial's model build config goes; Hyperband reads it to continue the trial."""
     return pathlib.Path(tuner._get_build_config_fname(trial_id))
 
 
-def set_project_dir(oracle, directory, project_name):
+def set_project_dir(oracle: keras_tuner.Oracle, directory: str | pathlib.Path, project_name: str) -> None:
     """Points `oracle` at `<directory>/<project_name>`, as a tuner does when it is created."""
     oracle._set_project_dir(str(directory), project_name)
 
 
 # Oracle bookkeeping.
-def retry_queue(oracle):
+def retry_queue(oracle: keras_tuner.Oracle) -> list[str]:
     """The ids of trials waiting to run again; the live list `create_trial` pops from."""
     return oracle._retry_queue
 
 
-def set_retry_queue(oracle, trial_ids):
+def set_retry_queue(oracle: keras_tuner.Oracle, trial_ids: Iterable[str]) -> None:
     """Replaces `oracle`'s retry queue with a list of `trial_ids`."""
     oracle._retry_queue = list(trial_ids)
 
 
-def run_times(oracle):
+def run_times(oracle: keras_tuner.Oracle) -> MutableMapping[str, int]:
     """Trial id -> runs ended; the live mapping, which counts an unseen id as 0."""
     return oracle._run_times
 
 
-def record_values(oracle, trial):
+def record_values(oracle: keras_tuner.Oracle, trial: _trial.Trial) -> None:
     """Records `trial`'s values as tried, so the oracle does not propose them again."""
     oracle._record_values(trial)
 
 
 # Hyperband's schedule: brackets of rounds of trials, each round training longer.
-def hyperband_brackets(oracle):
+def hyperband_brackets(oracle: keras_tuner.oracles.HyperbandOracle) -> int:
     """How many brackets one Hyperband iteration has."""
     return oracle._get_num_brackets()
 
 
-def hyperband_rounds(oracle, bracket):
+def hyperband_rounds(oracle: keras_tuner.oracles.HyperbandOracle, bracket: int) -> int:
     """How many rounds bracket `bracket` has."""
     return oracle._get_num_rounds(bracket)
 
 
-def hyperband_size(oracle, bracket, round_num):
+def hyperband_size(oracle: keras_tuner.oracles.HyperbandOracle, bracket: int, round_num: int) -> int:
     """How many trials round `round_num` of bracket `bracket` runs."""
     return oracle._get_size(bracket, round_num)
 
 
-def hyperband_epochs(oracle, bracket, round_num):
+def hyperband_epochs(oracle: keras_tuner.oracles.HyperbandOracle, bracket: int, round_num: int) -> int:
     """The epoch a trial of round `round_num` of bracket `bracket` trains up to."""
     return oracle._get_epochs(bracket, round_num)
 
 
 # Tuner helpers.
-def set_display(oracle, display):
+def set_display(oracle: keras_tuner.Oracle, display: _oracle.Display) -> None:
     """Makes `display` (a `Display`) print `oracle`'s trial starts and ends, keeping the old one's state."""
     display.set_state(oracle._display.get_state())
     display.verbose = oracle._display.verbose
     oracle._display = display
 
 
-def is_worker(tuner):
+def is_worker(tuner: _base_tuner.BaseTuner) -> bool:
     """True when `tuner` is a worker of a distributed search (its oracle is the chief's)."""
     return tuner._is_worker()
 
@@ -281,14 +287,14 @@ def is_worker(tuner):
 synchronized = keras_tuner.synchronized  # one oracle call at a time across the chief's gRPC threads
 
 
-def oracle_servicer():
+def oracle_servicer() -> type:
     """KerasTuner's `OracleServicer` class: the chief's gRPC handlers, calling the oracle it wraps."""
     from keras_tuner.src.distribute import oracle_chief
 
     return oracle_chief.OracleServicer
 
 
-def service():
+def service() -> tuple[types.ModuleType, types.ModuleType]:
     """`(messages, grpc)`: KerasTuner's oracle service's request/response classes (`GetTrialRequest`,
     ...) and its gRPC module (`OracleStub`, `add_OracleServicer_to_server`)."""
     from keras_tuner.src import protos
@@ -296,7 +302,7 @@ def service():
     return protos.get_service(), protos.get_service_grpc()
 
 
-def _parent_to_proto(self):
+def _parent_to_proto(self: Any) -> Any:
     """`conditions.Parent.to_proto` without its stray `print(self.values[0])` (KerasTuner 1.4.8), which
     printed a conditional hyperparameter's parent values at every trial sent between chief and workers."""
     from keras_tuner.src import protos
@@ -310,19 +316,19 @@ _PROTO_VALUE_KINDS = ((str, "string_value"), (bool, "boolean_value"), (int, "int
 _PARENT_TO_PROTO = _conditions.Parent.to_proto  # KerasTuner's own, for the contract test
 
 
-def quiet_parent_to_proto():
+def quiet_parent_to_proto() -> None:
     """Installs `_parent_to_proto` on KerasTuner's `Parent` condition (distributed searches only use it)."""
     _conditions.Parent.to_proto = _parent_to_proto
 
 
-def set_client_timeout(seconds):
+def set_client_timeout(seconds: float) -> None:
     """How long a worker's calls to the chief wait for an answer (KerasTuner: an hour, then a gRPC error)."""
     from keras_tuner.src.distribute import oracle_client
 
     oracle_client.TIMEOUT = seconds
 
 
-def try_build(tuner, hp):
+def try_build(tuner: keras_tuner.Tuner, hp: keras_tuner.HyperParameters) -> "keras.Model":
     """Builds `tuner`'s model for `hp` as KerasTuner does: fresh session, compile overrides, size check."""
     return tuner._try_build(hp)
 

@@ -15,6 +15,7 @@ KerasTuner names its own files under `tuner/`; `Layout` spells them the same way
 """
 
 import dataclasses
+import os
 import pathlib
 
 from kt_rnn.state import durable
@@ -43,66 +44,66 @@ class Layout:
     RECORD = "epochs.json"  # one execution's epochs, for resuming (kt_rnn.state.resume)
     METRICS = "metrics.json"  # the export's test scores, beside it in best/
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "root", pathlib.Path(self.root))
 
     @classmethod
-    def of(cls, logdir, project):
+    def of(cls, logdir: str | os.PathLike[str], project: str) -> "Layout":
         return cls(pathlib.Path(logdir) / project)
 
     @property
-    def tuner(self):
+    def tuner(self) -> pathlib.Path:
         return self.root / self.TUNER
 
     @property
-    def tensorboard(self):
+    def tensorboard(self) -> pathlib.Path:
         return self.root / self.TENSORBOARD
 
     @property
-    def best(self):
+    def best(self) -> pathlib.Path:
         return self.root / self.BEST
 
     @property
-    def metrics(self):
+    def metrics(self) -> pathlib.Path:
         return self.best / self.METRICS
 
     @property
-    def identity(self):
+    def identity(self) -> pathlib.Path:
         return self.root / self.IDENTITY
 
     @property
-    def runfile(self):
+    def runfile(self) -> pathlib.Path:
         return self.root / self.RUNFILE
 
     @property
-    def oracle_file(self):
+    def oracle_file(self) -> pathlib.Path:
         return self.tuner / self.ORACLE
 
-    def tuner_file(self, tuner_id):
+    def tuner_file(self, tuner_id: str) -> pathlib.Path:
         return self.tuner / f"{tuner_id}.json"
 
-    def trial_dir(self, trial_id):
+    def trial_dir(self, trial_id: str) -> pathlib.Path:
         return self.tuner / f"trial_{trial_id}"
 
-    def trial_file(self, trial_id):
+    def trial_file(self, trial_id: str) -> pathlib.Path:
         return self.trial_dir(trial_id) / self.TRIAL
 
-    def execution_dir(self, trial_id, execution):
+    def execution_dir(self, trial_id: str, execution: int) -> pathlib.Path:
         return self.trial_dir(trial_id) / f"execution{execution}"
 
-    def trial_dirs(self):
+    def trial_dirs(self) -> dict[str, pathlib.Path]:
         """`{trial id: directory}` of the trial directories on disk."""
         return {p.name[len("trial_"):]: p for p in self.tuner.glob("trial_*") if p.is_dir()}
 
-    def records(self, trial_dir):
+    def records(self, trial_dir: str | os.PathLike[str]) -> list[pathlib.Path]:
         """The epoch records of a trial directory, one per execution, in order."""
         return sorted(pathlib.Path(trial_dir).glob(f"execution*/{self.RECORD}"))
 
-    def owned(self):
+    def owned(self) -> tuple[pathlib.Path, ...]:
         """What a search owns under its root: removed by --overwrite, and nothing else."""
         return (self.tuner, self.tensorboard, self.best, self.identity, self.runfile)
 
-    def has_search(self):
+    def has_search(self) -> bool:
         """True once KerasTuner's oracle state (or its kept copy, or a trial to rebuild it from) exists."""
         oracle = self.oracle_file.exists() or durable.previous(self.oracle_file).exists()
         return oracle or any(self.tuner.glob(f"trial_*/{self.TRIAL}"))

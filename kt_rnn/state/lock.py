@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import time
+from typing import Any
 
 from kt_rnn.errors import SearchError
 
@@ -33,18 +34,18 @@ class ProjectLock:
     ```
     """
 
-    def __init__(self, root):
+    def __init__(self, root: str | os.PathLike[str]) -> None:
         self.path = os.path.join(root, LOCK_FILE)
-        self._fd = None
+        self._fd: int | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> "ProjectLock":
         self.acquire()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.release()
 
-    def acquire(self):
+    def acquire(self) -> None:
         """Takes the lock, or raises `ProjectBusy` naming the holder."""
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -58,14 +59,14 @@ class ProjectLock:
         os.write(fd, json.dumps(holder_info()).encode())
         self._fd = fd
 
-    def release(self):
+    def release(self) -> None:
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
 
 
-def holder_info():
+def holder_info() -> dict[str, int | str]:
     """Who holds the lock: pid, host, since when and the command."""
     import sys
 
@@ -73,14 +74,14 @@ def holder_info():
             "command": " ".join(sys.argv)[:300]}
 
 
-def _read(fd):
+def _read(fd: int) -> Any:
     try:
         return json.loads(os.pread(fd, 4096, 0) or b"{}")
     except (OSError, ValueError):
         return {}
 
 
-def _busy_message(root, holder):
+def _busy_message(root: str, holder: dict[str, Any]) -> str:
     who = f"process {holder.get('pid', '?')} on {holder.get('host', '?')}"
     since = f" since {holder['since']}" if holder.get("since") else ""
     return (f"The search in {root} is in use by {who}{since} ({holder.get('command') or 'a kt_rnn search'}). "

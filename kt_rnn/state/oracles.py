@@ -16,6 +16,8 @@ import math
 import os
 import statistics
 import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import keras_tuner
 
@@ -25,8 +27,13 @@ from kt_rnn.state import kerastuner as kt
 Status = kt.TrialStatus
 ENDED = (Status.COMPLETED, Status.FAILED)
 
+if TYPE_CHECKING:
+    from keras_tuner import Oracle as _Oracle  # what the mixin goes before (Any to mypy): its attributes, `super()`
+else:
+    _Oracle = object
 
-class DurableOracle:
+
+class DurableOracle(_Oracle):
     """Mixin for a KerasTuner `Oracle`: durable state and a crash-loop guard.
 
     Args:
@@ -35,32 +42,35 @@ class DurableOracle:
         **kwargs: passed to the KerasTuner oracle.
     """
 
-    def __init__(self, *args, max_crashes=3, **kwargs):
+    ongoing_trials: dict[str, kt.Trial]  # KerasTuner's: tuner id -> the trial it runs
+
+    def __init__(self, *args: Any, max_crashes: int = 3, **kwargs: Any) -> None:
         kwargs.update(max_retries_per_trial=0, max_consecutive_failed_trials=None)
         super().__init__(*args, **kwargs)
         self.max_crashes = max_crashes
-        self.crashes = {}  # trial id -> runs ended by the process dying
-        self.interruptions = {}  # trial id -> runs stopped cleanly (SIGTERM, Ctrl-C)
-        self.identity = None  # the search's identity (search.json), kept here too: as durable as the oracle
-        self.halted = None  # why no trial is handed out any more (a distributed search's failure budget)
-        self.deadline = None  # `time.time()` by which the search ends (--time-limit), None: no limit
-        self.trial_seconds = []  # how long each trial ended in this run took, handing out to end
-        self._handed_out = {}  # trial id -> when this run handed it out
+        self.crashes: dict[str, int] = {}  # trial id -> runs ended by the process dying
+        self.interruptions: dict[str, int] = {}  # trial id -> runs stopped cleanly (SIGTERM, Ctrl-C)
+        # The search's identity (search.json), kept here too: as durable as the oracle.
+        self.identity: dict[str, Any] | None = None
+        self.halted: str | None = None  # why no trial is handed out any more (a distributed search's failure budget)
+        self.deadline: float | None = None  # `time.time()` by which the search ends (--time-limit), None: no limit
+        self.trial_seconds: list[float] = []  # how long each trial ended in this run took, handing out to end
+        self._handed_out: dict[str, float] = {}  # trial id -> when this run handed it out
         self._told = False  # the time limit's message is printed once
 
-    def get_state(self):
+    def get_state(self) -> dict[str, Any]:
         state = super().get_state()
         state["kt_rnn"] = {"crashes": self.crashes, "interruptions": self.interruptions, "identity": self.identity}
         return state
 
-    def set_state(self, state):
+    def set_state(self, state: dict[str, Any]) -> None:
         super().set_state(state)
         extra = state.get("kt_rnn", {})
         self.crashes = dict(extra.get("crashes", {}))
         self.interruptions = dict(extra.get("interruptions", {}))
         self.identity = extra.get("identity")
 
-    def populate_space(self, trial_id):
+    def populate_space(self, trial_id: str) -> dict[str, Any]:
         """The oracle's next values, floats with a step rounded to it (0.3, not 0.30000000000000004)."""
         result = super().populate_space(trial_id)
         if result.get("values"):
@@ -68,7 +78,7 @@ class DurableOracle:
         return result
 
     @kt.synchronized
-    def create_trial(self, tuner_id):
+    def create_trial(self, tuner_id: str) -> kt.Trial:
         """KerasTuner's next trial for `tuner_id`, counting a worker that comes back for its own trial.
 
         A tuner asks for a trial only after ending its last one, so a worker whose trial is still
@@ -88,13 +98,13 @@ class DurableOracle:
         return trial
 
     @kt.synchronized
-    def end_trial(self, trial):
+    def end_trial(self, trial: kt.Trial) -> None:
         super().end_trial(trial)
         handed_out = self._handed_out.pop(trial.trial_id, None)
         if handed_out is not None:
             self.trial_seconds.append(time.time() - handed_out)
 
-    def out_of_time(self):
+    def out_of_time(self) -> bool:
         """True when the time left before `deadline` cannot hold a trial: the median of this run's
         trials (none timed yet: only a deadline already passed stops the search)."""
         if self.deadline is None:
@@ -110,7 +120,7 @@ class DurableOracle:
         return True
 
     @kt.synchronized
-    def release_silent(self, tuner_id, silent_s):
+    def release_silent(self, tuner_id: str, silent_s: float) -> None:
         """Re-queues the trial of worker `tuner_id`, unheard of for `silent_s` seconds (counted as a crash)."""
         trial = self.ongoing_trials.pop(tuner_id, None)
         if trial is None:
@@ -121,12 +131,12 @@ class DurableOracle:
         self.save()
 
     @kt.synchronized
-    def halt(self, reason):
+    def halt(self, reason: str) -> None:
         """Hands out no more trials (workers that ask are told to stop); running ones resume next time."""
         self.halted = reason
         self.release_ongoing()
 
-    def save(self):
+    def save(self) -> None:
         durable.write_json(kt.oracle_file(self), self.get_state(), fault="state")
 
     def _save_trial(self, trial):
@@ -135,7 +145,7 @@ class DurableOracle:
     def _trial_file(self, trial_id):
         return kt.trial_dir(self, trial_id) / kt.TRIAL_FILE
 
-    def reload(self):
+    def reload(self) -> None:
         """Loads trials and oracle state (previous copies where torn), then reconciles them."""
         for path in sorted(kt.project_dir(self).glob(f"{kt.TRIAL_DIR_PREFIX}*/")):
             state = durable.read_json(path / kt.TRIAL_FILE, missing=None)
@@ -248,7 +258,7 @@ class DurableOracle:
         self._save_trial(trial)
         print(f"Trial {trial_id} failed: {trial.message}; the search goes on without it.")
 
-    def release_ongoing(self):
+    def release_ongoing(self) -> None:
         """Stops the running trials cleanly: they resume first on the next run, no crash counted."""
         for trial in list(self.ongoing_trials.values()):
             trial.status = Status.IDLE
@@ -258,14 +268,14 @@ class DurableOracle:
         self.ongoing_trials = {}
         self.save()
 
-    def reruns(self):
+    def reruns(self) -> dict[str, int]:
         """Trial id -> how many times it was started again after a crash or a clean stop."""
         ids = set(self.crashes) | set(self.interruptions)
         counts = {i: self.crashes.get(i, 0) + self.interruptions.get(i, 0) for i in ids}
         return {i: n for i, n in sorted(counts.items()) if n and i in self.trials}
 
 
-def lost_ids(state, trials):
+def lost_ids(state: Mapping[str, Any], trials: Mapping[str, kt.Trial]) -> list[str]:
     """Trial ids the oracle state names, or that the numbering skips, with no trial file on disk."""
     named = [*state.get("start_order", []), *state.get("end_order", []), *state.get(kt.STATE_ONGOING, {}).values()]
     lost = {i for i in named if i not in trials}
@@ -292,7 +302,7 @@ def _lost_trial_message(path):
 
 
 @functools.cache
-def durable_oracle(name):
+def durable_oracle(name: str) -> type:
     """`keras_tuner.oracles.<name>` with `DurableOracle` mixed in (one class per name): the oracle of a
     tuner's row (`kt_rnn.search.kinds`)."""
     base = getattr(keras_tuner.oracles, name)
@@ -300,7 +310,7 @@ def durable_oracle(name):
                                                "__module__": __name__})
 
 
-def rounded_to_steps(hyperparameters, values):
+def rounded_to_steps(hyperparameters: keras_tuner.HyperParameters, values: Mapping[str, Any]) -> dict[str, Any]:
     """`values` with each stepped `Float` rounded to the decimals of its step and lower end."""
     rounded = dict(values)
     for hp in hyperparameters.space:
@@ -314,5 +324,5 @@ def _decimals(number):
     return max(0, -decimal.Decimal(repr(float(number))).as_tuple().exponent)
 
 
-def _snapshot(state):
+def _snapshot(state: object) -> str:
     return json.dumps(state, sort_keys=True, default=str)

@@ -6,8 +6,11 @@ epoch k continues from epoch k and is scored over all its epochs.
 """
 
 import math
+import os
 import pathlib
 import time
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import keras
 
@@ -31,20 +34,20 @@ class EpochRecord(keras.callbacks.Callback):
             (Hyperband continuation trials start after their parent's epochs).
     """
 
-    def __init__(self, directory, initial_epoch=0):
+    def __init__(self, directory: str | os.PathLike[str], initial_epoch: int = 0) -> None:
         super().__init__()
         self.directory = pathlib.Path(directory)
-        self.state = durable.read_json(self.directory / RECORD, missing=None) or {
+        self.state: dict[str, Any] = durable.read_json(self.directory / RECORD, missing=None) or {
             "initial_epoch": initial_epoch, "epochs": [], "finished": False, "weights": None,
         }
-        self._began = None
+        self._began: float | None = None
 
     @property
-    def finished(self):
+    def finished(self) -> bool:
         """True if the fit already ran to its end (or stopped early) in an earlier process."""
         return self.state["finished"]
 
-    def finite_epochs(self):
+    def finite_epochs(self) -> list[dict[str, Any]]:
         """The recorded epochs up to the first one with a non-finite loss."""
         epochs = []
         for epoch in self.state["epochs"]:
@@ -53,7 +56,7 @@ class EpochRecord(keras.callbacks.Callback):
             epochs.append(epoch)
         return epochs
 
-    def history(self):
+    def history(self) -> keras.callbacks.History:
         """A `keras.callbacks.History` over every finite epoch of the fit, across restarts."""
         history = keras.callbacks.History()
         for epoch in self.finite_epochs():
@@ -61,7 +64,7 @@ class EpochRecord(keras.callbacks.Callback):
                 history.history.setdefault(name, []).append(value)
         return history
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if not self.state["weights"]:
             return
         if self.model.optimizer is not None and not self.model.optimizer.built:
@@ -69,10 +72,10 @@ class EpochRecord(keras.callbacks.Callback):
         self.model.load_weights(self.directory / self.state["weights"])
         self.model._initial_epoch = self.state["initial_epoch"] + len(self.state["epochs"])  # as BackupAndRestore
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._began = time.monotonic()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = dict(logs or {})
         seconds = round(time.monotonic() - (self._began or time.monotonic()), 3)
         weights = f"epoch-{epoch + 1}.weights.h5"
@@ -86,11 +89,11 @@ class EpochRecord(keras.callbacks.Callback):
         self._set_weights(weights)
         faults.hit("epoch-saved")
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self.state["finished"] = True
         self._set_weights(None)
 
-    def _set_weights(self, name):
+    def _set_weights(self, name: str | None) -> None:
         old, self.state["weights"] = self.state["weights"], name
         durable.write_json(self.directory / RECORD, self.state)
         if old and old != name:
@@ -100,7 +103,7 @@ class EpochRecord(keras.callbacks.Callback):
 class StopWhenAsked(keras.callbacks.Callback):
     """Raises a Ctrl-C or SIGTERM again at the next batch if its first raise was swallowed."""
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         stopping.raise_if_requested()
 
 
@@ -110,7 +113,7 @@ class BatchFault(keras.callbacks.Callback):
     Added to a trial only when that fault is asked for, so a search pays nothing per batch.
     """
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         faults.hit("batch")
 
 
@@ -121,11 +124,11 @@ class StopOnNonFinite(keras.callbacks.Callback):
     checkpoint and the trial's score keep the best finite epoch.
     """
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if logs and not _finite(logs.get("loss", 0.0)):
             self.model.stop_training = True
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is not None and not all(_finite(v) for v in logs.values()):
             self.model.stop_training = True
             for name in logs:
@@ -135,12 +138,12 @@ class StopOnNonFinite(keras.callbacks.Callback):
 class SaveBestEpoch(kt.SaveBestEpoch):
     """KerasTuner's best-epoch checkpoint, written atomically (a kill never tears it)."""
 
-    def _save_model(self):
+    def _save_model(self) -> None:
         durable.replace(self.filepath, lambda tmp: self.model.save_weights(tmp),
                         fault="checkpoint", intact=_no_copy)
 
     @classmethod
-    def resuming(cls, checkpoint, epochs):
+    def resuming(cls, checkpoint: kt.SaveBestEpoch, epochs: Iterable[Mapping[str, Any]]) -> "SaveBestEpoch":
         """A copy of KerasTuner's `checkpoint` that only saves epochs better than `epochs`."""
         resumed = cls(checkpoint.objective, checkpoint.filepath)
         resumed.best_value = checkpoint.best_value
@@ -151,11 +154,11 @@ class SaveBestEpoch(kt.SaveBestEpoch):
         return resumed
 
 
-def _no_copy(path):
+def _no_copy(path: pathlib.Path) -> bool:
     return False  # weights need no previous copy: they are never read back torn
 
 
-def _finite(value):
+def _finite(value: Any) -> bool:
     try:
         return math.isfinite(float(value))
     except (TypeError, ValueError):

@@ -8,6 +8,7 @@ command resumes once space is freed.
 """
 
 import errno
+import pathlib
 import shutil
 import sys
 
@@ -18,7 +19,7 @@ WORDS = ("no space left on device", "disk quota exceeded", "input/output error")
 MIN_FREE_MB = 50
 
 
-def disk_full(error):
+def disk_full(error: BaseException | None) -> BaseException | None:
     """The disk-full error in `error`'s chain (itself, its cause or context), else `None`."""
     seen = set()
     while error is not None and id(error) not in seen:
@@ -29,7 +30,7 @@ def disk_full(error):
     return None
 
 
-def quiet_finalizers():
+def quiet_finalizers() -> None:
     """Drops what finalizers print for a full disk (h5py closing a file it could not write) or a stop.
 
     The search already reports both with one message (a Ctrl-C a finalizer swallowed is raised
@@ -40,7 +41,7 @@ def quiet_finalizers():
     sys.excepthook = _quiet_excepthook
 
 
-def _reported(error):
+def _reported(error: BaseException | None) -> bool:
     return isinstance(error, KeyboardInterrupt) or disk_full(error) is not None
 
 
@@ -54,7 +55,7 @@ def _quiet_excepthook(kind, value, traceback):
         sys.__excepthook__(kind, value, traceback)
 
 
-def stopped(root, error):
+def stopped(root: pathlib.Path, error: BaseException) -> DiskFull:
     """The `DiskFull` to raise for `error` under the search directory `root`."""
     return DiskFull(
         f"No space left where the search writes ({root}: {_free_mb(root):.0f} MB free; {error}). The search "
@@ -63,16 +64,16 @@ def stopped(root, error):
     )
 
 
-def needed_mb(root):
+def needed_mb(root: pathlib.Path) -> float:
     """Space to free: twice the largest trial directory (checkpoints and records), at least 50 MB."""
     trials = [_size_mb(d) for d in (root / "tuner").glob("trial_*") if d.is_dir()] if root.is_dir() else []
     return max([MIN_FREE_MB, *(2 * size for size in trials)])
 
 
-def _size_mb(directory):
+def _size_mb(directory: pathlib.Path) -> float:
     return sum(f.stat().st_size for f in directory.rglob("*") if f.is_file()) / 2**20
 
 
-def _free_mb(root):
+def _free_mb(root: pathlib.Path) -> float:
     existing = next((p for p in (root, *root.parents) if p.exists()), root)
     return shutil.disk_usage(existing).free / 2**20

@@ -10,26 +10,31 @@ so no stop leaves a half-written file.
 
 import contextlib
 import signal
+from collections.abc import Callable, Iterator, Mapping
+from types import FrameType
+from typing import Any
 
 from kt_rnn.errors import Terminated
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# What `signal.signal` takes and returns: a function, `SIG_DFL`/`SIG_IGN`, or None (a handler not set from Python).
+Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 _requested: list[int] = []  # the signals received, in order
 _stopping = [False]  # a stop is being carried out: further signals are recorded, not raised
 _held = [0]  # depth of `held` blocks: signals are recorded and raised when the outermost ends
 
 
-def install():
+def install() -> dict[signal.Signals, Handler]:
     """Routes SIGINT and SIGTERM through `request`; returns the previous handlers, for `restore`."""
     return {signum: signal.signal(signum, _handle) for signum in SIGNALS}
 
 
-def installed():
+def installed() -> bool:
     """True while `install`'s handlers route the stop signals (the command line, not the Python API)."""
     return signal.getsignal(signal.SIGTERM) is _handle
 
 
-def restore(previous):
+def restore(previous: Mapping[signal.Signals, Handler]) -> None:
     """Puts the previous handlers back; after a stop, further stop signals are ignored instead.
 
     The process is exiting then: a late Ctrl-C must not turn its exit status into a death by signal.
@@ -40,12 +45,12 @@ def restore(previous):
     _stopping[0] = False
 
 
-def stopping():
+def stopping() -> None:
     """Marks the stop as being carried out (saving state, reporting): later signals no longer interrupt it."""
     _stopping[0] = True
 
 
-def raise_if_requested():
+def raise_if_requested() -> None:
     """Raises the stop asked for (Ctrl-C: `KeyboardInterrupt`, SIGTERM: `Terminated`), if any.
 
     The first signal names the stop, whichever arrive after it: a SIGTERM whose exception a
@@ -56,7 +61,7 @@ def raise_if_requested():
 
 
 @contextlib.contextmanager
-def held():
+def held() -> Iterator[None]:
     """Delays SIGINT and SIGTERM while the block runs (state being saved); they land after it.
 
     A flag, not a signal mask: any thread may take a process's signal, but Python runs the
@@ -72,7 +77,7 @@ def held():
         raise_if_requested()
 
 
-def _handle(signum, frame):
+def _handle(signum: int, frame: FrameType | None) -> None:
     _requested.append(signum)
     if not _stopping[0] and not _held[0]:
         raise_if_requested()

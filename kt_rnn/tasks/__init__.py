@@ -29,6 +29,8 @@ and provides:
 
 import dataclasses
 import importlib
+import types
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hypermodels import space as sp
@@ -65,27 +67,27 @@ class Task:
     """
 
     name: str
-    params: tuple
-    problems: tuple
+    params: tuple[sp.Param, ...]
+    problems: tuple[str, ...]
     module: str
-    datasets: tuple
-    options: tuple = ()
-    domains: Any = None
+    datasets: tuple[str, ...]
+    options: tuple[str, ...] = ()
+    domains: Callable[[Mapping[str, Any]], dict[str, sp.Domain]] | None = None
 
-    def default_domains(self, settings):
+    def default_domains(self, settings: Mapping[str, Any]) -> dict[str, sp.Domain]:
         """`{name: Domain}` replacing the table's defaults for these settings (a dict of `Config` fields)."""
         return self.domains(settings) if self.domains else {}
 
-    def implementation(self):
+    def implementation(self) -> types.ModuleType:
         return importlib.import_module(self.module)
 
-    def objectives(self, problem=None, num_classes=None):
+    def objectives(self, problem: str | None = None, num_classes: int | None = None) -> list[str]:
         """The objectives that fit this task (and `problem`, and `num_classes` when known)."""
         problems = self.problems if problem is None else (problem,)
         return [o.name for o in OBJECTIVES.values()
                 if set(o.problems) & set(problems) and not (o.binary and num_classes not in (None, 2))]
 
-    def check_objective(self, name, problem=None, num_classes=None):
+    def check_objective(self, name: str, problem: str | None = None, num_classes: int | None = None) -> Objective:
         """Raises `UsageError` unless objective `name` fits; returns its `Objective`."""
         found = objective(name)
         valid = self.objectives(problem, num_classes)
@@ -96,13 +98,13 @@ class Task:
                              f"Expected one of {valid}. Received: objective={name!r}")
         return found
 
-    def default_objective(self, problem=None):
+    def default_objective(self, problem: str | None = None) -> str | None:
         """The default objective, or `None` while the problem is not known yet (before loading)."""
         problems = self.problems if problem is None else (problem,)
         return DEFAULT_OBJECTIVES[problems[0]] if len(problems) == 1 else None
 
 
-def _forecast_domains(settings):
+def _forecast_domains(settings: Mapping[str, Any]) -> dict[str, sp.Domain]:
     # Series give hundreds of windows, not tens of thousands of examples: batches of 32-128 left
     # a trial one or two steps an epoch (BENCHMARKS.md, forecasting: 16/32/64 beat them on airline).
     return {sp.WINDOW: sp.window_domain(settings.get("horizon") or 1, settings.get("season")),
@@ -125,14 +127,14 @@ FLAGS = {"task_type": "--task"}  # a setting's flag where it is not --<name with
 DATASETS = tuple(name for task in TASKS.values() for name in task.datasets)
 
 
-def get(name):
+def get(name: str) -> Task:
     """Returns the task registered as `name`; raises `ValueError` listing the valid names."""
     if name not in TASKS:
         raise ValueError(f"Unknown task. Expected one of {sorted(TASKS)}. Received: task={name!r}")
     return TASKS[name]
 
 
-def for_dataset(dataset):
+def for_dataset(dataset: str) -> Task:
     """Returns the task that serves `dataset`; raises `UsageError` listing the datasets."""
     for task in TASKS.values():
         if dataset in task.datasets:

@@ -11,8 +11,11 @@ plainly whether the recurrent network was worth its search.
 import re
 import time
 import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 TFIDF_LOGREG = "tfidf_logreg"
 AUTO_ETS, AUTO_ARIMA = "auto_ets", "auto_arima"
@@ -27,7 +30,8 @@ MAX_FEATURES = 200_000  # the most frequent words and word pairs: IMDB's 25,000 
 _BREAK = re.compile(r"<br\s*/?>")
 
 
-def tfidf_logistic_regression(train, test, class_names):
+def tfidf_logistic_regression(train: tuple[Iterable[str], npt.ArrayLike], test: tuple[Iterable[str], npt.ArrayLike],
+                              class_names: Sequence[str]) -> dict[str, float | None]:
     """Fits TF-IDF (words and word pairs, sublinear term frequency) + logistic regression on `train`
     and scores it on `test`.
 
@@ -62,11 +66,12 @@ def tfidf_logistic_regression(train, test, class_names):
     model.fit(list(train[0]), np.asarray(train[1]))
     probabilities = _aligned(model, model.predict_proba(list(test[0])), len(class_names))
     found = scores_lib.classification(np.asarray(test[1]), probabilities, class_names)
-    kept = {name: found[name] for name in ("accuracy", "macro_f1", "roc_auc") if name in found}
+    kept: dict[str, float | None] = {name: found[name] for name in ("accuracy", "macro_f1", "roc_auc") if name in found}
     return {**kept, "fit_seconds": round(time.perf_counter() - started, 1)}
 
 
-def classical_forecasts(history, fit_end, origins, horizon, season):
+def classical_forecasts(history: npt.ArrayLike, fit_end: int, origins: Iterable[int], horizon: int,
+                        season: int) -> dict[str, dict[str, Any]]:
     """AutoETS's and AutoARIMA's forecasts of each test window, in the target's units.
 
     Each model is chosen (form and parameters, by statsforecast's information criteria) once, on
@@ -102,7 +107,8 @@ def classical_forecasts(history, fit_end, origins, horizon, season):
             AUTO_ARIMA: _forecasts(AutoARIMA(season_length=season), history, start, fit_end, origins, horizon)}
 
 
-def _forecasts(model, history, start, fit_end, origins, horizon):
+def _forecasts(model: Any, history: np.ndarray, start: int, fit_end: int, origins: Iterable[int],
+               horizon: int) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         with warnings.catch_warnings():  # statsforecast warns about models it rules out while it chooses
@@ -117,7 +123,7 @@ def _forecasts(model, history, start, fit_end, origins, horizon):
             "fit_seconds": round(time.perf_counter() - started, 1)}
 
 
-def _described(model):
+def _described(model: Any) -> str:
     """The chosen model in the usual notation: `ETS(M,A,M)`, `ARIMA(0,1,1)(0,1,1)[12]`."""
     fitted = model.model_
     if "method" in fitted:
@@ -129,7 +135,7 @@ def _described(model):
     return arima_string(fitted).strip()
 
 
-def comparison_lines(scores):
+def comparison_lines(scores: Mapping[str, Any]) -> list[str]:
     """One line per baseline in `scores["baselines"]`: its test scores and which model won, by how much.
 
     Example:
@@ -141,23 +147,23 @@ def comparison_lines(scores):
             for name, found in (scores.get("baselines") or {}).items()]
 
 
-def _scores_text(found):
+def _scores_text(found: Mapping[str, Any]) -> str:
     return f"test accuracy {found['accuracy']:.4f} | macro-F1 {found['macro_f1']:.4f}"
 
 
-def _verdict(network, baseline):
+def _verdict(network: float, baseline: float) -> str:
     points = 100 * (network - baseline)
     if abs(points) < 0.05:
         return "the network ties with it"
     return f"the network is {abs(points):.1f} points {'ahead of' if points > 0 else 'behind'} it"
 
 
-def _plain(text):
+def _plain(text: str) -> str:
     """Lower case, HTML line breaks as spaces (IMDB's reviews hold `<br />`)."""
     return _BREAK.sub(" ", text.lower())
 
 
-def _aligned(model, probabilities, classes):
+def _aligned(model: Any, probabilities: np.ndarray, classes: int) -> np.ndarray:
     """Probabilities in the network's form: P(class 1) `[n, 1]` for two classes, else one column a
     class (a class missing from the training part gets probability 0)."""
     full = np.zeros((len(probabilities), classes))

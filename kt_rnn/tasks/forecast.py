@@ -9,6 +9,9 @@ unless `--baselines none`, with AutoETS and AutoARIMA (`kt_rnn.tasks.baselines`)
 """
 
 import functools
+import pathlib
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
@@ -19,11 +22,16 @@ from hypermodels.layers import ForecastOutput
 from kt_rnn.tasks import baselines, forecast_scores
 from kt_rnn.tasks.outputs import PREDICT_BATCH, assets  # noqa: F401  (the task's own: no assets)
 
+if TYPE_CHECKING:
+    from hypermodels.forecaster import Segment
+    from kt_rnn.config import Config
+    from kt_rnn.data import Dataset
+
 PREDICTIONS_FILE = "predictions.csv"
 PLOT_FILE = "forecast.png"
 
 
-def hypermodel(config, dataset):
+def hypermodel(config: "Config", dataset: "Dataset") -> RNNForecaster:
     """The forecaster for `dataset`'s columns, horizon and training statistics.
 
     Its loss follows the objective: MAE for `val_mae`, else MSE.
@@ -38,19 +46,20 @@ def hypermodel(config, dataset):
     )
 
 
-def folds(dataset, k):
+def folds(dataset: "Dataset", k: int | None) -> list[tuple["Segment", "Segment"]] | None:
     """`k` rolling-origin folds of the training and validation parts (`Segment.folds`), or None for one."""
     return None if (k or 1) == 1 else dataset.train.folds(dataset.validation, k)
 
 
-def serving_model(model, dataset, hparams):
+def serving_model(model: keras.Model, dataset: "Dataset", hparams: Mapping[str, Any]) -> keras.Model:
     """Raw windows in, forecasts in the target's units out."""
     spec = dataset.spec
     window = keras.Input(shape=(hparams[sp.WINDOW], spec["inputs"]), dtype="float32", name="window")
     return keras.Model(window, _forecast(model, window, spec, hparams, "forecast"), name="forecaster")
 
 
-def serving_ensemble(models, dataset, hparams):
+def serving_ensemble(models: Sequence[keras.Model], dataset: "Dataset",
+                     hparams: Sequence[Mapping[str, Any]]) -> keras.Model:
     """The mean forecast of `models` (trials with their own windows and bases, `hparams` in order), in
     the target's units: it reads the longest window, each member the most recent steps it was trained on."""
     spec, longest = dataset.spec, max(h[sp.WINDOW] for h in hparams)
@@ -60,7 +69,8 @@ def serving_ensemble(models, dataset, hparams):
     return keras.Model(window, keras.layers.Average(name="ensemble_mean")(forecasts), name="forecaster")
 
 
-def base_instead(hypermodel, dataset, folds, hparams, trial_mae):
+def base_instead(hypermodel: RNNForecaster, dataset: "Dataset", folds: Sequence[tuple["Segment", "Segment"]] | None,
+                 hparams: Mapping[str, Any], trial_mae: float) -> dict[str, Any] | None:
     """The base to export instead of the best trial's network, or None when the network beats every base.
 
     On a short series a network can learn a correction that does worse than none: each base (`_bases`:
@@ -75,7 +85,7 @@ def base_instead(hypermodel, dataset, folds, hparams, trial_mae):
     window = hparams[sp.WINDOW]
     errors = {predict: float(np.mean([hypermodel.base_error(part, window, predict) for part in parts]))
               for predict in _bases(hypermodel, window)}
-    best = min(errors, key=errors.get)
+    best = min(errors, key=errors.get)  # type: ignore[arg-type]
     trial_mae *= dataset.spec["target_std"]
     if errors[best] > trial_mae:
         return None
@@ -95,7 +105,7 @@ def _bases(hypermodel, window):
     return sorted(found)
 
 
-def serving_base(dataset, hparams):
+def serving_base(dataset: "Dataset", hparams: Mapping[str, Any]) -> keras.Model:
     """Raw windows in, the base forecast of `hparams`' `predict` out: a forecaster that adds no correction."""
     spec = dataset.spec
     window = keras.Input(shape=(hparams[sp.WINDOW], spec["inputs"]), dtype="float32", name="window")
@@ -106,7 +116,8 @@ def serving_base(dataset, hparams):
     return keras.Model(window, output([none, window]), name="base_forecaster")
 
 
-def _forecast(model, window, spec, hparams, name, member=None):
+def _forecast(model: keras.Model, window: keras.KerasTensor, spec: Mapping[str, Any], hparams: Mapping[str, Any],
+              name: str, member: str | None = None) -> keras.KerasTensor:
     """`model`'s forecast of `window` (raw) in the target's units: its output with its base added back."""
     inference = keras.Model(model.input, model.output, name=member or model.name)
     output = ForecastOutput(hparams[sp.PREDICT], spec["target_mean"], spec["target_std"], season=spec["season"],
@@ -114,7 +125,7 @@ def _forecast(model, window, spec, hparams, name, member=None):
     return output([inference(window), window])
 
 
-def scores(model, dataset):
+def scores(model: keras.Model, dataset: "Dataset") -> dict[str, Any]:
     """The model's, the naive forecasts' and (unless `--baselines none`) AutoETS's and AutoARIMA's errors
     on the same test windows, in the target's units; each classical model keeps its name, or why it is missing."""
     test = _test_forecasts(model, dataset)
@@ -130,14 +141,14 @@ def scores(model, dataset):
     return {**found, "season": dataset.spec["season"]}  # 1: the seasonal naive forecast is the naive one
 
 
-def summary_lines(scores):
+def summary_lines(scores: Mapping[str, Any]) -> list[str]:
     """The comparison line, then a line per classical baseline that could not be fitted."""
     fitted = {name: found for name, found in (scores.get("baselines") or {}).items() if "mae" in found}
     missing = [found["error"] for found in (scores.get("baselines") or {}).values() if "mae" not in found]
     return [forecast_scores.comparison_line({**scores, "baselines": fitted}, baselines.NAMES), *missing]
 
 
-def settings(dataset, model=None):
+def settings(dataset: "Dataset", model: keras.Model | None = None) -> dict[str, Any]:
     """What a user of the export needs to know: columns in order, target, horizon, season and, given
     the served `model`, the rows of history it reads (`window`: an ensemble's longest member's)."""
     spec = dataset.spec
@@ -146,7 +157,7 @@ def settings(dataset, model=None):
     return found if model is None else {**found, "window": int(model.input.shape[1])}
 
 
-def export_files(model, dataset):
+def export_files(model: keras.Model, dataset: "Dataset") -> dict[str, Callable[[pathlib.Path], Any]]:
     """`predictions.csv` (every test window and step: actual, forecast, naive) and, with matplotlib, a plot."""
     test = _test_forecasts(model, dataset)
     dates = dataset.spec["dates"]
@@ -162,7 +173,7 @@ def export_files(model, dataset):
     return files
 
 
-def _test_forecasts(model, dataset):
+def _test_forecasts(model: keras.Model, dataset: "Dataset") -> dict[str, Any]:
     """The test windows' origins, actual values, the model's and the baselines' forecasts."""
     spec, segment = dataset.spec, dataset.test
     window = int(model.input.shape[1])
@@ -171,7 +182,7 @@ def _test_forecasts(model, dataset):
                                                      .as_numpy_iterator()))
     predicted = np.asarray(model.predict(inputs, batch_size=PREDICT_BATCH, verbose=0))
     naive, seasonal = forecast_scores.baselines(segment.values[:, 0], origins, spec["horizon"], spec["season"])
-    classical = {}
+    classical: dict[str, dict[str, Any]] = {}
     if spec.get("baselines"):
         classical = _classical(segment.values[:, 0].tobytes(), segment.begin, origins.tobytes(), spec["horizon"],
                                spec["season"])
@@ -180,7 +191,7 @@ def _test_forecasts(model, dataset):
 
 
 @functools.lru_cache(maxsize=2)  # the scores and the export files of one export ask for the same forecasts
-def _classical(history, fit_end, origins, horizon, season):
+def _classical(history: bytes, fit_end: int, origins: bytes, horizon: int, season: int) -> dict[str, dict[str, Any]]:
     """`baselines.classical_forecasts` of a series given as bytes (hashable, for the cache)."""
     return baselines.classical_forecasts(np.frombuffer(history), fit_end, np.frombuffer(origins, dtype=int),
                                          horizon, season)

@@ -11,14 +11,20 @@ Needs matplotlib (`pip install -e '.[report]'`). Draws on matplotlib's Agg
 canvas directly: no pyplot, no display, no global backend switch.
 """
 
+import os
 import pathlib
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 from matplotlib import dates as mdates
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from kt_rnn.tasks.forecast_scores import format_number
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 CONTEXT_FRACTION = 0.25  # history shown before the test period, as a share of the test period
 MIN_CONTEXT_HORIZONS = 2  # ... and at least this many horizons of it
@@ -26,7 +32,9 @@ FIGSIZE = (10, 5)
 DPI = 120
 
 
-def write(path, dates, history, origins, actual, predicted, naive, seasonal=None, title=None):
+def write(path: str | os.PathLike[str], dates: npt.ArrayLike | None, history: npt.ArrayLike, origins: npt.ArrayLike,
+          actual: npt.ArrayLike, predicted: npt.ArrayLike, naive: npt.ArrayLike, seasonal: npt.ArrayLike | None = None,
+          title: str | None = None) -> pathlib.Path:
     """Draws the forecasts of the test windows into the PNG `path`; returns `path`.
 
     Args:
@@ -57,7 +65,9 @@ def write(path, dates, history, origins, actual, predicted, naive, seasonal=None
     return path
 
 
-def figure(dates, history, origins, actual, predicted, naive, seasonal=None, title=None):
+def figure(dates: npt.ArrayLike | None, history: npt.ArrayLike, origins: npt.ArrayLike, actual: npt.ArrayLike,
+           predicted: npt.ArrayLike, naive: npt.ArrayLike, seasonal: npt.ArrayLike | None = None,
+           title: str | None = None) -> Figure:
     """The figure `write` saves, as a matplotlib `Figure`; same arguments less `path`."""
     origins, actual, predicted, naive, seasonal = _by_origin(origins, actual, predicted, naive, seasonal)
     observed = _observed(history, origins, actual)
@@ -72,7 +82,7 @@ def figure(dates, history, origins, actual, predicted, naive, seasonal=None, tit
     return fig
 
 
-def _figure(has_dates):
+def _figure(has_dates: bool) -> tuple[Figure, "Axes"]:
     fig = Figure(figsize=FIGSIZE, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -85,7 +95,7 @@ def _figure(has_dates):
     return fig, ax
 
 
-def _draw_actual(ax, x, observed, origins, horizon):
+def _draw_actual(ax: "Axes", x: np.ndarray, observed: np.ndarray, origins: np.ndarray, horizon: int) -> None:
     end = origins[-1] + horizon
     context = max(MIN_CONTEXT_HORIZONS * horizon, int((end - origins[0]) * CONTEXT_FRACTION))
     start = max(0, origins[0] - context)
@@ -93,13 +103,14 @@ def _draw_actual(ax, x, observed, origins, horizon):
     ax.axvline(x[origins[0]], color="grey", ls=":", lw=1, label="test period starts")
 
 
-def _draw_one_step(ax, x, origins, predicted, naive):
+def _draw_one_step(ax: "Axes", x: np.ndarray, origins: np.ndarray, predicted: np.ndarray, naive: np.ndarray) -> None:
     # The naive one-step line is the actual line shifted by a step: thin, so it stays behind.
     ax.plot(x[origins], naive[:, 0], color="C7", lw=0.8, ls="--", label="naive, 1 step ahead")
     ax.plot(x[origins], predicted[:, 0], color="C0", lw=1.4, label="model, 1 step ahead")
 
 
-def _draw_last_origin(ax, x, origin, predicted, naive, seasonal):
+def _draw_last_origin(ax: "Axes", x: np.ndarray, origin: int, predicted: np.ndarray, naive: np.ndarray,
+                      seasonal: np.ndarray | None) -> None:
     steps = x[origin + np.arange(len(predicted))]
     what = f"{len(predicted)} steps from the last origin"
     ax.plot(steps, naive, color="C2", lw=2, ls="--", marker="s", ms=3, label=f"naive, {what}")
@@ -108,7 +119,8 @@ def _draw_last_origin(ax, x, origin, predicted, naive, seasonal):
     ax.plot(steps, predicted, color="C1", lw=2.2, marker="o", ms=3, label=f"model, {what}")
 
 
-def _title(title, actual, predicted, naive, seasonal):
+def _title(title: str | None, actual: np.ndarray, predicted: np.ndarray, naive: np.ndarray,
+           seasonal: np.ndarray | None) -> str:
     # The seasonal naive MAE too when known: it is often the baseline that is hard to beat.
     mae = [format_number(float(np.mean(np.abs(f - actual)))) for f in (predicted, naive, seasonal) if f is not None]
     scores = f"MAE model {mae[0]} vs naive {mae[1]}" + (f", seasonal naive {mae[2]}" if len(mae) > 2 else "")
@@ -116,16 +128,19 @@ def _title(title, actual, predicted, naive, seasonal):
     return f"{title}\n{scores}" if title else scores
 
 
-def _by_origin(origins, actual, predicted, naive, seasonal):
+def _by_origin(
+    origins: npt.ArrayLike, actual: npt.ArrayLike, predicted: npt.ArrayLike, naive: npt.ArrayLike,
+    seasonal: npt.ArrayLike | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """The inputs as arrays, windows sorted by origin so that lines run left to right."""
     origins = np.asarray(origins, dtype=int).reshape(-1)
     order = np.argsort(origins, kind="stable")
     tables = [None if a is None else _windows(n, a, len(origins))[order] for n, a in
               zip(("actual", "predicted", "naive", "seasonal"), (actual, predicted, naive, seasonal))]
-    return (origins[order], *tables)
+    return (origins[order], *tables)  # type: ignore[return-value]  # only `seasonal` may be None
 
 
-def _observed(history, origins, actual):
+def _observed(history: npt.ArrayLike, origins: np.ndarray, actual: np.ndarray) -> np.ndarray:
     """The observed series up to the last forecast step: `history`, completed from `actual`."""
     history = np.asarray(history, dtype=float).reshape(-1)
     index = origins[:, None] + np.arange(actual.shape[1])
@@ -135,7 +150,7 @@ def _observed(history, origins, actual):
     return observed
 
 
-def _axis(dates, length):
+def _axis(dates: npt.ArrayLike | None, length: int) -> np.ndarray:
     if dates is None:
         return np.arange(length)
     dates = np.asarray(dates)
@@ -145,7 +160,7 @@ def _axis(dates, length):
     return dates
 
 
-def _windows(name, values, n_windows):
+def _windows(name: str, values: npt.ArrayLike, n_windows: int) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     values = values[..., 0] if values.ndim == 3 and values.shape[2] == 1 else values
     if values.ndim != 2 or len(values) != n_windows or not values.shape[1]:

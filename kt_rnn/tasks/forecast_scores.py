@@ -18,15 +18,19 @@ import csv
 import math
 import os
 import pathlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 PREDICTIONS_FILE = "predictions.csv"
 COLUMNS = ("origin", "date", "step", "actual", "forecast", "naive", "seasonal_naive")
 METHODS = ("model", "naive", "seasonal_naive")
 
 
-def baselines(history, origins, horizon, season):
+def baselines(history: npt.ArrayLike, origins: npt.ArrayLike, horizon: int,
+              season: int | None) -> tuple[np.ndarray, np.ndarray]:
     """The naive and seasonal-naive forecasts of each test window.
 
     Args:
@@ -65,7 +69,7 @@ def baselines(history, origins, horizon, season):
     return naive, history[origins[:, None] + steps - lags]
 
 
-def mase_scale(train_target, season):
+def mase_scale(train_target: npt.ArrayLike, season: int | None) -> float | None:
     """The in-sample seasonal-naive MAE of the training part: MASE's denominator.
 
     Args:
@@ -93,7 +97,8 @@ def mase_scale(train_target, season):
     return scale or None
 
 
-def forecast(actual, predicted, naive, seasonal, scale, classical=None):
+def forecast(actual: npt.ArrayLike, predicted: npt.ArrayLike, naive: npt.ArrayLike, seasonal: npt.ArrayLike,
+             scale: float | None, classical: Mapping[str, npt.ArrayLike] | None = None) -> dict[str, Any]:
     """Scores the model and both baselines on the same windows, overall and per step.
 
     Args:
@@ -126,7 +131,7 @@ def forecast(actual, predicted, naive, seasonal, scale, classical=None):
     actual = _windows("actual", actual)
     forecasts = _forecasts(actual.shape, dict(zip(METHODS, (predicted, naive, seasonal)), **(classical or {})))
     errors = {name: _errors(actual, values, scale) for name, values in forecasts.items()}
-    scores = {name: errors.pop(name) for name in METHODS}
+    scores: dict[str, Any] = {name: errors.pop(name) for name in METHODS}
     if classical:
         scores["baselines"] = errors
     scores["per_step"] = [
@@ -139,7 +144,7 @@ def forecast(actual, predicted, naive, seasonal, scale, classical=None):
     return scores
 
 
-def base_line(base, trial):
+def base_line(base: Mapping[str, Any], trial: str) -> str:
     """`Exported the base alone (window=24, predict=seasonal), not a network: no trial beat its validation
     MAE (1.21 against trial 03's 1.35)`."""
     settings = ", ".join(f"{name}={value}" for name, value in base["hparams"].items())
@@ -147,7 +152,7 @@ def base_line(base, trial):
             f"({base['validation_mae']:.4g} against trial {trial}'s {base['trial_validation_mae']:.4g})")
 
 
-def comparison_line(scores, names=None):
+def comparison_line(scores: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
     """One human line: the model's MAE beside the baselines', and its edge on the best ones.
 
     The verdict is against the better of the naive forecasts, so a model never "beats" a
@@ -188,12 +193,12 @@ def comparison_line(scores, names=None):
     name = "seasonal_naive" if seasonal_shown and seasonal < naive else "naive"
     verdicts = [_verdict(name.replace("_", " "), scores["skill"][f"mae_vs_{name}"])]
     if classical:
-        best = min(classical, key=classical.get)
+        best = min(classical, key=classical.get)  # type: ignore[arg-type]
         verdicts.append(_verdict(names.get(best, best), scores["skill"][f"mae_vs_{best}"]))
     return " | ".join(parts) + " | " + ", ".join(verdicts)
 
 
-def format_number(value, digits=4):
+def format_number(value: float | None, digits: int = 4) -> str:
     """`value` to `digits` significant digits, without an exponent from 1e-4 to 1e15; None: "n/a".
 
     Example:
@@ -209,7 +214,9 @@ def format_number(value, digits=4):
     return f"{value:.{digits}g}"
 
 
-def write_predictions(path, dates, origins, actual, predicted, naive, seasonal, classical=None):
+def write_predictions(path: str | os.PathLike[str], dates: np.ndarray | None, origins: npt.ArrayLike,
+                      actual: npt.ArrayLike, predicted: npt.ArrayLike, naive: npt.ArrayLike, seasonal: npt.ArrayLike,
+                      classical: Mapping[str, npt.ArrayLike] | None = None) -> pathlib.Path:
     """Writes every forecast as `predictions.csv`, atomically; returns the path written.
 
     One row per window and step, columns
@@ -248,7 +255,7 @@ def write_predictions(path, dates, origins, actual, predicted, naive, seasonal, 
     return path
 
 
-def _forecasts(shape, forecasts):
+def _forecasts(shape: tuple[int, ...], forecasts: Mapping[str, Any]) -> dict[str, np.ndarray]:
     """`{method: [n_windows, horizon] array}`, each checked to be of the shape of the actuals."""
     forecasts = {name: _windows(name, values) for name, values in forecasts.items()}
     for name, values in forecasts.items():
@@ -257,7 +264,7 @@ def _forecasts(shape, forecasts):
     return forecasts
 
 
-def _errors(actual, forecast, scale):
+def _errors(actual: np.ndarray, forecast: np.ndarray, scale: float | None) -> dict[str, float | None]:
     error = forecast - actual
     mae = float(np.mean(np.abs(error)))
     return {
@@ -268,7 +275,7 @@ def _errors(actual, forecast, scale):
     }
 
 
-def _smape(actual, forecast):
+def _smape(actual: np.ndarray, forecast: np.ndarray) -> float:
     # A term where both the forecast and the actual are 0 is a perfect forecast: 0, not 0/0.
     denominator = np.abs(actual) + np.abs(forecast)
     terms = np.divide(2 * np.abs(forecast - actual), denominator,
@@ -276,12 +283,12 @@ def _smape(actual, forecast):
     return 100 * float(np.mean(terms))
 
 
-def _skill(model_mae, baseline_mae):
+def _skill(model_mae: float, baseline_mae: float) -> float | None:
     # An exact baseline leaves no room for skill: undefined rather than -inf.
     return None if baseline_mae == 0 else 1 - model_mae / baseline_mae
 
 
-def _verdict(baseline, skill):
+def _verdict(baseline: str, skill: float | None) -> str:
     if skill is None:
         return f"{baseline} is exact"
     percent = abs(skill) * 100
@@ -291,7 +298,7 @@ def _verdict(baseline, skill):
     return f"loses to {baseline} by {text}" if skill < 0 else f"ties with {baseline}"
 
 
-def _step_labels(dates, origins, horizon):
+def _step_labels(dates: np.ndarray | None, origins: np.ndarray, horizon: int) -> np.ndarray:
     """The `date` column: `[n_windows, horizon]` ISO dates, or the steps' row indices."""
     index = origins[:, None] + np.arange(horizon)
     if dates is None:
@@ -303,13 +310,13 @@ def _step_labels(dates, origins, horizon):
     return np.datetime_as_string(dates[index])
 
 
-def _prediction_rows(labels, origins, tables):
+def _prediction_rows(labels: np.ndarray, origins: np.ndarray, tables: list[np.ndarray]) -> Iterator[list[Any]]:
     for i, origin in enumerate(origins):
         for k in range(tables[0].shape[1]):
             yield [int(origin), str(labels[i, k]), k + 1, *(float(table[i, k]) for table in tables)]
 
 
-def _write_atomic(path, header, rows):
+def _write_atomic(path: pathlib.Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "w", newline="", encoding="utf-8") as f:
@@ -322,14 +329,14 @@ def _write_atomic(path, header, rows):
             tmp.unlink()
 
 
-def _series(name, values):
+def _series(name: str, values: npt.ArrayLike) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     if values.ndim != 1 or not np.isfinite(values).all():
         raise ValueError(f"Expected {name} as a 1-D array of finite numbers. Received: shape={values.shape}")
     return values
 
 
-def _windows(name, values):
+def _windows(name: str, values: npt.ArrayLike) -> np.ndarray:
     """A `[n_windows, horizon]` float array; a trailing target axis of 1 is dropped."""
     values = np.asarray(values, dtype=float)
     values = values[..., 0] if values.ndim == 3 and values.shape[2] == 1 else values
@@ -339,7 +346,7 @@ def _windows(name, values):
     return values
 
 
-def _origins(origins, length):
+def _origins(origins: npt.ArrayLike, length: int) -> np.ndarray:
     origins = np.asarray(origins).reshape(-1)
     if not len(origins) or not np.issubdtype(origins.dtype, np.integer):
         raise ValueError(f"Expected origins as a non-empty int array. Received: {origins!r}")
@@ -349,7 +356,7 @@ def _origins(origins, length):
     return origins
 
 
-def _season(season):
+def _season(season: int | None) -> int:
     if season is None:
         return 1
     if int(season) != season or season < 1:

@@ -10,12 +10,16 @@ numpy and scikit-learn only: no TensorFlow import.
 """
 
 import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sklearn import metrics
 
 
-def classification(labels, probabilities, class_names, threshold=0.5):
+def classification(labels: npt.ArrayLike, probabilities: npt.ArrayLike, class_names: Sequence[str],
+                   threshold: float = 0.5) -> dict[str, Any]:
     """Scores class probabilities against integer labels.
 
     Args:
@@ -54,7 +58,7 @@ def classification(labels, probabilities, class_names, threshold=0.5):
     return scores
 
 
-def regression(targets, predictions):
+def regression(targets: npt.ArrayLike, predictions: npt.ArrayLike) -> dict[str, float | None]:
     """Scores real-valued predictions: MAE, RMSE, MSE and R².
 
     Args:
@@ -84,7 +88,7 @@ def regression(targets, predictions):
     }
 
 
-def summary_line(scores):
+def summary_line(scores: Mapping[str, Any]) -> str:
     """One short human line from `classification` or `regression` scores.
 
     Example:
@@ -105,7 +109,7 @@ def summary_line(scores):
     return " | ".join(parts)
 
 
-def _class_scores(labels, predicted, names):
+def _class_scores(labels: np.ndarray, predicted: np.ndarray, names: list[str]) -> dict[str, Any]:
     ids = list(range(len(names)))
     precision, recall, f1, support = metrics.precision_recall_fscore_support(
         labels, predicted, labels=ids, zero_division=0
@@ -122,14 +126,14 @@ def _class_scores(labels, predicted, names):
     }
 
 
-def _roc_auc(labels, positive_probability):
+def _roc_auc(labels: np.ndarray, positive_probability: np.ndarray) -> float | None:
     # Undefined (sklearn raises) when the test set holds one class only.
     if len(np.unique(labels)) < 2:
         return None
     return float(metrics.roc_auc_score(labels, positive_probability))
 
 
-def _check(labels, probabilities, names):
+def _check(labels: np.ndarray, probabilities: np.ndarray, names: list[str]) -> None:
     k = len(names)
     if k < 2 or len(set(names)) != k:
         raise ValueError(f"Expected at least two distinct class names. Received: class_names={names!r}")
@@ -143,12 +147,12 @@ def _check(labels, probabilities, names):
         raise ValueError(f"Expected labels in range({k}). Received: labels from {labels.min()} to {labels.max()}")
 
 
-def _column(name, values):
+def _column(name: str, values: npt.ArrayLike) -> np.ndarray:
     values = np.asarray(values)
     if values.ndim > 2 or (values.ndim == 2 and values.shape[1] != 1):
         raise ValueError(f"Expected {name} of shape [n] or [n, 1]. Received: shape={values.shape}")
     return values.reshape(-1)
 
 
-def _number(value, spec):
+def _number(value: float | None, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)

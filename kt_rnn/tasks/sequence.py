@@ -6,6 +6,9 @@ the training statistics); regression models learn standardized targets, so
 the serving model adds the one step back to the user's units.
 """
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 import keras
 
 from hypermodels.sequence import SequenceModel
@@ -13,8 +16,12 @@ from kt_rnn import tasks
 from kt_rnn.tasks import outputs
 from kt_rnn.tasks.outputs import assets, export_files, folds, settings, summary_lines  # noqa: F401  (the task's own)
 
+if TYPE_CHECKING:
+    from kt_rnn.config import Config
+    from kt_rnn.data import Dataset
 
-def hypermodel(config, dataset):
+
+def hypermodel(config: "Config", dataset: "Dataset") -> SequenceModel:
     """The `SequenceModel` for `dataset` (shape, classes, training statistics) and `config`."""
     spec = dataset.spec
     return SequenceModel(
@@ -25,7 +32,7 @@ def hypermodel(config, dataset):
     )
 
 
-def serving_model(model, dataset, hparams=None):
+def serving_model(model: keras.Model, dataset: "Dataset", hparams: Mapping[str, Any] | None = None) -> keras.Model:
     """Wraps a trained `model` into raw windows `[batch, timesteps, features]` -> prediction.
 
     Classification: the class probabilities (one sigmoid column for two
@@ -41,6 +48,6 @@ def serving_model(model, dataset, hparams=None):
     return outputs.serving(model, sequences, after=back)
 
 
-def scores(model, dataset):
+def scores(model: keras.Model, dataset: "Dataset") -> dict[str, Any]:
     """Test scores of the serving `model` on the raw test sequences."""
     return outputs.score(model, dataset)
