@@ -21,16 +21,13 @@ import math
 import os
 import pathlib
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import tomllib
 
 from kt_rnn.errors import UsageError
 from kt_rnn.state import durable
 from kt_rnn.state.layout import Layout
-
-if TYPE_CHECKING:
-    from kt_rnn.config import Config
 
 FILENAME = Layout.RUNFILE  # the resolved options, under LOGDIR/PROJECT
 OPTION = "config"  # dest of --config
@@ -102,7 +99,7 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
     return resolved
 
 
-def save(config: "Config") -> pathlib.Path | None:
+def save(config: Any) -> pathlib.Path | None:
     """Writes `config.settings` atomically to `config.layout.runfile`; returns the path.
 
     Writes nothing (returns `None`) for an `--export-only` run, which is not a

@@ -9,12 +9,9 @@ import hashlib
 import importlib
 import types
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from kt_rnn.config import Config
 
 # name -> "module:function"; imported on use so the registry itself stays light.
 LOADERS = {
@@ -109,12 +106,12 @@ def _module(name: str) -> types.ModuleType:
     return importlib.import_module(LOADERS[name].split(":")[0])
 
 
-def load(config: "Config") -> Dataset:
+def load(config: Any) -> Dataset:
     """Loads `config.dataset` as a `Dataset`."""
     return get_loader(config.dataset)(config)
 
 
-def read_inputs(config: "Config", given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def read_inputs(config: Any, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Reads and checks `config`'s data (paths, columns, shapes, values) before TensorFlow loads.
 
     Returns the loader's keyword arguments (`given`, data already in memory, completed and

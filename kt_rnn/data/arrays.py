@@ -21,16 +21,13 @@ numpy only, so bad data is reported before TensorFlow loads.
 import dataclasses
 import os
 import pathlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from kt_rnn import data
 from kt_rnn.data import splits
 from kt_rnn.errors import DataError
-
-if TYPE_CHECKING:
-    from kt_rnn.config import Config
 
 ACCEPTED = (
     "Expected an .npz file with arrays x [n, timesteps, features] (or [n, timesteps]) and y [n], "
@@ -299,7 +296,7 @@ def _integer_labels(y: np.ndarray, what: str) -> np.ndarray:
     return y.astype(np.int64)
 
 
-def build(arrays: Arrays, config: "Config") -> data.Dataset:
+def build(arrays: Arrays, config: Any) -> data.Dataset:
     """Splits validated `arrays` into a `kt_rnn.data.Dataset`.
 
     Without `x_test`, a seeded `config.test_split` of `x` is held out
@@ -403,7 +400,7 @@ def _notes(problem, arrays):
             f"(use --task regression to predict y as a number)",)
 
 
-def load(config: "Config", arrays: Arrays | None = None) -> data.Dataset:
+def load(config: Any, arrays: Arrays | None = None) -> data.Dataset:
     """Loads `config.data` (or in-memory `arrays`) as a checked, split `Dataset`.
 
     Args:
@@ -419,7 +416,7 @@ def load(config: "Config", arrays: Arrays | None = None) -> data.Dataset:
     return build(read_inputs(config, arrays)["arrays"], config)
 
 
-def read_inputs(config: "Config", arrays: Arrays | None = None) -> dict[str, Any]:
+def read_inputs(config: Any, arrays: Arrays | None = None) -> dict[str, Any]:
     """`load`'s keyword arguments: the arrays of `config.data` (or `arrays`), read and validated
     without TensorFlow."""
     if arrays is None:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from kt_rnn.errors import DataError
 
 if TYPE_CHECKING:
-    from kt_rnn.config import Config
     from kt_rnn.data import Dataset
 
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
@@ -26,7 +25,7 @@ SPLITS = ("train", "test")
 LAYOUT = "aclImdb/{train,test}/{neg,pos}/*.txt"
 
 
-def load(config: "Config", reviews: dict[str, tuple[list[str], list[int]]] | None = None,
+def load(config: Any, reviews: dict[str, tuple[list[str], list[int]]] | None = None,
          source: str | os.PathLike[str] | None = None) -> "Dataset":
     """Loads IMDB for `config` as a `kt_rnn.data.Dataset`.
 
@@ -45,7 +44,7 @@ def load(config: "Config", reviews: dict[str, tuple[list[str], list[int]]] | Non
                       source=pathlib.Path(source).resolve())  # type: ignore[arg-type]  # given with `reviews`
 
 
-def read_inputs(config: "Config", reviews: dict[str, tuple[list[str], list[int]]] | None = None,
+def read_inputs(config: Any, reviews: dict[str, tuple[list[str], list[int]]] | None = None,
                 source: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """`load`'s keyword arguments, the reviews read (and checked) without TensorFlow.
 

@@ -2,7 +2,7 @@
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import Any
 
 import keras
 import numpy as np
@@ -10,9 +10,6 @@ import tensorflow as tf
 
 from kt_rnn import objectives
 from kt_rnn.data import Dataset, fingerprint, splits
-
-if TYPE_CHECKING:
-    from kt_rnn.config import Config
 
 _BREAK = r"<br\s*/?>"
 _PUNCTUATION = r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']'
@@ -32,7 +29,7 @@ def standardize(texts: tf.Tensor) -> tf.Tensor:
     return tf.strings.regex_replace(texts, _INVISIBLE, " ")
 
 
-def build(reviews: Mapping[str, _Split], config: "Config", class_names: Sequence[str],
+def build(reviews: Mapping[str, _Split], config: Any, class_names: Sequence[str],
           source: str | os.PathLike[str], notes: Iterable[str] = ()) -> Dataset:
     """Builds a `Dataset` from `{"train": (texts, labels), "test": (texts, labels)}`.
 

@@ -32,7 +32,6 @@ from kt_rnn.data import splits, tables
 from kt_rnn.errors import DataError, UsageError
 
 if TYPE_CHECKING:
-    from kt_rnn.config import Config
     from kt_rnn.data import Dataset
 
 TEXT_NAMES = ("text", "review", "message", "body", "content", "sentence", "document")
@@ -134,7 +133,7 @@ def read(path: str | os.PathLike[str], text_column: str | int | None = None,
     return _read_table(path, text_column, label_column)
 
 
-def load(config: "Config", labelled: Labelled | None = None, test_labelled: Labelled | None = None) -> "Dataset":
+def load(config: Any, labelled: Labelled | None = None, test_labelled: Labelled | None = None) -> "Dataset":
     """Loads the user's labelled texts for `config` as a `kt_rnn.data.Dataset`.
 
     Args:
@@ -162,7 +161,7 @@ def load(config: "Config", labelled: Labelled | None = None, test_labelled: Labe
     return text.build(parts, config, data.class_names, data.source, notes)
 
 
-def read_inputs(config: "Config", labelled: Labelled | None = None,
+def read_inputs(config: Any, labelled: Labelled | None = None,
                 test_labelled: Labelled | None = None) -> dict[str, Any]:
     """`load`'s keyword arguments: the texts of `config.data` (and `config.test_data`) read and
     checked without TensorFlow, or those given in memory."""

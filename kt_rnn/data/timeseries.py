@@ -7,7 +7,7 @@ longest window of the search fits. The windows themselves are cut per trial by
 the forecaster (`hypermodels.forecaster`), since the window is a hyperparameter.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -17,14 +17,11 @@ from kt_rnn.data import Dataset, fingerprint
 from kt_rnn.data import series as series_lib
 from kt_rnn.errors import DataError
 
-if TYPE_CHECKING:
-    from kt_rnn.config import Config
-
 DEFAULT_HORIZON = 1
 DEFAULT_STRIDE = 1
 
 
-def load(config: "Config", series: series_lib.Series | None = None) -> Dataset:
+def load(config: Any, series: series_lib.Series | None = None) -> Dataset:
     """Loads the series of `config` (or `series`, a `kt_rnn.data.series.Series` in memory) as a `Dataset`."""
     from hypermodels.forecaster import Segment  # TensorFlow from here on
 
@@ -48,7 +45,7 @@ def load(config: "Config", series: series_lib.Series | None = None) -> Dataset:
     )
 
 
-def read_inputs(config: "Config", series: series_lib.Series | None = None) -> dict[str, Any]:
+def read_inputs(config: Any, series: series_lib.Series | None = None) -> dict[str, Any]:
     """`load`'s keyword arguments: the series of `config.data` (or `series`), read and checked
     (columns, values, length for the splits and windows) without TensorFlow."""
     if series is None and not config.data:
@@ -61,7 +58,7 @@ def read_inputs(config: "Config", series: series_lib.Series | None = None) -> di
     return {"series": data}
 
 
-def _ends(data: series_lib.Series, config: "Config") -> tuple[int, int]:
+def _ends(data: series_lib.Series, config: Any) -> tuple[int, int]:
     """`(train_end, validation_end)`: where the training and validation parts end; checks that the
     training part holds the longest window and its horizon."""
     horizon, steps = config.horizon or DEFAULT_HORIZON, len(data.values)
@@ -81,7 +78,7 @@ def window_bound(space: sp.SearchSpace, shortest: bool = False) -> int:
     return int(min(domain.values) if shortest else max(domain.values))
 
 
-def _spec(data: series_lib.Series, config: "Config", horizon: int, train_end: int,
+def _spec(data: series_lib.Series, config: Any, horizon: int, train_end: int,
           validation_end: int) -> dict[str, Any]:
     """What the forecaster and the forecast scores need, from the training part only."""
     train = data.values[:train_end]

@@ -10,7 +10,7 @@ Parsing and formatting are pure functions; TensorFlow is imported when
 """
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hypermodels import cudnn
 from kt_rnn.errors import UsageError
@@ -18,7 +18,6 @@ from kt_rnn.errors import UsageError
 if TYPE_CHECKING:
     import tensorflow as tf
 
-    from kt_rnn.config import Config
 
 PRECISIONS = ("float32", "mixed", "mixed_float16", "mixed_bfloat16")  # "mixed": by device (see `precision`)
 STRATEGIES = ("default", "mirrored")
@@ -57,7 +56,7 @@ def describe(devices: Iterable[tuple[str, str | None]]) -> str:
     return "Devices: " + ", ".join(shown)
 
 
-def configure(config: "Config") -> str:
+def configure(config: Any) -> str:
     """Prepares TensorFlow for `config`'s search; returns the models' dtype policy.
 
     Raises:

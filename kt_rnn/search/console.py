@@ -11,15 +11,12 @@ everywhere: console, report, TensorBoard runs, `metrics.json`.
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import keras
 
 from kt_rnn.search import progress
 from kt_rnn.state import kerastuner as kt
-
-if TYPE_CHECKING:
-    from kt_rnn.config import Config
 
 MODES = ("quiet", "normal", "verbose")
 
@@ -90,7 +87,7 @@ def _best(oracle: kt.Oracle) -> kt.Trial | None:
     return best[0] if best else None
 
 
-def plan_line(config: "Config", sizes: Mapping[str, int], unit: str = "examples",
+def plan_line(config: Any, sizes: Mapping[str, int], unit: str = "examples",
               schedule: Sequence[int] | None = None) -> str:
     """`Plan: hyperband tuner, 10 trials, at most 26 epochs (4 per trial); 20,000 train / 5,000 validation examples`."""
     if schedule:
@@ -105,7 +102,7 @@ def plan_line(config: "Config", sizes: Mapping[str, int], unit: str = "examples"
     return f"Plan: {config.tuner} tuner, {budget}; {data} {unit}."
 
 
-def epochs_budget(config: "Config", schedule: Sequence[int] | None = None) -> int | None:
+def epochs_budget(config: Any, schedule: Sequence[int] | None = None) -> int | None:
     """The most epochs the search trains: Hyperband's schedule, else trials x max epochs, times the
     executions of a trial (one per fold); None if endless."""
     fits = config.executions_per_trial * (config.folds or 1)  # each execution (each fold) trains its epochs
@@ -114,7 +111,7 @@ def epochs_budget(config: "Config", schedule: Sequence[int] | None = None) -> in
     return config.trials * config.max_epochs * fits if config.trials else None
 
 
-def trials_budget(config: "Config", schedule: Sequence[int] | None = None) -> int | None:
+def trials_budget(config: Any, schedule: Sequence[int] | None = None) -> int | None:
     """The trials the search runs: Hyperband's schedule, else --max-trials; None if endless."""
     return len(schedule) if schedule else config.trials
 

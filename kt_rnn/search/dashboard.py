@@ -9,7 +9,7 @@ the train/validation metrics, so the HParams tab shows every trial and column.
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import keras
 import keras_tuner
@@ -21,16 +21,13 @@ from hypermodels import cudnn
 from hypermodels import space as sp
 from kt_rnn.state import kerastuner as kt
 
-if TYPE_CHECKING:
-    from kt_rnn.config import Config
-
 METRICS = ("loss", "accuracy")  # a classifier's; `write_experiment` takes the model's own
 GROUPS = ("train", "validation")  # the run subdirectories Keras's callback writes
 VISIBLE = 5  # hyperparameter columns the HParams tab shows before the user ticks more
 CUDNN = "cudnn_eligible"  # a trial's session value: its recurrent layers would run on cuDNN on a GPU
 
 
-def callback(config: "Config") -> "TensorBoard":
+def callback(config: Any) -> "TensorBoard":
     """The TensorBoard callback to pass to `tuner.search`; KerasTuner makes it per trial."""
     return TensorBoard(log_dir=str(config.layout.tensorboard))
 
@@ -138,7 +135,7 @@ def best_tag(objective: str) -> str:
     return f"best_{objective}"
 
 
-def write_best(config: "Config", trial: kt.Trial) -> None:
+def write_best(config: Any, trial: kt.Trial) -> None:
     """Logs a trial's score (its best epoch's objective, as the tuner ranks it) in its HParams session."""
     if trial.score is None:
         return
@@ -150,7 +147,7 @@ def write_best(config: "Config", trial: kt.Trial) -> None:
     writer.close()
 
 
-def write_experiment(config: "Config", metrics: Sequence[str] = METRICS) -> None:
+def write_experiment(config: Any, metrics: Sequence[str] = METRICS) -> None:
     """Writes the HParams experiment config at the TensorBoard root, once per search.
 
     `metrics`: the names the model logs per epoch, `loss` included (e.g. `("loss", "accuracy")`).

@@ -32,8 +32,6 @@ from kt_rnn.state.layout import Layout
 
 if typing.TYPE_CHECKING:
     from hypermodels.recurrent import RecurrentHyperModel
-    from kt_rnn.config import Config
-    from kt_rnn.data import Dataset
     from kt_rnn.search.tuners import DurableTuner
     from kt_rnn.state.oracles import DurableOracle
 
@@ -101,7 +99,7 @@ def trained_epochs(trial: kt.Trial) -> int:
     return trial.hyperparameters.values.get("tuner/initial_epoch", 0) + trial.best_step + 1
 
 
-def export(config: "Config", tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: "Dataset",
+def export(config: typing.Any, tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: typing.Any,
            task: types.ModuleType, started: float, timed: timings.Timings | None = None,
            search_digest: str | None = None) -> Export:
     """Refits (unless `--no-refit`) the best trial, scores it on test, writes `best/`.
@@ -157,7 +155,7 @@ def _finish(timed: timings.Timings, started: float, export_started: float) -> di
     return {"wall_time_seconds": round(time.time() - started, 1), "timings": timed.as_dict()}
 
 
-def base_instead(config: "Config", tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: "Dataset",
+def base_instead(config: typing.Any, tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: typing.Any,
                  task: types.ModuleType, trial: kt.Trial) -> dict[str, typing.Any] | None:
     """The task's simple model to export instead of the best trial's (`task.base_instead`: a forecaster's
     base, when the trial's validation MAE does not beat it), or None; no refit is needed for it."""
@@ -170,7 +168,7 @@ def base_instead(config: "Config", tuner: "DurableTuner", hypermodel: "Recurrent
                              sum(maes) / len(maes))  # type: ignore[arg-type]  # no None left
 
 
-def _member(config: "Config", tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: "Dataset",
+def _member(config: typing.Any, tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: typing.Any,
             trial: kt.Trial) -> keras.Model:
     """A trial's model for the export: refit on train + validation, or its own weights (`--no-refit`)."""
     if config.refit:
@@ -178,7 +176,7 @@ def _member(config: "Config", tuner: "DurableTuner", hypermodel: "RecurrentHyper
     return _trial_model(tuner, trial)
 
 
-def _serving(task: types.ModuleType, models: list[keras.Model], dataset: "Dataset",
+def _serving(task: types.ModuleType, models: list[keras.Model], dataset: typing.Any,
              hparams: list[dict[str, typing.Any]]) -> keras.Model:
     """Raw input -> the prediction of one model, or of the mean of an ensemble's members.
 
@@ -211,7 +209,7 @@ def _described(members: list[kt.Trial], asked: int) -> dict[str, typing.Any]:
                         for t in members]}
 
 
-def _refit(config: "Config", hypermodel: "RecurrentHyperModel", dataset: "Dataset", trial: kt.Trial,
+def _refit(config: typing.Any, hypermodel: "RecurrentHyperModel", dataset: typing.Any, trial: kt.Trial,
            epochs: int) -> keras.Model:
     """The best trial's hyperparameters trained again on train + validation for its best epoch count."""
     print(f"Refitting trial {trial.trial_id}'s hyperparameters on train + validation for {epochs} epoch(s).")
@@ -263,14 +261,14 @@ def _metrics(config, tuner, trial, dataset, scores, epochs, seconds):
     return metrics
 
 
-def fold_scores(tuner: "DurableTuner", trial: kt.Trial, config: "Config") -> dict[str, typing.Any]:
+def fold_scores(tuner: "DurableTuner", trial: kt.Trial, config: typing.Any) -> dict[str, typing.Any]:
     """The best trial's objective on each rolling-origin fold (its best epoch there), earliest first;
     their mean is the trial's score."""
     name = tasks.objective(config.objective).name  # type: ignore[arg-type]  # resolved for the data
     return {"k": config.folds, "objective": name, "scores": fold_values(tuner, trial, config, name)}
 
 
-def fold_values(tuner: "DurableTuner", trial: kt.Trial, config: "Config", name: str) -> list[float | None]:
+def fold_values(tuner: "DurableTuner", trial: kt.Trial, config: typing.Any, name: str) -> list[float | None]:
     """The logged metric `name` of `trial` on each fold (one without `--folds`), earliest first, at the
     fold's best epoch by the objective (None where not logged). With --executions-per-trial, each
     fold's repetitions are averaged."""

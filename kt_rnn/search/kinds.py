@@ -12,7 +12,6 @@ import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kt_rnn.config import Config
     from kt_rnn.state import kerastuner as kt
 
 DEFAULT_MAX_TRIALS = 10  # trials run by the tuners that take --max-trials when it is not given
@@ -44,7 +43,7 @@ class TunerKind:
         """The trial budget: `max_trials`, or this tuner's default."""
         return self.default_trials if max_trials is None else max_trials
 
-    def oracle_kwargs(self, config: "Config") -> dict[str, int | None]:
+    def oracle_kwargs(self, config: Any) -> dict[str, int | None]:
         """Settings of KerasTuner's oracle for this tuner."""
         if self.schedules_epochs:
             return {"max_epochs": config.max_epochs, "factor": config.factor}
@@ -58,7 +57,7 @@ class TunerKind:
         """
         return ("factor",) if self.schedules_epochs else ("patience",)
 
-    def schedule(self, config: "Config", oracle: Any) -> list[int] | None:
+    def schedule(self, config: Any, oracle: Any) -> list[int] | None:
         """Epochs of each trial the tuner schedules itself (Hyperband's brackets), in order; `None` for a
         tuner that does not, or an endless schedule. `oracle`: the search's, or a worker's client of it."""
         if not self.schedules_epochs:

@@ -25,12 +25,10 @@ from kt_rnn.state import durable, identity, lock, space_left
 from kt_rnn.state import kerastuner as kt
 
 if TYPE_CHECKING:
-    from kt_rnn.config import Config
-    from kt_rnn.data import Dataset
     from kt_rnn.state.layout import Layout
 
 
-def run(config: "Config", data: Mapping[str, Any] | None = None) -> export.Export | None:
+def run(config: Any, data: Mapping[str, Any] | None = None) -> export.Export | None:
     """Runs (or resumes) the search of `config` and exports the best model; returns an `Export`.
 
     Args:
@@ -112,7 +110,7 @@ def _work(config, dataset, task, hypermodel, started, timed):
     return None
 
 
-def _tune(config: "Config", dataset: "Dataset", tuner: tuners.DurableTuner, shown: progress.Progress,
+def _tune(config: Any, dataset: Any, tuner: tuners.DurableTuner, shown: progress.Progress,
           timed: timings.Timings) -> None:
     """Prints the plan, runs the tuner's search (a chief serves its workers instead)."""
     print(console.plan_line(config, dataset.sizes, dataset.unit, shown.schedule))
@@ -137,7 +135,7 @@ def _tune(config: "Config", dataset: "Dataset", tuner: tuners.DurableTuner, show
         timed.add("fit", tuner.fit_seconds)
 
 
-def _finished(config: "Config", current: Mapping[str, Any]) -> bool:
+def _finished(config: Any, current: Mapping[str, Any]) -> bool:
     """True when `best/` holds the export of this very search: same settings, data and budget."""
     if config.export_only or config.extend_budget:
         return False
@@ -148,7 +146,7 @@ def _finished(config: "Config", current: Mapping[str, Any]) -> bool:
     return isinstance(metrics, dict) and metrics.get("search_digest") == identity.digest(current)
 
 
-def _show_finished(config: "Config", task: types.ModuleType, tuner: tuners.DurableTuner) -> export.Export:
+def _show_finished(config: Any, task: types.ModuleType, tuner: tuners.DurableTuner) -> export.Export:
     print("This search is finished and exported: nothing is trained or rewritten. --export-only exports it "
           "again, --extend-budget with a larger budget goes on, --overwrite starts afresh.")
     result = export.load(config.layout.best, tuner)
@@ -156,14 +154,14 @@ def _show_finished(config: "Config", task: types.ModuleType, tuner: tuners.Durab
     return result
 
 
-def resolve_objective(config: "Config", dataset: "Dataset") -> "Config":
+def resolve_objective(config: Any, dataset: Any) -> Any:
     """`config` with its objective set for the loaded data's problem, and checked against it."""
     objective = config.objective or config.task.default_objective(dataset.problem)
     config.task.check_objective(objective, dataset.problem, dataset.num_classes)  # type: ignore[arg-type]  # known
     return dataclasses.replace(config, objective=objective, settings=config.settings)
 
 
-def _load(config: "Config", data: Mapping[str, Any] | None) -> "Dataset":
+def _load(config: Any, data: Mapping[str, Any] | None) -> Any:
     loader = data_lib.get_loader(config.dataset)
     return loader(config, **(data or {}))
 

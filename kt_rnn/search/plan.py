@@ -35,14 +35,10 @@ Pure Python and NumPy: no TensorFlow import.
 import dataclasses
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hypermodels import space as sp
 from hypermodels.bases import base_errors
-
-if TYPE_CHECKING:
-    from kt_rnn.config import Config
-    from kt_rnn.data import Dataset
 
 MIN_WINDOWS = 16  # training windows a window length must leave, or it is left out of the space
 TRIAL_STEPS = 500  # optimizer steps a trial should get to learn a series' pattern
@@ -67,7 +63,7 @@ class Plan:
         return "; ".join(self.notes)
 
 
-def plan(config: "Config", dataset: "Dataset") -> tuple["Config", Plan]:
+def plan(config: Any, dataset: Any) -> tuple[Any, Plan]:
     """`(config, Plan)`: `config` with the budget of the loaded `dataset` where the user gave none."""
     if dataset.unit != "steps":
         return _plan_examples(config, dataset)

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kt_rnn.config import Config
     from kt_rnn.state import kerastuner as kt
 
 COMPLETED = "COMPLETED"
@@ -44,7 +43,7 @@ class Progress:
         clock: returns seconds (default `time.time`, as the pipeline's `started`).
     """
 
-    def __init__(self, config: "Config", oracle: Any, started: float | None = None,
+    def __init__(self, config: Any, oracle: Any, started: float | None = None,
                  out: Callable[[str], object] = print, clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.oracle = oracle

@@ -8,11 +8,10 @@ from kt_rnn.search import timings
 from kt_rnn.tasks import forecast_scores
 
 if TYPE_CHECKING:
-    from kt_rnn.config import Config
     from kt_rnn.search.export import Export
 
 
-def show(config: "Config", result: "Export", test_lines: Iterable[str], out: Callable[[str], object] = print) -> None:
+def show(config: Any, result: "Export", test_lines: Iterable[str], out: Callable[[str], object] = print) -> None:
     """Prints the summary of a finished search and export; `test_lines` are the task's lines on its test scores."""
     m = result.metrics
     out("")

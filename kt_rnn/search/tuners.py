@@ -29,7 +29,6 @@ from kt_rnn.state.layout import Layout
 if TYPE_CHECKING:
     from keras_tuner import Tuner as _Tuner  # what the mixin goes before (Any to mypy): its attributes, `super()`
 
-    from kt_rnn.config import Config
 else:
     _Tuner = object
 
@@ -276,13 +275,13 @@ def get_tuner_class(name: str) -> tuple[type, type]:
     return TUNERS[name]
 
 
-def objective(config: "Config") -> keras_tuner.Objective:
+def objective(config: Any) -> keras_tuner.Objective:
     """KerasTuner's objective for `config`, its direction explicit (KerasTuner would guess it from the name)."""
     # The objective is resolved for the loaded data by then (`pipeline.resolve_objective`).
     return keras_tuner.Objective(config.objective, tasks.objective(config.objective).direction)  # type: ignore[arg-type]
 
 
-def build(config: "Config", hypermodel: keras_tuner.HyperModel, identity: dict[str, Any] | None = None) -> DurableTuner:
+def build(config: Any, hypermodel: keras_tuner.HyperModel, identity: dict[str, Any] | None = None) -> DurableTuner:
     """Creates (or reloads, to resume) the tuner of `config`'s search.
 
     `identity` (the search's `search.json`) is kept in the oracle's state too.
@@ -319,7 +318,7 @@ class TimeLimit(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def callbacks(config: "Config",
+def callbacks(config: Any,
               class_counts: Mapping[str, Mapping[str, int]] | None = None) -> list[keras.callbacks.Callback]:
     """Callbacks added to every trial besides TensorBoard: early stopping (Hyperband sets each
     trial's epochs itself), and stopping a classifier at chance after its first epoch."""

@@ -20,8 +20,6 @@ from kt_rnn.state import durable
 if TYPE_CHECKING:
     import pathlib
 
-    from kt_rnn.config import Config
-    from kt_rnn.data import Dataset
     from kt_rnn.state.layout import Layout
 
 IDENTITY = ("dataset", "validation_split", "test_split", "train_size", "test_size", "max_tokens",
@@ -31,7 +29,7 @@ IDENTITY = ("dataset", "validation_split", "test_split", "train_size", "test_siz
 BUDGET = ("max_trials",)
 
 
-def fingerprint(config: "Config", dataset: "Dataset | None" = None) -> dict[str, Any]:
+def fingerprint(config: Any, dataset: Any = None) -> dict[str, Any]:
     """The settings and data that define `config`'s search, as JSON-ready values.
 
     Args:
@@ -72,7 +70,7 @@ def diff(saved: Mapping[str, Any], current: Mapping[str, Any], nested: bool = Tr
     return lines
 
 
-def check(config: "Config", dataset: "Dataset | None" = None) -> None:
+def check(config: Any, dataset: Any = None) -> None:
     """Writes `search.json` for a new search; refuses a resume whose settings or data drifted.
 
     Raises `UsageError` with the diff, unless `config.extend_budget` covers a budget-only change.
@@ -94,7 +92,7 @@ def check(config: "Config", dataset: "Dataset | None" = None) -> None:
     return durable.write_json(path, current)
 
 
-def verify(config: "Config", dataset: "Dataset | None" = None) -> None:
+def verify(config: Any, dataset: Any = None) -> None:
     """A worker's check against its chief's search (`search.json`); writes nothing.
 
     Raises `UsageError` when there is no search (the worker's --logdir is not the

@@ -24,14 +24,12 @@ from kt_rnn.tasks.outputs import PREDICT_BATCH, assets  # noqa: F401  (the task'
 
 if TYPE_CHECKING:
     from hypermodels.forecaster import Segment
-    from kt_rnn.config import Config
-    from kt_rnn.data import Dataset
 
 PREDICTIONS_FILE = "predictions.csv"
 PLOT_FILE = "forecast.png"
 
 
-def hypermodel(config: "Config", dataset: "Dataset") -> RNNForecaster:
+def hypermodel(config: Any, dataset: Any) -> RNNForecaster:
     """The forecaster for `dataset`'s columns, horizon and training statistics.
 
     Its loss follows the objective: MAE for `val_mae`, else MSE.
@@ -46,19 +44,19 @@ def hypermodel(config: "Config", dataset: "Dataset") -> RNNForecaster:
     )
 
 
-def folds(dataset: "Dataset", k: int | None) -> list[tuple["Segment", "Segment"]] | None:
+def folds(dataset: Any, k: int | None) -> list[tuple["Segment", "Segment"]] | None:
     """`k` rolling-origin folds of the training and validation parts (`Segment.folds`), or None for one."""
     return None if (k or 1) == 1 else dataset.train.folds(dataset.validation, k)
 
 
-def serving_model(model: keras.Model, dataset: "Dataset", hparams: Mapping[str, Any]) -> keras.Model:
+def serving_model(model: keras.Model, dataset: Any, hparams: Mapping[str, Any]) -> keras.Model:
     """Raw windows in, forecasts in the target's units out."""
     spec = dataset.spec
     window = keras.Input(shape=(hparams[sp.WINDOW], spec["inputs"]), dtype="float32", name="window")
     return keras.Model(window, _forecast(model, window, spec, hparams, "forecast"), name="forecaster")
 
 
-def serving_ensemble(models: Sequence[keras.Model], dataset: "Dataset",
+def serving_ensemble(models: Sequence[keras.Model], dataset: Any,
                      hparams: Sequence[Mapping[str, Any]]) -> keras.Model:
     """The mean forecast of `models` (trials with their own windows and bases, `hparams` in order), in
     the target's units: it reads the longest window, each member the most recent steps it was trained on."""
@@ -69,7 +67,7 @@ def serving_ensemble(models: Sequence[keras.Model], dataset: "Dataset",
     return keras.Model(window, keras.layers.Average(name="ensemble_mean")(forecasts), name="forecaster")
 
 
-def base_instead(hypermodel: RNNForecaster, dataset: "Dataset", folds: Sequence[tuple["Segment", "Segment"]] | None,
+def base_instead(hypermodel: RNNForecaster, dataset: Any, folds: Sequence[tuple["Segment", "Segment"]] | None,
                  hparams: Mapping[str, Any], trial_mae: float) -> dict[str, Any] | None:
     """The base to export instead of the best trial's network, or None when the network beats every base.
 
@@ -105,7 +103,7 @@ def _bases(hypermodel, window):
     return sorted(found)
 
 
-def serving_base(dataset: "Dataset", hparams: Mapping[str, Any]) -> keras.Model:
+def serving_base(dataset: Any, hparams: Mapping[str, Any]) -> keras.Model:
     """Raw windows in, the base forecast of `hparams`' `predict` out: a forecaster that adds no correction."""
     spec = dataset.spec
     window = keras.Input(shape=(hparams[sp.WINDOW], spec["inputs"]), dtype="float32", name="window")
@@ -125,7 +123,7 @@ def _forecast(model: keras.Model, window: keras.KerasTensor, spec: Mapping[str, 
     return output([inference(window), window])
 
 
-def scores(model: keras.Model, dataset: "Dataset") -> dict[str, Any]:
+def scores(model: keras.Model, dataset: Any) -> dict[str, Any]:
     """The model's, the naive forecasts' and (unless `--baselines none`) AutoETS's and AutoARIMA's errors
     on the same test windows, in the target's units; each classical model keeps its name, or why it is missing."""
     test = _test_forecasts(model, dataset)
@@ -148,7 +146,7 @@ def summary_lines(scores: Mapping[str, Any]) -> list[str]:
     return [forecast_scores.comparison_line({**scores, "baselines": fitted}, baselines.NAMES), *missing]
 
 
-def settings(dataset: "Dataset", model: keras.Model | None = None) -> dict[str, Any]:
+def settings(dataset: Any, model: keras.Model | None = None) -> dict[str, Any]:
     """What a user of the export needs to know: columns in order, target, horizon, season and, given
     the served `model`, the rows of history it reads (`window`: an ensemble's longest member's)."""
     spec = dataset.spec
@@ -157,7 +155,7 @@ def settings(dataset: "Dataset", model: keras.Model | None = None) -> dict[str, 
     return found if model is None else {**found, "window": int(model.input.shape[1])}
 
 
-def export_files(model: keras.Model, dataset: "Dataset") -> dict[str, Callable[[pathlib.Path], Any]]:
+def export_files(model: keras.Model, dataset: Any) -> dict[str, Callable[[pathlib.Path], Any]]:
     """`predictions.csv` (every test window and step: actual, forecast, naive) and, with matplotlib, a plot."""
     test = _test_forecasts(model, dataset)
     dates = dataset.spec["dates"]
@@ -173,7 +171,7 @@ def export_files(model: keras.Model, dataset: "Dataset") -> dict[str, Callable[[
     return files
 
 
-def _test_forecasts(model: keras.Model, dataset: "Dataset") -> dict[str, Any]:
+def _test_forecasts(model: keras.Model, dataset: Any) -> dict[str, Any]:
     """The test windows' origins, actual values, the model's and the baselines' forecasts."""
     spec, segment = dataset.spec, dataset.test
     window = int(model.input.shape[1])

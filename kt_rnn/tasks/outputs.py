@@ -18,7 +18,6 @@ from kt_rnn.tasks import scores as scores_lib
 if TYPE_CHECKING:
     import tensorflow as tf
 
-    from kt_rnn.data import Dataset
 
 PREDICT_BATCH = 256
 LABELS_FILE = "labels.txt"
@@ -61,7 +60,7 @@ def predict(model: keras.Model, test: "tf.data.Dataset") -> tuple[np.ndarray, np
     return targets, np.asarray(model.predict(batches.map(lambda x, y: x), verbose=0))
 
 
-def score(model: keras.Model, dataset: "Dataset") -> dict[str, Any]:
+def score(model: keras.Model, dataset: Any) -> dict[str, Any]:
     """The test scores of the serving `model` on `dataset.test`, for metrics.json."""
     targets, predictions = predict(model, dataset.test)
     if dataset.problem == tasks.REGRESSION:
@@ -89,22 +88,22 @@ def summary_lines(scores: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def settings(dataset: "Dataset", model: keras.Model | None = None) -> dict[str, Any]:
+def settings(dataset: Any, model: keras.Model | None = None) -> dict[str, Any]:
     """Data settings written beside the best hyperparameters in `hparams.json` (none for classes)."""
     return {}
 
 
-def export_files(model: keras.Model, dataset: "Dataset") -> dict[str, Callable[[pathlib.Path], Any]]:
+def export_files(model: keras.Model, dataset: Any) -> dict[str, Callable[[pathlib.Path], Any]]:
     """`{file name: write(path)}` of extra files beside the export (none for classes)."""
     return {}
 
 
-def folds(dataset: "Dataset", k: int | None) -> None:
+def folds(dataset: Any, k: int | None) -> None:
     """No folds: examples are selected on their one validation part (`--folds` is the forecast task's)."""
     return None
 
 
-def assets(dataset: "Dataset") -> dict[str, str]:
+def assets(dataset: Any) -> dict[str, str]:
     """`{file name: text}` saved with the export: the class names, one per line, index = class."""
     if not dataset.class_names:
         return {}

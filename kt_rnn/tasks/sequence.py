@@ -7,7 +7,7 @@ the serving model adds the one step back to the user's units.
 """
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import keras
 
@@ -16,12 +16,8 @@ from kt_rnn import tasks
 from kt_rnn.tasks import outputs
 from kt_rnn.tasks.outputs import assets, export_files, folds, settings, summary_lines  # noqa: F401  (the task's own)
 
-if TYPE_CHECKING:
-    from kt_rnn.config import Config
-    from kt_rnn.data import Dataset
 
-
-def hypermodel(config: "Config", dataset: "Dataset") -> SequenceModel:
+def hypermodel(config: Any, dataset: Any) -> SequenceModel:
     """The `SequenceModel` for `dataset` (shape, classes, training statistics) and `config`."""
     spec = dataset.spec
     return SequenceModel(
@@ -32,7 +28,7 @@ def hypermodel(config: "Config", dataset: "Dataset") -> SequenceModel:
     )
 
 
-def serving_model(model: keras.Model, dataset: "Dataset", hparams: Mapping[str, Any] | None = None) -> keras.Model:
+def serving_model(model: keras.Model, dataset: Any, hparams: Mapping[str, Any] | None = None) -> keras.Model:
     """Wraps a trained `model` into raw windows `[batch, timesteps, features]` -> prediction.
 
     Classification: the class probabilities (one sigmoid column for two
@@ -48,6 +44,6 @@ def serving_model(model: keras.Model, dataset: "Dataset", hparams: Mapping[str, 
     return outputs.serving(model, sequences, after=back)
 
 
-def scores(model: keras.Model, dataset: "Dataset") -> dict[str, Any]:
+def scores(model: keras.Model, dataset: Any) -> dict[str, Any]:
     """Test scores of the serving `model` on the raw test sequences."""
     return outputs.score(model, dataset)

@@ -6,7 +6,7 @@ runs inside it) and returns class probabilities; `labels.txt` names the classes.
 """
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import keras
 import numpy as np
@@ -15,12 +15,8 @@ from hypermodels.classifier import RNNClassifier
 from kt_rnn.tasks import baselines, outputs
 from kt_rnn.tasks.outputs import assets, export_files, folds, settings  # noqa: F401  (the task's own)
 
-if TYPE_CHECKING:
-    from kt_rnn.config import Config
-    from kt_rnn.data import Dataset
 
-
-def hypermodel(config: "Config", dataset: "Dataset") -> RNNClassifier:
+def hypermodel(config: Any, dataset: Any) -> RNNClassifier:
     """The text classifier HyperModel for `dataset`'s vocabulary, length and classes."""
     return RNNClassifier(
         dataset.spec["vocab_size"], dataset.spec["sequence_length"], dataset.num_classes,  # type: ignore[arg-type]
@@ -30,13 +26,13 @@ def hypermodel(config: "Config", dataset: "Dataset") -> RNNClassifier:
     )
 
 
-def serving_model(model: keras.Model, dataset: "Dataset", hparams: Mapping[str, Any] | None = None) -> keras.Model:
+def serving_model(model: keras.Model, dataset: Any, hparams: Mapping[str, Any] | None = None) -> keras.Model:
     """Raw strings in (shape `[batch]`), class probabilities out."""
     text = keras.Input(shape=(), dtype="string", name="text")
     return outputs.serving(model, text, before=dataset.preprocess)
 
 
-def scores(model: keras.Model, dataset: "Dataset") -> dict[str, Any]:
+def scores(model: keras.Model, dataset: Any) -> dict[str, Any]:
     """Test scores of the serving `model` on the raw test texts; with `dataset.raw_train`, those of the
     classical baseline too (`baselines`: trained on the same texts, scored on the same test texts)."""
     found = outputs.score(model, dataset)
