@@ -146,7 +146,8 @@ def load(directory: pathlib.Path, tuner: "DurableTuner") -> Export:
     except Exception as e:  # a damaged or foreign file: Keras and json raise many kinds
         raise SearchError(f"The export in {directory} cannot be read ({type(e).__name__}). Run again with "
                           "--export-only to export the search again.") from None
-    return Export(model, hparams_of(best_trial(tuner)), metrics, directory, tuner)
+    base = metrics.get("exported_base") if isinstance(metrics, dict) else None  # the base's settings, as exported
+    return Export(model, base["hparams"] if base else hparams_of(best_trial(tuner)), metrics, directory, tuner)
 
 
 def _finish(timed: timings.Timings, started: float, export_started: float) -> dict[str, typing.Any]:

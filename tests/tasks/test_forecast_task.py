@@ -236,6 +236,8 @@ def test_forecast_exports_the_seasonal_naive_alone_when_no_trial_beats_it(tmp_pa
     window = np.asarray([50 + 10 * np.sin(2 * np.pi * np.arange(base["hparams"][sp.WINDOW]) / 6)], "float32")[..., None]
     later = 50 + 10 * np.sin(2 * np.pi * np.arange(window.shape[1], window.shape[1] + 4) / 6)
     np.testing.assert_allclose(np.asarray(loaded(window))[0], later, atol=1e-3)
+    again = pipeline.run(config)  # the finished search, shown again: the base's settings, as exported
+    assert again.hparams == base["hparams"] and "refit" not in again.metrics["timings"]
     config = dataclasses.replace(config, export_only=True, base_fallback=False)  # --no-base-fallback
     network = pipeline.run(config)
     assert "exported_base" not in network.metrics and network.metrics["test"]["model"]["mae"] > 1e-3
