@@ -6,6 +6,14 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
+SEASONAL = ("seasonal", "seasonal_trend")  # the bases that read the season before each forecast step
+
+
+def min_window(predict: str, season: int = 1) -> int:
+    """The fewest steps a window must hold for `predict`'s base: a season for `"seasonal"`, and the step
+    before it for `"seasonal_trend"` (the change over the last season); 1 for the others."""
+    return {"seasonal": season, "seasonal_trend": season + 1}.get(predict, 1)
+
 
 def base_weights(predict: str, window: int, horizon: int, season: int = 1) -> np.ndarray:
     """The forecast a model corrects, as weights on a window's target values: `[window, horizon]`.
@@ -29,7 +37,7 @@ def base_weights(predict: str, window: int, horizon: int, season: int = 1) -> np
     if predict == "change":
         weights[window - 1] = 1.0
     elif predict in ("seasonal", "seasonal_trend"):
-        needed = season + 1 if predict == "seasonal_trend" else season
+        needed = min_window(predict, season)
         if not 1 <= needed <= window:
             raise ValueError(f"Expected a window of at least {needed} steps for predict={predict!r} with a season "
                              f"of {season}. Received: window={window}")

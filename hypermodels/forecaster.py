@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import tensorflow as tf
 
-from hypermodels import recurrent
+from hypermodels import bases, recurrent
 from hypermodels import space as sp
 from hypermodels.bases import base_weights
 
@@ -204,7 +204,8 @@ def _check_seasonal_windows(space, season):
     (and the step before it, for the change over the last season)."""
     windows = sp.possible_values(space.domain(sp.WINDOW))
     shortest = min(windows) if windows else space.domain(sp.WINDOW).min_value
-    for predict, needed in (("seasonal", season), ("seasonal_trend", season + 1)):
+    for predict in bases.SEASONAL:
+        needed = bases.min_window(predict, season)
         if predict in sp.possible_values(space.domain(sp.PREDICT)) and shortest < needed:
             raise ValueError(f"Expected windows of at least {needed} steps for predict={predict!r} (season "
                              f"{season}). Received: a window of {shortest}. Fix window=... to {needed} or more, or "

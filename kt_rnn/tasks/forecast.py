@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import keras
 import numpy as np
 
+from hypermodels import bases
 from hypermodels import space as sp
 from hypermodels.forecaster import RNNForecaster, windows
 from hypermodels.layers import ForecastOutput
@@ -98,8 +99,7 @@ def _bases(hypermodel, window):
     found = set(sp.possible_values(hypermodel.space.domain(sp.PREDICT))) | {"change"}
     season = hypermodel.season
     if sp.seasonal(season):
-        found |= {predict for predict, needed in (("seasonal", season), ("seasonal_trend", season + 1))
-                  if window >= needed}
+        found |= {predict for predict in bases.SEASONAL if window >= bases.min_window(predict, season)}
     return sorted(found)
 
 

@@ -39,3 +39,14 @@ def test_base_weights_seasonal_trend_adds_the_last_seasons_change_per_season_ahe
 def test_base_weights_refuse_a_window_shorter_than_the_base_reads(predict, window):
     with pytest.raises(ValueError, match=f"window={window}"):
         base_weights(predict, window, 3, season=12)
+
+
+def test_min_window_is_the_shortest_window_base_weights_accepts():
+    from hypermodels.bases import base_weights, min_window
+
+    for predict in ("change", "level", "seasonal", "seasonal_trend"):
+        needed = min_window(predict, season=4)
+        base_weights(predict, needed, horizon=6, season=4)  # accepted
+        if needed > 1:
+            with pytest.raises(ValueError, match=f"at least {needed} steps"):
+                base_weights(predict, needed - 1, horizon=6, season=4)
