@@ -221,6 +221,7 @@ def test_forecast_base_instead_weighs_the_seasonal_naive_even_when_the_space_hol
     assert chosen["hparams"][sp.PREDICT] in ("seasonal", "seasonal_trend") and chosen["validation_mae"] < 1e-4
 
 
+@pytest.mark.e2e
 def test_forecast_exports_the_seasonal_naive_alone_when_no_trial_beats_it(tmp_path, capsys):
     # An exact season: its seasonal-naive forecast makes no error, which one epoch of a network cannot match.
     config = _config(_seasonal(tmp_path / "s.csv"), tmp_path / "logs", "--target", "y", "--horizon", "4",
