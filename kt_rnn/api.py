@@ -7,23 +7,21 @@ pipeline: resume, TensorBoard, export.
 """
 
 import dataclasses
-import difflib
 import os
 import pathlib
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from kt_rnn.errors import UsageError
 
 if TYPE_CHECKING:
-    import argparse
-
     import keras
 
     from kt_rnn.config import Config
     from kt_rnn.search.tuners import DurableTuner
 
 _SEQUENCE_SUFFIXES = (".npz", ".npy")
+# Options `tune` takes as its own arguments (`data`, `dataset`, `test_data`), or not at all (a run file).
+_NOT_KEYWORDS = ("dataset", "config", "data", "test_data")
 
 
 @dataclasses.dataclass
@@ -87,10 +85,12 @@ def tune(data: Any = None, *, dataset: str | None = None, test_data: Any = None,
     """
     dataset, path, memory = _source(data, dataset)
     test_path, test_memory = _test_source(test_data, dataset)
-    args = _namespace(dataset, options, data=path, test_data=test_path)
+    from kt_rnn import options as options_lib
     from kt_rnn.config import Config
 
-    config = Config.from_args(args)
+    values = options_lib.resolve(options, where="for kt_rnn.tune", excluded=_NOT_KEYWORDS)
+    paths = {name: value for name, value in (("data", path), ("test_data", test_path)) if value is not None}
+    config = Config.from_options({**values, "dataset": dataset, **paths})
     return run(config, _in_memory(dataset, memory, test_memory))
 
 
@@ -189,23 +189,3 @@ def _array(value):
     import numpy as np
 
     return None if value is None else np.asarray(value)
-
-
-def _namespace(dataset: str, options: Mapping[str, Any], **paths: str | None) -> "argparse.Namespace":
-    """The command line's `argparse.Namespace` with `options` set, each checked like an option."""
-    from kt_rnn.options import build_parser
-
-    parser = build_parser()
-    args = parser.parse_args([dataset])
-    valid = {dest for dest in vars(args) if dest not in ("dataset", "config")}
-    for name, value in options.items():
-        if name not in valid:
-            close = difflib.get_close_matches(name, sorted(valid), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise UsageError(f"Unknown option for kt_rnn.tune. Expected one of {sorted(valid)}. "
-                             f"Received: {name}={value!r}.{hint}")
-        setattr(args, name, list(value) if isinstance(value, tuple) else value)
-    for name, value in paths.items():
-        if value is not None:
-            setattr(args, name, value)
-    return args

@@ -7,7 +7,6 @@ import argparse
 import dataclasses
 import os
 import pathlib
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,23 +15,20 @@ import tomllib
 from hypermodels import edits
 from hypermodels import space as sp
 from hypermodels.space import SearchSpace
-from kt_rnn import presets, runfile, tasks
+from kt_rnn import options, presets, runfile, tasks
 from kt_rnn.errors import UsageError
+from kt_rnn.options import BASELINE_MODES, DATASETS, FILL_MODES, JIT_MODES, OBJECTIVES, TUNERS, duration  # noqa: F401
 from kt_rnn.runtime import devices, roles
 from kt_rnn.search import kinds
 from kt_rnn.state.layout import Layout
 
-DATASETS = tasks.DATASETS
-TUNERS = tuple(kinds.KINDS)
-OBJECTIVES = tuple(tasks.OBJECTIVES)
-JIT_MODES = ("auto", "on", "off")
 CONSOLE_MODES = ("quiet", "normal", "verbose")
 JIT_MIN_EXAMPLES = 2_000  # --jit auto: no XLA under this many training examples (its compile would not pay)
-FILL_MODES = ("ffill", "interpolate", "drop")
-BASELINE_MODES = ("all", "none")  # the classical models fitted beside the network (kt_rnn.tasks.baselines)
-
-DEFAULTS = presets.DEFAULTS  # the options a preset may set, and their defaults without one
+DEFAULTS = options.PRESET_DEFAULTS  # the options a preset may set, and their defaults without one
 DEFAULT_MAX_TRIALS = kinds.DEFAULT_MAX_TRIALS
+# The options whose value a `Config` field of another name holds (the others: a field of the same name, or
+# none: they are turned into one, e.g. --fix into `space`).
+FIELDS = {"task": "task_type"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,39 +97,18 @@ class Config:
 
     def __post_init__(self) -> None:
         _one_of("dataset", self.dataset, DATASETS)
-        _one_of("tuner", self.tuner, TUNERS)
-        _one_of("jit", self.jit, JIT_MODES)
+        self._check_options()
         _one_of("console", self.console, CONSOLE_MODES)
         _one_of("precision", self.precision, devices.PRECISIONS)
-        _one_of("strategy", self.strategy, devices.STRATEGIES)
-        _one_of("baselines", self.baselines, BASELINE_MODES)
-        self._check_task_options()
         if self.task_type is not None:
             _one_of("task", self.task_type, self.task.problems)
         self._resolve_objective()
         self._resolve_space()
-        for name in ("max_epochs", "executions_per_trial", "max_tokens", "sequence_length", "patience",
-                     "max_failures", "max_crashes", "ensemble"):
-            _at_least(name, getattr(self, name), 1)
-        for name in ("max_trials", "train_size", "horizon", "season", "stride", "folds"):
-            if getattr(self, name) is not None:
-                _at_least(name, getattr(self, name), 1)
-        for name in ("test_size", "validation_size"):  # forecasting also takes a fraction of the rows
-            if getattr(self, name) is not None:
-                _steps_or_fraction(name, getattr(self, name), fraction=self.task.name == "forecast")
-        if self.fill_missing is not None:
-            _one_of("fill_missing", self.fill_missing, FILL_MODES)
         if self.task.name == "forecast" and not self.target:
             raise UsageError("The timeseries dataset needs --target COLUMN: the column to forecast.")
-        _at_least("factor", self.factor, 2)
         if self.time_limit is not None:  # kt_rnn.tune(time_limit="5m") arrives as given: seconds from here on
             object.__setattr__(self, "time_limit", duration(self.time_limit))
         self._check_role()
-        for name in ("validation_split", "test_split"):
-            if not 0 < getattr(self, name) < 1:
-                raise UsageError(f"--{name.replace('_', '-')} must be between 0 and 1. Received: {getattr(self, name)}")
-        if self.max_tokens < 3:  # padding, out-of-vocabulary and at least one word
-            raise UsageError(f"--max-tokens must be at least 3. Received: {self.max_tokens}")
         project = self.project or self.dataset
         if pathlib.PurePath(project).name != project or project in (".", ".."):
             raise UsageError(f"--project must be a plain directory name. Received: {project!r}")
@@ -142,20 +117,26 @@ class Config:
         if self.project_dir.exists():  # an earlier search's directory, maybe made read-only since
             _writable_directory("--project", self.project_dir)
 
+    def _check_options(self) -> None:
+        """Each option's own validation (`kt_rnn.options`), and no option of another task's data."""
+        for option in options.OPTIONS:
+            if option.name not in (*_PLAIN, *DEFAULTS, *FIELDS, "categorical"):
+                continue  # turned into a field of its own form (--fix into `space`, --role into `role`)
+            value = getattr(self, FIELDS.get(option.name, option.name))
+            if value is None:
+                continue
+            if option.tasks is not None and self.task.name not in option.tasks:
+                raise UsageError(f"{option.flag} is an option of the {', '.join(option.tasks)} data, not of "
+                                 f"{self.dataset}. Remove it, or choose the dataset it belongs to.")
+            if option.name not in FIELDS:  # a field of another name holds the value in its own form
+                option.check(value, self.task.name)
+
     def _check_role(self) -> None:
         # The chief owns the shared project: a worker must never delete it, nor export over the chief.
         for name in ("overwrite", "export_only"):
             if self.role.is_worker and getattr(self, name):
                 raise UsageError(f"--{name.replace('_', '-')} is the chief's alone: a worker never clears or "
                                  "exports the shared search. Give it to the chief (or a single run).")
-
-    def _check_task_options(self) -> None:
-        for name in tasks.TASK_OPTIONS:
-            if getattr(self, name) is not None and name not in self.task.options:
-                flag = tasks.FLAGS.get(name, "--" + name.replace("_", "-"))
-                owners = [t.name for t in tasks.TASKS.values() if name in t.options]
-                raise UsageError(f"{flag} is an option of the {', '.join(owners)} data, not of {self.dataset}. "
-                                 f"Remove it, or choose the dataset it belongs to.")
 
     def _resolve_objective(self) -> None:
         if self.objective is None:
@@ -198,6 +179,11 @@ class Config:
         return kinds.get(self.tuner)
 
     @property
+    def identity_names(self) -> tuple[str, ...]:
+        """The settings that define this search (`search.json`): the options marked `identity`, and the tuner's."""
+        return options.IDENTITY + self.tuner_kind.identity_fields()
+
+    @property
     def trials(self) -> int | None:
         """The trial budget: --max-trials, or the tuner's default (Hyperband: its schedule)."""
         return self.tuner_kind.trials(self.max_trials)
@@ -222,79 +208,65 @@ class Config:
         return self.jit_compile
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> "Config":
-        """Builds a `Config` from parsed `argparse` arguments; raises `UsageError`."""
-        chosen = _preset(args)
-        sized = {name: _given(args, name, {**DEFAULTS, **chosen.options}) for name in DEFAULTS}
-        _one_of("dataset", args.dataset, DATASETS)
-        task = tasks.for_dataset(args.dataset)
+    def from_options(cls, values: Mapping[str, Any]) -> "Config":
+        """Builds a `Config` from `{option: value}` (`kt_rnn.options` names); raises `UsageError`.
+
+        What `kt_rnn.tune`'s keywords, a run file or a parsed command line give: options
+        not given take their defaults, a preset's where it sets them.
+
+        Example:
+
+        >>> Config.from_options({"dataset": "imdb", "tuner": "random", "max_trials": 5}).trials
+        5
+        """
+        o = options.resolve(values)
+        chosen = _preset(o)
+        sized = {name: _given(o, name, {**DEFAULTS, **chosen.options}) for name in DEFAULTS}
+        _one_of("dataset", o["dataset"], DATASETS)
+        task = tasks.for_dataset(o["dataset"])
         if chosen.tasks and task.name not in chosen.tasks:
             raise UsageError(f"--preset {chosen.name} is made for {' or '.join(chosen.tasks)} data, not for "
-                             f"{args.dataset}. Remove it, or choose one of {sorted(presets.PRESETS)}.")
-        space = build_space(args.fix, args.space, chosen.space, task.params, task.default_domains(vars(args)),
-                            args.tune)
+                             f"{o['dataset']}. Remove it, or choose one of {sorted(presets.PRESETS)}.")
+        space = build_space(o["fix"], o["space"], chosen.space, task.params, task.default_domains(o), o["tune"])
+        plain = {name: o[name] for name in _PLAIN}
         return cls(
-            dataset=args.dataset, data=args.data, settings=runfile.settings(args),
-            executions_per_trial=args.executions_per_trial, objective=args.objective,
-            seed=args.seed, logdir=args.logdir, project=args.project,
-            overwrite=args.overwrite, export_only=args.export_only, refit=not args.no_refit,
-            base_fallback=not args.no_base_fallback,
-            space=space, target=args.target, features=args.features, date_column=args.date_column,
-            horizon=args.horizon, season=args.season, validation_size=args.validation_size, stride=args.stride,
-            folds=args.folds,
-            fill_missing=args.fill_missing, categorical=tuple(args.categorical) if args.categorical else None,
-            validation_split=args.validation_split, test_data=args.test_data, test_split=args.test_split,
-            text_column=args.text_column, label_column=args.label_column, task_type=args.task,
-            jit=args.jit, console=_console(args), max_failures=args.max_failures,
-            max_crashes=args.max_crashes, extend_budget=args.extend_budget, role=_role(args),
-            gpus=devices.parse_gpus(args.gpus), precision="mixed" if args.mixed_precision else "float32",
-            strategy=args.strategy, baselines=args.baselines, time_limit=args.time_limit, **sized,
-            given=frozenset(name for name in DEFAULTS if getattr(args, name) is not None or name in chosen.options)
-            | edited_names(args.fix, args.space, chosen.space, task.params, args.tune),
+            **plain, settings=runfile.settings(o), refit=not o["no_refit"],
+            base_fallback=not o["no_base_fallback"], space=space,
+            categorical=tuple(o["categorical"]) if o["categorical"] else None, task_type=o["task"],
+            console=_console(o), role=_role(o), gpus=devices.parse_gpus(o["gpus"]),
+            precision="mixed" if o["mixed_precision"] else "float32", **sized,
+            given=frozenset(name for name in DEFAULTS if o[name] is not None or name in chosen.options)
+            | edited_names(o["fix"], o["space"], chosen.space, task.params, o["tune"]),
         )
 
-
-_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?")
-
-
-def duration(text: str | float) -> float:
-    """Seconds from `90s`, `10m`, `1h`, `1h30m` or a number of seconds; raises `UsageError` otherwise.
-
-    Example:
-
-    >>> duration("1h30m"), duration("90s"), duration("45"), duration(600.0)
-    (5400.0, 90.0, 45.0, 600.0)
-    """
-    seconds: float | None
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        seconds = float(text)
-    else:
-        found = _DURATION.fullmatch(str(text).strip().lower())
-        if not found or not any(found.groups()):
-            seconds = None
-        else:
-            hours, minutes, rest = (float(part or 0) for part in found.groups())
-            seconds = hours * 3600 + minutes * 60 + rest
-    if seconds is None or not 0 < seconds < float("inf"):
-        raise UsageError(f"--time-limit must be a duration such as 90s, 10m, 1h or 1h30m. Received: {text!r}")
-    return seconds
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "Config":
+        """Builds a `Config` from the command line's parsed arguments (`from_options` of their values)."""
+        return cls.from_options(vars(args))
 
 
-def _role(args: argparse.Namespace) -> roles.Role:
-    return roles.resolve(args.role, args.oracle, args.worker_id, os.environ,
-                         worker_timeout=args.worker_timeout, chief_timeout=args.chief_timeout)
+# The options a `Config` field of the same name holds as given.
+_PLAIN = ("dataset", "data", "executions_per_trial", "objective", "seed", "logdir", "project", "overwrite",
+          "export_only", "target", "features", "date_column", "horizon", "season", "validation_size", "stride",
+          "folds", "fill_missing", "validation_split", "test_data", "test_split", "text_column", "label_column",
+          "jit", "max_failures", "max_crashes", "extend_budget", "strategy", "baselines", "time_limit")
 
 
-def _console(args: argparse.Namespace) -> str:
-    if args.verbose and args.quiet:
+def _role(o: Mapping[str, Any]) -> roles.Role:
+    return roles.resolve(o["role"], o["oracle"], o["worker_id"], os.environ,
+                         worker_timeout=o["worker_timeout"], chief_timeout=o["chief_timeout"])
+
+
+def _console(o: Mapping[str, Any]) -> str:
+    if o["verbose"] and o["quiet"]:
         raise UsageError("--verbose and --quiet contradict each other: give one.")
-    return "verbose" if args.verbose else "quiet" if args.quiet else "normal"
+    return "verbose" if o["verbose"] else "quiet" if o["quiet"] else "normal"
 
 
-def _preset(args: argparse.Namespace) -> presets.Preset:
+def _preset(o: Mapping[str, Any]) -> presets.Preset:
     """The preset of `--preset` (`--quick` is `--preset quick`), or an empty one."""
-    name = args.preset or ("quick" if args.quick else None)
-    if args.quick and name != "quick":
+    name = o["preset"] or ("quick" if o["quick"] else None)
+    if o["quick"] and name != "quick":
         raise UsageError(f"--quick is --preset quick: give one preset. Received: --quick and --preset {name}")
     if name is None:
         return presets.Preset("none", "", {})
@@ -304,9 +276,8 @@ def _preset(args: argparse.Namespace) -> presets.Preset:
         raise UsageError(str(e)) from None
 
 
-def _given(args: argparse.Namespace, name: str, preset: Mapping[str, Any]) -> Any:
-    value = getattr(args, name)
-    return preset[name] if value is None else value
+def _given(o: Mapping[str, Any], name: str, preset: Mapping[str, Any]) -> Any:
+    return preset[name] if o[name] is None else o[name]
 
 
 def build_space(fixes: Iterable[str] | None = (), space_file: str | None = None,
@@ -347,18 +318,6 @@ def edited_names(fixes: Iterable[str] | None = (), space_file: str | None = None
 def _one_of(name: str, value: object, allowed: Iterable[object]) -> None:
     if value not in allowed:
         raise UsageError(f"Expected {name} to be one of {list(allowed)}. Received: {name}={value!r}")
-
-
-def _at_least(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        flag = "--" + name.replace("_", "-")
-        raise UsageError(f"{flag} must be an integer >= {minimum}. Received: {value!r}")
-
-
-def _steps_or_fraction(name: str, value: object, fraction: bool) -> None:
-    if fraction and isinstance(value, float) and 0 < value < 1:
-        return
-    _at_least(name, value, 1)
 
 
 def _writable_directory(flag: str, path: str | os.PathLike[str]) -> None:

@@ -1,35 +1,429 @@
-"""The search's options (`build_parser`), and the parser both command lines build on.
+"""The search's options, as one table: `OPTIONS`, and what is built from it.
 
-`build_parser` is the one list of the search's options: the command line parses
-argv with it, and `kt_rnn.tune` takes its defaults and names from it, so neither
-imports the other. Options are matched exactly and a near miss is answered with
-"did you mean": argparse would take `--tune units_0` as `--tuner units_0` (an
-abbreviation), so a mistyped or newly added option could silently become another one.
+Each row (`Option`) says an option's name, type, default, help, group, the tasks
+it applies to, whether it is part of the search's identity (`search.json`), and
+its validation. From the table come the command line's parser (`build_parser`),
+the values `kt_rnn.tune` and run files give (`resolve`, `check`), `--help`'s
+groups and the run file's form. Adding an option is adding a row.
+
+The parser matches options exactly and answers a near miss with "did you mean":
+argparse would take `--tune units_0` as `--tuner units_0` (an abbreviation), so a
+mistyped or newly added option could silently become another one.
 
 Pure Python: no TensorFlow, Keras or KerasTuner import.
 """
 
 import argparse
+import dataclasses
 import difflib
+import json
 import re
 import textwrap
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from hypermodels.space import SearchSpace
-from kt_rnn import config as config_lib
 from kt_rnn import presets, tasks
 from kt_rnn.errors import UsageError
 from kt_rnn.runtime import devices, roles
+from kt_rnn.search import kinds
 
-_UNRECOGNIZED = re.compile(r"unrecognized arguments: (.*)")
+DATASETS = tasks.DATASETS
+TUNERS = tuple(kinds.KINDS)
+OBJECTIVES = tuple(tasks.OBJECTIVES)
+JIT_MODES = ("auto", "on", "off")
+FILL_MODES = ("ffill", "interpolate", "drop")
+BASELINE_MODES = ("all", "none")  # the classical models fitted beside the network (kt_rnn.tasks.baselines)
+
+VALUE, SWITCH, REPEAT, POSITIONAL = "value", "switch", "repeat", "positional"  # how an option is given
+# --help's groups, in order: {group: title}. Options of the group "" come first, untitled.
+GROUPS = {
+    "": "",
+    "data": "data",
+    "forecast": "forecasting (the timeseries dataset: --data FILE.csv)",
+    "tuning": "tuning",
+    "console": "console",
+    "failures": "failures and resuming",
+    "distributed": "distributed search (KerasTuner's chief and workers; or its KERASTUNER_* variables)",
+    "devices": "devices",
+    "output": "output",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    """One option of the search: a row of `OPTIONS`.
+
+    Args:
+        name: the name everywhere: `kt_rnn.tune`'s keyword, the run file's key
+            (dashes or underscores), `--name-with-dashes` on the command line.
+        help: `--help`'s text.
+        group: a key of `GROUPS`.
+        type: text -> value (the command line's type; raises `ValueError` or
+            `argparse.ArgumentTypeError`); `int`, `float` and `str` are also
+            what a Python or TOML value must be.
+        default: the value when not given. For a `preset` option, the value when
+            neither it nor a preset gives one (the parser's default is then `None`).
+        choices: the values allowed, or `None`.
+        metavar: `--help`'s placeholder.
+        kind: `VALUE`, `SWITCH` (`--name`: true), `REPEAT` (`--name X` again and
+            again: a list) or `POSITIONAL`.
+        tasks: the tasks (`kt_rnn.tasks` names) it applies to; `None`: every task.
+            Given to another task's data, it is refused rather than ignored.
+        identity: part of what a search is (`search.json`): resuming with
+            another value is refused.
+        minimum: the smallest integer allowed (`None`: no bound).
+        fraction: a number strictly between 0 and 1.
+        saved: written to the resolved run file (`config.toml`); False for what
+            acts once (`--overwrite`) or says where this process runs (`--role`).
+        path: a path: a run file's relative value is relative to its directory.
+        preset: a preset may set its default (`kt_rnn.presets`).
+    """
+
+    name: str
+    help: str = ""
+    group: str = ""
+    type: Callable[[str], Any] = str
+    default: Any = None
+    choices: tuple[Any, ...] | None = None
+    metavar: str | None = None
+    kind: str = VALUE
+    tasks: tuple[str, ...] | None = None
+    identity: bool = False
+    minimum: int | None = None
+    fraction: bool = False
+    saved: bool = True
+    path: bool = False
+    preset: bool = False
+
+    @property
+    def flag(self) -> str:
+        """The command line's spelling: `--max-trials`."""
+        return "--" + self.name.replace("_", "-")
+
+    def check(self, value: Any, task: str | None = None) -> None:
+        """Raises `UsageError` unless `value` (not `None`) is allowed for this option (`task`: the data's task)."""
+        if self.choices is not None and value not in self.choices:
+            raise UsageError(f"Expected {self.name} to be one of {list(self.choices)}. Received: {self.name}={value!r}")
+        if self.fraction and not (_number(value) and 0 < value < 1):
+            raise UsageError(f"{self.flag} must be between 0 and 1. Received: {value}")
+        if self.type is steps and task in FRACTION_TASKS and _number(value) and 0 < value < 1:
+            return  # a series' test and validation parts may be fractions of its rows
+        if self.minimum is not None and (isinstance(value, bool) or not isinstance(value, int) or value < self.minimum):
+            raise UsageError(f"{self.flag} must be an integer >= {self.minimum}. Received: {value!r}")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?")
+
+
+def duration(text: str | float) -> float:
+    """Seconds from `90s`, `10m`, `1h`, `1h30m` or a number of seconds; raises `UsageError` otherwise.
+
+    Example:
+
+    >>> duration("1h30m"), duration("90s"), duration("45"), duration(600.0)
+    (5400.0, 90.0, 45.0, 600.0)
+    """
+    seconds: float | None
+    if _number(text):
+        seconds = float(text)
+    else:
+        found = _DURATION.fullmatch(str(text).strip().lower())
+        if not found or not any(found.groups()):
+            seconds = None
+        else:
+            hours, minutes, rest = (float(part or 0) for part in found.groups())
+            seconds = hours * 3600 + minutes * 60 + rest
+    if seconds is None or not 0 < seconds < float("inf"):
+        raise UsageError(f"--time-limit must be a duration such as 90s, 10m, 1h or 1h30m. Received: {text!r}")
+    return seconds
 
 
 def _duration(text: str) -> float:
-    """`config.duration` as an argparse type: a bad duration is a usage error (exit 2) naming the forms."""
+    """`duration` as an option's type: a bad duration is a usage error (exit 2) naming the forms."""
     try:
-        return config_lib.duration(text)
+        return duration(text)
     except UsageError as e:
         raise argparse.ArgumentTypeError(str(e).removeprefix("--time-limit ")) from None
+
+
+def steps(text: str) -> int | float:
+    """A number of steps, or a fraction of the rows ("0.2")."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number of steps or a fraction. Received: {text!r}") from None
+
+
+FRACTION_TASKS = ("forecast",)  # the tasks whose --test-size and --validation-size may be fractions
+_TEXT, _SEQUENCE, _FORECAST = ("text",), ("sequence",), ("forecast",)
+_F = "forecast"
+
+OPTIONS: tuple[Option, ...] = (
+    Option("dataset", "imdb (the IMDB reviews), text (your texts: --data FOLDER or FILE.csv), sequence (your "
+           "numeric sequences: --data FILE.npz), timeseries (a series to forecast: --data FILE.csv --target "
+           "COLUMN); or `dataset = ...` in --config", kind=POSITIONAL, choices=DATASETS, identity=True),
+    Option("config", "run file: any option below as `name = value` (e.g. max-trials = 20, fix = [\"cell=lstm\"]); "
+           "options given here override it. The resolved options are saved as LOGDIR/PROJECT/config.toml",
+           metavar="FILE.toml", saved=False),
+    # data
+    Option("data", "imdb: an aclImdb directory or aclImdb_v1.tar.gz (default: $KT_RNN_DATA, else a cached "
+           "download); text: a folder with one subfolder of .txt files per class, or a CSV/TSV table; sequence: "
+           "an .npz with x and y (optional x_test, y_test)", "data", metavar="PATH", path=True),
+    Option("test_data", "text: a separate test set in the same form as --data (default: a stratified "
+           "--test-split of --data)", "data", metavar="PATH", tasks=_TEXT, path=True),
+    Option("test_split", "text, sequence: fraction held out for the test score when the data has no test part "
+           "(default 0.2)", "data", float, 0.2, metavar="F", identity=True, fraction=True),
+    Option("text_column", "text table: the text column (name or 0-based index; default: detected)", "data",
+           metavar="NAME|INDEX", tasks=_TEXT, identity=True),
+    Option("label_column", "text table: the label column (name or 0-based index; default: detected)", "data",
+           metavar="NAME|INDEX", tasks=_TEXT, identity=True),
+    Option("task", "sequence: classification or regression (default: integer y is classification, float y "
+           "regression)", "data", choices=tasks.PROBLEMS, tasks=_SEQUENCE),
+    Option("validation_split", "fraction of the training split held out for selection (default 0.2)", "data",
+           float, 0.2, metavar="F", identity=True, fraction=True),
+    Option("train_size", "use N training examples (default all)", "data", int, metavar="N", identity=True,
+           minimum=1, preset=True),
+    Option("test_size", "score on N test examples (default all); timeseries: the last N steps (or a fraction) "
+           "are the test part", "data", steps, metavar="N", identity=True, minimum=1, preset=True),
+    Option("max_tokens", "text: vocabulary size (default 20000)", "data", int, 20_000, metavar="N", identity=True,
+           minimum=3, preset=True),
+    Option("sequence_length", "text: tokens per text (default 200)", "data", int, 200, metavar="N", identity=True,
+           minimum=1, preset=True),
+    # forecasting
+    Option("target", "the column to forecast (required)", _F, metavar="COLUMN", tasks=_FORECAST, identity=True),
+    Option("features", "other columns used as inputs, comma-separated, or `all` for every numeric column "
+           "(default: the target alone)", _F, metavar="COLS", tasks=_FORECAST, identity=True),
+    Option("date_column", "dates: rows are ordered by them (default: row order is time order)", _F,
+           metavar="COLUMN", tasks=_FORECAST, identity=True),
+    Option("horizon", "steps forecast at once (default 1)", _F, int, metavar="N", tasks=_FORECAST, identity=True,
+           minimum=1),
+    Option("season", "seasonal period in steps, e.g. 12 for monthly data (default 1): the seasonal-naive "
+           "baseline and MASE use it", _F, int, metavar="N", tasks=_FORECAST, identity=True, minimum=1),
+    Option("validation_size", "steps (or a fraction) before the test part used for selection (default: about 15% "
+           "of the rows, in whole horizons)", _F, steps, metavar="N|F", tasks=_FORECAST, identity=True, minimum=1),
+    Option("stride", "steps between forecast origins (default 1)", _F, int, metavar="N", tasks=_FORECAST,
+           identity=True, minimum=1),
+    Option("folds", "rolling-origin validation: each trial trains and is scored K times, on validation parts of "
+           "--validation-size steps that end where the validation part ends, each fold trained only on the steps "
+           "before its own; the objective is their mean (default: 3 for a series of under 300 training windows, "
+           "else 1)", _F, int, metavar="K", tasks=_FORECAST, minimum=1),
+    Option("fill_missing", "fill missing values instead of stopping: ffill, interpolate, or drop the rows", _F,
+           choices=FILL_MODES, tasks=_FORECAST, identity=True),
+    Option("categorical", "one-hot encode this feature column (repeatable)", _F, metavar="COLUMN", kind=REPEAT,
+           tasks=_FORECAST, identity=True),
+    # tuning
+    Option("tuner", "the search algorithm (default hyperband)", "tuning", default="hyperband", choices=TUNERS,
+           identity=True, preset=True),
+    Option("max_trials", f"trial budget (default {kinds.DEFAULT_MAX_TRIALS}; Hyperband: its full schedule unless "
+           "given)", "tuning", int, metavar="N", minimum=1, preset=True),
+    Option("max_epochs", "epochs per trial at most (default 10; a short series: planned from its training "
+           "windows, up to 100)", "tuning", int, 10, metavar="N", identity=True, minimum=1, preset=True),
+    Option("factor", "Hyperband reduction factor (default 3)", "tuning", int, 3, metavar="N", minimum=2,
+           preset=True),
+    Option("time_limit", "end the search within this time (90s, 10m, 1h, 1h30m): no trial starts that the time "
+           "left cannot hold (judged by the trials this run has timed) and a trial still running at the limit "
+           "stops after its epoch; the refit and export follow. Default: no limit", "tuning", _duration,
+           metavar="DURATION"),
+    Option("executions_per_trial", "", "tuning", int, 1, metavar="N", identity=True, minimum=1),
+    Option("objective", "what trials are ranked by (default: val_accuracy for classification, val_loss for "
+           "regression; val_auc: binary only; val_macro_f1 for imbalanced classes; val_mae: regression)", "tuning",
+           choices=OBJECTIVES, identity=True),
+    Option("patience", "non-Hyperband trials stop after N epochs without a lower validation loss (default 3)",
+           "tuning", int, 3, metavar="N", minimum=1, preset=True),
+    Option("seed", "", "tuning", int, 42, identity=True),
+    Option("fix", "fix one hyperparameter, e.g. --fix cell=lstm (repeatable)", "tuning", default=(),
+           metavar="NAME=VALUE", kind=REPEAT),
+    Option("space", "choices/ranges per hyperparameter", "tuning", metavar="FILE.toml", path=True),
+    Option("tune", "search only these hyperparameters, e.g. --tune units_0,learning_rate,batch_size; every other "
+           "one is fixed at its default", "tuning", metavar="NAME[,NAME...]"),
+    Option("jit", "XLA compilation of training steps (auto: Keras's choice, off on a CPU, where it made trials "
+           "1.3-1.6x slower; on a GPU where the model allows, from 2,000 training examples)", "tuning",
+           default="auto", choices=JIT_MODES),
+    Option("preset", "a measured budget and space (options given with it override it): " + presets.help_text(),
+           "tuning", choices=tuple(sorted(presets.PRESETS))),
+    Option("quick", "--preset quick", "tuning", default=False, kind=SWITCH),
+    # console
+    Option("verbose", "KerasTuner's table of every hyperparameter at each trial's start (default: one line with "
+           "those that differ from the best trial)", "console", default=False, kind=SWITCH),
+    Option("quiet", "one line per trial, no per-epoch lines", "console", default=False, kind=SWITCH),
+    # failures and resuming
+    Option("max_failures", "stop the search (state saved) when N trials in a row have failed (default 3)",
+           "failures", int, 3, metavar="N", minimum=1),
+    Option("max_crashes", "mark a trial FAILED once its process has died N times while running it (default 3)",
+           "failures", int, 3, metavar="N", minimum=1),
+    Option("extend_budget", "resume a search with a different --max-trials (other changed settings need "
+           "--overwrite)", "failures", default=False, kind=SWITCH, saved=False),
+    # distributed search
+    Option("role", "chief: serve the search's oracle and export the best model; worker: run trials for the "
+           "chief. Every process gets the same options and the same --logdir (a shared filesystem across hosts)",
+           "distributed", choices=(roles.CHIEF, roles.WORKER), saved=False),
+    Option("oracle", "the chief's address (the chief listens on it; 0.0.0.0:PORT for every interface)",
+           "distributed", metavar="HOST:PORT", saved=False),
+    Option("worker_id", "a worker's unique name; restarted under the same name, it takes its trial back",
+           "distributed", metavar="NAME", saved=False),
+    Option("worker_timeout", "chief: re-queue the trial of a worker silent this long (default "
+           f"{roles.DEFAULT_WORKER_TIMEOUT:.0f} s)", "distributed", float, metavar="S"),
+    Option("chief_timeout", "worker: stop, state saved, when the chief has not answered this long (default "
+           f"{roles.DEFAULT_CHIEF_TIMEOUT:.0f} s)", "distributed", float, metavar="S"),
+    # devices
+    Option("gpus", "GPUs this process trains on, e.g. 0 or 0,1 (one per worker pins workers to GPUs); none: the "
+           "CPU only (default: every GPU)", "devices", metavar="IDS"),
+    Option("mixed_precision", "float16 compute on a GPU, bfloat16 on a CPU; outputs and losses stay float32",
+           "devices", default=False, kind=SWITCH),
+    Option("strategy", "mirrored: each trial trains on every visible GPU; batch_size is then the global batch, "
+           "split evenly over the GPUs (default: one device)", "devices", default="default",
+           choices=devices.STRATEGIES),
+    # output
+    Option("logdir", "root of all outputs (default logs/)", "output", default="logs", path=True),
+    Option("project", "subdirectory of LOGDIR (default: the dataset name)", "output"),
+    Option("overwrite", "discard an earlier search and start afresh", "output", default=False, kind=SWITCH,
+           saved=False),
+    Option("export_only", "export from a finished search, no tuning", "output", default=False, kind=SWITCH,
+           saved=False),
+    Option("no_refit", "export the best trial's own weights instead of refitting on train + validation", "output",
+           default=False, kind=SWITCH),
+    Option("no_base_fallback", "timeseries: export the best trial's network even where its base alone (e.g. the "
+           "seasonal-naive forecast) scored a lower validation MAE (by default that base is exported instead)",
+           "output", default=False, kind=SWITCH, tasks=_FORECAST),
+    Option("baselines", "all: fit the classical models a practitioner tries first on the same training data and "
+           "score them on the same test part (text: TF-IDF + logistic regression; timeseries: AutoETS and "
+           "AutoARIMA); none: skip them (default all)", "output", default="all", choices=BASELINE_MODES),
+    Option("ensemble", "export the average of the K best trials with distinct hyperparameters, each refit (K "
+           "times the refit's cost); classes and sequences, not forecasts (default 1)", "output", int, 1,
+           metavar="K", minimum=1, preset=True),
+)
+BY_NAME = {option.name: option for option in OPTIONS}
+# The options a preset may set, with their defaults without one (`None`: no cap / the tuner's choice).
+PRESET_DEFAULTS = {option.name: option.default for option in OPTIONS if option.preset}
+IDENTITY = tuple(option.name for option in OPTIONS if option.identity)  # what a search is (`search.json`)
+
+
+def get(key: str, where: str = "", excluded: tuple[str, ...] = (), dashes: bool = False) -> Option:
+    """Returns the option `key` names (underscores or dashes); raises `UsageError` listing the valid names.
+
+    Args:
+        key: an option's name, e.g. `"max_trials"` or `"max-trials"`.
+        where: said in the error after "Unknown option", e.g. `"in run.toml"`.
+        excluded: names not valid here (a run file cannot name another run file).
+        dashes: the error spells the names with dashes (a run file's, the command line's form).
+    """
+    name = key.replace("-", "_")
+    if name in BY_NAME and name not in excluded:
+        return BY_NAME[name]
+    names = sorted(option.name for option in OPTIONS if option.name not in excluded)
+    if dashes:
+        names = [name.replace("_", "-") for name in names]
+    close = difflib.get_close_matches(key.replace("_", "-") if dashes else name, names, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    place = f" {where}" if where else ""
+    raise UsageError(f"Unknown option{place}: {key!r}. Expected one of {names}.{hint}")
+
+
+def defaults() -> dict[str, Any]:
+    """`{name: value}` of every option as the command line leaves it when not given (`None` for a preset's)."""
+    return {option.name: _parser_default(option) for option in OPTIONS}
+
+
+def _parser_default(option: Option) -> Any:
+    if option.preset:
+        return None  # "not given": a preset's value, else `PRESET_DEFAULTS`, fills it in
+    return list(option.default) if option.kind == REPEAT and option.default is not None else option.default
+
+
+def resolve(values: Mapping[str, Any], where: str = "", excluded: tuple[str, ...] = ()) -> dict[str, Any]:
+    """`{name: value}` of every option: `values` (names with underscores or dashes) converted, on the defaults.
+
+    Args:
+        values: what `kt_rnn.tune`'s keywords or a run file give.
+        where: said in errors after the option's name (`"for kt_rnn.tune"`, `"in run.toml"`).
+        excluded: names `values` may not give.
+
+    Raises:
+        UsageError: an unknown name (with the closest valid one), a value of the
+            wrong type or outside the option's choices.
+    """
+    resolved = defaults()
+    for key, value in values.items():
+        option = get(key, where, excluded)
+        resolved[option.name] = convert(option, value, key, where)
+    return resolved
+
+
+def convert(option: Option, value: Any, key: str | None = None, where: str = "") -> Any:
+    """`value` (a Python or TOML value) as `option` takes it; raises `UsageError` naming `key`, the type and value."""
+    key = key or option.name
+    if value is None:
+        return _parser_default(option)
+    if option.kind == SWITCH:
+        if not isinstance(value, bool):
+            raise _type_error(key, value, "true or false", where)
+        return value
+    if option.kind == REPEAT:
+        if not isinstance(value, (list, tuple)):
+            raise _type_error(key, value, f"a list of {_PLURAL.get(option.type, 'values')}", where)
+        return [_scalar(option, item, key, where) for item in value]
+    return _scalar(option, value, key, where)
+
+
+_PLURAL: dict[Any, str] = {str: "strings", int: "integers", float: "numbers"}
+_SINGULAR: dict[Any, str] = {str: "a string", int: "an integer", float: "a number"}
+
+
+def _scalar(option: Option, value: Any, key: str, where: str) -> Any:
+    converted = _convert(value, option.type)
+    place = f" {where}" if where else ""
+    if isinstance(converted, argparse.ArgumentTypeError):  # a custom type's own reason, e.g. a bad duration
+        raise UsageError(f"{key}{place} {converted}")  # "time-limit in run.toml must be a duration ..."
+    if converted is _INVALID:
+        raise _type_error(key, value, _SINGULAR.get(option.type, "a value"), where)
+    if option.choices is not None and converted not in option.choices:
+        raise UsageError(f"Expected {key}{place} to be one of {list(option.choices)}. Received: {key}={_shown(value)}")
+    return converted
+
+
+_INVALID = object()
+
+
+def _convert(value: Any, type_: Any) -> Any:
+    if isinstance(value, (bool, list, tuple, dict)):
+        return _INVALID
+    if type_ is str:
+        return value if isinstance(value, str) else _INVALID
+    if type_ is int:
+        return value if isinstance(value, int) else _INVALID
+    if type_ is float:
+        return float(value) if isinstance(value, (int, float)) else _INVALID
+    try:  # a custom type: give it the text, as the command line would
+        return type_(value if isinstance(value, str) else str(value))
+    except argparse.ArgumentTypeError as e:
+        return e
+    except (ValueError, TypeError):
+        return _INVALID
+
+
+def _type_error(key: str, value: Any, kind: str, where: str) -> UsageError:
+    place = f" {where}" if where else ""
+    return UsageError(f"Expected {key}{place} to be {kind}. Received: {key}={_shown(value)}")
+
+
+def _shown(value: Any) -> str:
+    """`value` as a run file writes it (`"20"`, `2.5`, `true`), else its repr."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)
+
+
+_UNRECOGNIZED = re.compile(r"unrecognized arguments: (.*)")
 
 
 class Parser(argparse.ArgumentParser):
@@ -52,7 +446,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    """Returns the `argparse.ArgumentParser` of the search command."""
+    """Returns the `argparse.ArgumentParser` of the search command, one argument per row of `OPTIONS`."""
     parser = Parser(
         prog="python -m kt_rnn.search",
         description="Tune a recurrent network with KerasTuner, log every trial to "
@@ -62,146 +456,24 @@ def build_parser() -> Parser:
                       "command resumes the search.") + "\n" + _hyperparameters_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("dataset", nargs="?", choices=config_lib.DATASETS,
-                        help="imdb (the IMDB reviews), text (your texts: --data FOLDER or FILE.csv), "
-                        "sequence (your numeric sequences: --data FILE.npz), timeseries (a series to "
-                        "forecast: --data FILE.csv --target COLUMN); or `dataset = ...` in --config")
-    parser.add_argument("--config", metavar="FILE.toml", help="run file: any option below as `name = value` "
-                        "(e.g. max-trials = 20, fix = [\"cell=lstm\"]); options given here override it. "
-                        "The resolved options are saved as LOGDIR/PROJECT/config.toml")
-    data = parser.add_argument_group("data")
-    data.add_argument("--data", metavar="PATH", help="imdb: an aclImdb directory or aclImdb_v1.tar.gz "
-                      "(default: $KT_RNN_DATA, else a cached download); text: a folder with one subfolder "
-                      "of .txt files per class, or a CSV/TSV table; sequence: an .npz with x and y "
-                      "(optional x_test, y_test)")
-    data.add_argument("--test-data", metavar="PATH", help="text: a separate test set in the same form as "
-                      "--data (default: a stratified --test-split of --data)")
-    data.add_argument("--test-split", type=float, default=0.2, metavar="F", help="text, sequence: fraction "
-                      "held out for the test score when the data has no test part (default 0.2)")
-    data.add_argument("--text-column", metavar="NAME|INDEX", help="text table: the text column "
-                      "(name or 0-based index; default: detected)")
-    data.add_argument("--label-column", metavar="NAME|INDEX", help="text table: the label column "
-                      "(name or 0-based index; default: detected)")
-    data.add_argument("--task", choices=tasks.PROBLEMS, help="sequence: classification or regression "
-                      "(default: integer y is classification, float y regression)")
-    forecast = parser.add_argument_group("forecasting (the timeseries dataset: --data FILE.csv)")
-    forecast.add_argument("--target", metavar="COLUMN", help="the column to forecast (required)")
-    forecast.add_argument("--features", metavar="COLS", help="other columns used as inputs, comma-separated, "
-                          "or `all` for every numeric column (default: the target alone)")
-    forecast.add_argument("--date-column", metavar="COLUMN", help="dates: rows are ordered by them (default: "
-                          "row order is time order)")
-    forecast.add_argument("--horizon", type=int, metavar="N", help="steps forecast at once (default 1)")
-    forecast.add_argument("--season", type=int, metavar="N", help="seasonal period in steps, e.g. 12 for "
-                          "monthly data (default 1): the seasonal-naive baseline and MASE use it")
-    forecast.add_argument("--validation-size", type=_steps, metavar="N|F", help="steps (or a fraction) before "
-                          "the test part used for selection (default: about 15%% of the rows, in whole horizons)")
-    forecast.add_argument("--stride", type=int, metavar="N", help="steps between forecast origins (default 1)")
-    forecast.add_argument("--folds", type=int, metavar="K", help="rolling-origin validation: each trial trains and "
-                          "is scored K times, on validation parts of --validation-size steps that end where the "
-                          "validation part ends, each fold trained only on the steps before its own; the objective "
-                          "is their mean (default: 3 for a series of under 300 training windows, else 1)")
-    forecast.add_argument("--fill-missing", choices=config_lib.FILL_MODES, help="fill missing values instead "
-                          "of stopping: ffill, interpolate, or drop the rows")
-    forecast.add_argument("--categorical", action="append", metavar="COLUMN", help="one-hot encode this "
-                          "feature column (repeatable)")
-    data.add_argument("--validation-split", type=float, default=0.2, metavar="F",
-                      help="fraction of the training split held out for selection (default 0.2)")
-    data.add_argument("--train-size", type=int, metavar="N", help="use N training examples (default all)")
-    data.add_argument("--test-size", type=_steps, metavar="N", help="score on N test examples (default all); "
-                      "timeseries: the last N steps (or a fraction) are the test part")
-    data.add_argument("--max-tokens", type=int, metavar="N", help="text: vocabulary size (default 20000)")
-    data.add_argument("--sequence-length", type=int, metavar="N", help="text: tokens per text (default 200)")
-    tuning = parser.add_argument_group("tuning")
-    tuning.add_argument("--tuner", choices=config_lib.TUNERS, help="the search algorithm (default hyperband)")
-    tuning.add_argument("--max-trials", type=int, metavar="N",
-                        help=f"trial budget (default {config_lib.DEFAULT_MAX_TRIALS}; "
-                        "Hyperband: its full schedule unless given)")
-    tuning.add_argument("--max-epochs", type=int, metavar="N", help="epochs per trial at most (default 10; a "
-                        "short series: planned from its training windows, up to 100)")
-    tuning.add_argument("--factor", type=int, metavar="N", help="Hyperband reduction factor (default 3)")
-    tuning.add_argument("--time-limit", type=_duration, metavar="DURATION", help="end the search "
-                        "within this time (90s, 10m, 1h, 1h30m): no trial starts that the time left cannot hold "
-                        "(judged by the trials this run has timed) and a trial still running at the limit stops "
-                        "after its epoch; the refit and export follow. Default: no limit")
-    tuning.add_argument("--executions-per-trial", type=int, default=1, metavar="N")
-    tuning.add_argument("--objective", choices=config_lib.OBJECTIVES, help="what trials are ranked by "
-                        "(default: val_accuracy for classification, val_loss for regression; val_auc: "
-                        "binary only; val_macro_f1 for imbalanced classes; val_mae: regression)")
-    tuning.add_argument("--patience", type=int, metavar="N", help="non-Hyperband trials "
-                        "stop after N epochs without a lower validation loss (default 3)")
-    tuning.add_argument("--seed", type=int, default=42)
-    tuning.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
-                        help="fix one hyperparameter, e.g. --fix cell=lstm (repeatable)")
-    tuning.add_argument("--space", metavar="FILE.toml", help="choices/ranges per hyperparameter")
-    tuning.add_argument("--tune", metavar="NAME[,NAME...]", help="search only these hyperparameters, e.g. "
-                        "--tune units_0,learning_rate,batch_size; every other one is fixed at its default")
-    tuning.add_argument("--jit", choices=config_lib.JIT_MODES, default="auto",
-                        help="XLA compilation of training steps (auto: Keras's choice, off on a CPU, where it made "
-                        "trials 1.3-1.6x slower; on a GPU where the model allows, from 2,000 training examples)")
-    tuning.add_argument("--preset", choices=sorted(presets.PRESETS), help="a measured budget and space "
-                        f"(options given with it override it): {presets.help_text()}")
-    tuning.add_argument("--quick", action="store_true", help="--preset quick")
-    console = parser.add_argument_group("console")
-    console.add_argument("--verbose", action="store_true", help="KerasTuner's table of every hyperparameter "
-                         "at each trial's start (default: one line with those that differ from the best trial)")
-    console.add_argument("--quiet", action="store_true", help="one line per trial, no per-epoch lines")
-    failures = parser.add_argument_group("failures and resuming")
-    failures.add_argument("--max-failures", type=int, default=3, metavar="N", help="stop the search "
-                          "(state saved) when N trials in a row have failed (default 3)")
-    failures.add_argument("--max-crashes", type=int, default=3, metavar="N", help="mark a trial "
-                          "FAILED once its process has died N times while running it (default 3)")
-    failures.add_argument("--extend-budget", action="store_true", help="resume a search with a "
-                          "different --max-trials (other changed settings need --overwrite)")
-    scale = parser.add_argument_group("distributed search (KerasTuner's chief and workers; "
-                                      "or its KERASTUNER_* variables)")
-    scale.add_argument("--role", choices=(roles.CHIEF, roles.WORKER), help="chief: serve the search's "
-                       "oracle and export the best model; worker: run trials for the chief. Every process "
-                       "gets the same options and the same --logdir (a shared filesystem across hosts)")
-    scale.add_argument("--oracle", metavar="HOST:PORT", help="the chief's address (the chief listens on it; "
-                       "0.0.0.0:PORT for every interface)")
-    scale.add_argument("--worker-id", metavar="NAME", help="a worker's unique name; restarted under the same "
-                       "name, it takes its trial back")
-    scale.add_argument("--worker-timeout", type=float, metavar="S", help="chief: re-queue the trial of a "
-                       f"worker silent this long (default {roles.DEFAULT_WORKER_TIMEOUT:.0f} s)")
-    scale.add_argument("--chief-timeout", type=float, metavar="S", help="worker: stop, state saved, when the "
-                       f"chief has not answered this long (default {roles.DEFAULT_CHIEF_TIMEOUT:.0f} s)")
-    device = parser.add_argument_group("devices")
-    device.add_argument("--gpus", metavar="IDS", help="GPUs this process trains on, e.g. 0 or 0,1 (one per "
-                        "worker pins workers to GPUs); none: the CPU only (default: every GPU)")
-    device.add_argument("--mixed-precision", action="store_true", help="float16 compute on a GPU, bfloat16 on "
-                        "a CPU; outputs and losses stay float32")
-    device.add_argument("--strategy", choices=devices.STRATEGIES, default="default", help="mirrored: each "
-                        "trial trains on every visible GPU; batch_size is then the global batch, split "
-                        "evenly over the GPUs (default: one device)")
-    output = parser.add_argument_group("output")
-    output.add_argument("--logdir", default="logs", help="root of all outputs (default logs/)")
-    output.add_argument("--project", help="subdirectory of LOGDIR (default: the dataset name)")
-    output.add_argument("--overwrite", action="store_true", help="discard an earlier search and start afresh")
-    output.add_argument("--export-only", action="store_true", help="export from a finished search, no tuning")
-    output.add_argument("--no-refit", action="store_true", help="export the best trial's own "
-                        "weights instead of refitting on train + validation")
-    output.add_argument("--no-base-fallback", action="store_true", help="timeseries: export the best "
-                        "trial's network even where its base alone (e.g. the seasonal-naive forecast) scored a "
-                        "lower validation MAE (by default that base is exported instead)")
-    output.add_argument("--baselines", choices=config_lib.BASELINE_MODES, default="all", help="all: fit the "
-                        "classical models a practitioner tries first on the same training data and score them on "
-                        "the same test part (text: TF-IDF + logistic regression; timeseries: AutoETS and "
-                        "AutoARIMA); none: skip them (default all)")
-    output.add_argument("--ensemble", type=int, metavar="K", help="export the average of the K best trials "
-                        "with distinct hyperparameters, each refit (K times the refit's cost); classes and "
-                        "sequences, not forecasts (default 1)")
+    groups: dict[str, Any] = {key: parser.add_argument_group(title) if title else parser
+                              for key, title in GROUPS.items()}
+    for option in OPTIONS:
+        _add(groups[option.group], option)
     return parser
 
 
-def _steps(text: str) -> int | float:
-    """A number of steps, or a fraction of the rows ("0.2")."""
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            return float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number of steps or a fraction. Received: {text!r}") from None
+def _add(group: Any, option: Option) -> None:
+    # argparse formats help with %: a literal percent sign is written twice.
+    shown = {"help": option.help.replace("%", "%%")} if option.help else {}
+    if option.kind == POSITIONAL:
+        group.add_argument(option.name, nargs="?", choices=option.choices, **shown)
+    elif option.kind == SWITCH:
+        group.add_argument(option.flag, action="store_true", **shown)
+    else:
+        action = "append" if option.kind == REPEAT else "store"
+        group.add_argument(option.flag, action=action, default=_parser_default(option), choices=option.choices,
+                           metavar=option.metavar, **({} if option.type is str else {"type": option.type}), **shown)
 
 
 def _hyperparameters_help() -> str:

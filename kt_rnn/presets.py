@@ -30,12 +30,6 @@ class Preset:
     tasks: tuple[str, ...] | None = None
 
 
-# Options whose defaults a preset may set, with their defaults without one. `None` = no cap / the tuner's choice.
-DEFAULTS: dict[str, Any] = {
-    "tuner": "hyperband", "max_trials": None, "max_epochs": 10, "factor": 3, "patience": 3,
-    "train_size": None, "test_size": None, "max_tokens": 20_000, "sequence_length": 200, "ensemble": 1,
-}
-
 PRESETS = {
     # A first run that finishes in a few minutes on a laptop CPU and still exercises every step: 10,000
     # reviews (6,000 reached 0.80-0.83 test accuracy, seed to seed), one small Hyperband round, settings

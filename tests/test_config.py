@@ -86,7 +86,7 @@ def test_config_fix_and_space_file_build_the_space(tmp_path):
     (["--factor", "1"], "--factor must be an integer >= 2"),
     (["--executions-per-trial", "0"], "--executions-per-trial must be"),
     (["--validation-split", "1.5"], "--validation-split must be between 0 and 1"),
-    (["--max-tokens", "2"], "--max-tokens must be at least 3"),
+    (["--max-tokens", "2"], "--max-tokens must be an integer >= 3"),
     (["--ensemble", "0"], "--ensemble must be an integer >= 1"),
     (["--project", "a/b"], "--project must be a plain directory name"),
     (["--fix", "nope=1"], "Expected one of"),
@@ -182,10 +182,8 @@ def test_config_time_limit_defaults_to_none_and_refuses_what_is_no_duration(caps
 
 
 def test_config_time_limit_from_the_python_api_is_read_as_a_duration():
-    from kt_rnn import api
-
     assert config_lib.Config("imdb", time_limit="5m").time_limit == 300
-    assert config_lib.Config.from_args(api._namespace("imdb", {"time_limit": "1h"})).time_limit == 3600
+    assert config_lib.Config.from_options({"dataset": "imdb", "time_limit": "1h"}).time_limit == 3600
 
 
 def test_config_given_names_the_budget_options_the_user_or_a_preset_set():

@@ -28,7 +28,7 @@ def _config(*argv):
 
 
 def _load(path):
-    return runfile.load(path, build_parser())
+    return runfile.load(path)
 
 
 def test_parse_args_applies_file_values(tmp_path):

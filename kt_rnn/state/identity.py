@@ -22,10 +22,6 @@ if TYPE_CHECKING:
 
     from kt_rnn.state.layout import Layout
 
-IDENTITY = ("dataset", "validation_split", "test_split", "train_size", "test_size", "max_tokens",
-            "sequence_length", "text_column", "label_column", "target", "features", "date_column", "horizon",
-            "season", "validation_size", "stride", "fill_missing", "categorical", "seed", "tuner", "objective",
-            "max_epochs", "executions_per_trial")
 BUDGET = ("max_trials",)
 
 
@@ -36,7 +32,7 @@ def fingerprint(config: Any, dataset: Any = None) -> dict[str, Any]:
         config: the search's `Config`, its objective resolved.
         dataset: the loaded `kt_rnn.data.Dataset`, or `None` to leave the data out.
     """
-    identity = {name: _plain(getattr(config, name)) for name in IDENTITY + config.tuner_kind.identity_fields()}
+    identity = {name: _plain(getattr(config, name)) for name in config.identity_names}
     identity["task"] = config.task.name
     identity["direction"] = objectives.objective(config.objective).direction  # type: ignore[arg-type]  # Config resolves it
     identity["space"] = config.space.describe()  # type: ignore[union-attr]  # Config resolves it

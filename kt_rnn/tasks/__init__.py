@@ -61,7 +61,6 @@ class Task:
         problems: the problems its data can pose (classification, regression).
         module: its implementation module (see the module docstring).
         datasets: the dataset names (command-line positional) it serves.
-        options: the task's own settings (`Config` fields, `None` unless given).
         domains: `settings -> {name: Domain}`: default domains that depend on
             the settings (the forecaster's windows on its horizon), or `None`.
     """
@@ -71,7 +70,6 @@ class Task:
     problems: tuple[str, ...]
     module: str
     datasets: tuple[str, ...]
-    options: tuple[str, ...] = ()
     domains: Callable[[Mapping[str, Any]], dict[str, sp.Domain]] | None = None
 
     def default_domains(self, settings: Mapping[str, Any]) -> dict[str, sp.Domain]:
@@ -112,18 +110,12 @@ def _forecast_domains(settings: Mapping[str, Any]) -> dict[str, sp.Domain]:
             sp.BATCH_SIZE: sp.choice((16, 32, 64), 32)}
 
 
-FORECAST_OPTIONS = ("target", "features", "date_column", "horizon", "season", "validation_size", "stride",
-                    "fill_missing", "categorical", "folds")
 TASKS = {t.name: t for t in (
-    Task("text", sp.TEXT_PARAMS, (CLASSIFICATION,), "kt_rnn.tasks.text", ("imdb", "text"),
-         ("test_data", "text_column", "label_column")),
-    Task("sequence", sp.SEQUENCE_PARAMS, PROBLEMS, "kt_rnn.tasks.sequence", ("sequence",), ("task_type",)),
+    Task("text", sp.TEXT_PARAMS, (CLASSIFICATION,), "kt_rnn.tasks.text", ("imdb", "text")),
+    Task("sequence", sp.SEQUENCE_PARAMS, PROBLEMS, "kt_rnn.tasks.sequence", ("sequence",)),
     Task("forecast", sp.FORECAST_PARAMS, (REGRESSION,), "kt_rnn.tasks.forecast", ("timeseries",),
-         FORECAST_OPTIONS, _forecast_domains),
+         _forecast_domains),
 )}
-# Settings some task has; given to another task, they are refused rather than ignored.
-TASK_OPTIONS = tuple(dict.fromkeys(option for task in TASKS.values() for option in task.options))
-FLAGS = {"task_type": "--task"}  # a setting's flag where it is not --<name with dashes>
 DATASETS = tuple(name for task in TASKS.values() for name in task.datasets)
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from kt_rnn import config as config_lib
+from kt_rnn import options
 from kt_rnn.cli import search
 from kt_rnn.errors import UsageError
 from kt_rnn.runtime import roles
@@ -71,9 +72,8 @@ def test_config_refuses_the_chiefs_flags_on_a_worker(flag, tmp_path):
 def test_role_options_are_not_saved_in_the_run_file(tmp_path):
     from kt_rnn import runfile
 
-    args = search.build_parser().parse_args(["imdb", "--role", "chief", "--oracle", "127.0.0.1:8000",
-                                             "--worker-timeout", "30"])
-    saved = runfile.settings(args)
+    values = options.resolve({"dataset": "imdb", "role": "chief", "oracle": "127.0.0.1:8000", "worker_timeout": 30})
+    saved = runfile.settings(values)
     assert "role" not in saved and "oracle" not in saved and saved["worker_timeout"] == 30
 
 
