@@ -19,7 +19,7 @@ import math
 import os
 import pathlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -265,14 +265,12 @@ def _forecasts(shape: tuple[int, ...], forecasts: Mapping[str, Any]) -> dict[str
 
 
 def _errors(actual: np.ndarray, forecast: np.ndarray, scale: float | None) -> dict[str, float | None]:
-    error = forecast - actual
-    mae = float(np.mean(np.abs(error)))
-    return {
-        "mae": mae,
-        "rmse": math.sqrt(float(np.mean(error ** 2))),
-        "smape": _smape(actual, forecast),
-        "mase": None if scale is None else mae / scale,
-    }
+    from kt_rnn.tasks import scores  # the one regression scorer (scikit-learn's): loaded to score, not to report
+
+    fit = scores.regression(actual.ravel(), forecast.ravel())  # over every window and step
+    mae = cast(float, fit["mae"])
+    mase = None if scale is None else mae / scale
+    return {"mae": mae, "rmse": fit["rmse"], "smape": _smape(actual, forecast), "mase": mase}
 
 
 def _smape(actual: np.ndarray, forecast: np.ndarray) -> float:
