@@ -17,7 +17,7 @@ from hypermodels import space as sp
 from hypermodels.space import SearchSpace
 from kt_rnn import options, presets, runfile, tasks
 from kt_rnn.errors import UsageError
-from kt_rnn.options import BASELINE_MODES, DATASETS, FILL_MODES, JIT_MODES, OBJECTIVES, TUNERS, duration  # noqa: F401
+from kt_rnn.options import BASELINE_MODES, JIT_MODES, OBJECTIVES, TUNERS, duration  # noqa: F401
 from kt_rnn.runtime import devices, roles
 from kt_rnn.search import kinds
 from kt_rnn.state.layout import Layout
@@ -89,6 +89,9 @@ class Config:
     time_limit: float | None = None  # seconds the search may take (`duration`); None: no limit
     # The resolved command line ({dest: value}), saved as LOGDIR/PROJECT/config.toml (`runfile.save`).
     settings: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+    # The options of a task registered from outside kt_rnn (`kt_rnn.tasks.register`), which have no field of their
+    # own here: {name: value}. Its HyperModel and loader read them with `option(name)`.
+    task_options: dict[str, Any] = dataclasses.field(default_factory=dict)
     # The budget options and the hyperparameters the user (or a preset) set: the plan from the data leaves
     # them as given.
     given: frozenset[str] = dataclasses.field(default_factory=frozenset, compare=False)
@@ -96,7 +99,7 @@ class Config:
     planned: str = dataclasses.field(default="", compare=False)
 
     def __post_init__(self) -> None:
-        _one_of("dataset", self.dataset, DATASETS)
+        _one_of("dataset", self.dataset, tasks.datasets())
         self._check_options()
         _one_of("console", self.console, CONSOLE_MODES)
         _one_of("precision", self.precision, devices.PRECISIONS)
@@ -104,8 +107,6 @@ class Config:
             _one_of("task", self.task_type, self.task.problems)
         self._resolve_objective()
         self._resolve_space()
-        if self.task.name == "forecast" and not self.target:
-            raise UsageError("The timeseries dataset needs --target COLUMN: the column to forecast.")
         if self.time_limit is not None:  # kt_rnn.tune(time_limit="5m") arrives as given: seconds from here on
             object.__setattr__(self, "time_limit", duration(self.time_limit))
         self._check_role()
@@ -118,18 +119,26 @@ class Config:
             _writable_directory("--project", self.project_dir)
 
     def _check_options(self) -> None:
-        """Each option's own validation (`kt_rnn.options`), and no option of another task's data."""
-        for option in options.OPTIONS:
-            if option.name not in (*_PLAIN, *DEFAULTS, *FIELDS, "categorical"):
+        """Each option's own validation (`kt_rnn.options`): no option of another task's data, none missing."""
+        for option in options.table():
+            if option.name not in (*_AS_GIVEN, *self.task_options):
                 continue  # turned into a field of its own form (--fix into `space`, --role into `role`)
-            value = getattr(self, FIELDS.get(option.name, option.name))
+            value = self.option(option.name)
             if value is None:
+                if option.required and option.tasks and self.task.name in option.tasks:
+                    raise UsageError(f"The {self.dataset} dataset needs {option.flag} {option.metavar}: {option.help}.")
                 continue
             if option.tasks is not None and self.task.name not in option.tasks:
                 raise UsageError(f"{option.flag} is an option of the {', '.join(option.tasks)} data, not of "
                                  f"{self.dataset}. Remove it, or choose the dataset it belongs to.")
             if option.name not in FIELDS:  # a field of another name holds the value in its own form
                 option.check(value, self.task.name)
+
+    def option(self, name: str) -> Any:
+        """The value of option `name` (`kt_rnn.options`): its field's, or a registered task's own."""
+        if name in self.task_options:
+            return self.task_options[name]
+        return getattr(self, FIELDS.get(name, name))
 
     def _check_role(self) -> None:
         # The chief owns the shared project: a worker must never delete it, nor export over the chief.
@@ -181,7 +190,7 @@ class Config:
     @property
     def identity_names(self) -> tuple[str, ...]:
         """The settings that define this search (`search.json`): the options marked `identity`, and the tuner's."""
-        return options.IDENTITY + self.tuner_kind.identity_fields()
+        return options.identity() + self.tuner_kind.identity_fields()
 
     @property
     def trials(self) -> int | None:
@@ -222,15 +231,16 @@ class Config:
         o = options.resolve(values)
         chosen = _preset(o)
         sized = {name: _given(o, name, {**DEFAULTS, **chosen.options}) for name in DEFAULTS}
-        _one_of("dataset", o["dataset"], DATASETS)
+        _one_of("dataset", o["dataset"], tasks.datasets())
         task = tasks.for_dataset(o["dataset"])
         if chosen.tasks and task.name not in chosen.tasks:
             raise UsageError(f"--preset {chosen.name} is made for {' or '.join(chosen.tasks)} data, not for "
                              f"{o['dataset']}. Remove it, or choose one of {sorted(presets.PRESETS)}.")
         space = build_space(o["fix"], o["space"], chosen.space, task.params, task.default_domains(o), o["tune"])
         plain = {name: o[name] for name in _PLAIN}
+        own = {name: o[name] for name in o if name not in _CONSUMED}  # a registered task's options
         return cls(
-            **plain, settings=runfile.settings(o), refit=not o["no_refit"],
+            **plain, settings=runfile.settings(o), task_options=own, refit=not o["no_refit"],
             base_fallback=not o["no_base_fallback"], space=space,
             categorical=tuple(o["categorical"]) if o["categorical"] else None, task_type=o["task"],
             console=_console(o), role=_role(o), gpus=devices.parse_gpus(o["gpus"]),
@@ -250,6 +260,12 @@ _PLAIN = ("dataset", "data", "executions_per_trial", "objective", "seed", "logdi
           "export_only", "target", "features", "date_column", "horizon", "season", "validation_size", "stride",
           "folds", "fill_missing", "validation_split", "test_data", "test_split", "text_column", "label_column",
           "jit", "max_failures", "max_crashes", "extend_budget", "strategy", "baselines", "time_limit")
+# The options a field holds as given (the others are turned into a field of their own form).
+_AS_GIVEN = (*_PLAIN, *DEFAULTS, *FIELDS, "categorical")
+# Every option `from_options` turns into a field: what is left is a registered task's own.
+_CONSUMED = (*_AS_GIVEN, "config", "no_refit", "no_base_fallback", "fix", "space", "tune", "preset", "quick",
+             "verbose", "quiet", "role", "oracle", "worker_id", "worker_timeout", "chief_timeout", "gpus",
+             "mixed_precision")
 
 
 def _role(o: Mapping[str, Any]) -> roles.Role:

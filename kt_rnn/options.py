@@ -1,10 +1,12 @@
-"""The search's options, as one table: `OPTIONS`, and what is built from it.
+"""The search's options, as one table (`table()`), and what is built from it.
 
-Each row (`Option`) says an option's name, type, default, help, group, the tasks
-it applies to, whether it is part of the search's identity (`search.json`), and
-its validation. From the table come the command line's parser (`build_parser`),
-the values `kt_rnn.tune` and run files give (`resolve`, `check`), `--help`'s
-groups and the run file's form. Adding an option is adding a row.
+Each row (`kt_rnn.option.Option`) says an option's name, type, default, help,
+group, the tasks it applies to, whether it is part of the search's identity
+(`search.json`), and its validation. The rows common to every task are `COMMON`;
+each task declares its own (`kt_rnn.tasks.Task.options`). From the table come
+the command line's parser (`build_parser`), the values `kt_rnn.tune` and run
+files give (`resolve`, `convert`), `--help`'s groups and the run file's form.
+Adding an option is adding a row.
 
 The parser matches options exactly and answers a near miss with "did you mean":
 argparse would take `--tune units_0` as `--tuner units_0` (an abbreviation), so a
@@ -14,33 +16,30 @@ Pure Python: no TensorFlow, Keras or KerasTuner import.
 """
 
 import argparse
-import dataclasses
 import difflib
 import json
 import re
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from hypermodels.space import SearchSpace
-from kt_rnn import presets, tasks
+from kt_rnn import objectives, presets, tasks
 from kt_rnn.errors import UsageError
+from kt_rnn.option import POSITIONAL, REPEAT, SWITCH, Option, duration, seconds, steps  # noqa: F401  (the table's own)
 from kt_rnn.runtime import devices, roles
 from kt_rnn.search import kinds
 
-DATASETS = tasks.DATASETS
 TUNERS = tuple(kinds.KINDS)
-OBJECTIVES = tuple(tasks.OBJECTIVES)
+OBJECTIVES = tuple(objectives.OBJECTIVES)
 JIT_MODES = ("auto", "on", "off")
-FILL_MODES = ("ffill", "interpolate", "drop")
 BASELINE_MODES = ("all", "none")  # the classical models fitted beside the network (kt_rnn.tasks.baselines)
 
-VALUE, SWITCH, REPEAT, POSITIONAL = "value", "switch", "repeat", "positional"  # how an option is given
-# --help's groups, in order: {group: title}. Options of the group "" come first, untitled.
+# --help's groups, in order: {group: title}. Options of the group "" come first, untitled; a task's own
+# group (its title is its key) comes after "data".
 GROUPS = {
     "": "",
     "data": "data",
-    "forecast": "forecasting (the timeseries dataset: --data FILE.csv)",
     "tuning": "tuning",
     "console": "console",
     "failures": "failures and resuming",
@@ -50,126 +49,15 @@ GROUPS = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class Option:
-    """One option of the search: a row of `OPTIONS`.
-
-    Args:
-        name: the name everywhere: `kt_rnn.tune`'s keyword, the run file's key
-            (dashes or underscores), `--name-with-dashes` on the command line.
-        help: `--help`'s text.
-        group: a key of `GROUPS`.
-        type: text -> value (the command line's type; raises `ValueError` or
-            `argparse.ArgumentTypeError`); `int`, `float` and `str` are also
-            what a Python or TOML value must be.
-        default: the value when not given. For a `preset` option, the value when
-            neither it nor a preset gives one (the parser's default is then `None`).
-        choices: the values allowed, or `None`.
-        metavar: `--help`'s placeholder.
-        kind: `VALUE`, `SWITCH` (`--name`: true), `REPEAT` (`--name X` again and
-            again: a list) or `POSITIONAL`.
-        tasks: the tasks (`kt_rnn.tasks` names) it applies to; `None`: every task.
-            Given to another task's data, it is refused rather than ignored.
-        identity: part of what a search is (`search.json`): resuming with
-            another value is refused.
-        minimum: the smallest integer allowed (`None`: no bound).
-        fraction: a number strictly between 0 and 1.
-        saved: written to the resolved run file (`config.toml`); False for what
-            acts once (`--overwrite`) or says where this process runs (`--role`).
-        path: a path: a run file's relative value is relative to its directory.
-        preset: a preset may set its default (`kt_rnn.presets`).
-    """
-
-    name: str
-    help: str = ""
-    group: str = ""
-    type: Callable[[str], Any] = str
-    default: Any = None
-    choices: tuple[Any, ...] | None = None
-    metavar: str | None = None
-    kind: str = VALUE
-    tasks: tuple[str, ...] | None = None
-    identity: bool = False
-    minimum: int | None = None
-    fraction: bool = False
-    saved: bool = True
-    path: bool = False
-    preset: bool = False
-
-    @property
-    def flag(self) -> str:
-        """The command line's spelling: `--max-trials`."""
-        return "--" + self.name.replace("_", "-")
-
-    def check(self, value: Any, task: str | None = None) -> None:
-        """Raises `UsageError` unless `value` (not `None`) is allowed for this option (`task`: the data's task)."""
-        if self.choices is not None and value not in self.choices:
-            raise UsageError(f"Expected {self.name} to be one of {list(self.choices)}. Received: {self.name}={value!r}")
-        if self.fraction and not (_number(value) and 0 < value < 1):
-            raise UsageError(f"{self.flag} must be between 0 and 1. Received: {value}")
-        if self.type is steps and task in FRACTION_TASKS and _number(value) and 0 < value < 1:
-            return  # a series' test and validation parts may be fractions of its rows
-        if self.minimum is not None and (isinstance(value, bool) or not isinstance(value, int) or value < self.minimum):
-            raise UsageError(f"{self.flag} must be an integer >= {self.minimum}. Received: {value!r}")
+def _dataset() -> Option:
+    """The positional: its choices are the datasets of the tasks registered now."""
+    return Option("dataset", "imdb (the IMDB reviews), text (your texts: --data FOLDER or FILE.csv), sequence (your "
+                  "numeric sequences: --data FILE.npz), timeseries (a series to forecast: --data FILE.csv --target "
+                  "COLUMN); or `dataset = ...` in --config", kind=POSITIONAL, choices=tasks.datasets(), identity=True)
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?")
-
-
-def duration(text: str | float) -> float:
-    """Seconds from `90s`, `10m`, `1h`, `1h30m` or a number of seconds; raises `UsageError` otherwise.
-
-    Example:
-
-    >>> duration("1h30m"), duration("90s"), duration("45"), duration(600.0)
-    (5400.0, 90.0, 45.0, 600.0)
-    """
-    seconds: float | None
-    if _number(text):
-        seconds = float(text)
-    else:
-        found = _DURATION.fullmatch(str(text).strip().lower())
-        if not found or not any(found.groups()):
-            seconds = None
-        else:
-            hours, minutes, rest = (float(part or 0) for part in found.groups())
-            seconds = hours * 3600 + minutes * 60 + rest
-    if seconds is None or not 0 < seconds < float("inf"):
-        raise UsageError(f"--time-limit must be a duration such as 90s, 10m, 1h or 1h30m. Received: {text!r}")
-    return seconds
-
-
-def _duration(text: str) -> float:
-    """`duration` as an option's type: a bad duration is a usage error (exit 2) naming the forms."""
-    try:
-        return duration(text)
-    except UsageError as e:
-        raise argparse.ArgumentTypeError(str(e).removeprefix("--time-limit ")) from None
-
-
-def steps(text: str) -> int | float:
-    """A number of steps, or a fraction of the rows ("0.2")."""
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            return float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number of steps or a fraction. Received: {text!r}") from None
-
-
-FRACTION_TASKS = ("forecast",)  # the tasks whose --test-size and --validation-size may be fractions
-_TEXT, _SEQUENCE, _FORECAST = ("text",), ("sequence",), ("forecast",)
-_F = "forecast"
-
-OPTIONS: tuple[Option, ...] = (
-    Option("dataset", "imdb (the IMDB reviews), text (your texts: --data FOLDER or FILE.csv), sequence (your "
-           "numeric sequences: --data FILE.npz), timeseries (a series to forecast: --data FILE.csv --target "
-           "COLUMN); or `dataset = ...` in --config", kind=POSITIONAL, choices=DATASETS, identity=True),
+# The options of every task, in --help's order; each task adds its own (`kt_rnn.tasks.Task.options`).
+COMMON: tuple[Option, ...] = (
     Option("config", "run file: any option below as `name = value` (e.g. max-trials = 20, fix = [\"cell=lstm\"]); "
            "options given here override it. The resolved options are saved as LOGDIR/PROJECT/config.toml",
            metavar="FILE.toml", saved=False),
@@ -177,48 +65,19 @@ OPTIONS: tuple[Option, ...] = (
     Option("data", "imdb: an aclImdb directory or aclImdb_v1.tar.gz (default: $KT_RNN_DATA, else a cached "
            "download); text: a folder with one subfolder of .txt files per class, or a CSV/TSV table; sequence: "
            "an .npz with x and y (optional x_test, y_test)", "data", metavar="PATH", path=True),
-    Option("test_data", "text: a separate test set in the same form as --data (default: a stratified "
-           "--test-split of --data)", "data", metavar="PATH", tasks=_TEXT, path=True),
     Option("test_split", "text, sequence: fraction held out for the test score when the data has no test part "
            "(default 0.2)", "data", float, 0.2, metavar="F", identity=True, fraction=True),
-    Option("text_column", "text table: the text column (name or 0-based index; default: detected)", "data",
-           metavar="NAME|INDEX", tasks=_TEXT, identity=True),
-    Option("label_column", "text table: the label column (name or 0-based index; default: detected)", "data",
-           metavar="NAME|INDEX", tasks=_TEXT, identity=True),
-    Option("task", "sequence: classification or regression (default: integer y is classification, float y "
-           "regression)", "data", choices=tasks.PROBLEMS, tasks=_SEQUENCE),
     Option("validation_split", "fraction of the training split held out for selection (default 0.2)", "data",
            float, 0.2, metavar="F", identity=True, fraction=True),
     Option("train_size", "use N training examples (default all)", "data", int, metavar="N", identity=True,
            minimum=1, preset=True),
     Option("test_size", "score on N test examples (default all); timeseries: the last N steps (or a fraction) "
-           "are the test part", "data", steps, metavar="N", identity=True, minimum=1, preset=True),
+           "are the test part", "data", steps, metavar="N", identity=True, minimum=1, fraction_tasks=("forecast",),
+           preset=True),
     Option("max_tokens", "text: vocabulary size (default 20000)", "data", int, 20_000, metavar="N", identity=True,
            minimum=3, preset=True),
     Option("sequence_length", "text: tokens per text (default 200)", "data", int, 200, metavar="N", identity=True,
            minimum=1, preset=True),
-    # forecasting
-    Option("target", "the column to forecast (required)", _F, metavar="COLUMN", tasks=_FORECAST, identity=True),
-    Option("features", "other columns used as inputs, comma-separated, or `all` for every numeric column "
-           "(default: the target alone)", _F, metavar="COLS", tasks=_FORECAST, identity=True),
-    Option("date_column", "dates: rows are ordered by them (default: row order is time order)", _F,
-           metavar="COLUMN", tasks=_FORECAST, identity=True),
-    Option("horizon", "steps forecast at once (default 1)", _F, int, metavar="N", tasks=_FORECAST, identity=True,
-           minimum=1),
-    Option("season", "seasonal period in steps, e.g. 12 for monthly data (default 1): the seasonal-naive "
-           "baseline and MASE use it", _F, int, metavar="N", tasks=_FORECAST, identity=True, minimum=1),
-    Option("validation_size", "steps (or a fraction) before the test part used for selection (default: about 15% "
-           "of the rows, in whole horizons)", _F, steps, metavar="N|F", tasks=_FORECAST, identity=True, minimum=1),
-    Option("stride", "steps between forecast origins (default 1)", _F, int, metavar="N", tasks=_FORECAST,
-           identity=True, minimum=1),
-    Option("folds", "rolling-origin validation: each trial trains and is scored K times, on validation parts of "
-           "--validation-size steps that end where the validation part ends, each fold trained only on the steps "
-           "before its own; the objective is their mean (default: 3 for a series of under 300 training windows, "
-           "else 1)", _F, int, metavar="K", tasks=_FORECAST, minimum=1),
-    Option("fill_missing", "fill missing values instead of stopping: ffill, interpolate, or drop the rows", _F,
-           choices=FILL_MODES, tasks=_FORECAST, identity=True),
-    Option("categorical", "one-hot encode this feature column (repeatable)", _F, metavar="COLUMN", kind=REPEAT,
-           tasks=_FORECAST, identity=True),
     # tuning
     Option("tuner", "the search algorithm (default hyperband)", "tuning", default="hyperband", choices=TUNERS,
            identity=True, preset=True),
@@ -230,7 +89,7 @@ OPTIONS: tuple[Option, ...] = (
            preset=True),
     Option("time_limit", "end the search within this time (90s, 10m, 1h, 1h30m): no trial starts that the time "
            "left cannot hold (judged by the trials this run has timed) and a trial still running at the limit "
-           "stops after its epoch; the refit and export follow. Default: no limit", "tuning", _duration,
+           "stops after its epoch; the refit and export follow. Default: no limit", "tuning", seconds,
            metavar="DURATION"),
     Option("executions_per_trial", "", "tuning", int, 1, metavar="N", identity=True, minimum=1),
     Option("objective", "what trials are ranked by (default: val_accuracy for classification, val_loss for "
@@ -292,7 +151,7 @@ OPTIONS: tuple[Option, ...] = (
            default=False, kind=SWITCH),
     Option("no_base_fallback", "timeseries: export the best trial's network even where its base alone (e.g. the "
            "seasonal-naive forecast) scored a lower validation MAE (by default that base is exported instead)",
-           "output", default=False, kind=SWITCH, tasks=_FORECAST),
+           "output", default=False, kind=SWITCH),
     Option("baselines", "all: fit the classical models a practitioner tries first on the same training data and "
            "score them on the same test part (text: TF-IDF + logistic regression; timeseries: AutoETS and "
            "AutoARIMA); none: skip them (default all)", "output", default="all", choices=BASELINE_MODES),
@@ -300,10 +159,23 @@ OPTIONS: tuple[Option, ...] = (
            "times the refit's cost); classes and sequences, not forecasts (default 1)", "output", int, 1,
            metavar="K", minimum=1, preset=True),
 )
-BY_NAME = {option.name: option for option in OPTIONS}
 # The options a preset may set, with their defaults without one (`None`: no cap / the tuner's choice).
-PRESET_DEFAULTS = {option.name: option.default for option in OPTIONS if option.preset}
-IDENTITY = tuple(option.name for option in OPTIONS if option.identity)  # what a search is (`search.json`)
+PRESET_DEFAULTS = {option.name: option.default for option in COMMON if option.preset}
+
+
+def table() -> tuple[Option, ...]:
+    """Every option, in --help's order: the dataset, the common options, then each registered task's."""
+    return (_dataset(), *COMMON, *(option for task in tasks.TASKS.values() for option in task.options))
+
+
+def by_name() -> dict[str, Option]:
+    """`{name: Option}` of `table()`."""
+    return {option.name: option for option in table()}
+
+
+def identity() -> tuple[str, ...]:
+    """The names of the options that are part of what a search is (`search.json`)."""
+    return tuple(option.name for option in table() if option.identity)
 
 
 def get(key: str, where: str = "", excluded: tuple[str, ...] = (), dashes: bool = False) -> Option:
@@ -315,10 +187,10 @@ def get(key: str, where: str = "", excluded: tuple[str, ...] = (), dashes: bool 
         excluded: names not valid here (a run file cannot name another run file).
         dashes: the error spells the names with dashes (a run file's, the command line's form).
     """
-    name = key.replace("-", "_")
-    if name in BY_NAME and name not in excluded:
-        return BY_NAME[name]
-    names = sorted(option.name for option in OPTIONS if option.name not in excluded)
+    name, known = key.replace("-", "_"), by_name()
+    if name in known and name not in excluded:
+        return known[name]
+    names = sorted(option for option in known if option not in excluded)
     if dashes:
         names = [name.replace("_", "-") for name in names]
     close = difflib.get_close_matches(key.replace("_", "-") if dashes else name, names, n=1)
@@ -329,7 +201,7 @@ def get(key: str, where: str = "", excluded: tuple[str, ...] = (), dashes: bool 
 
 def defaults() -> dict[str, Any]:
     """`{name: value}` of every option as the command line leaves it when not given (`None` for a preset's)."""
-    return {option.name: _parser_default(option) for option in OPTIONS}
+    return {option.name: _parser_default(option) for option in table()}
 
 
 def _parser_default(option: Option) -> Any:
@@ -446,7 +318,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    """Returns the `argparse.ArgumentParser` of the search command, one argument per row of `OPTIONS`."""
+    """Returns the `argparse.ArgumentParser` of the search command, one argument per row of `table()`."""
     parser = Parser(
         prog="python -m kt_rnn.search",
         description="Tune a recurrent network with KerasTuner, log every trial to "
@@ -456,16 +328,19 @@ def build_parser() -> Parser:
                       "command resumes the search.") + "\n" + _hyperparameters_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    groups: dict[str, Any] = {key: parser.add_argument_group(title) if title else parser
-                              for key, title in GROUPS.items()}
-    for option in OPTIONS:
+    rows = table()
+    own = [option.group for option in rows if option.group not in GROUPS]  # the tasks' own groups: after "data"
+    titles = [*list(GROUPS)[:2], *dict.fromkeys(own), *list(GROUPS)[2:]]
+    groups = {key: parser.add_argument_group(GROUPS.get(key, key)) if key else parser for key in titles}
+    for option in rows:
         _add(groups[option.group], option)
     return parser
 
 
 def _add(group: Any, option: Option) -> None:
     # argparse formats help with %: a literal percent sign is written twice.
-    shown = {"help": option.help.replace("%", "%%")} if option.help else {}
+    text = option.help + (" (required)" if option.required else "")
+    shown = {"help": text.replace("%", "%%")} if text else {}
     if option.kind == POSITIONAL:
         group.add_argument(option.name, nargs="?", choices=option.choices, **shown)
     elif option.kind == SWITCH:

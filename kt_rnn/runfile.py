@@ -85,7 +85,7 @@ def settings(values: Mapping[str, Any]) -> dict[str, Any]:
     """The options of `values` worth repeating: `{name: value}`, absolute paths, no one-shot flags or `None`s."""
     resolved: dict[str, Any] = {}
     for name, value in values.items():
-        option = options.BY_NAME[name]
+        option = options.get(name)
         if value is None or not option.saved:
             continue
         resolved[name] = os.path.abspath(value) if option.path else value
@@ -143,7 +143,7 @@ def _read(path: pathlib.Path) -> dict[str, Any]:
 
 
 def _resolve_paths(values: dict[str, Any], base: pathlib.Path) -> dict[str, Any]:
-    for dest in (option.name for option in options.OPTIONS if option.path):
+    for dest in (option.name for option in options.table() if option.path):
         if isinstance(values.get(dest), str):
             values[dest] = str(base / pathlib.Path(values[dest]).expanduser())
     return values

@@ -25,7 +25,7 @@ def _from_command_line(logdir):
 def test_build_parser_has_one_argument_per_option_with_its_default():
     parsed = vars(options.build_parser().parse_args(["imdb"]))
     assert parsed == {**options.defaults(), "dataset": "imdb"}
-    assert list(parsed) == [option.name for option in options.OPTIONS]
+    assert list(parsed) == [option.name for option in options.table()]
 
 
 def test_build_parser_and_resolve_read_the_same_values(tmp_path):
@@ -78,13 +78,15 @@ def test_config_checks_each_option_as_its_row_says(tmp_path, name, value, fragme
         config_lib.Config("imdb", logdir=str(tmp_path), **{name: value})
 
 
-def test_table_rows_name_real_groups_tasks_and_config_fields():
-    fields = {field.name for field in dataclasses.fields(config_lib.Config)}
-    for option in options.OPTIONS:
-        assert option.group in options.GROUPS, option.name
-        assert option.tasks is None or set(option.tasks) <= set(tasks.TASKS), option.name
-        assert not option.identity or option.name in fields, option.name  # search.json reads the field
-        assert not option.preset or option.name in fields, option.name
+def test_table_is_the_common_rows_then_each_tasks_own():
+    fields = {field.name for field in dataclasses.fields(config_lib.Config)} | set(config_lib.FIELDS)
+    for option in options.COMMON:
+        assert option.group in options.GROUPS and option.tasks is None, option.name
+        assert not (option.identity or option.preset) or option.name in fields, option.name  # search.json reads it
+    for task in tasks.TASKS.values():
+        assert all(option.tasks == (task.name,) and option.name in fields for option in task.options), task.name
+    names = [option.name for option in options.table()]
+    assert len(names) == len(set(names))
 
 
 def test_preset_options_are_unset_on_the_parser_so_a_preset_can_fill_them():

@@ -32,7 +32,7 @@ def fingerprint(config: Any, dataset: Any = None) -> dict[str, Any]:
         config: the search's `Config`, its objective resolved.
         dataset: the loaded `kt_rnn.data.Dataset`, or `None` to leave the data out.
     """
-    identity = {name: _plain(getattr(config, name)) for name in config.identity_names}
+    identity = {name: _plain(config.option(name)) for name in config.identity_names}
     identity["task"] = config.task.name
     identity["direction"] = objectives.objective(config.objective).direction  # type: ignore[arg-type]  # Config resolves it
     identity["space"] = config.space.describe()  # type: ignore[union-attr]  # Config resolves it

@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hypermodels import space as sp
+from kt_rnn.data.series import FILL_MODES
 from kt_rnn.errors import UsageError
 
 # The objectives and problems live in a leaf module the data, state and report sides read too; the
@@ -49,6 +50,7 @@ from kt_rnn.objectives import (  # noqa: F401
     Objective,
     objective,
 )
+from kt_rnn.option import REPEAT, Option, steps
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +63,9 @@ class Task:
         problems: the problems its data can pose (classification, regression).
         module: its implementation module (see the module docstring).
         datasets: the dataset names (command-line positional) it serves.
+        options: its own options (`kt_rnn.option.Option` rows, each with `tasks`
+            naming this task): the table (`kt_rnn.options`) adds them to the
+            common ones; given to another task's data, they are refused.
         domains: `settings -> {name: Domain}`: default domains that depend on
             the settings (the forecaster's windows on its horizon), or `None`.
     """
@@ -70,6 +75,7 @@ class Task:
     problems: tuple[str, ...]
     module: str
     datasets: tuple[str, ...]
+    options: tuple[Option, ...] = ()
     domains: Callable[[Mapping[str, Any]], dict[str, sp.Domain]] | None = None
 
     def default_domains(self, settings: Mapping[str, Any]) -> dict[str, sp.Domain]:
@@ -110,13 +116,59 @@ def _forecast_domains(settings: Mapping[str, Any]) -> dict[str, sp.Domain]:
             sp.BATCH_SIZE: sp.choice((16, 32, 64), 32)}
 
 
+_TEXT, _SEQUENCE, _FORECAST = ("text",), ("sequence",), ("forecast",)
+_F = "forecasting (the timeseries dataset: --data FILE.csv)"  # --help's group of the forecast options
+TEXT_OPTIONS = (
+    Option("test_data", "text: a separate test set in the same form as --data (default: a stratified "
+           "--test-split of --data)", "data", metavar="PATH", tasks=_TEXT, path=True),
+    Option("text_column", "text table: the text column (name or 0-based index; default: detected)", "data",
+           metavar="NAME|INDEX", tasks=_TEXT, identity=True),
+    Option("label_column", "text table: the label column (name or 0-based index; default: detected)", "data",
+           metavar="NAME|INDEX", tasks=_TEXT, identity=True),
+)
+SEQUENCE_OPTIONS = (
+    Option("task", "sequence: classification or regression (default: integer y is classification, float y "
+           "regression)", "data", choices=PROBLEMS, tasks=_SEQUENCE),
+)
+FORECAST_OPTIONS = (
+    Option("target", "the column to forecast", _F, metavar="COLUMN", tasks=_FORECAST, identity=True,
+           required=True),
+    Option("features", "other columns used as inputs, comma-separated, or `all` for every numeric column "
+           "(default: the target alone)", _F, metavar="COLS", tasks=_FORECAST, identity=True),
+    Option("date_column", "dates: rows are ordered by them (default: row order is time order)", _F,
+           metavar="COLUMN", tasks=_FORECAST, identity=True),
+    Option("horizon", "steps forecast at once (default 1)", _F, int, metavar="N", tasks=_FORECAST, identity=True,
+           minimum=1),
+    Option("season", "seasonal period in steps, e.g. 12 for monthly data (default 1): the seasonal-naive "
+           "baseline and MASE use it", _F, int, metavar="N", tasks=_FORECAST, identity=True, minimum=1),
+    Option("validation_size", "steps (or a fraction) before the test part used for selection (default: about 15% "
+           "of the rows, in whole horizons)", _F, steps, metavar="N|F", tasks=_FORECAST, identity=True, minimum=1,
+           fraction_tasks=_FORECAST),
+    Option("stride", "steps between forecast origins (default 1)", _F, int, metavar="N", tasks=_FORECAST,
+           identity=True, minimum=1),
+    Option("folds", "rolling-origin validation: each trial trains and is scored K times, on validation parts of "
+           "--validation-size steps that end where the validation part ends, each fold trained only on the steps "
+           "before its own; the objective is their mean (default: 3 for a series of under 300 training windows, "
+           "else 1)", _F, int, metavar="K", tasks=_FORECAST, minimum=1),
+    Option("fill_missing", "fill missing values instead of stopping: ffill, interpolate, or drop the rows", _F,
+           choices=FILL_MODES, tasks=_FORECAST, identity=True),
+    Option("categorical", "one-hot encode this feature column (repeatable)", _F, metavar="COLUMN", kind=REPEAT,
+           tasks=_FORECAST, identity=True),
+)
 TASKS = {t.name: t for t in (
-    Task("text", sp.TEXT_PARAMS, (CLASSIFICATION,), "kt_rnn.tasks.text", ("imdb", "text")),
-    Task("sequence", sp.SEQUENCE_PARAMS, PROBLEMS, "kt_rnn.tasks.sequence", ("sequence",)),
-    Task("forecast", sp.FORECAST_PARAMS, (REGRESSION,), "kt_rnn.tasks.forecast", ("timeseries",),
+    Task("text", sp.TEXT_PARAMS, (CLASSIFICATION,), "kt_rnn.tasks.text", ("imdb", "text"), TEXT_OPTIONS),
+    Task("sequence", sp.SEQUENCE_PARAMS, PROBLEMS, "kt_rnn.tasks.sequence", ("sequence",), SEQUENCE_OPTIONS),
+    Task("forecast", sp.FORECAST_PARAMS, (REGRESSION,), "kt_rnn.tasks.forecast", ("timeseries",), FORECAST_OPTIONS,
          _forecast_domains),
 )}
-DATASETS = tuple(name for task in TASKS.values() for name in task.datasets)
+
+
+def datasets() -> tuple[str, ...]:
+    """The dataset names of every registered task, e.g. `("imdb", "text", "sequence", "timeseries")`."""
+    return tuple(name for task in TASKS.values() for name in task.datasets)
+
+
+DATASETS = datasets()  # the built-in tasks' (a task registered later adds its own: `datasets()`)
 
 
 def get(name: str) -> Task:
@@ -131,4 +183,4 @@ def for_dataset(dataset: str) -> Task:
     for task in TASKS.values():
         if dataset in task.datasets:
             return task
-    raise UsageError(f"Unknown dataset. Expected one of {list(DATASETS)}. Received: dataset={dataset!r}")
+    raise UsageError(f"Unknown dataset. Expected one of {list(datasets())}. Received: dataset={dataset!r}")
