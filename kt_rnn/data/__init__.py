@@ -95,6 +95,18 @@ def fingerprint(*parts: Iterable[Any]) -> str:
     return digest.hexdigest()[:16]
 
 
+def register(name: str, target: str) -> None:
+    """Registers dataset `name`'s loader: `target` is `"module:function"`, the function a loader (`Config`
+    and `read_inputs`'s keyword arguments -> `Dataset`) and its module's `read_inputs(config, **given)` the
+    check of the data before TensorFlow loads. Raises `ValueError` for a name taken or a malformed target."""
+    if name in LOADERS:
+        raise ValueError(f"Expected a new dataset name. Received: name={name!r}, already {LOADERS[name]!r}")
+    module, _, function = target.partition(":")
+    if not module or not function.isidentifier():
+        raise ValueError(f"Expected the loader as 'module:function'. Received: target={target!r}")
+    LOADERS[name] = target
+
+
 def get_loader(name: str) -> Callable[..., Dataset]:
     """Returns the loader registered as `name`; raises `ValueError` listing the valid names."""
     return getattr(_module(name), LOADERS[name].split(":")[1])

@@ -41,8 +41,8 @@ def _export_lines(search):
         base = search.export.get("exported_base")
         return [*([forecast_scores.base_line(base, search.export.get("best_trial"))] if base else []),
                 f"Export: {forecast_scores.comparison_line({**test, 'baselines': fitted}, baselines.NAMES)}"]
-    if "accuracy" not in test:
-        return []
+    if "accuracy" not in test:  # another task's: the lines it wrote at the export
+        return [f"Export: {line}" for line in (search.export or {}).get("test_lines", [])]
     return [f"Export: test accuracy {test['accuracy']:.4f} | macro-F1 {test['macro_f1']:.4f}",
             *(f"  {line}" for line in baselines.comparison_lines(test))]
 

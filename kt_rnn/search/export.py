@@ -126,6 +126,7 @@ def export(config: typing.Any, tuner: "DurableTuner", hypermodel: "RecurrentHype
         serving = _serving(task, models, dataset, [hparams_of(member) for member in members])
     scores = task.scores(serving, dataset)
     metrics = _metrics(config, tuner, trial, dataset, scores, epochs, time.time() - started)
+    metrics["test_lines"] = list(task.summary_lines(scores))  # the task's words on them, for the report
     if base:
         metrics["exported_base"] = base
     elif config.ensemble > 1:

@@ -29,11 +29,14 @@ and provides:
 
 import dataclasses
 import importlib
+import importlib.metadata
 import types
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from hypermodels import space as sp
+from kt_rnn import data
 from kt_rnn.data.series import FILL_MODES
 from kt_rnn.errors import UsageError
 
@@ -184,3 +187,78 @@ def for_dataset(dataset: str) -> Task:
         if dataset in task.datasets:
             return task
     raise UsageError(f"Unknown dataset. Expected one of {list(datasets())}. Received: dataset={dataset!r}")
+
+
+ENTRY_POINTS = "kt_rnn.tasks"  # the entry-point group through which an installed package adds its tasks
+
+
+def register(task: Task, loaders: Mapping[str, str]) -> Task:
+    """Adds `task`: the command line, `kt_rnn.tune`, run files, resume, TensorBoard, the report and the
+    export serve its datasets from now on, with no change to kt_rnn.
+
+    Args:
+        task: the `Task`: its name, search-space table, problems, implementation module (see
+            this module's docstring), datasets, and options (`kt_rnn.option.Option` rows whose
+            `tasks` is `(task.name,)`; a `Config` holds their values in `task_options`).
+        loaders: `{dataset: "module:function"}`, one per dataset of `task`: the function turns
+            a `Config` and `read_inputs`'s keyword arguments into a `kt_rnn.data.Dataset`, and
+            its module's `read_inputs(config, **given)` checks the data before TensorFlow loads.
+
+    Returns:
+        `task`.
+
+    Raises:
+        ValueError: the task's name or one of its datasets or options is taken, a dataset has
+            no loader, or an option is not marked as the task's.
+
+    Example:
+
+    ```python
+    from hypermodels import space as sp
+    from kt_rnn import tasks
+    from kt_rnn.option import Option
+
+    tasks.register(
+        tasks.Task("tally", (sp.Param("units", int, sp.choice((4, 8), 4), ...),), (tasks.REGRESSION,),
+                   "my_package.tally", ("tally",), (Option("digit", "the digit counted", "tally", int,
+                   tasks=("tally",), identity=True, required=True),)),
+        {"tally": "my_package.tally:load"})
+    ```
+    """
+    taken = [name for name in (task.name, *task.datasets) if name in TASKS or name in datasets()]
+    names = {option.name for option in task.options}
+    taken += [option.name for other in TASKS.values() for option in other.options if option.name in names]
+    if taken:
+        raise ValueError(f"Expected a task whose name, datasets and options are new. Received: {taken} taken")
+    if set(loaders) != set(task.datasets):
+        raise ValueError(f"Expected one loader per dataset of the task, {list(task.datasets)}. "
+                         f"Received: loaders for {sorted(loaders)}")
+    strays = [option.name for option in task.options if option.tasks != (task.name,)]
+    if strays:
+        raise ValueError(f"Expected the task's options marked tasks=({task.name!r},). Received: {strays}")
+    for name, target in loaders.items():
+        data.register(name, target)
+    TASKS[task.name] = task
+    return task
+
+
+def load_entry_points() -> list[str]:
+    """Registers the tasks of installed packages; returns the names of the entry points loaded.
+
+    A package declares `[project.entry-points."kt_rnn.tasks"] NAME = "module:function"`; the
+    function (no arguments) calls `register`. One that fails is left out with a warning, so a
+    broken package does not stop every kt_rnn command.
+    """
+    loaded = []
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINTS):
+        try:
+            entry.load()()
+        except Exception as e:  # noqa: BLE001  (any fault of another package's code)
+            warnings.warn(f"kt_rnn: the task entry point {entry.name} ({entry.value}) failed and is left out: "
+                          f"{type(e).__name__}: {e}", stacklevel=2)
+        else:
+            loaded.append(entry.name)
+    return loaded
+
+
+load_entry_points()
