@@ -17,7 +17,6 @@ reported before any heavy import.
 
 import csv
 import dataclasses
-import io
 import math
 import os
 import pathlib
@@ -173,7 +172,7 @@ def _read_table(path):
     text = _decode(path)
     delimiter = _delimiter(text)
     try:
-        rows = _rows(text, delimiter)
+        rows = [(line, [field.strip() for field in fields]) for line, fields in tables.rows(text, delimiter)]
     except csv.Error as e:
         raise DataError(f"{str(path)!r} is not a readable CSV file ({e}). Save it as CSV in UTF-8.") from None
     if not rows:
@@ -200,17 +199,6 @@ def _decode(path: pathlib.Path) -> str:
 def _delimiter(text: str) -> str:
     """The delimiter among `DELIMITERS`: csv.Sniffer's guess on whole lines, else comma."""
     return tables.sniff_delimiter(text, DELIMITERS)
-
-
-def _rows(text, delimiter):
-    """Non-blank rows of `text` as `(first line number, stripped fields)`."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, line = [], 1
-    for fields in reader:
-        if any(field.strip() for field in fields):
-            rows.append((line, [field.strip() for field in fields]))
-        line = reader.line_num + 1
-    return rows
 
 
 def _header(path, cells):

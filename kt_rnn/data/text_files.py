@@ -19,7 +19,6 @@ import codecs
 import collections
 import csv
 import dataclasses
-import io
 import os
 import pathlib
 import re
@@ -43,7 +42,6 @@ COLUMN_OPTIONS = "--text-column/--label-column"
 _SHOWN = 5  # line numbers or values quoted in one message
 _INT = re.compile(r"[+-]?\d+")
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes kept by errors="surrogateescape"
-_MAX_FIELD = 2**31 - 1  # csv's default limit (128 KiB) is shorter than some documents
 
 
 @dataclasses.dataclass
@@ -354,9 +352,9 @@ def _undecodable_notes(text: str, replaced: int) -> list[str]:
 def _parse(path, text):
     table = _Table(path, [], delimiter=_delimiter(text))
     try:
-        table.rows = _rows(text, table.delimiter, csv.QUOTE_MINIMAL)
+        table.rows = tables.rows(text, table.delimiter, csv.QUOTE_MINIMAL)
         if '"' in text:
-            plain = _rows(text, table.delimiter, csv.QUOTE_NONE)
+            plain = tables.rows(text, table.delimiter, csv.QUOTE_NONE)
             # A stray quote mark (common in unquoted TSV) swallows the lines up to the next one;
             # reading without quoting then gives more rows, all of the same width.
             if len(plain) > len(table.rows) and len({len(fields) for _, fields in plain}) == 1:
@@ -372,21 +370,6 @@ def _delimiter(text: str) -> str:
     """The delimiter among `DELIMITERS`: csv.Sniffer's guess, else tab if any, else comma."""
     fallback = "\t" if "\t" in text[: tables.SAMPLE_CHARS] else ","
     return tables.sniff_delimiter(text, DELIMITERS, fallback)
-
-
-def _rows(text, delimiter, quoting):
-    """Non-blank rows of `text` as `(first line number, fields)`."""
-    previous = csv.field_size_limit(_MAX_FIELD)
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
-        rows, line = [], 1
-        for fields in reader:
-            if any(field.strip() for field in fields):
-                rows.append((line, fields))
-            line = reader.line_num + 1
-        return rows
-    finally:
-        csv.field_size_limit(previous)
 
 
 def _names_header(table, names):
