@@ -41,8 +41,9 @@ def probabilities(export, texts):
     import tensorflow as tf
 
     served = tf.saved_model.load(str(export / "saved_model"))
-    return np.concatenate([served.serve(tf.constant(list(texts[i:i + BATCH]))).numpy().ravel()
-                           for i in range(0, len(texts), BATCH)])
+    return np.concatenate(
+        [served.serve(tf.constant(list(texts[i : i + BATCH]))).numpy().ravel() for i in range(0, len(texts), BATCH)]
+    )
 
 
 def main(argv=None):

@@ -49,16 +49,32 @@ default = 3e-3
 # The settings of each series: what `kt_rnn.tune` receives beside the data, logdir and seed.
 SERIES = {
     "airline": {
-        "file": "airline-passengers.csv", "target": "Passengers", "date_column": "Month",
-        "horizon": 12, "season": 12, "stride": 1,
-        "tuner": "bayesian", "max_trials": 15, "max_epochs": 60, "patience": 10,
-        "fix": [], "space": SMALL_DATA_SPACE,
+        "file": "airline-passengers.csv",
+        "target": "Passengers",
+        "date_column": "Month",
+        "horizon": 12,
+        "season": 12,
+        "stride": 1,
+        "tuner": "bayesian",
+        "max_trials": 15,
+        "max_epochs": 60,
+        "patience": 10,
+        "fix": [],
+        "space": SMALL_DATA_SPACE,
     },
     "temperatures": {
-        "file": "daily-min-temperatures.csv", "target": "Temp", "date_column": "Date",
-        "horizon": 7, "season": 365, "stride": 1,
-        "tuner": "bayesian", "max_trials": 8, "max_epochs": 20, "patience": 4,
-        "fix": [], "space": None,  # ~2,500 training windows: the default batches 32/64/128 suit it
+        "file": "daily-min-temperatures.csv",
+        "target": "Temp",
+        "date_column": "Date",
+        "horizon": 7,
+        "season": 365,
+        "stride": 1,
+        "tuner": "bayesian",
+        "max_trials": 8,
+        "max_epochs": 20,
+        "patience": 4,
+        "fix": [],
+        "space": None,  # ~2,500 training windows: the default batches 32/64/128 suit it
     },
 }
 METHODS = (("model", "model"), ("naive", "naive"), ("seasonal_naive", "seasonal naive"))
@@ -78,8 +94,9 @@ def parse_args(argv):
     experiments.add_argument("--max-epochs", type=int, metavar="N")
     experiments.add_argument("--patience", type=int, metavar="N")
     experiments.add_argument("--stride", type=int, metavar="N")
-    experiments.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
-                             help="added to the series' fixes")
+    experiments.add_argument(
+        "--fix", action="append", default=[], metavar="NAME=VALUE", help="added to the series' fixes"
+    )
     experiments.add_argument("--space", type=pathlib.Path, metavar="FILE.toml", help="replaces the series' space")
     experiments.add_argument("--default-space", action="store_true", help="use the task's default space, no --space")
     args = parser.parse_args(argv)
@@ -108,23 +125,53 @@ def search(name, chosen, seed, logdir):
     if chosen["space"]:
         space_file = logdir / f"{name}_space.toml"
         space_file.write_text(chosen["space"])
-    options = {key: chosen[key] for key in ("target", "date_column", "horizon", "season", "stride", "tuner",
-                                             "max_trials", "max_epochs", "patience", "fix")}
+    options = {
+        key: chosen[key]
+        for key in (
+            "target",
+            "date_column",
+            "horizon",
+            "season",
+            "stride",
+            "tuner",
+            "max_trials",
+            "max_epochs",
+            "patience",
+            "fix",
+        )
+    }
     if chosen["tuner"] == "hyperband":
         options.pop("max_trials")
     started = time.perf_counter()
     space = str(space_file) if space_file else None
-    result = kt_rnn.tune(str(DATA / chosen["file"]), dataset="timeseries", space=space, seed=seed,
-                         logdir=str(logdir), project=f"{name}_{seed}", overwrite=True, **options)
+    result = kt_rnn.tune(
+        str(DATA / chosen["file"]),
+        dataset="timeseries",
+        space=space,
+        seed=seed,
+        logdir=str(logdir),
+        project=f"{name}_{seed}",
+        overwrite=True,
+        **options,
+    )
     seconds = time.perf_counter() - started
     test, hp = result.metrics["test"], result.best_hyperparameters
-    figures = {f"{method}_{error}": float(test[method][error])
-               for method, _ in METHODS for error in ("mae", "rmse", "mase")}
-    figures.update(skill_vs_naive_pct=100 * test["skill"]["mae_vs_naive"],
-                   skill_vs_seasonal_naive_pct=100 * test["skill"]["mae_vs_seasonal_naive"],
-                   windows=int(test["windows"]), wall_s=seconds)
-    return {"seed": seed, "figures": figures, "window": hp.get("window"), "cell": hp.get("cell"),
-            "best_hyperparameters": hp}
+    figures = {
+        f"{method}_{error}": float(test[method][error]) for method, _ in METHODS for error in ("mae", "rmse", "mase")
+    }
+    figures.update(
+        skill_vs_naive_pct=100 * test["skill"]["mae_vs_naive"],
+        skill_vs_seasonal_naive_pct=100 * test["skill"]["mae_vs_seasonal_naive"],
+        windows=int(test["windows"]),
+        wall_s=seconds,
+    )
+    return {
+        "seed": seed,
+        "figures": figures,
+        "window": hp.get("window"),
+        "cell": hp.get("cell"),
+        "best_hyperparameters": hp,
+    }
 
 
 def spread(values, digits):
@@ -139,15 +186,19 @@ def rows(runs):
     """The table's rows `(figure, text)` for the runs of one series."""
     first = runs[0]["settings"]
     column = {key: [run["figures"][key] for run in runs] for key in runs[0]["figures"]}
-    table = [("horizon / season", f"{first['horizon']} / {first['season']}"),
-             ("test windows", str(int(column["windows"][0])))]
+    table = [
+        ("horizon / season", f"{first['horizon']} / {first['season']}"),
+        ("test windows", str(int(column["windows"][0]))),
+    ]
     for method, label in METHODS:
         for error, digits in (("mae", 2), ("rmse", 2), ("mase", 3)):
             table.append((f"{label} {error.upper()}", spread(column[f"{method}_{error}"], digits)))
-    table += [("skill vs naive (%)", spread(column["skill_vs_naive_pct"], 1)),
-              ("skill vs seasonal naive (%)", spread(column["skill_vs_seasonal_naive_pct"], 1)),
-              ("best window, cell", "; ".join(f"{run['window']} {run['cell']}" for run in runs)),
-              ("wall time (s)", spread(column["wall_s"], 0))]
+    table += [
+        ("skill vs naive (%)", spread(column["skill_vs_naive_pct"], 1)),
+        ("skill vs seasonal naive (%)", spread(column["skill_vs_seasonal_naive_pct"], 1)),
+        ("best window, cell", "; ".join(f"{run['window']} {run['cell']}" for run in runs)),
+        ("wall time (s)", spread(column["wall_s"], 0)),
+    ]
     return table
 
 
@@ -163,9 +214,11 @@ def machine():
     """Cores, TensorFlow version and today's date, as one line."""
     import tensorflow as tf
 
-    return (f"{os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
-            f"{len(tf.config.list_physical_devices('GPU'))} GPU, Python {platform.python_version()}, "
-            f"TensorFlow {tf.__version__}, {datetime.date.today().isoformat()}")
+    return (
+        f"{os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
+        f"{len(tf.config.list_physical_devices('GPU'))} GPU, Python {platform.python_version()}, "
+        f"TensorFlow {tf.__version__}, {datetime.date.today().isoformat()}"
+    )
 
 
 def report(results):
@@ -179,9 +232,11 @@ def report(results):
     for name in names:
         chosen = results[name][0]["settings"]
         trials = "its schedule" if chosen["tuner"] == "hyperband" else chosen["max_trials"]
-        print(f"{name}: tuner {chosen['tuner']}, max trials {trials}, max epochs {chosen['max_epochs']}, "
-              f"patience {chosen['patience']}, stride {chosen['stride']}, fix {chosen['fix'] or '-'}, "
-              f"space {space_label(chosen['space'])}")
+        print(
+            f"{name}: tuner {chosen['tuner']}, max trials {trials}, max epochs {chosen['max_epochs']}, "
+            f"patience {chosen['patience']}, stride {chosen['stride']}, fix {chosen['fix'] or '-'}, "
+            f"space {space_label(chosen['space'])}"
+        )
     line = machine()
     print(line)
     return line
@@ -203,18 +258,24 @@ def main(argv=None):
                 run["settings"] = chosen
                 results[name].append(run)
                 f = run["figures"]
-                print(f"[{name} seed {run['seed']}] MAE {f['model_mae']:.3f} | naive {f['naive_mae']:.3f} | "
-                      f"seasonal naive {f['seasonal_naive_mae']:.3f} | {f['wall_s']:.0f} s", flush=True)
+                print(
+                    f"[{name} seed {run['seed']}] MAE {f['model_mae']:.3f} | naive {f['naive_mae']:.3f} | "
+                    f"seasonal naive {f['seasonal_naive_mae']:.3f} | {f['wall_s']:.0f} s",
+                    flush=True,
+                )
     finally:
         if args.logdir is None:
             shutil.rmtree(logdir, ignore_errors=True)
     line = report(results)
-    beaten = {name: statistics.median(run["figures"]["model_mae"] for run in runs)
-              < statistics.median(run["figures"]["seasonal_naive_mae"] for run in runs)
-              for name, runs in results.items()}
+    beaten = {
+        name: statistics.median(run["figures"]["model_mae"] for run in runs)
+        < statistics.median(run["figures"]["seasonal_naive_mae"] for run in runs)
+        for name, runs in results.items()
+    }
     if args.json:
-        args.json.write_text(json.dumps({"machine": line, "beats_seasonal_naive": beaten, "runs": results},
-                                        indent=1, default=str))
+        args.json.write_text(
+            json.dumps({"machine": line, "beats_seasonal_naive": beaten, "runs": results}, indent=1, default=str)
+        )
     return 0 if all(beaten.values()) else 1
 
 

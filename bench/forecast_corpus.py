@@ -49,8 +49,11 @@ SETS = ("dev", "held-out", "all")
 # The classical forecasts of `test["baselines"]` shown in the table, by key.
 CLASSICAL = (("auto_ets", "ETS"), ("auto_arima", "ARIMA"))
 # The comparisons an experiment flag adds: the key of its figure, its column's label.
-COMPARISONS = (("no_refit_mae", "the network's MAE without the refit"), ("ensemble_mae", "MAE of the ensemble"),
-               ("network_mae", "the network's MAE (--no-base-fallback)"))
+COMPARISONS = (
+    ("no_refit_mae", "the network's MAE without the refit"),
+    ("ensemble_mae", "MAE of the ensemble"),
+    ("network_mae", "the network's MAE (--no-base-fallback)"),
+)
 # Options the command line collects into a list (`--fix a=1 --fix b=2`): an `--extra` of one of them is one item.
 LIST_OPTIONS = ("fix", "categorical")
 
@@ -67,6 +70,7 @@ def _write(directory, name, date_column, target, dates, values):
 
 def _shared(file, name):
     """A `make` that copies `file` of the shared series directory as it is."""
+
     def make(directory):
         path = pathlib.Path(directory) / f"{name}.csv"
         shutil.copyfile(DATA / file, path)
@@ -146,15 +150,17 @@ def _unemployment(directory):
 
 def _pmdarima(name, start, frequency, date_column, target):
     """A `make` for dataset `name` bundled with pmdarima (`load_<name>`, no download), dated from `start`."""
+
     def make(directory):
         import pandas as pd
         import pmdarima.datasets
 
         values = pd.Series(getattr(pmdarima.datasets, f"load_{name}")())
         # ausbeer ends in an empty 2008 Q4 (its data stop at Q3); only a trailing gap is dropped.
-        values = values.iloc[:values.last_valid_index() + 1]
-        return _write(directory, name, date_column, target, pd.date_range(start, periods=len(values), freq=frequency),
-                      values)
+        values = values.iloc[: values.last_valid_index() + 1]
+        return _write(
+            directory, name, date_column, target, pd.date_range(start, periods=len(values), freq=frequency), values
+        )
 
     return make
 
@@ -163,86 +169,161 @@ def _pmdarima(name, start, frequency, date_column, target):
 # CSV must hold, and whether it is held out (kept aside to judge a default on data it was not chosen on).
 SERIES = {
     "airline": {
-        "make": _shared("airline-passengers.csv", "airline"), "target": "Passengers", "date_column": "Month",
-        "horizon": 12, "season": 12, "rows": 144, "held_out": False,
+        "make": _shared("airline-passengers.csv", "airline"),
+        "target": "Passengers",
+        "date_column": "Month",
+        "horizon": 12,
+        "season": 12,
+        "rows": 144,
+        "held_out": False,
     },
     "temperatures": {
         # Daily, with no weekly cycle; its cycle is the year. Season 365 as in bench/forecast.py, so the seasonal
         # naive is last year's value (a 7-day season would only make it last week's), though a window of a year
         # is longer than most models here look back.
-        "make": _shared("daily-min-temperatures.csv", "temperatures"), "target": "Temp", "date_column": "Date",
-        "horizon": 7, "season": 365, "rows": 3650, "held_out": False,
+        "make": _shared("daily-min-temperatures.csv", "temperatures"),
+        "target": "Temp",
+        "date_column": "Date",
+        "horizon": 7,
+        "season": 365,
+        "rows": 3650,
+        "held_out": False,
     },
     "co2": {
-        "make": _co2, "target": "CO2", "date_column": "Month",
-        "horizon": 12, "season": 12, "rows": 526, "held_out": False,
+        "make": _co2,
+        "target": "CO2",
+        "date_column": "Month",
+        "horizon": 12,
+        "season": 12,
+        "rows": 526,
+        "held_out": False,
     },
     "nile": {
         # Yearly: no season, so the seasonal naive is the naive forecast.
-        "make": _nile, "target": "Volume", "date_column": "Year",
-        "horizon": 5, "season": None, "rows": 100, "held_out": False,
+        "make": _nile,
+        "target": "Volume",
+        "date_column": "Year",
+        "horizon": 5,
+        "season": None,
+        "rows": 100,
+        "held_out": False,
     },
     # sunspots and elnino were held out until the first defaults were fixed; elnino's loss to the seasonal naive
     # then chose the rule for the bases (`kt_rnn.search.plan`), so they are development series now.
     "sunspots": {
         # Season 11: the solar cycle (about 11 years, not exactly, which is what makes the series hard).
-        "make": _sunspots, "target": "SUNACTIVITY", "date_column": "Year",
-        "horizon": 11, "season": 11, "rows": 309, "held_out": False,
+        "make": _sunspots,
+        "target": "SUNACTIVITY",
+        "date_column": "Year",
+        "horizon": 11,
+        "season": 11,
+        "rows": 309,
+        "held_out": False,
     },
     "elnino": {
-        "make": _elnino, "target": "Temperature", "date_column": "Month",
-        "horizon": 12, "season": 12, "rows": 732, "held_out": False,
+        "make": _elnino,
+        "target": "Temperature",
+        "date_column": "Month",
+        "horizon": 12,
+        "season": 12,
+        "rows": 732,
+        "held_out": False,
     },
     "realgdp": {
-        "make": _realgdp, "target": "realgdp", "date_column": "Quarter",
-        "horizon": 4, "season": 4, "rows": 203, "held_out": False,
+        "make": _realgdp,
+        "target": "realgdp",
+        "date_column": "Quarter",
+        "horizon": 4,
+        "season": 4,
+        "rows": 203,
+        "held_out": False,
     },
     # Held out (bundled with pmdarima) until the bases were chosen from the training part; their losses to the
     # seasonal naive then chose the export of the base where no trial beats it, so they are development series
     # now. Horizons are the M4 competition's for their frequency (monthly 18 is cut to a year, quarterly 8, yearly 6).
     "wineind": {
         # Australian wine sales by winemakers in bottles of 1 litre or less, Jan 1980 - Aug 1994.
-        "make": _pmdarima("wineind", "1980-01-01", "MS", "Month", "Sales"), "target": "Sales",
-        "date_column": "Month", "horizon": 12, "season": 12, "rows": 176, "held_out": False,
+        "make": _pmdarima("wineind", "1980-01-01", "MS", "Month", "Sales"),
+        "target": "Sales",
+        "date_column": "Month",
+        "horizon": 12,
+        "season": 12,
+        "rows": 176,
+        "held_out": False,
     },
     "ausbeer": {
         # Australian quarterly beer production (megalitres) from 1956 Q1.
-        "make": _pmdarima("ausbeer", "1956-01-01", "QS", "Quarter", "Megalitres"), "target": "Megalitres",
-        "date_column": "Quarter", "horizon": 8, "season": 4, "rows": 211, "held_out": False,
+        "make": _pmdarima("ausbeer", "1956-01-01", "QS", "Quarter", "Megalitres"),
+        "target": "Megalitres",
+        "date_column": "Quarter",
+        "horizon": 8,
+        "season": 4,
+        "rows": 211,
+        "held_out": False,
     },
     "woolyrnq": {
         # Australian quarterly production of woollen yarn (tonnes), Mar 1965 - Sep 1994.
-        "make": _pmdarima("woolyrnq", "1965-01-01", "QS", "Quarter", "Tonnes"), "target": "Tonnes",
-        "date_column": "Quarter", "horizon": 8, "season": 4, "rows": 119, "held_out": False,
+        "make": _pmdarima("woolyrnq", "1965-01-01", "QS", "Quarter", "Tonnes"),
+        "target": "Tonnes",
+        "date_column": "Quarter",
+        "horizon": 8,
+        "season": 4,
+        "rows": 119,
+        "held_out": False,
     },
     "lynx": {
         # Canadian lynx trappings a year, 1821-1934: a cycle of about 10 years, not a season, so none is given.
-        "make": _pmdarima("lynx", "1821-01-01", "YS", "Year", "Trappings"), "target": "Trappings",
-        "date_column": "Year", "horizon": 6, "season": None, "rows": 114, "held_out": False,
+        "make": _pmdarima("lynx", "1821-01-01", "YS", "Year", "Trappings"),
+        "target": "Trappings",
+        "date_column": "Year",
+        "horizon": 6,
+        "season": None,
+        "rows": 114,
+        "held_out": False,
     },
     # Held out with the three below; its first run (seed 42: MAE 4.24 against the seasonal naive's 2.46, the
     # plan having kept only seasonal_trend, the one base the export then weighed) made the export weigh the
     # naive and seasonal-naive forecasts too, so it is a development series now.
     "elec_equip": {
         # EU manufacture of electrical equipment (an index), Jan 1995 - May 2016.
-        "make": _elec_equip, "target": "Orders", "date_column": "Month",
-        "horizon": 12, "season": 12, "rows": 257, "held_out": False,
+        "make": _elec_equip,
+        "target": "Orders",
+        "date_column": "Month",
+        "horizon": 12,
+        "season": 12,
+        "rows": 257,
+        "held_out": False,
     },
     # Held out: run once the defaults of this stage (the base exported where no trial beats it) were fixed.
     "austres": {
         # Australian residents (thousands), quarterly from 1971 Q2: a smooth trend.
-        "make": _pmdarima("austres", "1971-04-01", "QS", "Quarter", "Residents"), "target": "Residents",
-        "date_column": "Quarter", "horizon": 8, "season": 4, "rows": 89, "held_out": True,
+        "make": _pmdarima("austres", "1971-04-01", "QS", "Quarter", "Residents"),
+        "target": "Residents",
+        "date_column": "Quarter",
+        "horizon": 8,
+        "season": 4,
+        "rows": 89,
+        "held_out": True,
     },
     "inflation": {
         # (West) German quarterly inflation (the change of the log GDP deflator), 1972 Q2 - 1998 Q4 (Lütkepohl).
-        "make": _inflation, "target": "Dp", "date_column": "Quarter",
-        "horizon": 8, "season": 4, "rows": 107, "held_out": True,
+        "make": _inflation,
+        "target": "Dp",
+        "date_column": "Quarter",
+        "horizon": 8,
+        "season": 4,
+        "rows": 107,
+        "held_out": True,
     },
     "unemployment": {
         # US unemployment rate, quarterly, 1959 Q1 - 2009 Q3 (macrodata, seasonally adjusted: no season given).
-        "make": _unemployment, "target": "unemp", "date_column": "Quarter",
-        "horizon": 8, "season": None, "rows": 203, "held_out": True,
+        "make": _unemployment,
+        "target": "unemp",
+        "date_column": "Quarter",
+        "horizon": 8,
+        "season": None,
+        "rows": 203,
+        "held_out": True,
     },
 }
 
@@ -252,31 +333,64 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     chosen = parser.add_mutually_exclusive_group()
     chosen.add_argument("--set", choices=SETS, help="dev (default; --list: all), held-out or all")
-    chosen.add_argument("--series", nargs="+", choices=SERIES, metavar="NAME",
-                        help=f"these series only, from: {', '.join(SERIES)}")
+    chosen.add_argument(
+        "--series", nargs="+", choices=SERIES, metavar="NAME", help=f"these series only, from: {', '.join(SERIES)}"
+    )
     parser.add_argument("--repeats", type=int, default=1, metavar="N", help="searches per series, seeds 42, 43, ...")
-    parser.add_argument("--first-seed", type=int, default=FIRST_SEED, metavar="SEED",
-                        help=f"the first repeat's seed (default {FIRST_SEED}): runs split across processes")
-    parser.add_argument("--json", type=pathlib.Path, metavar="FILE",
-                        help="write every run's figures here (after each run, so a stopped run keeps them)")
-    parser.add_argument("--merge", type=pathlib.Path, nargs="+", metavar="JSON",
-                        help="run nothing: print the table of the runs in these --json files together")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=FIRST_SEED,
+        metavar="SEED",
+        help=f"the first repeat's seed (default {FIRST_SEED}): runs split across processes",
+    )
+    parser.add_argument(
+        "--json",
+        type=pathlib.Path,
+        metavar="FILE",
+        help="write every run's figures here (after each run, so a stopped run keeps them)",
+    )
+    parser.add_argument(
+        "--merge",
+        type=pathlib.Path,
+        nargs="+",
+        metavar="JSON",
+        help="run nothing: print the table of the runs in these --json files together",
+    )
     parser.add_argument("--logdir", type=pathlib.Path, help="default: a temporary directory removed at the end")
-    parser.add_argument("--list", action="store_true",
-                        help="only write the series' CSVs, read them back and print what each holds")
+    parser.add_argument(
+        "--list", action="store_true", help="only write the series' CSVs, read them back and print what each holds"
+    )
     experiments = parser.add_argument_group("experiments (override kt_rnn's defaults; BENCHMARKS.md uses none)")
-    experiments.add_argument("--compare-refit", action="store_true", help="after each search, export its network "
-                             "again without the refit (the selected trial's own weights) and report that model's "
-                             "MAE beside the refit network's (--compare-network's)")
-    experiments.add_argument("--compare-ensemble", type=int, metavar="K", help="after each search, export it "
-                             "again as the mean of its K best trials and report that model's MAE too")
-    experiments.add_argument("--compare-network", action="store_true", help="where the search exported a base "
-                             "alone, export it again with --no-base-fallback (the best trial's network, refit) and "
-                             "report that model's MAE too")
+    experiments.add_argument(
+        "--compare-refit",
+        action="store_true",
+        help="after each search, export its network "
+        "again without the refit (the selected trial's own weights) and report that model's "
+        "MAE beside the refit network's (--compare-network's)",
+    )
+    experiments.add_argument(
+        "--compare-ensemble",
+        type=int,
+        metavar="K",
+        help="after each search, export it again as the mean of its K best trials and report that model's MAE too",
+    )
+    experiments.add_argument(
+        "--compare-network",
+        action="store_true",
+        help="where the search exported a base "
+        "alone, export it again with --no-base-fallback (the best trial's network, refit) and "
+        "report that model's MAE too",
+    )
     experiments.add_argument("--time-limit", metavar="TIME", help="passed to kt_rnn.tune as time_limit, e.g. 10m")
-    experiments.add_argument("--extra", action="append", default=[], metavar="KEY=VALUE",
-                             help="any kt_rnn.tune option, e.g. tuner=random or max_trials=1 (repeatable; "
-                                  "values read as int, float, true/false or text)")
+    experiments.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any kt_rnn.tune option, e.g. tuner=random or max_trials=1 (repeatable; "
+        "values read as int, float, true/false or text)",
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error(f"--repeats must be at least 1. Received: {args.repeats}")
@@ -317,8 +431,7 @@ def names(args):
     if args.series:
         return list(dict.fromkeys(args.series))
     chosen = args.set or ("all" if args.list else "dev")
-    return [name for name, spec in SERIES.items()
-            if chosen == "all" or spec["held_out"] == (chosen == "held-out")]
+    return [name for name, spec in SERIES.items() if chosen == "all" or spec["held_out"] == (chosen == "held-out")]
 
 
 def read_back(name, path):
@@ -340,8 +453,10 @@ def listing(chosen, directory):
         rows = len(series.values)
         expected &= rows == spec["rows"]
         count = str(rows) if rows == spec["rows"] else f"{rows} (expected {spec['rows']})"
-        print(f"| {name} | {count} | {series.dates[0]} | {series.dates[-1]} | {series.frequency} | "
-              f"{spec['horizon']} | {spec['season'] or '-'} | {'yes' if spec['held_out'] else 'no'} |")
+        print(
+            f"| {name} | {count} | {series.dates[0]} | {series.dates[-1]} | {series.frequency} | "
+            f"{spec['horizon']} | {spec['season'] or '-'} | {'yes' if spec['held_out'] else 'no'} |"
+        )
     return expected
 
 
@@ -364,20 +479,56 @@ def search(name, path, seed, logdir, args):
     figures.update(wall_s=seconds, model_vs_classical=_ratio(figures))
     base = result.metrics.get("exported_base")
     if args.compare_network or args.compare_refit:  # the network the base was exported instead of (where it was)
-        figures["network_mae"] = figures["model_mae"] if not base else float(kt_rnn.tune(
-            str(path), dataset="timeseries", logdir=str(logdir), seed=seed, export_only=True, no_base_fallback=True,
-            baselines="none", **options).test_scores["model"]["mae"])
+        figures["network_mae"] = (
+            figures["model_mae"]
+            if not base
+            else float(
+                kt_rnn.tune(
+                    str(path),
+                    dataset="timeseries",
+                    logdir=str(logdir),
+                    seed=seed,
+                    export_only=True,
+                    no_base_fallback=True,
+                    baselines="none",
+                    **options,
+                ).test_scores["model"]["mae"]
+            )
+        )
     if args.compare_refit:  # the same network exported again from the selected trial's own weights
-        kept = kt_rnn.tune(str(path), dataset="timeseries", logdir=str(logdir), seed=seed, export_only=True,
-                           no_refit=True, no_base_fallback=True, baselines="none", **options)
+        kept = kt_rnn.tune(
+            str(path),
+            dataset="timeseries",
+            logdir=str(logdir),
+            seed=seed,
+            export_only=True,
+            no_refit=True,
+            no_base_fallback=True,
+            baselines="none",
+            **options,
+        )
         figures["no_refit_mae"] = float(kept.test_scores["model"]["mae"])
     if args.compare_ensemble:  # the same search exported again as the mean of its K best trials
-        averaged = kt_rnn.tune(str(path), dataset="timeseries", logdir=str(logdir), seed=seed, export_only=True,
-                               baselines="none", **{**options, "ensemble": args.compare_ensemble})
+        averaged = kt_rnn.tune(
+            str(path),
+            dataset="timeseries",
+            logdir=str(logdir),
+            seed=seed,
+            export_only=True,
+            baselines="none",
+            **{**options, "ensemble": args.compare_ensemble},
+        )
         figures["ensemble_mae"] = float(averaged.test_scores["model"]["mae"])
-    return {"seed": seed, "figures": figures, "plan": result.metrics.get("plan"), "baselines": classical,
-            "window": hp.get("window"), "cell": hp.get("cell"), "best_hyperparameters": hp,
-            "exported_base": base}
+    return {
+        "seed": seed,
+        "figures": figures,
+        "plan": result.metrics.get("plan"),
+        "baselines": classical,
+        "window": hp.get("window"),
+        "cell": hp.get("cell"),
+        "best_hyperparameters": hp,
+        "exported_base": base,
+    }
 
 
 def _mae(found):
@@ -423,8 +574,11 @@ def row(name, runs, rows):
     cells = [name, str(rows), str(spec["horizon"]), str(spec["season"] or "-")]
     cells += [spread(column[f"{method}_mae"], format_number) for method in ("model", "naive", "seasonal_naive")]
     cells += [spread(column[f"{key}_mae"], format_number) for key, _ in CLASSICAL]
-    cells += [spread(column["model_vs_classical"], lambda x: f"{x:.2f}"), "yes" if beats_both(runs) else "no",
-              spread([seconds / 60 for seconds in column["wall_s"]], lambda x: f"{x:.1f}")]
+    cells += [
+        spread(column["model_vs_classical"], lambda x: f"{x:.2f}"),
+        "yes" if beats_both(runs) else "no",
+        spread([seconds / 60 for seconds in column["wall_s"]], lambda x: f"{x:.1f}"),
+    ]
     for key, _ in COMPARISONS:  # --compare-refit, --compare-ensemble, --compare-network
         if key in column:
             cells.append(spread(column[key], format_number))
@@ -436,15 +590,28 @@ def machine():
     import statsmodels
     import tensorflow as tf
 
-    return (f"{os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
-            f"{len(tf.config.list_physical_devices('GPU'))} GPU, Python {platform.python_version()}, "
-            f"TensorFlow {tf.__version__}, statsmodels {statsmodels.__version__}, {datetime.date.today().isoformat()}")
+    return (
+        f"{os.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), "
+        f"{len(tf.config.list_physical_devices('GPU'))} GPU, Python {platform.python_version()}, "
+        f"TensorFlow {tf.__version__}, statsmodels {statsmodels.__version__}, {datetime.date.today().isoformat()}"
+    )
 
 
 def report(results, rows):
     """Prints one markdown table, a row per series, then each run's plan and classical models; returns the machine."""
-    header = ["series", "rows", "horizon", "season", "model MAE", "naive", "seasonal naive",
-              *(label for _, label in CLASSICAL), "model / best classical", "beats both naive?", "minutes"]
+    header = [
+        "series",
+        "rows",
+        "horizon",
+        "season",
+        "model MAE",
+        "naive",
+        "seasonal naive",
+        *(label for _, label in CLASSICAL),
+        "model / best classical",
+        "beats both naive?",
+        "minutes",
+    ]
     figures = next(iter(results.values()))[0]["figures"]
     header += [label for key, label in COMPARISONS if key in figures]
     print("\n| " + " | ".join(header) + " |")
@@ -454,13 +621,24 @@ def report(results, rows):
     for name, runs in results.items():
         for run in runs:
             # Each classical fit names the model it chose, e.g. ETS(M,A,M): the table shows only its MAE.
-            chosen = "; ".join(f"{label} {run['baselines'][key].get('model', '?')}"
-                               for key, label in CLASSICAL if key in run["baselines"]) or "no classical models"
+            chosen = (
+                "; ".join(
+                    f"{label} {run['baselines'][key].get('model', '?')}"
+                    for key, label in CLASSICAL
+                    if key in run["baselines"]
+                )
+                or "no classical models"
+            )
             base = run.get("exported_base")
-            model = (f"the base alone ({', '.join(f'{k}={v}' for k, v in base['hparams'].items())})" if base
-                     else f"window {run['window']}, cell {run['cell']}")
-            print(f"{name} seed {run['seed']}: {model}; {chosen}; "
-                  f"plan {run['plan'] if run['plan'] is not None else 'n/a'}")
+            model = (
+                f"the base alone ({', '.join(f'{k}={v}' for k, v in base['hparams'].items())})"
+                if base
+                else f"window {run['window']}, cell {run['cell']}"
+            )
+            print(
+                f"{name} seed {run['seed']}: {model}; {chosen}; "
+                f"plan {run['plan'] if run['plan'] is not None else 'n/a'}"
+            )
     line = machine()
     print(line)
     return line
@@ -478,11 +656,17 @@ def main(argv=None):
         if args.list:
             return 0 if listing(chosen, logdir) else 1
         # A search directory that exists would be resumed, not run: the figures would time nothing.
-        taken = [str(logdir / f"{name}_{args.first_seed + i}") for name in chosen for i in range(args.repeats)
-                 if (logdir / f"{name}_{args.first_seed + i}").exists()]
+        taken = [
+            str(logdir / f"{name}_{args.first_seed + i}")
+            for name in chosen
+            for i in range(args.repeats)
+            if (logdir / f"{name}_{args.first_seed + i}").exists()
+        ]
         if taken:
-            print(f"Earlier runs are in the way: {', '.join(taken)}. Remove them or pass another --logdir.",
-                  file=sys.stderr)
+            print(
+                f"Earlier runs are in the way: {', '.join(taken)}. Remove them or pass another --logdir.",
+                file=sys.stderr,
+            )
             return 2
         results, rows = {}, {}
         for name in chosen:
@@ -495,11 +679,16 @@ def main(argv=None):
                 results[name].append(run)
                 write_json(args, results, rows)
                 f = run["figures"]
-                print(f"[{name} seed {seed}] MAE {f['model_mae']:.4g} | naive {f['naive_mae']:.4g} | "
-                      f"seasonal naive {f['seasonal_naive_mae']:.4g} | "
-                      + " | ".join(f"{label} {f[key + '_mae']:.4g}" if f[key + "_mae"] is not None else f"{label} n/a"
-                                   for key, label in CLASSICAL)
-                      + f" | {f['wall_s'] / 60:.1f} min", flush=True)
+                print(
+                    f"[{name} seed {seed}] MAE {f['model_mae']:.4g} | naive {f['naive_mae']:.4g} | "
+                    f"seasonal naive {f['seasonal_naive_mae']:.4g} | "
+                    + " | ".join(
+                        f"{label} {f[key + '_mae']:.4g}" if f[key + "_mae"] is not None else f"{label} n/a"
+                        for key, label in CLASSICAL
+                    )
+                    + f" | {f['wall_s'] / 60:.1f} min",
+                    flush=True,
+                )
     finally:
         if args.logdir is None:
             shutil.rmtree(logdir, ignore_errors=True)
@@ -513,11 +702,24 @@ def write_json(args, results, rows, line=None):
     if not args.json:
         return
     beaten = {name: beats_both(runs) for name, runs in results.items() if runs}
-    args.json.write_text(json.dumps({"machine": line, "series": list(results), "extra": args.extra,
-                                     "settings": {name: {key: spec for key, spec in SERIES[name].items()
-                                                         if key != "make"} for name in results},
-                                     "time_limit": args.time_limit, "rows": rows,
-                                     "beats_both_naive": beaten, "runs": results}, indent=1, default=str))
+    args.json.write_text(
+        json.dumps(
+            {
+                "machine": line,
+                "series": list(results),
+                "extra": args.extra,
+                "settings": {
+                    name: {key: spec for key, spec in SERIES[name].items() if key != "make"} for name in results
+                },
+                "time_limit": args.time_limit,
+                "rows": rows,
+                "beats_both_naive": beaten,
+                "runs": results,
+            },
+            indent=1,
+            default=str,
+        )
+    )
 
 
 def merge(files):

@@ -60,18 +60,32 @@ def main():
     reviews = imdb.read(args.data)
     texts, labels = np.array(reviews["train"][0], dtype=object), np.array(reviews["train"][1])
     order = np.random.default_rng(args.seed).permutation(len(labels))
-    val, train = order[: len(order) // 5], order[len(order) // 5:]
+    val, train = order[: len(order) // 5], order[len(order) // 5 :]
     vectorize = keras.layers.TextVectorization(max_tokens=MAX_TOKENS, output_sequence_length=LENGTH)
     vectorize.adapt(list(texts[train]))
     x_train, y_train = vectorize(list(texts[train])).numpy(), labels[train]
     x_val, y_val = vectorize(list(texts[val])).numpy(), labels[val]
     x_test, y_test = vectorize(reviews["test"][0]).numpy(), np.array(reviews["test"][1])
 
-    tuner = keras_tuner.Hyperband(build_model, objective="val_accuracy", max_epochs=4, factor=3,
-                                  seed=args.seed, directory=args.out, project_name="imdb", overwrite=True)
+    tuner = keras_tuner.Hyperband(
+        build_model,
+        objective="val_accuracy",
+        max_epochs=4,
+        factor=3,
+        seed=args.seed,
+        directory=args.out,
+        project_name="imdb",
+        overwrite=True,
+    )
     search_started = time.perf_counter()
-    tuner.search(x_train, y_train, validation_data=(x_val, y_val), batch_size=BATCH,
-                 callbacks=[keras.callbacks.EarlyStopping(patience=2)], verbose=2)
+    tuner.search(
+        x_train,
+        y_train,
+        validation_data=(x_val, y_val),
+        batch_size=BATCH,
+        callbacks=[keras.callbacks.EarlyStopping(patience=2)],
+        verbose=2,
+    )
     search_s = time.perf_counter() - search_started
 
     best = tuner.get_best_models(1)[0]

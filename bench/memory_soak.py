@@ -46,9 +46,28 @@ def make_config(data_dir, logdir, trials):
     from kt_rnn import config as config_lib
     from kt_rnn.options import build_parser
 
-    args = ["imdb", "--data", str(data_dir), "--logdir", str(logdir), "--tuner", "random",
-            "--max-trials", str(trials), "--max-epochs", "1", "--sequence-length", "16",
-            "--fix", "embedding_dim=8", "--fix", "num_layers=1", "--no-refit", "--max-failures", str(trials)]
+    args = [
+        "imdb",
+        "--data",
+        str(data_dir),
+        "--logdir",
+        str(logdir),
+        "--tuner",
+        "random",
+        "--max-trials",
+        str(trials),
+        "--max-epochs",
+        "1",
+        "--sequence-length",
+        "16",
+        "--fix",
+        "embedding_dim=8",
+        "--fix",
+        "num_layers=1",
+        "--no-refit",
+        "--max-failures",
+        str(trials),
+    ]
     return config_lib.Config.from_args(build_parser().parse_args(args))
 
 
@@ -88,9 +107,13 @@ def figures(rss, warmup):
     slope = np.polyfit(np.arange(warmup, len(rss)), tail, 1)[0]
     i, j = np.triu_indices(len(tail), k=1)  # Theil-Sen: median slope over all pairs of trials
     theil_sen = np.median((tail[j] - tail[i]) / (j - i))
-    return {"slope_mb_per_trial": float(slope), "theil_sen_mb_per_trial": float(theil_sen),
-            "median_step_mb": float(np.median(np.diff(tail))),
-            "growth_after_warmup_mb": float(tail[-1] - tail[0]), "peak_mb": float(max(rss))}
+    return {
+        "slope_mb_per_trial": float(slope),
+        "theil_sen_mb_per_trial": float(theil_sen),
+        "median_step_mb": float(np.median(np.diff(tail))),
+        "growth_after_warmup_mb": float(tail[-1] - tail[0]),
+        "peak_mb": float(max(rss)),
+    }
 
 
 def soak(args, logdir):
@@ -113,8 +136,9 @@ def report(series, before, seconds, args):
     """Prints the table; returns the figures."""
     result = figures([row["rss_mb"] for row in series], args.warmup)
     failed = sum(row["status"] != "COMPLETED" for row in series)
-    result.update(trials_run=len(series), trials_failed=failed, warmup=args.warmup,
-                  rss_before_search_mb=before, wall_s=seconds)
+    result.update(
+        trials_run=len(series), trials_failed=failed, warmup=args.warmup, rss_before_search_mb=before, wall_s=seconds
+    )
     print(f"\n{'trials run (failed)':<32}{len(series)} ({failed})")
     print(f"{'RSS before search':<32}{before:.1f} MB")
     print(f"{'RSS after warm-up trial':<32}{series[args.warmup]['rss_mb']:.1f} MB")

@@ -59,8 +59,21 @@ def first_reach(points, started, target):
 def run(preset, seed, work, extra):
     started_wall, started = time.time(), time.perf_counter()
     log = work / "search.log"
-    command = [sys.executable, "-m", "kt_rnn.search", "imdb", "--data", str(IMDB), "--preset", preset,
-               "--seed", str(seed), "--logdir", str(work / "logs"), *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "kt_rnn.search",
+        "imdb",
+        "--data",
+        str(IMDB),
+        "--preset",
+        preset,
+        "--seed",
+        str(seed),
+        "--logdir",
+        str(work / "logs"),
+        *extra,
+    ]
     with open(log, "w") as out:
         code = subprocess.run(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT).returncode
     command_s = time.perf_counter() - started
@@ -82,22 +95,28 @@ def main(argv=None):
     parser.add_argument("--kt-rnn-args", default="", help="extra kt_rnn.search options (experiments)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="preset_") as work:
-        started, command_s, metrics, points = run(args.preset, args.seed, pathlib.Path(work),
-                                                  args.kt_rnn_args.split())
+        started, command_s, metrics, points = run(args.preset, args.seed, pathlib.Path(work), args.kt_rnn_args.split())
     figures = {
-        "preset": args.preset, "seed": args.seed, "command_s": round(command_s, 1),
-        "timings": metrics["timings"], "test_accuracy": metrics["test"]["accuracy"],
+        "preset": args.preset,
+        "seed": args.seed,
+        "command_s": round(command_s, 1),
+        "timings": metrics["timings"],
+        "test_accuracy": metrics["test"]["accuracy"],
         "best_val_accuracy": metrics["best_validation_score"],
         f"first_val_{args.target_val}": first_reach(points, started, args.target_val),
-        "epochs": [{"trial": t, "epoch": e, "val_accuracy": round(v, 4), "at_s": round(w - started, 1)}
-                   for w, t, e, v in points],
+        "epochs": [
+            {"trial": t, "epoch": e, "val_accuracy": round(v, 4), "at_s": round(w - started, 1)}
+            for w, t, e, v in points
+        ],
     }
     print(json.dumps(figures, indent=1))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
     met = figures["test_accuracy"] >= args.target_test and command_s <= 60 * args.budget_min
-    print(f"{args.preset}: test accuracy {figures['test_accuracy']:.4f} in {command_s / 60:.1f} min; "
-          + ("targets met" if met else f"a target is missed (>= {args.target_test}, <= {args.budget_min} min)"))
+    print(
+        f"{args.preset}: test accuracy {figures['test_accuracy']:.4f} in {command_s / 60:.1f} min; "
+        + ("targets met" if met else f"a target is missed (>= {args.target_test}, <= {args.budget_min} min)")
+    )
     return 0 if met else 1
 
 

@@ -52,8 +52,17 @@ def main(argv=None):
     test = _sample(*reviews["test"], args.test_size, args.seed + 1)
     runs = [baselines.tfidf_logistic_regression(train, test, imdb.CLASS_NAMES) for _ in range(args.rounds)]
     seconds = [run["fit_seconds"] for run in runs]
-    print(json.dumps({"train": len(train[1]), "test": len(test[1]), **{k: v for k, v in runs[0].items()
-                      if k != "fit_seconds"}, "fit_seconds": seconds, "median_s": statistics.median(seconds)}))
+    print(
+        json.dumps(
+            {
+                "train": len(train[1]),
+                "test": len(test[1]),
+                **{k: v for k, v in runs[0].items() if k != "fit_seconds"},
+                "fit_seconds": seconds,
+                "median_s": statistics.median(seconds),
+            }
+        )
+    )
     return 0
 
 

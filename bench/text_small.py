@@ -36,11 +36,21 @@ def parse_args(argv):
     parser.add_argument("--train-size", type=int, default=4_000, help="training + validation reviews (default 4000)")
     parser.add_argument("--test-size", type=int, default=1_000, help="test reviews (default 1000)")
     parser.add_argument("--repeats", type=int, default=1, metavar="N", help="searches, seeds 42, 43, ...")
-    parser.add_argument("--first-seed", type=int, default=FIRST_SEED, metavar="SEED",
-                        help=f"the first search's seed (default {FIRST_SEED}): seeds split across processes")
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=FIRST_SEED,
+        metavar="SEED",
+        help=f"the first search's seed (default {FIRST_SEED}): seeds split across processes",
+    )
     parser.add_argument("--time-limit", help="passed to kt_rnn.tune (experiments)")
-    parser.add_argument("--extra", action="append", default=[], metavar="KEY=VALUE",
-                        help="another kt_rnn.tune option (experiments), e.g. --extra jit=off")
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="another kt_rnn.tune option (experiments), e.g. --extra jit=off",
+    )
     parser.add_argument("--json", type=pathlib.Path, metavar="FILE", help="write every run's figures here")
     return parser.parse_args(argv)
 
@@ -63,9 +73,17 @@ def run(seed, chosen, logdir):
     seconds = time.perf_counter() - started
     m = result.metrics
     baseline = (m["test"].get("baselines") or {}).get("tfidf_logreg", {})
-    return {"seed": seed, "seconds": round(seconds, 1), "timings": m.get("timings"), "trials": m["trials"],
-            "accuracy": m["test"]["accuracy"], "baseline_accuracy": baseline.get("accuracy"),
-            "validation": m["best_validation_score"], "tuner": m["tuner"], "plan": m.get("plan")}
+    return {
+        "seed": seed,
+        "seconds": round(seconds, 1),
+        "timings": m.get("timings"),
+        "trials": m["trials"],
+        "accuracy": m["test"]["accuracy"],
+        "baseline_accuracy": baseline.get("accuracy"),
+        "validation": m["best_validation_score"],
+        "tuner": m["tuner"],
+        "plan": m.get("plan"),
+    }
 
 
 def _spread(values):
@@ -87,10 +105,14 @@ def main(argv=None):
     for r in runs:
         timings = [(name.removesuffix("_s"), s) for name, s in (r["timings"] or {}).items() if name.endswith("_s")]
         phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in timings)
-        print(f"seed {r['seed']}: {r['seconds']:.0f} s ({phases}); trials {r['trials'].get('completed')} completed; "
-              f"test accuracy {r['accuracy']:.4f}, TF-IDF + logistic regression {r['baseline_accuracy']}")
-    print(f"wall s {_spread([r['seconds'] for r in runs])} | test accuracy {_spread([r['accuracy'] for r in runs])} "
-          f"| baseline {_spread([r['baseline_accuracy'] for r in runs])} | options {chosen}")
+        print(
+            f"seed {r['seed']}: {r['seconds']:.0f} s ({phases}); trials {r['trials'].get('completed')} completed; "
+            f"test accuracy {r['accuracy']:.4f}, TF-IDF + logistic regression {r['baseline_accuracy']}"
+        )
+    print(
+        f"wall s {_spread([r['seconds'] for r in runs])} | test accuracy {_spread([r['accuracy'] for r in runs])} "
+        f"| baseline {_spread([r['baseline_accuracy'] for r in runs])} | options {chosen}"
+    )
     print(f"{os.cpu_count()} CPU cores, Python {platform.python_version()}")
     if args.json:
         args.json.write_text(json.dumps({"options": chosen, "runs": runs}, indent=1))

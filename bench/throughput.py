@@ -33,8 +33,18 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 IMDB = pathlib.Path(os.environ.get("KT_RNN_DATA", REPO.parent / "shared" / "data" / "aclImdb_v1.tar.gz"))
 VARIANTS = ("numpy", "kt_rnn", "jit", "bf16", "jit_bf16", "bucketed")
-HP = {"cell": "gru", "bidirectional": False, "num_layers": 1, "units_0": 64, "embedding_dim": 64,
-      "dropout": 0.2, "head": "last", "optimizer": "adam", "learning_rate": 1e-3, "batch_size": 128}
+HP = {
+    "cell": "gru",
+    "bidirectional": False,
+    "num_layers": 1,
+    "units_0": 64,
+    "embedding_dim": 64,
+    "dropout": 0.2,
+    "head": "last",
+    "optimizer": "adam",
+    "learning_rate": 1e-3,
+    "batch_size": 128,
+}
 BATCH = HP["batch_size"]
 
 
@@ -73,8 +83,7 @@ def model(variant, sequence_length):
 
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if "bf16" in variant else "float32")
     fixed = sp.SearchSpace(sp.TEXT_PARAMS).with_domains({k: sp.fixed(v) for k, v in HP.items()})
-    hypermodel = RNNClassifier(20_000, sequence_length, space=fixed, seed=1,
-                               jit_compile="jit" in variant)
+    hypermodel = RNNClassifier(20_000, sequence_length, space=fixed, seed=1, jit_compile="jit" in variant)
     if variant == "bucketed":  # the same layers on a variable-length input
         hypermodel.sequence_length = 200
         built = hypermodel.build(keras_tuner.HyperParameters())
@@ -97,8 +106,10 @@ def bucketed(x, y):
     data = tf.data.Dataset.from_tensor_slices((x, lengths, y)).shuffle(len(y), seed=1)
     data = data.map(lambda tokens, length, label: (tokens[:length], label))
     return data.bucket_by_sequence_length(
-        lambda tokens, _: tf.shape(tokens)[0], bucket_boundaries=[50, 100, 150],
-        bucket_batch_sizes=[BATCH] * 4, pad_to_bucket_boundary=False,
+        lambda tokens, _: tf.shape(tokens)[0],
+        bucket_boundaries=[50, 100, 150],
+        bucket_batch_sizes=[BATCH] * 4,
+        pad_to_bucket_boundary=False,
     ).prefetch(-1)
 
 
@@ -157,16 +168,21 @@ def main(argv=None):
             times[variant] += epoch_times
             firsts[variant].append(first)
             accuracies[variant].append(accuracy)
-            print(f"round {round_ + 1} {variant:<9} {statistics.median(epoch_times):6.1f} s/epoch, "
-                  f"first {first:.1f} s, val accuracy {accuracy:.4f}", flush=True)
+            print(
+                f"round {round_ + 1} {variant:<9} {statistics.median(epoch_times):6.1f} s/epoch, "
+                f"first {first:.1f} s, val accuracy {accuracy:.4f}",
+                flush=True,
+            )
         for variant in variants:
             ratios[variant].append(times["numpy"][-1] / times[variant][-1] if "numpy" in variants else 1.0)
     print(f"\n{'variant':<10} {'s/epoch [min-max]':<20} {'speed vs numpy':<20} {'first epoch':<12} val accuracy")
     for v in variants:
         t, r = times[v], ratios[v]
-        print(f"{v:<10} {statistics.median(t):5.1f} [{min(t):.1f}-{max(t):.1f}]{'':<6} "
-              f"{statistics.median(r):.2f}x [{min(r):.2f}-{max(r):.2f}]{'':<5} "
-              f"{statistics.median(firsts[v]):5.1f} s{'':<5} {statistics.median(accuracies[v]):.4f}")
+        print(
+            f"{v:<10} {statistics.median(t):5.1f} [{min(t):.1f}-{max(t):.1f}]{'':<6} "
+            f"{statistics.median(r):.2f}x [{min(r):.2f}-{max(r):.2f}]{'':<5} "
+            f"{statistics.median(firsts[v]):5.1f} s{'':<5} {statistics.median(accuracies[v]):.4f}"
+        )
     return 0
 
 

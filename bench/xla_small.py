@@ -40,8 +40,19 @@ def dataset_and_hypermodel(size, logdir):
     from kt_rnn.options import build_parser
     from kt_rnn.search import pipeline
 
-    argv = ["imdb", "--data", str(IMDB), "--train-size", str(size), "--test-size", "100", "--logdir", str(logdir),
-            "--baselines", "none"]
+    argv = [
+        "imdb",
+        "--data",
+        str(IMDB),
+        "--train-size",
+        str(size),
+        "--test-size",
+        "100",
+        "--logdir",
+        str(logdir),
+        "--baselines",
+        "none",
+    ]
     config = Config.from_args(build_parser().parse_args(argv))
     return config, pipeline._load(config, None), config.task.implementation()
 
@@ -64,8 +75,9 @@ def trial(config, dataset, task, jit, epochs):
     hypermodel = task.hypermodel(dataclasses.replace(config, jit="on" if jit else "off"), dataset)
     hp = kt.HyperParameters()
     model = hypermodel.build(hp)
-    hypermodel.fit(hp, model, dataset.train, validation_data=dataset.validation, epochs=epochs, verbose=0,
-                   callbacks=[Clock()])
+    hypermodel.fit(
+        hp, model, dataset.train, validation_data=dataset.validation, epochs=epochs, verbose=0, callbacks=[Clock()]
+    )
     return time.perf_counter() - started, epoch_seconds
 
 
@@ -76,8 +88,10 @@ def spread(values, unit="s"):
 def main(argv=None):
     args = parse_args(argv)
     print(f"{os.cpu_count()} CPU cores; {args.rounds} rounds, {args.epochs} epochs a trial")
-    print("| reviews | training examples | XLA trial | without | XLA first epoch | without | XLA last epoch | "
-          "without | XLA / without |")
+    print(
+        "| reviews | training examples | XLA trial | without | XLA first epoch | without | XLA last epoch | "
+        "without | XLA / without |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory() as logdir:
         for size in args.train_size:
@@ -90,9 +104,12 @@ def main(argv=None):
             first = {jit: [epochs[0] for _, epochs in found] for jit, found in runs.items()}
             last = {jit: [epochs[-1] for _, epochs in found] for jit, found in runs.items()}
             ratios = [on / off for on, off in zip(seconds[True], seconds[False])]
-            print(f"| {size:,} | {dataset.sizes['train']:,} | {spread(seconds[True])} | {spread(seconds[False])} | "
-                  f"{spread(first[True])} | {spread(first[False])} | {spread(last[True])} | {spread(last[False])} | "
-                  f"{spread(ratios, 'x')} |", flush=True)
+            print(
+                f"| {size:,} | {dataset.sizes['train']:,} | {spread(seconds[True])} | {spread(seconds[False])} | "
+                f"{spread(first[True])} | {spread(first[False])} | {spread(last[True])} | {spread(last[False])} | "
+                f"{spread(ratios, 'x')} |",
+                flush=True,
+            )
     return 0
 
 

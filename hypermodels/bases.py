@@ -39,8 +39,10 @@ def base_weights(predict: str, window: int, horizon: int, season: int = 1) -> np
     elif predict in ("seasonal", "seasonal_trend"):
         needed = min_window(predict, season)
         if not 1 <= needed <= window:
-            raise ValueError(f"Expected a window of at least {needed} steps for predict={predict!r} with a season "
-                             f"of {season}. Received: window={window}")
+            raise ValueError(
+                f"Expected a window of at least {needed} steps for predict={predict!r} with a season "
+                f"of {season}. Received: window={window}"
+            )
         seasons = steps // season + 1  # seasons back to the latest value at each step's phase
         weights[window + steps - season * seasons, steps] = 1.0
         if predict == "seasonal_trend":
@@ -49,8 +51,9 @@ def base_weights(predict: str, window: int, horizon: int, season: int = 1) -> np
     return weights
 
 
-def base_errors(target: npt.ArrayLike, predicts: Iterable[str], window: int, horizon: int,
-                season: int = 1) -> dict[str, float]:
+def base_errors(
+    target: npt.ArrayLike, predicts: Iterable[str], window: int, horizon: int, season: int = 1
+) -> dict[str, float]:
     """`{predict: MAE}`: how well each base forecasts `target` (a 1-D series, in its units) over every
     window of `window` steps and the `horizon` after it; `{}` when `target` holds no such window.
 

@@ -49,11 +49,22 @@ class RNNClassifier(recurrent.RecurrentHyperModel):
 
     params = sp.TEXT_PARAMS
 
-    def __init__(self, vocab_size: int, sequence_length: int, num_classes: int = 2, space: sp.SearchSpace | None = None,
-                 seed: int | None = None, jit_compile: str | bool = "auto", dtype_policy: str = "float32",
-                 metrics: Sequence[str] = ("accuracy",), name: str | None = None, tunable: bool = True) -> None:
-        super().__init__(space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name,
-                         tunable=tunable)
+    def __init__(
+        self,
+        vocab_size: int,
+        sequence_length: int,
+        num_classes: int = 2,
+        space: sp.SearchSpace | None = None,
+        seed: int | None = None,
+        jit_compile: str | bool = "auto",
+        dtype_policy: str = "float32",
+        metrics: Sequence[str] = ("accuracy",),
+        name: str | None = None,
+        tunable: bool = True,
+    ) -> None:
+        super().__init__(
+            space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name, tunable=tunable
+        )
         self.vocab_size = recurrent.positive_int("vocab_size", vocab_size, minimum=2)
         self.sequence_length = recurrent.positive_int("sequence_length", sequence_length)
         self.num_classes = recurrent.positive_int("num_classes", num_classes, minimum=2)
@@ -65,16 +76,20 @@ class RNNClassifier(recurrent.RecurrentHyperModel):
         x = keras.layers.Embedding(self.vocab_size, v[sp.EMBEDDING_DIM], mask_zero=True)(inputs)
         outputs = classification_head(self.stack(x, v), self.num_classes, v)
         model = keras.Model(inputs, outputs, name=f"{v[sp.CELL]}_classifier")
-        return self.compile(model, v, classification_loss(self.num_classes),
-                            recurrent.make_metrics(self.metrics, self.num_classes))
+        return self.compile(
+            model, v, classification_loss(self.num_classes), recurrent.make_metrics(self.metrics, self.num_classes)
+        )
 
 
 def classification_head(x: keras.KerasTensor, num_classes: int, v: Mapping[str, Any]) -> keras.KerasTensor:
     """One sigmoid unit for two classes, else a softmax; float32 under any precision policy."""
     binary = num_classes == 2
     return keras.layers.Dense(
-        1 if binary else num_classes, activation="sigmoid" if binary else "softmax",
-        kernel_regularizer=recurrent.l2(v), dtype="float32", name="probabilities",
+        1 if binary else num_classes,
+        activation="sigmoid" if binary else "softmax",
+        kernel_regularizer=recurrent.l2(v),
+        dtype="float32",
+        name="probabilities",
     )(x)
 
 

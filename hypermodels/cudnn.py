@@ -23,9 +23,16 @@ CUDNN_CELLS = ("gru", "lstm")
 SLOWDOWN = "an epoch typically takes 3-10x longer on a GPU outside cuDNN's fused kernel"
 
 
-def reasons(cell: str | None, recurrent_dropout: float = 0.0, activation: str = "tanh",
-            recurrent_activation: str = "sigmoid", unroll: bool = False, use_bias: bool = True,
-            reset_after: bool = True, right_padded: bool = True) -> list[str]:
+def reasons(
+    cell: str | None,
+    recurrent_dropout: float = 0.0,
+    activation: str = "tanh",
+    recurrent_activation: str = "sigmoid",
+    unroll: bool = False,
+    use_bias: bool = True,
+    reset_after: bool = True,
+    right_padded: bool = True,
+) -> list[str]:
     """Why a recurrent layer would not run on cuDNN on a GPU; `[]` when it would.
 
     Args:
@@ -70,8 +77,11 @@ def eligible(values: Mapping[str, Any]) -> bool:
 def space_warnings(space: sp.SearchSpace) -> list[str]:
     """One line per hyperparameter of `space` that can take a trial off cuDNN, naming the values."""
     lines = []
-    cells = sorted(c for c in sp.possible_values(space.domain(sp.CELL))  # type: ignore[union-attr]  # never a range
-                   if c not in CUDNN_CELLS)
+    cells = sorted(
+        c
+        for c in sp.possible_values(space.domain(sp.CELL))  # type: ignore[union-attr]  # never a range
+        if c not in CUDNN_CELLS
+    )
     if cells:
         lines.append((f"{sp.CELL} can be {', '.join(cells)}, which has no cuDNN kernel", f"{sp.CELL}=gru"))
     dropout = space.domain(sp.RECURRENT_DROPOUT)

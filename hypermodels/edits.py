@@ -44,10 +44,7 @@ def parse_value(param: sp.Param, raw: object) -> Any:
     """Converts `raw` (a CLI string or a TOML value) to `param`'s type and checks it."""
     value = _convert(param, raw)
     if value is None or not _finite(value) or not param.valid(value):
-        raise SpaceError(
-            f"{param.name} takes a {param.type.__name__} {param.rule}. "
-            f"Received: {param.name}={raw!r}"
-        )
+        raise SpaceError(f"{param.name} takes a {param.type.__name__} {param.rule}. Received: {param.name}={raw!r}")
     return value
 
 
@@ -87,13 +84,15 @@ def parse_tune(text: str, space: sp.SearchSpace) -> tuple[str, ...]:
     """Parses `--tune NAME[,NAME...]` against `space`; returns the names in order."""
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
-        raise SpaceError(f"Expected --tune NAME[,NAME...], e.g. --tune units_0,learning_rate,batch_size. "
-                         f"Received: --tune {text!r}")
+        raise SpaceError(
+            f"Expected --tune NAME[,NAME...], e.g. --tune units_0,learning_rate,batch_size. Received: --tune {text!r}"
+        )
     return tuple(space.param(name).name for name in names)
 
 
-def tune_only(space: sp.SearchSpace, names: Collection[str],
-              fixed_by_user: Collection[str] = ()) -> dict[str, sp.Domain]:
+def tune_only(
+    space: sp.SearchSpace, names: Collection[str], fixed_by_user: Collection[str] = ()
+) -> dict[str, sp.Domain]:
     """`{name: Domain}` that searches only `names` and fixes every other hyperparameter at its default.
 
     A name whose domain is fixed by the model's defaults is searched over the shared
@@ -115,8 +114,10 @@ def tune_only(space: sp.SearchSpace, names: Collection[str],
 def _searchable(param):
     shared = {p.name: p.domain for p in sp.RECURRENT_PARAMS}.get(param.name)
     if shared is None or shared.kind == sp.FIXED:
-        raise SpaceError(f"{param.name} has one value by default, so --tune cannot search it: give it values "
-                         f"in a --space file ([{param.name}] values = [...]).")
+        raise SpaceError(
+            f"{param.name} has one value by default, so --tune cannot search it: give it values "
+            f"in a --space file ([{param.name}] values = [...])."
+        )
     return shared
 
 
@@ -137,8 +138,10 @@ def load_space_file(path: str | os.PathLike[str], space: sp.SearchSpace) -> dict
     except OSError as e:
         raise SpaceError(f"Cannot read --space file {str(path)!r}: {e.strerror}.") from None
     except UnicodeDecodeError:
-        raise SpaceError(f"--space file {str(path)!r} is not text (TOML must be UTF-8). "
-                         "Pass the space file, e.g. space.toml with one [name] table per hyperparameter.") from None
+        raise SpaceError(
+            f"--space file {str(path)!r} is not text (TOML must be UTF-8). "
+            "Pass the space file, e.g. space.toml with one [name] table per hyperparameter."
+        ) from None
     except tomllib.TOMLDecodeError as e:
         raise SpaceError(f"--space file {str(path)!r} is not valid TOML: {e}.") from None
     return {name: _domain(space.param(name), table) for name, table in tables.items()}

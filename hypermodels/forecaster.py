@@ -62,8 +62,10 @@ class Segment:
         size = validation.end - validation.begin
         ends = [validation.end - size * (k - 1 - i) for i in range(k)]
         if ends[0] - size <= self.begin:
-            raise ValueError(f"Expected {k} folds of {size} steps to leave training steps before the first. "
-                             f"Received: training steps {self.begin}..{self.end}")
+            raise ValueError(
+                f"Expected {k} folds of {size} steps to leave training steps before the first. "
+                f"Received: training steps {self.begin}..{self.end}"
+            )
         return [(Segment(self.values, self.begin, end - size), Segment(self.values, end - size, end)) for end in ends]
 
     def concatenate(self, other: "Segment") -> "Segment":
@@ -77,14 +79,18 @@ def windows(segment: Segment, window: int, horizon: int, stride: int = 1) -> tf.
     """Unbatched `tf.data` of `(raw window [window, inputs], raw targets [horizon])` of `segment`'s origins."""
     origins = segment.origins(window, horizon, stride)
     if not len(origins):
-        raise ValueError(f"No forecast origin in steps {segment.begin}..{segment.end} for a window of {window} "
-                         f"and a horizon of {horizon}.")
+        raise ValueError(
+            f"No forecast origin in steps {segment.begin}..{segment.end} for a window of {window} "
+            f"and a horizon of {horizon}."
+        )
     first, last = int(origins[0]), int(origins[-1])
     values = segment.values.astype("float32")
     inputs = keras.utils.timeseries_dataset_from_array(
-        values[first - window:last], None, sequence_length=window, sequence_stride=stride, batch_size=None)
+        values[first - window : last], None, sequence_length=window, sequence_stride=stride, batch_size=None
+    )
     targets = keras.utils.timeseries_dataset_from_array(
-        values[first:last + horizon, 0], None, sequence_length=horizon, sequence_stride=stride, batch_size=None)
+        values[first : last + horizon, 0], None, sequence_length=horizon, sequence_stride=stride, batch_size=None
+    )
     return tf.data.Dataset.zip((inputs, targets))
 
 
@@ -138,12 +144,28 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
 
     params = sp.FORECAST_PARAMS
 
-    def __init__(self, inputs: int, horizon: int, mean: npt.ArrayLike, variance: npt.ArrayLike, target_mean: float,
-                 target_std: float, stride: int = 1, loss: str = "mse", space: sp.SearchSpace | None = None,
-                 seed: int | None = None, jit_compile: str | bool = "auto", dtype_policy: str = "float32",
-                 name: str | None = None, tunable: bool = True, season: int = 1, min_epoch_steps: int = 1) -> None:
-        super().__init__(space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name,
-                         tunable=tunable)
+    def __init__(
+        self,
+        inputs: int,
+        horizon: int,
+        mean: npt.ArrayLike,
+        variance: npt.ArrayLike,
+        target_mean: float,
+        target_std: float,
+        stride: int = 1,
+        loss: str = "mse",
+        space: sp.SearchSpace | None = None,
+        seed: int | None = None,
+        jit_compile: str | bool = "auto",
+        dtype_policy: str = "float32",
+        name: str | None = None,
+        tunable: bool = True,
+        season: int = 1,
+        min_epoch_steps: int = 1,
+    ) -> None:
+        super().__init__(
+            space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name, tunable=tunable
+        )
         self.inputs = recurrent.positive_int("inputs", inputs)
         self.horizon = recurrent.positive_int("horizon", horizon)
         self.stride = recurrent.positive_int("stride", stride)
@@ -163,13 +185,20 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         v = self.values(hp)
         window = keras.Input(shape=(v[sp.WINDOW], self.inputs), dtype="float32", name="window")
         x = keras.layers.Normalization(axis=-1, mean=self.mean, variance=self.variance)(window)
-        outputs = keras.layers.Dense(self.horizon, kernel_regularizer=recurrent.l2(v), dtype="float32",
-                                     name="scaled_forecast")(self.stack(x, v))
+        outputs = keras.layers.Dense(
+            self.horizon, kernel_regularizer=recurrent.l2(v), dtype="float32", name="scaled_forecast"
+        )(self.stack(x, v))
         model = keras.Model(window, outputs, name=f"{v[sp.CELL]}_forecaster")
         return self.compile(model, v, self.loss, recurrent.make_metrics(self.metrics))
 
-    def fit(self, hp: "keras_tuner.HyperParameters", model: keras.Model, x: Segment,  # type: ignore[override]
-            validation_data: Segment | None = None, **kwargs: Any) -> keras.callbacks.History:
+    def fit(  # type: ignore[override]
+        self,
+        hp: "keras_tuner.HyperParameters",
+        model: keras.Model,
+        x: Segment,
+        validation_data: Segment | None = None,
+        **kwargs: Any,
+    ) -> keras.callbacks.History:
         """Cuts the trial's windows from the `Segment`s `x` and `validation_data`, then fits."""
         batch_size = self.space.register(hp, sp.BATCH_SIZE)
         window, predict = self.space.register(hp, sp.WINDOW), self.space.register(hp, sp.PREDICT)
@@ -178,8 +207,7 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         train = train.shuffle(count, seed=self.seed).repeat(sp.epoch_passes(count, batch_size, self.min_epoch_steps))
         if validation_data is not None:
             validation_data = self.scaled(validation_data, window, predict).batch(batch_size).prefetch(-1)
-        return model.fit(train.batch(batch_size).prefetch(-1), validation_data=validation_data,
-                         shuffle=False, **kwargs)
+        return model.fit(train.batch(batch_size).prefetch(-1), validation_data=validation_data, shuffle=False, **kwargs)
 
     def scaled(self, segment: Segment, window: int, predict: str) -> tf.data.Dataset:
         """`segment`'s windows with the targets the model learns: `(y - base) / target_std`."""
@@ -207,14 +235,17 @@ def _check_seasonal_windows(space, season):
     for predict in bases.SEASONAL:
         needed = bases.min_window(predict, season)
         if predict in sp.possible_values(space.domain(sp.PREDICT)) and shortest < needed:
-            raise ValueError(f"Expected windows of at least {needed} steps for predict={predict!r} (season "
-                             f"{season}). Received: a window of {shortest}. Fix window=... to {needed} or more, or "
-                             f"predict=change.")
+            raise ValueError(
+                f"Expected windows of at least {needed} steps for predict={predict!r} (season "
+                f"{season}). Received: a window of {shortest}. Fix window=... to {needed} or more, or "
+                f"predict=change."
+            )
 
 
 def _statistics(name, values, inputs):
     values = np.asarray(values, dtype="float64").reshape(-1)
     if values.shape != (inputs,) or not np.isfinite(values).all():
-        raise ValueError(f"Expected {name} to hold {inputs} finite numbers, one per column. "
-                         f"Received: {name}={values!r}")
+        raise ValueError(
+            f"Expected {name} to hold {inputs} finite numbers, one per column. Received: {name}={values!r}"
+        )
     return values.tolist()

@@ -72,8 +72,9 @@ class ForecastOutput(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, predict: str, target_mean: float, target_std: float, target_index: int = 0, season: int = 1,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, predict: str, target_mean: float, target_std: float, target_index: int = 0, season: int = 1, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         if predict not in PREDICTS:
             raise ValueError(f"Expected predict to be one of {list(PREDICTS)}. Received: predict={predict!r}")
@@ -96,5 +97,11 @@ class ForecastOutput(keras.layers.Layer):
         return input_shapes[0]
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "predict": self.predict, "target_mean": self.target_mean,
-                "target_std": self.target_std, "target_index": self.target_index, "season": self.season}
+        return {
+            **super().get_config(),
+            "predict": self.predict,
+            "target_mean": self.target_mean,
+            "target_std": self.target_std,
+            "target_index": self.target_index,
+            "season": self.season,
+        }

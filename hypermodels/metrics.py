@@ -50,8 +50,9 @@ class MacroF1(keras.metrics.Metric):
     ```
     """
 
-    def __init__(self, num_classes: int, name: str = "macro_f1", threshold: float = 0.5,
-                 dtype: str | None = None) -> None:
+    def __init__(
+        self, num_classes: int, name: str = "macro_f1", threshold: float = 0.5, dtype: str | None = None
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
             raise ValueError(f"Expected num_classes to be an int >= 2. Received: num_classes={num_classes!r}")

@@ -48,19 +48,30 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
 
     params: tuple[sp.Param, ...] = sp.RECURRENT_PARAMS  # the subclass's search-space table
 
-    def __init__(self, space: sp.SearchSpace | None = None, seed: int | None = None, jit_compile: str | bool = "auto",
-                 dtype_policy: str = "float32", name: str | None = None, tunable: bool = True) -> None:
+    def __init__(
+        self,
+        space: sp.SearchSpace | None = None,
+        seed: int | None = None,
+        jit_compile: str | bool = "auto",
+        dtype_policy: str = "float32",
+        name: str | None = None,
+        tunable: bool = True,
+    ) -> None:
         super().__init__(name=name, tunable=tunable)
         self.space = sp.SearchSpace(self.params) if space is None else space
         if not isinstance(self.space, sp.SearchSpace) or self.space.params != self.params:
-            raise ValueError(f"Expected space to be a SearchSpace of {type(self).__name__}'s "
-                             f"hyperparameters {list(sp.SearchSpace(self.params).names)}. Received: space={space!r}")
+            raise ValueError(
+                f"Expected space to be a SearchSpace of {type(self).__name__}'s "
+                f"hyperparameters {list(sp.SearchSpace(self.params).names)}. Received: space={space!r}"
+            )
         if jit_compile not in JIT_MODES:
-            raise ValueError(f"Expected jit_compile to be one of {{'auto', True, False}}. "
-                             f"Received: jit_compile={jit_compile!r}")
+            raise ValueError(
+                f"Expected jit_compile to be one of {{'auto', True, False}}. Received: jit_compile={jit_compile!r}"
+            )
         if dtype_policy not in DTYPE_POLICIES:
-            raise ValueError(f"Expected dtype_policy to be one of {set(DTYPE_POLICIES)}. "
-                             f"Received: dtype_policy={dtype_policy!r}")
+            raise ValueError(
+                f"Expected dtype_policy to be one of {set(DTYPE_POLICIES)}. Received: dtype_policy={dtype_policy!r}"
+            )
         self.seed = seed
         self.jit_compile = jit_compile
         self.dtype_policy = dtype_policy
@@ -93,8 +104,9 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         )
         return keras.layers.Bidirectional(cell) if v[sp.BIDIRECTIONAL] else cell
 
-    def compile(self, model: keras.Model, v: Mapping[str, Any], loss: str,
-                metrics: Iterable[str | keras.metrics.Metric]) -> keras.Model:
+    def compile(
+        self, model: keras.Model, v: Mapping[str, Any], loss: str, metrics: Iterable[str | keras.metrics.Metric]
+    ) -> keras.Model:
         """Compiles `model` with the optimizer, learning rate and clipping chosen in `v`.
 
         Under `mixed_float16`, Keras wraps the optimizer in a `LossScaleOptimizer`. Keras's global
@@ -110,8 +122,15 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         model.optimizer.build(model.trainable_variables)
         return model
 
-    def fit(self, hp: keras_tuner.HyperParameters, model: keras.Model, x: Any, y: Any = None,
-            validation_data: Any = None, **kwargs: Any) -> keras.callbacks.History:
+    def fit(
+        self,
+        hp: keras_tuner.HyperParameters,
+        model: keras.Model,
+        x: Any,
+        y: Any = None,
+        validation_data: Any = None,
+        **kwargs: Any,
+    ) -> keras.callbacks.History:
         """Fits numpy `x, y` with the trial's batch size, or batches unbatched `tf.data` first.
 
         Keras ignores `batch_size=` for a dataset, so batching happens here.

@@ -72,12 +72,24 @@ class SequenceModel(recurrent.RecurrentHyperModel):
 
     params = sp.SEQUENCE_PARAMS
 
-    def __init__(self, timesteps: int, features: int, num_classes: int | None = None, mean: npt.ArrayLike | None = None,
-                 variance: npt.ArrayLike | None = None, space: sp.SearchSpace | None = None, seed: int | None = None,
-                 jit_compile: str | bool = "auto", dtype_policy: str = "float32", metrics: Sequence[str] | None = None,
-                 name: str | None = None, tunable: bool = True) -> None:
-        super().__init__(space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name,
-                         tunable=tunable)
+    def __init__(
+        self,
+        timesteps: int,
+        features: int,
+        num_classes: int | None = None,
+        mean: npt.ArrayLike | None = None,
+        variance: npt.ArrayLike | None = None,
+        space: sp.SearchSpace | None = None,
+        seed: int | None = None,
+        jit_compile: str | bool = "auto",
+        dtype_policy: str = "float32",
+        metrics: Sequence[str] | None = None,
+        name: str | None = None,
+        tunable: bool = True,
+    ) -> None:
+        super().__init__(
+            space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name, tunable=tunable
+        )
         self.timesteps = recurrent.positive_int("timesteps", timesteps)
         self.features = recurrent.positive_int("features", features)
         if num_classes is not None:
@@ -98,8 +110,10 @@ class SequenceModel(recurrent.RecurrentHyperModel):
             return self.compile(model, v, "mse", recurrent.make_metrics(self.metrics))
         outputs = classification_head(x, self.num_classes, v)
         model = keras.Model(inputs, outputs, name=f"{v[sp.CELL]}_classifier")
-        return self.compile(model, v, classification_loss(self.num_classes),
-                            recurrent.make_metrics(self.metrics, self.num_classes))
+        return self.compile(
+            model, v, classification_loss(self.num_classes), recurrent.make_metrics(self.metrics, self.num_classes)
+        )
+
 
 def _value_head(x, v):
     """One linear unit; float32 under any precision policy."""
@@ -111,15 +125,19 @@ def _statistics(mean, variance, features):
     if mean is None and variance is None:
         return None, None
     if mean is None or variance is None:
-        raise ValueError(f"Expected mean and variance both given or both None. "
-                         f"Received: mean={mean!r}, variance={variance!r}")
+        raise ValueError(
+            f"Expected mean and variance both given or both None. Received: mean={mean!r}, variance={variance!r}"
+        )
     mean, variance = np.asarray(mean, dtype=float), np.asarray(variance, dtype=float)
     if mean.shape != (features,) or variance.shape != (features,):
-        raise ValueError(f"Expected mean and variance of shape ({features},), one value per feature. "
-                         f"Received: mean.shape={mean.shape}, variance.shape={variance.shape}")
+        raise ValueError(
+            f"Expected mean and variance of shape ({features},), one value per feature. "
+            f"Received: mean.shape={mean.shape}, variance.shape={variance.shape}"
+        )
     if not np.isfinite(mean).all() or not np.isfinite(variance).all() or (variance < 0).any():
-        raise ValueError(f"Expected finite means and variances >= 0. Received: mean={mean.tolist()}, "
-                         f"variance={variance.tolist()}")
+        raise ValueError(
+            f"Expected finite means and variances >= 0. Received: mean={mean.tolist()}, variance={variance.tolist()}"
+        )
     return mean.tolist(), variance.tolist()
 
 

@@ -83,8 +83,9 @@ def choice(values: Iterable[Any], default: Any = None) -> Domain:
     return Domain(CHOICE, values=tuple(values), default=default)
 
 
-def span(min_value: float, max_value: float, step: float | None = None, sampling: str = "linear",
-         default: Any = None) -> Domain:
+def span(
+    min_value: float, max_value: float, step: float | None = None, sampling: str = "linear", default: Any = None
+) -> Domain:
     return Domain(RANGE, (), min_value, max_value, step, sampling, default)
 
 
@@ -123,8 +124,13 @@ class Param:
             return hp.Choice(self.name, list(d.values), default=d.default, **kwargs)
         make = hp.Int if self.type is int else hp.Float
         return make(
-            self.name, d.min_value, d.max_value, step=d.step,
-            sampling=d.sampling, default=d.default, **kwargs,
+            self.name,
+            d.min_value,
+            d.max_value,
+            step=d.step,
+            sampling=d.sampling,
+            default=d.default,
+            **kwargs,
         )
 
 
@@ -155,8 +161,7 @@ RECURRENT_PARAMS = (
     Param(INITIALIZER, str, choice(INITIALIZERS, "glorot_uniform"), *_options(INITIALIZERS)),
     Param(HEAD, str, choice(SEARCHED_HEADS, "last"), *_options(HEADS)),
     Param(OPTIMIZER, str, choice(OPTIMIZERS, "adam"), *_options(OPTIMIZERS)),
-    Param(LEARNING_RATE, float, span(1e-4, 1e-2, sampling="log", default=1e-3),
-          lambda v: v > 0, "> 0"),
+    Param(LEARNING_RATE, float, span(1e-4, 1e-2, sampling="log", default=1e-3), lambda v: v > 0, "> 0"),
     # 0 means no gradient clipping.
     Param(CLIPNORM, float, choice((0.0, 1.0, 5.0), 0.0), lambda v: v >= 0, ">= 0 (0 = off)"),
     Param(BATCH_SIZE, int, choice((32, 64, 128), 64), lambda v: v >= 1, ">= 1"),
@@ -246,8 +251,25 @@ def predict_domain(season: int | None = None) -> Domain:
 
 # The order the HParams dashboard lists them in (its first columns are the visible ones): what most
 # often decides a recurrent model's score first; fixed hyperparameters go after the searched ones.
-IMPORTANCE = (LEARNING_RATE, UNITS[0], CELL, EMBEDDING_DIM, BATCH_SIZE, DROPOUT, WINDOW, NUM_LAYERS,
-              *UNITS[1:], BIDIRECTIONAL, HEAD, OPTIMIZER, L2, CLIPNORM, INITIALIZER, RECURRENT_DROPOUT, PREDICT)
+IMPORTANCE = (
+    LEARNING_RATE,
+    UNITS[0],
+    CELL,
+    EMBEDDING_DIM,
+    BATCH_SIZE,
+    DROPOUT,
+    WINDOW,
+    NUM_LAYERS,
+    *UNITS[1:],
+    BIDIRECTIONAL,
+    HEAD,
+    OPTIMIZER,
+    L2,
+    CLIPNORM,
+    INITIALIZER,
+    RECURRENT_DROPOUT,
+    PREDICT,
+)
 
 
 def possible_values(domain: Domain) -> set[Any] | None:

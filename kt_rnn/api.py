@@ -108,8 +108,16 @@ def run(config: "Config", data: dict[str, Any] | None = None) -> Result | None:
     if export is None:  # a distributed worker: the chief exports
         return None
     m = export.metrics
-    return Result(export.hparams, m["objective"], m["best_validation_score"], m["test"], export.path, m,
-                  export.model, export.tuner)
+    return Result(
+        export.hparams,
+        m["objective"],
+        m["best_validation_score"],
+        m["test"],
+        export.path,
+        m,
+        export.model,
+        export.tuner,
+    )
 
 
 def _source(data: Any, dataset: str | None) -> tuple[str, str | None, tuple[Any, Any] | None]:
@@ -146,8 +154,10 @@ def _pair(data: Any) -> tuple[Any, Any]:
         return _decoded(xs), _decoded(ys)
     if isinstance(data, (tuple, list)) and len(data) == 2:
         return data[0], data[1]
-    raise UsageError("Expected data as (texts, labels), (x, y) arrays or a tf.data.Dataset of (x, y) pairs. "
-                     f"Received: {type(data).__name__}")
+    raise UsageError(
+        "Expected data as (texts, labels), (x, y) arrays or a tf.data.Dataset of (x, y) pairs. "
+        f"Received: {type(data).__name__}"
+    )
 
 
 def _decoded(values):

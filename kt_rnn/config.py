@@ -129,8 +129,10 @@ class Config:
                     raise UsageError(f"The {self.dataset} dataset needs {option.flag} {option.metavar}: {option.help}.")
                 continue
             if option.tasks is not None and self.task.name not in option.tasks:
-                raise UsageError(f"{option.flag} is an option of the {', '.join(option.tasks)} data, not of "
-                                 f"{self.dataset}. Remove it, or choose the dataset it belongs to.")
+                raise UsageError(
+                    f"{option.flag} is an option of the {', '.join(option.tasks)} data, not of "
+                    f"{self.dataset}. Remove it, or choose the dataset it belongs to."
+                )
             if option.name not in FIELDS:  # a field of another name holds the value in its own form
                 option.check(value, self.task.name)
 
@@ -144,8 +146,10 @@ class Config:
         # The chief owns the shared project: a worker must never delete it, nor export over the chief.
         for name in ("overwrite", "export_only"):
             if self.role.is_worker and getattr(self, name):
-                raise UsageError(f"--{name.replace('_', '-')} is the chief's alone: a worker never clears or "
-                                 "exports the shared search. Give it to the chief (or a single run).")
+                raise UsageError(
+                    f"--{name.replace('_', '-')} is the chief's alone: a worker never clears or "
+                    "exports the shared search. Give it to the chief (or a single run)."
+                )
 
     def _resolve_objective(self) -> None:
         if self.objective is None:
@@ -158,8 +162,10 @@ class Config:
             defaults = self.task.default_domains(dataclasses.asdict(self))
             object.__setattr__(self, "space", SearchSpace(self.task.params).with_domains(defaults))
         elif self.space.params != self.task.params:
-            raise UsageError(f"The search space given is not the space of the {self.task.name} task's model "
-                             f"(hyperparameters {list(SearchSpace(self.task.params).names)}).")
+            raise UsageError(
+                f"The search space given is not the space of the {self.task.name} task's model "
+                f"(hyperparameters {list(SearchSpace(self.task.params).names)})."
+            )
 
     def is_default(self, name: str) -> bool:
         """True when hyperparameter `name`'s domain is the task's default for these settings (not edited)."""
@@ -234,17 +240,27 @@ class Config:
         _one_of("dataset", o["dataset"], tasks.datasets())
         task = tasks.for_dataset(o["dataset"])
         if chosen.tasks and task.name not in chosen.tasks:
-            raise UsageError(f"--preset {chosen.name} is made for {' or '.join(chosen.tasks)} data, not for "
-                             f"{o['dataset']}. Remove it, or choose one of {sorted(presets.PRESETS)}.")
+            raise UsageError(
+                f"--preset {chosen.name} is made for {' or '.join(chosen.tasks)} data, not for "
+                f"{o['dataset']}. Remove it, or choose one of {sorted(presets.PRESETS)}."
+            )
         space = build_space(o["fix"], o["space"], chosen.space, task.params, task.default_domains(o), o["tune"])
         plain = {name: o[name] for name in _PLAIN}
         own = {name: o[name] for name in o if name not in _CONSUMED}  # a registered task's options
         return cls(
-            **plain, settings=runfile.settings(o), task_options=own, refit=not o["no_refit"],
-            base_fallback=not o["no_base_fallback"], space=space,
-            categorical=tuple(o["categorical"]) if o["categorical"] else None, task_type=o["task"],
-            console=_console(o), role=_role(o), gpus=devices.parse_gpus(o["gpus"]),
-            precision="mixed" if o["mixed_precision"] else "float32", **sized,
+            **plain,
+            settings=runfile.settings(o),
+            task_options=own,
+            refit=not o["no_refit"],
+            base_fallback=not o["no_base_fallback"],
+            space=space,
+            categorical=tuple(o["categorical"]) if o["categorical"] else None,
+            task_type=o["task"],
+            console=_console(o),
+            role=_role(o),
+            gpus=devices.parse_gpus(o["gpus"]),
+            precision="mixed" if o["mixed_precision"] else "float32",
+            **sized,
             given=frozenset(name for name in DEFAULTS if o[name] is not None or name in chosen.options)
             | edited_names(o["fix"], o["space"], chosen.space, task.params, o["tune"]),
         )
@@ -256,21 +272,72 @@ class Config:
 
 
 # The options a `Config` field of the same name holds as given.
-_PLAIN = ("dataset", "data", "executions_per_trial", "objective", "seed", "logdir", "project", "overwrite",
-          "export_only", "target", "features", "date_column", "horizon", "season", "validation_size", "stride",
-          "folds", "fill_missing", "validation_split", "test_data", "test_split", "text_column", "label_column",
-          "jit", "max_failures", "max_crashes", "extend_budget", "strategy", "baselines", "time_limit")
+_PLAIN = (
+    "dataset",
+    "data",
+    "executions_per_trial",
+    "objective",
+    "seed",
+    "logdir",
+    "project",
+    "overwrite",
+    "export_only",
+    "target",
+    "features",
+    "date_column",
+    "horizon",
+    "season",
+    "validation_size",
+    "stride",
+    "folds",
+    "fill_missing",
+    "validation_split",
+    "test_data",
+    "test_split",
+    "text_column",
+    "label_column",
+    "jit",
+    "max_failures",
+    "max_crashes",
+    "extend_budget",
+    "strategy",
+    "baselines",
+    "time_limit",
+)
 # The options a field holds as given (the others are turned into a field of their own form).
 _AS_GIVEN = (*_PLAIN, *DEFAULTS, *FIELDS, "categorical")
 # Every option `from_options` turns into a field: what is left is a registered task's own.
-_CONSUMED = (*_AS_GIVEN, "config", "no_refit", "no_base_fallback", "fix", "space", "tune", "preset", "quick",
-             "verbose", "quiet", "role", "oracle", "worker_id", "worker_timeout", "chief_timeout", "gpus",
-             "mixed_precision")
+_CONSUMED = (
+    *_AS_GIVEN,
+    "config",
+    "no_refit",
+    "no_base_fallback",
+    "fix",
+    "space",
+    "tune",
+    "preset",
+    "quick",
+    "verbose",
+    "quiet",
+    "role",
+    "oracle",
+    "worker_id",
+    "worker_timeout",
+    "chief_timeout",
+    "gpus",
+    "mixed_precision",
+)
 
 
 def _role(o: Mapping[str, Any]) -> roles.Role:
-    return roles.resolve(o["role"], o["oracle"], o["worker_id"], os.environ,
-                         worker_timeout=o["worker_timeout"], chief_timeout=o["chief_timeout"])
+    return roles.resolve(
+        o["role"],
+        o["oracle"],
+        o["worker_id"],
+        os.environ,
+        worker_timeout=o["worker_timeout"],
+        chief_timeout=o["chief_timeout"],
+    )
 
 
 def _console(o: Mapping[str, Any]) -> str:
@@ -296,9 +363,14 @@ def _given(o: Mapping[str, Any], name: str, preset: Mapping[str, Any]) -> Any:
     return preset[name] if o[name] is None else o[name]
 
 
-def build_space(fixes: Iterable[str] | None = (), space_file: str | None = None,
-                preset: Mapping[str, sp.Domain] | None = None, params: tuple[sp.Param, ...] = sp.TEXT_PARAMS,
-                defaults: Mapping[str, sp.Domain] | None = None, tune: str | None = None) -> SearchSpace:
+def build_space(
+    fixes: Iterable[str] | None = (),
+    space_file: str | None = None,
+    preset: Mapping[str, sp.Domain] | None = None,
+    params: tuple[sp.Param, ...] = sp.TEXT_PARAMS,
+    defaults: Mapping[str, sp.Domain] | None = None,
+    tune: str | None = None,
+) -> SearchSpace:
     """The default space of the model whose table is `params` (with the task's `defaults` for the
     settings), with `preset`, then a --space file, then each --fix applied; with `tune` (the
     text of --tune), only the hyperparameters it names are searched, every other one fixed."""
@@ -317,9 +389,13 @@ def build_space(fixes: Iterable[str] | None = (), space_file: str | None = None,
         raise UsageError(str(e)) from None
 
 
-def edited_names(fixes: Iterable[str] | None = (), space_file: str | None = None,
-                 preset: Mapping[str, sp.Domain] | None = None, params: tuple[sp.Param, ...] = sp.TEXT_PARAMS,
-                 tune: str | None = None) -> frozenset[str]:
+def edited_names(
+    fixes: Iterable[str] | None = (),
+    space_file: str | None = None,
+    preset: Mapping[str, sp.Domain] | None = None,
+    params: tuple[sp.Param, ...] = sp.TEXT_PARAMS,
+    tune: str | None = None,
+) -> frozenset[str]:
     """The hyperparameters `build_space`'s edits set (every one under `tune`): kept as given even where
     an edit equals the default (`--fix batch_size=128`), which the plan would otherwise resize."""
     if tune is not None:

@@ -32,15 +32,18 @@ class Objective:
     metric: str | None = None
 
 
-OBJECTIVES = {o.name: o for o in (
-    Objective("val_accuracy", MAX, (CLASSIFICATION,)),
-    Objective("val_loss", MIN),
-    Objective("val_auc", MAX, (CLASSIFICATION,), binary=True, metric="auc"),
-    Objective("val_macro_f1", MAX, (CLASSIFICATION,), metric="macro_f1"),
-    Objective("val_mae", MIN, (REGRESSION,), metric="mae"),
-    Objective("accuracy", MAX, (CLASSIFICATION,)),
-    Objective("loss", MIN),
-)}
+OBJECTIVES = {
+    o.name: o
+    for o in (
+        Objective("val_accuracy", MAX, (CLASSIFICATION,)),
+        Objective("val_loss", MIN),
+        Objective("val_auc", MAX, (CLASSIFICATION,), binary=True, metric="auc"),
+        Objective("val_macro_f1", MAX, (CLASSIFICATION,), metric="macro_f1"),
+        Objective("val_mae", MIN, (REGRESSION,), metric="mae"),
+        Objective("accuracy", MAX, (CLASSIFICATION,)),
+        Objective("loss", MIN),
+    )
+}
 # The objective of a search that names none, per problem.
 DEFAULT_OBJECTIVES = {CLASSIFICATION: "val_accuracy", REGRESSION: "val_loss"}
 

@@ -51,113 +51,332 @@ GROUPS = {
 
 def _dataset() -> Option:
     """The positional: its choices are the datasets of the tasks registered now."""
-    return Option("dataset", "imdb (the IMDB reviews), text (your texts: --data FOLDER or FILE.csv), sequence (your "
-                  "numeric sequences: --data FILE.npz), timeseries (a series to forecast: --data FILE.csv --target "
-                  "COLUMN); or `dataset = ...` in --config", kind=POSITIONAL, choices=tasks.datasets(), identity=True)
+    return Option(
+        "dataset",
+        "imdb (the IMDB reviews), text (your texts: --data FOLDER or FILE.csv), sequence (your "
+        "numeric sequences: --data FILE.npz), timeseries (a series to forecast: --data FILE.csv --target "
+        "COLUMN); or `dataset = ...` in --config",
+        kind=POSITIONAL,
+        choices=tasks.datasets(),
+        identity=True,
+    )
 
 
 # The options of every task, in --help's order; each task adds its own (`kt_rnn.tasks.Task.options`).
 COMMON: tuple[Option, ...] = (
-    Option("config", "run file: any option below as `name = value` (e.g. max-trials = 20, fix = [\"cell=lstm\"]); "
-           "options given here override it. The resolved options are saved as LOGDIR/PROJECT/config.toml",
-           metavar="FILE.toml", saved=False),
+    Option(
+        "config",
+        'run file: any option below as `name = value` (e.g. max-trials = 20, fix = ["cell=lstm"]); '
+        "options given here override it. The resolved options are saved as LOGDIR/PROJECT/config.toml",
+        metavar="FILE.toml",
+        saved=False,
+    ),
     # data
-    Option("data", "imdb: an aclImdb directory or aclImdb_v1.tar.gz (default: $KT_RNN_DATA, else a cached "
-           "download); text: a folder with one subfolder of .txt files per class, or a CSV/TSV table; sequence: "
-           "an .npz with x and y (optional x_test, y_test)", "data", metavar="PATH", path=True),
-    Option("test_split", "text, sequence: fraction held out for the test score when the data has no test part "
-           "(default 0.2)", "data", float, 0.2, metavar="F", identity=True, fraction=True),
-    Option("validation_split", "fraction of the training split held out for selection (default 0.2)", "data",
-           float, 0.2, metavar="F", identity=True, fraction=True),
-    Option("train_size", "use N training examples (default all)", "data", int, metavar="N", identity=True,
-           minimum=1, preset=True),
-    Option("test_size", "score on N test examples (default all); timeseries: the last N steps (or a fraction) "
-           "are the test part", "data", steps, metavar="N", identity=True, minimum=1, fraction_tasks=("forecast",),
-           preset=True),
-    Option("max_tokens", "text: vocabulary size (default 20000)", "data", int, 20_000, metavar="N", identity=True,
-           minimum=3, preset=True),
-    Option("sequence_length", "text: tokens per text (default 200)", "data", int, 200, metavar="N", identity=True,
-           minimum=1, preset=True),
+    Option(
+        "data",
+        "imdb: an aclImdb directory or aclImdb_v1.tar.gz (default: $KT_RNN_DATA, else a cached "
+        "download); text: a folder with one subfolder of .txt files per class, or a CSV/TSV table; sequence: "
+        "an .npz with x and y (optional x_test, y_test)",
+        "data",
+        metavar="PATH",
+        path=True,
+    ),
+    Option(
+        "test_split",
+        "text, sequence: fraction held out for the test score when the data has no test part (default 0.2)",
+        "data",
+        float,
+        0.2,
+        metavar="F",
+        identity=True,
+        fraction=True,
+    ),
+    Option(
+        "validation_split",
+        "fraction of the training split held out for selection (default 0.2)",
+        "data",
+        float,
+        0.2,
+        metavar="F",
+        identity=True,
+        fraction=True,
+    ),
+    Option(
+        "train_size",
+        "use N training examples (default all)",
+        "data",
+        int,
+        metavar="N",
+        identity=True,
+        minimum=1,
+        preset=True,
+    ),
+    Option(
+        "test_size",
+        "score on N test examples (default all); timeseries: the last N steps (or a fraction) are the test part",
+        "data",
+        steps,
+        metavar="N",
+        identity=True,
+        minimum=1,
+        fraction_tasks=("forecast",),
+        preset=True,
+    ),
+    Option(
+        "max_tokens",
+        "text: vocabulary size (default 20000)",
+        "data",
+        int,
+        20_000,
+        metavar="N",
+        identity=True,
+        minimum=3,
+        preset=True,
+    ),
+    Option(
+        "sequence_length",
+        "text: tokens per text (default 200)",
+        "data",
+        int,
+        200,
+        metavar="N",
+        identity=True,
+        minimum=1,
+        preset=True,
+    ),
     # tuning
-    Option("tuner", "the search algorithm (default hyperband)", "tuning", default="hyperband", choices=TUNERS,
-           identity=True, preset=True),
-    Option("max_trials", f"trial budget (default {kinds.DEFAULT_MAX_TRIALS}; Hyperband: its full schedule unless "
-           "given)", "tuning", int, metavar="N", minimum=1, preset=True),
-    Option("max_epochs", "epochs per trial at most (default 10; a short series: planned from its training "
-           "windows, up to 100)", "tuning", int, 10, metavar="N", identity=True, minimum=1, preset=True),
-    Option("factor", "Hyperband reduction factor (default 3)", "tuning", int, 3, metavar="N", minimum=2,
-           preset=True),
-    Option("time_limit", "end the search within this time (90s, 10m, 1h, 1h30m): no trial starts that the time "
-           "left cannot hold (judged by the trials this run has timed) and a trial still running at the limit "
-           "stops after its epoch; the refit and export follow. Default: no limit", "tuning", seconds,
-           metavar="DURATION"),
+    Option(
+        "tuner",
+        "the search algorithm (default hyperband)",
+        "tuning",
+        default="hyperband",
+        choices=TUNERS,
+        identity=True,
+        preset=True,
+    ),
+    Option(
+        "max_trials",
+        f"trial budget (default {kinds.DEFAULT_MAX_TRIALS}; Hyperband: its full schedule unless given)",
+        "tuning",
+        int,
+        metavar="N",
+        minimum=1,
+        preset=True,
+    ),
+    Option(
+        "max_epochs",
+        "epochs per trial at most (default 10; a short series: planned from its training windows, up to 100)",
+        "tuning",
+        int,
+        10,
+        metavar="N",
+        identity=True,
+        minimum=1,
+        preset=True,
+    ),
+    Option("factor", "Hyperband reduction factor (default 3)", "tuning", int, 3, metavar="N", minimum=2, preset=True),
+    Option(
+        "time_limit",
+        "end the search within this time (90s, 10m, 1h, 1h30m): no trial starts that the time "
+        "left cannot hold (judged by the trials this run has timed) and a trial still running at the limit "
+        "stops after its epoch; the refit and export follow. Default: no limit",
+        "tuning",
+        seconds,
+        metavar="DURATION",
+    ),
     Option("executions_per_trial", "", "tuning", int, 1, metavar="N", identity=True, minimum=1),
-    Option("objective", "what trials are ranked by (default: val_accuracy for classification, val_loss for "
-           "regression; val_auc: binary only; val_macro_f1 for imbalanced classes; val_mae: regression)", "tuning",
-           choices=OBJECTIVES, identity=True),
-    Option("patience", "non-Hyperband trials stop after N epochs without a lower validation loss (default 3)",
-           "tuning", int, 3, metavar="N", minimum=1, preset=True),
+    Option(
+        "objective",
+        "what trials are ranked by (default: val_accuracy for classification, val_loss for "
+        "regression; val_auc: binary only; val_macro_f1 for imbalanced classes; val_mae: regression)",
+        "tuning",
+        choices=OBJECTIVES,
+        identity=True,
+    ),
+    Option(
+        "patience",
+        "non-Hyperband trials stop after N epochs without a lower validation loss (default 3)",
+        "tuning",
+        int,
+        3,
+        metavar="N",
+        minimum=1,
+        preset=True,
+    ),
     Option("seed", "", "tuning", int, 42, identity=True),
-    Option("fix", "fix one hyperparameter, e.g. --fix cell=lstm (repeatable)", "tuning", default=(),
-           metavar="NAME=VALUE", kind=REPEAT),
+    Option(
+        "fix",
+        "fix one hyperparameter, e.g. --fix cell=lstm (repeatable)",
+        "tuning",
+        default=(),
+        metavar="NAME=VALUE",
+        kind=REPEAT,
+    ),
     Option("space", "choices/ranges per hyperparameter", "tuning", metavar="FILE.toml", path=True),
-    Option("tune", "search only these hyperparameters, e.g. --tune units_0,learning_rate,batch_size; every other "
-           "one is fixed at its default", "tuning", metavar="NAME[,NAME...]"),
-    Option("jit", "XLA compilation of training steps (auto: Keras's choice, off on a CPU, where it made trials "
-           "1.3-1.6x slower; on a GPU where the model allows, from 2,000 training examples)", "tuning",
-           default="auto", choices=JIT_MODES),
-    Option("preset", "a measured budget and space (options given with it override it): " + presets.help_text(),
-           "tuning", choices=tuple(sorted(presets.PRESETS))),
+    Option(
+        "tune",
+        "search only these hyperparameters, e.g. --tune units_0,learning_rate,batch_size; every other "
+        "one is fixed at its default",
+        "tuning",
+        metavar="NAME[,NAME...]",
+    ),
+    Option(
+        "jit",
+        "XLA compilation of training steps (auto: Keras's choice, off on a CPU, where it made trials "
+        "1.3-1.6x slower; on a GPU where the model allows, from 2,000 training examples)",
+        "tuning",
+        default="auto",
+        choices=JIT_MODES,
+    ),
+    Option(
+        "preset",
+        "a measured budget and space (options given with it override it): " + presets.help_text(),
+        "tuning",
+        choices=tuple(sorted(presets.PRESETS)),
+    ),
     Option("quick", "--preset quick", "tuning", default=False, kind=SWITCH),
     # console
-    Option("verbose", "KerasTuner's table of every hyperparameter at each trial's start (default: one line with "
-           "those that differ from the best trial)", "console", default=False, kind=SWITCH),
+    Option(
+        "verbose",
+        "KerasTuner's table of every hyperparameter at each trial's start (default: one line with "
+        "those that differ from the best trial)",
+        "console",
+        default=False,
+        kind=SWITCH,
+    ),
     Option("quiet", "one line per trial, no per-epoch lines", "console", default=False, kind=SWITCH),
     # failures and resuming
-    Option("max_failures", "stop the search (state saved) when N trials in a row have failed (default 3)",
-           "failures", int, 3, metavar="N", minimum=1),
-    Option("max_crashes", "mark a trial FAILED once its process has died N times while running it (default 3)",
-           "failures", int, 3, metavar="N", minimum=1),
-    Option("extend_budget", "resume a search with a different --max-trials (other changed settings need "
-           "--overwrite)", "failures", default=False, kind=SWITCH, saved=False),
+    Option(
+        "max_failures",
+        "stop the search (state saved) when N trials in a row have failed (default 3)",
+        "failures",
+        int,
+        3,
+        metavar="N",
+        minimum=1,
+    ),
+    Option(
+        "max_crashes",
+        "mark a trial FAILED once its process has died N times while running it (default 3)",
+        "failures",
+        int,
+        3,
+        metavar="N",
+        minimum=1,
+    ),
+    Option(
+        "extend_budget",
+        "resume a search with a different --max-trials (other changed settings need --overwrite)",
+        "failures",
+        default=False,
+        kind=SWITCH,
+        saved=False,
+    ),
     # distributed search
-    Option("role", "chief: serve the search's oracle and export the best model; worker: run trials for the "
-           "chief. Every process gets the same options and the same --logdir (a shared filesystem across hosts)",
-           "distributed", choices=(roles.CHIEF, roles.WORKER), saved=False),
-    Option("oracle", "the chief's address (the chief listens on it; 0.0.0.0:PORT for every interface)",
-           "distributed", metavar="HOST:PORT", saved=False),
-    Option("worker_id", "a worker's unique name; restarted under the same name, it takes its trial back",
-           "distributed", metavar="NAME", saved=False),
-    Option("worker_timeout", "chief: re-queue the trial of a worker silent this long (default "
-           f"{roles.DEFAULT_WORKER_TIMEOUT:.0f} s)", "distributed", float, metavar="S"),
-    Option("chief_timeout", "worker: stop, state saved, when the chief has not answered this long (default "
-           f"{roles.DEFAULT_CHIEF_TIMEOUT:.0f} s)", "distributed", float, metavar="S"),
+    Option(
+        "role",
+        "chief: serve the search's oracle and export the best model; worker: run trials for the "
+        "chief. Every process gets the same options and the same --logdir (a shared filesystem across hosts)",
+        "distributed",
+        choices=(roles.CHIEF, roles.WORKER),
+        saved=False,
+    ),
+    Option(
+        "oracle",
+        "the chief's address (the chief listens on it; 0.0.0.0:PORT for every interface)",
+        "distributed",
+        metavar="HOST:PORT",
+        saved=False,
+    ),
+    Option(
+        "worker_id",
+        "a worker's unique name; restarted under the same name, it takes its trial back",
+        "distributed",
+        metavar="NAME",
+        saved=False,
+    ),
+    Option(
+        "worker_timeout",
+        f"chief: re-queue the trial of a worker silent this long (default {roles.DEFAULT_WORKER_TIMEOUT:.0f} s)",
+        "distributed",
+        float,
+        metavar="S",
+    ),
+    Option(
+        "chief_timeout",
+        "worker: stop, state saved, when the chief has not answered this long (default "
+        f"{roles.DEFAULT_CHIEF_TIMEOUT:.0f} s)",
+        "distributed",
+        float,
+        metavar="S",
+    ),
     # devices
-    Option("gpus", "GPUs this process trains on, e.g. 0 or 0,1 (one per worker pins workers to GPUs); none: the "
-           "CPU only (default: every GPU)", "devices", metavar="IDS"),
-    Option("mixed_precision", "float16 compute on a GPU, bfloat16 on a CPU; outputs and losses stay float32",
-           "devices", default=False, kind=SWITCH),
-    Option("strategy", "mirrored: each trial trains on every visible GPU; batch_size is then the global batch, "
-           "split evenly over the GPUs (default: one device)", "devices", default="default",
-           choices=devices.STRATEGIES),
+    Option(
+        "gpus",
+        "GPUs this process trains on, e.g. 0 or 0,1 (one per worker pins workers to GPUs); none: the "
+        "CPU only (default: every GPU)",
+        "devices",
+        metavar="IDS",
+    ),
+    Option(
+        "mixed_precision",
+        "float16 compute on a GPU, bfloat16 on a CPU; outputs and losses stay float32",
+        "devices",
+        default=False,
+        kind=SWITCH,
+    ),
+    Option(
+        "strategy",
+        "mirrored: each trial trains on every visible GPU; batch_size is then the global batch, "
+        "split evenly over the GPUs (default: one device)",
+        "devices",
+        default="default",
+        choices=devices.STRATEGIES,
+    ),
     # output
     Option("logdir", "root of all outputs (default logs/)", "output", default="logs", path=True),
     Option("project", "subdirectory of LOGDIR (default: the dataset name)", "output"),
-    Option("overwrite", "discard an earlier search and start afresh", "output", default=False, kind=SWITCH,
-           saved=False),
-    Option("export_only", "export from a finished search, no tuning", "output", default=False, kind=SWITCH,
-           saved=False),
-    Option("no_refit", "export the best trial's own weights instead of refitting on train + validation", "output",
-           default=False, kind=SWITCH),
-    Option("no_base_fallback", "timeseries: export the best trial's network even where its base alone (e.g. the "
-           "seasonal-naive forecast) scored a lower validation MAE (by default that base is exported instead)",
-           "output", default=False, kind=SWITCH),
-    Option("baselines", "all: fit the classical models a practitioner tries first on the same training data and "
-           "score them on the same test part (text: TF-IDF + logistic regression; timeseries: AutoETS and "
-           "AutoARIMA); none: skip them (default all)", "output", default="all", choices=BASELINE_MODES),
-    Option("ensemble", "export the average of the K best trials with distinct hyperparameters, each refit (K "
-           "times the refit's cost); classes and sequences, not forecasts (default 1)", "output", int, 1,
-           metavar="K", minimum=1, preset=True),
+    Option(
+        "overwrite", "discard an earlier search and start afresh", "output", default=False, kind=SWITCH, saved=False
+    ),
+    Option(
+        "export_only", "export from a finished search, no tuning", "output", default=False, kind=SWITCH, saved=False
+    ),
+    Option(
+        "no_refit",
+        "export the best trial's own weights instead of refitting on train + validation",
+        "output",
+        default=False,
+        kind=SWITCH,
+    ),
+    Option(
+        "no_base_fallback",
+        "timeseries: export the best trial's network even where its base alone (e.g. the "
+        "seasonal-naive forecast) scored a lower validation MAE (by default that base is exported instead)",
+        "output",
+        default=False,
+        kind=SWITCH,
+    ),
+    Option(
+        "baselines",
+        "all: fit the classical models a practitioner tries first on the same training data and "
+        "score them on the same test part (text: TF-IDF + logistic regression; timeseries: AutoETS and "
+        "AutoARIMA); none: skip them (default all)",
+        "output",
+        default="all",
+        choices=BASELINE_MODES,
+    ),
+    Option(
+        "ensemble",
+        "export the average of the K best trials with distinct hyperparameters, each refit (K "
+        "times the refit's cost); classes and sequences, not forecasts (default 1)",
+        "output",
+        int,
+        1,
+        metavar="K",
+        minimum=1,
+        preset=True,
+    ),
 )
 # The options a preset may set, with their defaults without one (`None`: no cap / the tuner's choice).
 PRESET_DEFAULTS = {option.name: option.default for option in COMMON if option.preset}
@@ -324,8 +543,11 @@ def build_parser() -> Parser:
         description="Tune a recurrent network with KerasTuner, log every trial to "
         "TensorBoard and export the best model as a SavedModel that serves raw input "
         "(text, numeric sequences) and answers in the data's own units.",
-        epilog=_wrap("Outputs: LOGDIR/PROJECT/{tuner,tensorboard,best}. Re-running the same "
-                      "command resumes the search.") + "\n" + _hyperparameters_help(),
+        epilog=_wrap(
+            "Outputs: LOGDIR/PROJECT/{tuner,tensorboard,best}. Re-running the same command resumes the search."
+        )
+        + "\n"
+        + _hyperparameters_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rows = table()
@@ -347,13 +569,22 @@ def _add(group: Any, option: Option) -> None:
         group.add_argument(option.flag, action="store_true", **shown)
     else:
         action = "append" if option.kind == REPEAT else "store"
-        group.add_argument(option.flag, action=action, default=_parser_default(option), choices=option.choices,
-                           metavar=option.metavar, **({} if option.type is str else {"type": option.type}), **shown)
+        group.add_argument(
+            option.flag,
+            action=action,
+            default=_parser_default(option),
+            choices=option.choices,
+            metavar=option.metavar,
+            **({} if option.type is str else {"type": option.type}),
+            **shown,
+        )
 
 
 def _hyperparameters_help() -> str:
-    lines = [f"Hyperparameters ({', '.join(task.datasets)}): " + ", ".join(SearchSpace(task.params).names)
-             for task in tasks.TASKS.values()]
+    lines = [
+        f"Hyperparameters ({', '.join(task.datasets)}): " + ", ".join(SearchSpace(task.params).names)
+        for task in tasks.TASKS.values()
+    ]
     return "\n".join(map(_wrap, lines))
 
 

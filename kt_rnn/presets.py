@@ -35,7 +35,8 @@ PRESETS = {
     # reviews (6,000 reached 0.80-0.83 test accuracy, seed to seed), one small Hyperband round, settings
     # that learn within 3 epochs; 5,000 test reviews, so the score it prints is within a point.
     "quick": Preset(
-        "quick", "first run: 10,000 texts, one small Hyperband round (<= 3 min on 2 CPU cores)",
+        "quick",
+        "first run: 10,000 texts, one small Hyperband round (<= 3 min on 2 CPU cores)",
         {"max_epochs": 3, "factor": 3, "train_size": 10_000, "test_size": 5_000, "max_tokens": 10_000},
         {
             sp.CELL: sp.choice(("gru", "lstm"), "gru"),
@@ -53,7 +54,8 @@ PRESETS = {
     # two such models scored 0.5-1 point higher (BENCHMARKS.md). So three random trials, stopped at
     # the first rise of the validation loss, and the export averages all three, each refit on all 25,000.
     "imdb-best": Preset(
-        "imdb-best", "IMDB accuracy: the mean of three bidirectional GRUs pooled over 400 tokens "
+        "imdb-best",
+        "IMDB accuracy: the mean of three bidirectional GRUs pooled over 400 tokens "
         "(46 min on 2 CPU cores, 0.890 test accuracy: BENCHMARKS.md)",
         {"tuner": "random", "max_trials": 3, "max_epochs": 3, "patience": 1, "sequence_length": 400, "ensemble": 3},
         {

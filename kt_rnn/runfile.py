@@ -55,8 +55,10 @@ def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None = Non
             parser.exit(e.exit_code, f"{parser.prog}: error: {e}\n")
         args = parser.parse_args(argv)
     if getattr(args, "dataset", "") is None:
-        parser.error("the following arguments are required: dataset "
-                     "(give it on the command line, or as `dataset = \"imdb\"` in the --config file)")
+        parser.error(
+            "the following arguments are required: dataset "
+            '(give it on the command line, or as `dataset = "imdb"` in the --config file)'
+        )
     return args
 
 
@@ -75,8 +77,9 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
     for key, value in _read(path).items():
         option = options.get(key, f"in {path}", excluded=(OPTION,), dashes=True)
         if option.name in values:
-            raise UsageError(f"{path} sets {option.name.replace('_', '-')!r} twice ({key!r} is the same option). "
-                             "Keep one.")
+            raise UsageError(
+                f"{path} sets {option.name.replace('_', '-')!r} twice ({key!r} is the same option). Keep one."
+            )
         values[option.name] = options.convert(option, value, key, where=f"in {path}")
     return _resolve_paths(values, path.absolute().parent)
 
@@ -108,8 +111,10 @@ def save(config: Any) -> pathlib.Path | None:
 
 def dumps(values: Mapping[str, Any]) -> str:
     """Formats `{dest: value}` as a flat TOML run file (keys with dashes)."""
-    lines = ["# The resolved options of a kt_rnn search (run file, then command line).",
-             "# Repeat it with: python -m kt_rnn.search --config THIS_FILE"]
+    lines = [
+        "# The resolved options of a kt_rnn search (run file, then command line).",
+        "# Repeat it with: python -m kt_rnn.search --config THIS_FILE",
+    ]
     lines += [f"{dest.replace('_', '-')} = {toml_value(value)}" for dest, value in values.items()]
     return "\n".join(lines) + "\n"
 

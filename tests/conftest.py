@@ -108,6 +108,7 @@ def shared_file(name):
 # Finished tiny searches, one per task, made once a session (once per pytest-xdist worker) on first
 # use; each test gets its own copy of the search's --logdir, so it may resume or damage it.
 
+
 class Finished(typing.NamedTuple):
     """A finished tiny search: `data` searched, `logdir` (this test's copy), `original` (read only)."""
 
@@ -134,8 +135,9 @@ def _sequence_search(root):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(120, 8, 2)).astype("float32")
     np.savez(root / "sequences.npz", x=x, y=(x[:, :, 0].mean(axis=1) > 0).astype("int64"))
-    pipeline.run(searches.tiny("sequence", root / "sequences.npz", root / "logs", "--tuner", "random",
-                               "--max-trials", 2))
+    pipeline.run(
+        searches.tiny("sequence", root / "sequences.npz", root / "logs", "--tuner", "random", "--max-trials", 2)
+    )
     return root / "sequences.npz"
 
 
@@ -145,8 +147,21 @@ def _timeseries_search(root):
     from kt_rnn.search import pipeline
 
     (root / "wave.csv").write_text("y\n" + "".join(f"{50 + 10 * np.sin(i / 4):.3f}\n" for i in range(160)))
-    pipeline.run(searches.tiny("timeseries", root / "wave.csv", root / "logs", "--target", "y", "--horizon", 4,
-                               "--tuner", "random", "--max-trials", 2))
+    pipeline.run(
+        searches.tiny(
+            "timeseries",
+            root / "wave.csv",
+            root / "logs",
+            "--target",
+            "y",
+            "--horizon",
+            4,
+            "--tuner",
+            "random",
+            "--max-trials",
+            2,
+        )
+    )
     return root / "wave.csv"
 
 
@@ -166,6 +181,7 @@ def finished_searches(tmp_path_factory):
             root = tmp_path_factory.mktemp(f"finished_{task}")
             made[task] = (SEARCHES[task](root), root / "logs")
         return made[task]
+
     return get
 
 

@@ -13,9 +13,24 @@ from kt_rnn.errors import UsageError
 
 pytestmark = pytest.mark.e2e  # whole searches through kt_rnn.tune
 
-SMALL = dict(tuner="random", max_trials=1, max_epochs=3, patience=3,
-             fix=["num_layers=1", "units_0=16", "optimizer=adam", "learning_rate=0.02", "batch_size=16",
-                  "dropout=0.0", "l2=0.0", "head=last", "bidirectional=false", "cell=gru"])
+SMALL = dict(
+    tuner="random",
+    max_trials=1,
+    max_epochs=3,
+    patience=3,
+    fix=[
+        "num_layers=1",
+        "units_0=16",
+        "optimizer=adam",
+        "learning_rate=0.02",
+        "batch_size=16",
+        "dropout=0.0",
+        "l2=0.0",
+        "head=last",
+        "bidirectional=false",
+        "cell=gru",
+    ],
+)
 
 
 def _sequences(n=120, seed=0, regression=False):
@@ -58,8 +73,13 @@ def test_tune_in_memory_texts_with_a_test_part(tmp_path):
         labels = rng.choice(["spam", "ham"], n).tolist()
         return [" ".join(rng.choice(words[label], 4)) for label in labels], labels
 
-    result = kt_rnn.tune(texts(60), test_data=texts(20), logdir=str(tmp_path), sequence_length=8,
-                         **{**SMALL, "fix": SMALL["fix"] + ["embedding_dim=8"]})
+    result = kt_rnn.tune(
+        texts(60),
+        test_data=texts(20),
+        logdir=str(tmp_path),
+        sequence_length=8,
+        **{**SMALL, "fix": SMALL["fix"] + ["embedding_dim=8"]},
+    )
     assert result.metrics["class_names"] == ["ham", "spam"] and result.metrics["dataset"] == "text"
     assert result.metrics["sizes"]["test"] == 20 and result.metrics["data"] == "in memory"
     assert (result.export_path / "labels.txt").read_text() == "ham\nspam\n"
@@ -83,8 +103,12 @@ def test_tune_npz_regression_serves_values_in_the_original_units(tmp_path):
     spread = float(np.mean(np.abs(y - y.mean())))
     assert result.test_scores["mae"] < 0.8 * spread  # better than predicting the mean, in the data's units
     np.save(tmp_path / "probe.npy", x[:5])
-    fresh = subprocess.run([sys.executable, "-c", SERVE, str(result.export_path / "saved_model"),
-                            str(tmp_path / "probe.npy")], capture_output=True, text=True, timeout=300)
+    fresh = subprocess.run(
+        [sys.executable, "-c", SERVE, str(result.export_path / "saved_model"), str(tmp_path / "probe.npy")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert fresh.returncode == 0, fresh.stderr[-2000:]
     served = np.array(json.loads(fresh.stdout.strip().splitlines()[-1]))
     np.testing.assert_allclose(served, result.model.predict(x[:5], verbose=0).ravel(), rtol=1e-4)

@@ -55,10 +55,13 @@ def test_config_preset_sets_tuner_and_patience_unless_given():
     assert _config().tuner == "hyperband" and _config().patience == 3
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (("--quick", "--preset", "imdb-best"), "--quick is --preset quick: give one preset"),
-    (("timeseries", "--target", "y", "--preset", "imdb-best"), "--preset imdb-best is made for text data"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (("--quick", "--preset", "imdb-best"), "--quick is --preset quick: give one preset"),
+        (("timeseries", "--target", "y", "--preset", "imdb-best"), "--preset imdb-best is made for text data"),
+    ],
+)
 def test_config_rejects_a_preset_that_does_not_apply(argv, fragment):
     dataset = () if argv[0] == "timeseries" else ("imdb",)
     with pytest.raises(UsageError, match=fragment):
@@ -80,27 +83,33 @@ def test_config_fix_and_space_file_build_the_space(tmp_path):
     assert config.space.domain(sp.NUM_LAYERS) == sp.fixed(2)
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["--max-trials", "0"], "--max-trials must be an integer >= 1"),
-    (["--max-epochs", "-2"], "--max-epochs must be an integer >= 1"),
-    (["--factor", "1"], "--factor must be an integer >= 2"),
-    (["--executions-per-trial", "0"], "--executions-per-trial must be"),
-    (["--validation-split", "1.5"], "--validation-split must be between 0 and 1"),
-    (["--max-tokens", "2"], "--max-tokens must be an integer >= 3"),
-    (["--ensemble", "0"], "--ensemble must be an integer >= 1"),
-    (["--project", "a/b"], "--project must be a plain directory name"),
-    (["--fix", "nope=1"], "Expected one of"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["--max-trials", "0"], "--max-trials must be an integer >= 1"),
+        (["--max-epochs", "-2"], "--max-epochs must be an integer >= 1"),
+        (["--factor", "1"], "--factor must be an integer >= 2"),
+        (["--executions-per-trial", "0"], "--executions-per-trial must be"),
+        (["--validation-split", "1.5"], "--validation-split must be between 0 and 1"),
+        (["--max-tokens", "2"], "--max-tokens must be an integer >= 3"),
+        (["--ensemble", "0"], "--ensemble must be an integer >= 1"),
+        (["--project", "a/b"], "--project must be a plain directory name"),
+        (["--fix", "nope=1"], "Expected one of"),
+    ],
+)
 def test_config_rejects_bad_values_naming_the_option(argv, fragment):
     with pytest.raises(UsageError, match=fragment):
         _config(*argv)
 
 
-@pytest.mark.parametrize("argv, flag", [
-    (["sequence", "--test-data", "t.csv"], "--test-data"),
-    (["sequence", "--text-column", "0"], "--text-column"),
-    (["imdb", "--task", "regression"], "--task"),
-])
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["sequence", "--test-data", "t.csv"], "--test-data"),
+        (["sequence", "--text-column", "0"], "--text-column"),
+        (["imdb", "--task", "regression"], "--task"),
+    ],
+)
 def test_config_refuses_another_tasks_options(argv, flag):
     with pytest.raises(UsageError, match=f"{flag} is an option of the .* data, not of"):
         searches.config(*argv)
@@ -141,12 +150,15 @@ def test_config_tune_keeps_the_space_files_domains(tmp_path):
     assert config.space.domain(sp.UNITS[0]).values == (32, 256)
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (("--tune", "unitz_0"), r"Unknown hyperparameter. Expected one of \[.*'units_0'.*Received: 'unitz_0'"),
-    (("--tune", " , "), "Expected --tune NAME"),
-    (("--tune", "cell", "--fix", "cell=lstm"), "--tune cell and --fix cell contradict each other"),
-    (("--tune", "recurrent_dropout"), "recurrent_dropout has one value by default"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (("--tune", "unitz_0"), r"Unknown hyperparameter. Expected one of \[.*'units_0'.*Received: 'unitz_0'"),
+        (("--tune", " , "), "Expected --tune NAME"),
+        (("--tune", "cell", "--fix", "cell=lstm"), "--tune cell and --fix cell contradict each other"),
+        (("--tune", "recurrent_dropout"), "recurrent_dropout has one value by default"),
+    ],
+)
 def test_config_tune_rejects_what_it_cannot_search(argv, fragment):
     with pytest.raises(UsageError, match=fragment):
         _config(*argv)
@@ -165,8 +177,9 @@ def test_config_baselines_default_to_all_and_none_skips_them():
         config_lib.Config("imdb", baselines="tfidf")
 
 
-@pytest.mark.parametrize("text, seconds", [("90s", 90), ("10m", 600), ("1h", 3600), ("1h30m", 5400), ("45", 45),
-                                           ("2.5m", 150)])
+@pytest.mark.parametrize(
+    "text, seconds", [("90s", 90), ("10m", 600), ("1h", 3600), ("1h30m", 5400), ("45", 45), ("2.5m", 150)]
+)
 def test_config_time_limit_reads_a_duration(text, seconds):
     assert _config("--time-limit", text).time_limit == seconds
 

@@ -10,12 +10,49 @@ from kt_rnn.errors import UsageError
 from kt_rnn.state import identity
 
 # One search written as the command line writes it and as `kt_rnn.tune` / `Config.from_options` take it.
-FORECAST_ARGV = ["timeseries", "--data", "s.csv", "--target", "y", "--horizon", "4", "--season", "12",
-                 "--validation-size", "0.25", "--categorical", "kind", "--categorical", "place", "--tuner", "random",
-                 "--max-trials", "5", "--time-limit", "10m", "--fix", "cell=gru", "--seed", "7", "--no-refit"]
-FORECAST_OPTIONS = {"dataset": "timeseries", "data": "s.csv", "target": "y", "horizon": 4, "season": 12,
-                    "validation_size": 0.25, "categorical": ("kind", "place"), "tuner": "random", "max_trials": 5,
-                    "time_limit": "10m", "fix": ["cell=gru"], "seed": 7, "no_refit": True}
+FORECAST_ARGV = [
+    "timeseries",
+    "--data",
+    "s.csv",
+    "--target",
+    "y",
+    "--horizon",
+    "4",
+    "--season",
+    "12",
+    "--validation-size",
+    "0.25",
+    "--categorical",
+    "kind",
+    "--categorical",
+    "place",
+    "--tuner",
+    "random",
+    "--max-trials",
+    "5",
+    "--time-limit",
+    "10m",
+    "--fix",
+    "cell=gru",
+    "--seed",
+    "7",
+    "--no-refit",
+]
+FORECAST_OPTIONS = {
+    "dataset": "timeseries",
+    "data": "s.csv",
+    "target": "y",
+    "horizon": 4,
+    "season": 12,
+    "validation_size": 0.25,
+    "categorical": ("kind", "place"),
+    "tuner": "random",
+    "max_trials": 5,
+    "time_limit": "10m",
+    "fix": ["cell=gru"],
+    "seed": 7,
+    "no_refit": True,
+}
 
 
 def _from_command_line(logdir):
@@ -44,18 +81,24 @@ def test_from_options_gives_the_command_lines_search_identity(tmp_path):
 
 
 def test_resolve_unknown_name_lists_the_options_and_the_close_one():
-    with pytest.raises(UsageError, match=r"Unknown option for kt_rnn.tune: 'max_trial'\. Expected one of \[.*"
-                       r"Did you mean 'max_trials'\?"):
+    with pytest.raises(
+        UsageError,
+        match=r"Unknown option for kt_rnn.tune: 'max_trial'\. Expected one of \[.*"
+        r"Did you mean 'max_trials'\?",
+    ):
         options.resolve({"max_trial": 3}, where="for kt_rnn.tune")
 
 
-@pytest.mark.parametrize("name, value, fragment", [
-    ("max_trials", "5", "Expected max_trials to be an integer. Received: max_trials=\"5\""),
-    ("quick", 1, "Expected quick to be true or false"),
-    ("fix", "cell=gru", "Expected fix to be a list of strings"),
-    ("tuner", "tpe", r"Expected tuner to be one of \['hyperband'"),
-    ("time_limit", "soon", "time_limit must be a duration such as 90s"),
-])
+@pytest.mark.parametrize(
+    "name, value, fragment",
+    [
+        ("max_trials", "5", 'Expected max_trials to be an integer. Received: max_trials="5"'),
+        ("quick", 1, "Expected quick to be true or false"),
+        ("fix", "cell=gru", "Expected fix to be a list of strings"),
+        ("tuner", "tpe", r"Expected tuner to be one of \['hyperband'"),
+        ("time_limit", "soon", "time_limit must be a duration such as 90s"),
+    ],
+)
 def test_resolve_wrong_value_names_the_option_the_type_and_the_value(name, value, fragment):
     with pytest.raises(UsageError, match=fragment):
         options.resolve({name: value})
@@ -67,12 +110,15 @@ def test_option_of_another_tasks_data_is_refused_naming_its_task(tmp_path):
     assert not (tmp_path / "imdb").exists()
 
 
-@pytest.mark.parametrize("name, value, fragment", [
-    ("max_epochs", 0, "--max-epochs must be an integer >= 1"),
-    ("factor", 1, "--factor must be an integer >= 2"),
-    ("validation_split", 1.0, "--validation-split must be between 0 and 1"),
-    ("test_size", 0.2, "--test-size must be an integer >= 1"),  # a fraction is a series' form only
-])
+@pytest.mark.parametrize(
+    "name, value, fragment",
+    [
+        ("max_epochs", 0, "--max-epochs must be an integer >= 1"),
+        ("factor", 1, "--factor must be an integer >= 2"),
+        ("validation_split", 1.0, "--validation-split must be between 0 and 1"),
+        ("test_size", 0.2, "--test-size must be an integer >= 1"),  # a fraction is a series' form only
+    ],
+)
 def test_config_checks_each_option_as_its_row_says(tmp_path, name, value, fragment):
     with pytest.raises(UsageError, match=fragment):
         config_lib.Config("imdb", logdir=str(tmp_path), **{name: value})

@@ -41,16 +41,21 @@ def _public_functions():
         classes = [node for node in tree.body if isinstance(node, ast.ClassDef) and not node.name.startswith("_")]
         for scope in [tree, *classes]:
             for node in scope.body:
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
-                        (not node.name.startswith("_") or node.name == "__init__"):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                    not node.name.startswith("_") or node.name == "__init__"
+                ):
                     yield path.relative_to(REPO), node.name, node
 
 
 def test_every_public_function_is_annotated():
     missing = []
     for path, name, node in _public_functions():
-        args = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs,
-                *filter(None, (node.args.vararg, node.args.kwarg))]
+        args = [
+            *node.args.posonlyargs,
+            *node.args.args,
+            *node.args.kwonlyargs,
+            *filter(None, (node.args.vararg, node.args.kwarg)),
+        ]
         bare = [a.arg for a in args if a.annotation is None and a.arg not in ("self", "cls")]
         if bare or node.returns is None:
             missing.append(f"{path}:{node.lineno} {name} ({', '.join(bare) or 'return'})")

@@ -13,9 +13,11 @@ import pytest
 from conftest import REPO
 
 MARK = "<!-- readme-test -->"
-WORDS = {"billing": "invoice charged refund payment card twice price".split(),
-         "bug": "crash crashes error broken freeze login fails".split(),
-         "praise": "love great thanks awesome helpful brilliant".split()}
+WORDS = {
+    "billing": "invoice charged refund payment card twice price".split(),
+    "bug": "crash crashes error broken freeze login fails".split(),
+    "praise": "love great thanks awesome helpful brilliant".split(),
+}
 
 
 def marked_examples(text):
@@ -73,8 +75,9 @@ def test_readme_examples_run_verbatim(tmp_path, chain):
     _write_inputs(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
     for number, code in chain:
-        result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
-                                text=True, timeout=600)
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+        )
         assert result.returncode == 0, f"README example {number} failed:\n{code}\n{result.stderr[-3000:]}"
     if any('project="tickets"' in code for _, code in chain):
         assert (tmp_path / "logs" / "tickets" / "best" / "labels.txt").read_text() == "billing\nbug\npraise\n"

@@ -32,11 +32,18 @@ def _load(path):
 
 
 def test_parse_args_applies_file_values(tmp_path):
-    path = _write(tmp_path / "run.toml", 'dataset = "imdb"\ntuner = "random"\nmax-trials = 20\n'
-                  'validation_split = 0.25\nobjective = "val_loss"\n')
+    path = _write(
+        tmp_path / "run.toml",
+        'dataset = "imdb"\ntuner = "random"\nmax-trials = 20\nvalidation_split = 0.25\nobjective = "val_loss"\n',
+    )
     args = _args("--config", str(path))
     assert (args.dataset, args.tuner, args.max_trials, args.validation_split, args.objective) == (
-        "imdb", "random", 20, 0.25, "val_loss")
+        "imdb",
+        "random",
+        20,
+        0.25,
+        "val_loss",
+    )
 
 
 def test_parse_args_command_line_overrides_file(tmp_path):
@@ -51,8 +58,10 @@ def test_parse_args_float_option_takes_a_toml_integer(tmp_path):
 
 
 def test_parse_args_fix_list_then_command_line_fixes(tmp_path):
-    path = _write(tmp_path / "run.toml", f'dataset = "imdb"\nfix = ["{sp.CELL}=lstm", "{sp.UNITS[0]}=64"]\n'
-                  f'logdir = "{tmp_path.as_posix()}"\n')
+    path = _write(
+        tmp_path / "run.toml",
+        f'dataset = "imdb"\nfix = ["{sp.CELL}=lstm", "{sp.UNITS[0]}=64"]\nlogdir = "{tmp_path.as_posix()}"\n',
+    )
     config = _config("--config", str(path), "--fix", f"{sp.CELL}=gru")
     assert config.space.domain(sp.CELL) == sp.fixed("gru")  # the command line's fix comes last and wins
     assert config.space.domain(sp.UNITS[0]) == sp.fixed(64)
@@ -84,8 +93,11 @@ def test_parse_args_bad_file_exits_2_with_the_reason(tmp_path, capsys):
 def test_load_resolves_relative_paths_against_the_file_directory(tmp_path, monkeypatch):
     folder = tmp_path / "runs"
     folder.mkdir()
-    path = _write(folder / "run.toml", 'dataset = "imdb"\ndata = "../data/aclImdb"\nspace = "space.toml"\n'
-                  f'logdir = "{(tmp_path / "abs").as_posix()}"\n')
+    path = _write(
+        folder / "run.toml",
+        'dataset = "imdb"\ndata = "../data/aclImdb"\nspace = "space.toml"\n'
+        f'logdir = "{(tmp_path / "abs").as_posix()}"\n',
+    )
     monkeypatch.chdir(tmp_path.parent)
     values = _load(path.relative_to(tmp_path.parent))
     assert values["data"] == str(folder / "../data/aclImdb")
@@ -100,16 +112,19 @@ def test_load_unknown_key_lists_the_valid_keys(tmp_path):
     assert "'max-trials'" in str(e.value) and "Did you mean 'max-trials'?" in str(e.value)
 
 
-@pytest.mark.parametrize("line, fragment", [
-    ('max-trials = "20"', 'Expected max-trials in .* to be an integer. Received: max-trials="20"'),
-    ("max-trials = 2.5", "Expected max-trials in .* to be an integer. Received: max-trials=2.5"),
-    ("seed = true", "Expected seed in .* to be an integer. Received: seed=true"),
-    ('validation-split = "0.2"', "Expected validation-split in .* to be a number"),
-    ("quick = 1", "Expected quick in .* to be true or false. Received: quick=1"),
-    ('fix = "cell=lstm"', "Expected fix in .* to be a list of strings"),
-    ("fix = [1]", "Expected fix in .* to be a string. Received: fix=1"),
-    ("project = 3", "Expected project in .* to be a string"),
-])
+@pytest.mark.parametrize(
+    "line, fragment",
+    [
+        ('max-trials = "20"', 'Expected max-trials in .* to be an integer. Received: max-trials="20"'),
+        ("max-trials = 2.5", "Expected max-trials in .* to be an integer. Received: max-trials=2.5"),
+        ("seed = true", "Expected seed in .* to be an integer. Received: seed=true"),
+        ('validation-split = "0.2"', "Expected validation-split in .* to be a number"),
+        ("quick = 1", "Expected quick in .* to be true or false. Received: quick=1"),
+        ('fix = "cell=lstm"', "Expected fix in .* to be a list of strings"),
+        ("fix = [1]", "Expected fix in .* to be a string. Received: fix=1"),
+        ("project = 3", "Expected project in .* to be a string"),
+    ],
+)
 def test_load_wrong_type_names_the_key_type_and_value(tmp_path, line, fragment):
     path = _write(tmp_path / "run.toml", f'dataset = "imdb"\n{line}\n')
     with pytest.raises(UsageError, match=fragment):
@@ -118,8 +133,11 @@ def test_load_wrong_type_names_the_key_type_and_value(tmp_path, line, fragment):
 
 def test_load_value_outside_choices_lists_them(tmp_path):
     path = _write(tmp_path / "run.toml", 'dataset = "imdb"\ntuner = "tpe"\n')
-    with pytest.raises(UsageError, match=r"Expected tuner in .* to be one of \['hyperband', 'random', "
-                       r"'bayesian', 'grid'\]\. Received: tuner=\"tpe\""):
+    with pytest.raises(
+        UsageError,
+        match=r"Expected tuner in .* to be one of \['hyperband', 'random', "
+        r"'bayesian', 'grid'\]\. Received: tuner=\"tpe\"",
+    ):
         _load(path)
 
 
@@ -148,10 +166,23 @@ def test_load_refuses_a_nested_config(tmp_path):
 
 def test_save_round_trips_to_the_same_config(tmp_path):
     space = _write(tmp_path / "space.toml", f'[{sp.CELL}]\nvalues = ["gru", "lstm"]\n')
-    run = _write(tmp_path / "run.toml", f'dataset = "imdb"\ntuner = "bayesian"\nfix = ["{sp.NUM_LAYERS}=2"]\n'
-                 'space = "space.toml"\nquick = true\n')
-    config = _config("--config", str(run), "--logdir", str(tmp_path / "logs"), "--max-trials", "6",
-                     "--project", 'odd "name" \\ é', "--validation-split", "0.3", "--overwrite")
+    run = _write(
+        tmp_path / "run.toml",
+        f'dataset = "imdb"\ntuner = "bayesian"\nfix = ["{sp.NUM_LAYERS}=2"]\nspace = "space.toml"\nquick = true\n',
+    )
+    config = _config(
+        "--config",
+        str(run),
+        "--logdir",
+        str(tmp_path / "logs"),
+        "--max-trials",
+        "6",
+        "--project",
+        'odd "name" \\ é',
+        "--validation-split",
+        "0.3",
+        "--overwrite",
+    )
     saved = runfile.save(config)
     assert saved == tmp_path / "logs" / 'odd "name" \\ é' / runfile.FILENAME
     again = _config("--config", str(saved))
@@ -166,8 +197,9 @@ def test_save_round_trips_a_time_limit_and_a_run_file_takes_one_as_text(tmp_path
     assert again.time_limit == config.time_limit == 5400
     run = _write(tmp_path / "run.toml", 'dataset = "imdb"\ntime-limit = "10m"\n')
     assert _config("--config", str(run)).time_limit == 600
-    with pytest.raises(UsageError, match="time-limit in .*bad.toml must be a duration such as 90s, 10m, 1h or "
-                                         "1h30m. Received: 'soon'$"):
+    with pytest.raises(
+        UsageError, match="time-limit in .*bad.toml must be a duration such as 90s, 10m, 1h or 1h30m. Received: 'soon'$"
+    ):
         _load(_write(tmp_path / "bad.toml", 'dataset = "imdb"\ntime-limit = "soon"\n'))
 
 
@@ -201,8 +233,15 @@ def test_save_replaces_atomically_keeping_the_previous_copy(tmp_path):
 
 
 def test_dumps_writes_toml_that_reads_back_the_same_values():
-    values = {"text": 'a "quoted" \\ back\tslash\nnew line \x7f \x01 é 😀', "whole": 3, "ratio": 1e-05,
-              "big": 1e20, "flag": False, "items": ["cell=lstm", "units_0=64"], "empty": []}
+    values = {
+        "text": 'a "quoted" \\ back\tslash\nnew line \x7f \x01 é 😀',
+        "whole": 3,
+        "ratio": 1e-05,
+        "big": 1e20,
+        "flag": False,
+        "items": ["cell=lstm", "units_0=64"],
+        "empty": [],
+    }
     assert tomllib.loads(runfile.dumps(values)) == values
 
 

@@ -31,12 +31,20 @@ def build_parser() -> options.Parser:
         f"directory, --plot without matplotlib: {INSTALL_PLOT}); 4 no search in DIRECTORY.",
     )
     parser.add_argument("directory", metavar="DIRECTORY", help="the search: LOGDIR/PROJECT, e.g. logs/imdb")
-    parser.add_argument("--csv", metavar="FILE", help="write one row per trial, hyperparameters as "
-                        "columns (- for standard output)")
-    parser.add_argument("--json", metavar="FILE", help="write a list of one object per trial, with the "
-                        "same keys as the CSV columns (- for standard output)")
-    parser.add_argument("--plot", metavar="DIR", help="write PNG figures into DIR: the objective per "
-                        f"trial, and against each hyperparameter (needs matplotlib: {INSTALL_PLOT})")
+    parser.add_argument(
+        "--csv", metavar="FILE", help="write one row per trial, hyperparameters as columns (- for standard output)"
+    )
+    parser.add_argument(
+        "--json",
+        metavar="FILE",
+        help="write a list of one object per trial, with the same keys as the CSV columns (- for standard output)",
+    )
+    parser.add_argument(
+        "--plot",
+        metavar="DIR",
+        help="write PNG figures into DIR: the objective per "
+        f"trial, and against each hyperparameter (needs matplotlib: {INSTALL_PLOT})",
+    )
     return parser
 
 
@@ -74,9 +82,11 @@ def _plots_module() -> types.ModuleType:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        raise UsageError(f"--plot needs matplotlib, which is not installed. Install it with "
-                         f"`{INSTALL_PLOT}` in the kt_rnn checkout (or `pip install 'matplotlib>=3.8'`), "
-                         f"or leave out --plot.") from None
+        raise UsageError(
+            f"--plot needs matplotlib, which is not installed. Install it with "
+            f"`{INSTALL_PLOT}` in the kt_rnn checkout (or `pip install 'matplotlib>=3.8'`), "
+            f"or leave out --plot."
+        ) from None
     from kt_rnn.report import plots
 
     return plots
@@ -85,13 +95,16 @@ def _plots_module() -> types.ModuleType:
 def _check_outputs(search: tt.Search, args: argparse.Namespace) -> None:
     given = [(o, p) for o, p in (("--csv", args.csv), ("--json", args.json), ("--plot", args.plot)) if p]
     if args.csv == args.json == STDOUT:
-        raise UsageError("Expected at most one of --csv and --json to be '-' (standard output). "
-                         "Received: --csv=- --json=-")
+        raise UsageError(
+            "Expected at most one of --csv and --json to be '-' (standard output). Received: --csv=- --json=-"
+        )
     root = search.path.resolve()
     for option, path in given:
         if path != STDOUT and pathlib.Path(path).resolve().is_relative_to(root):
-            raise UsageError(f"Expected {option} outside the search directory {search.path} (the report "
-                             f"never writes into a search). Received: {option}={path}")
+            raise UsageError(
+                f"Expected {option} outside the search directory {search.path} (the report "
+                f"never writes into a search). Received: {option}={path}"
+            )
 
 
 def _write(path, option, write):
@@ -101,8 +114,9 @@ def _write(path, option, write):
         with open(path, "w", newline="", encoding="utf-8") as file:
             write(file)
     except OSError as e:
-        raise UsageError(f"Cannot write {path}: {e.strerror}. Give {option} a path in a writable "
-                         f"directory that exists.") from None
+        raise UsageError(
+            f"Cannot write {path}: {e.strerror}. Give {option} a path in a writable directory that exists."
+        ) from None
     print(f"Wrote {path}", file=sys.stderr)
 
 
@@ -110,8 +124,9 @@ def _write_plots(plots: types.ModuleType, search: tt.Search, directory: pathlib.
     try:
         written = plots.write_all(search, directory)
     except OSError as e:
-        raise UsageError(f"Cannot write figures into {directory}: {e.strerror}. Give --plot a "
-                         f"writable directory.") from None
+        raise UsageError(
+            f"Cannot write figures into {directory}: {e.strerror}. Give --plot a writable directory."
+        ) from None
     if not written:
         print(f"No figures written: no trial has a {search.objective} score yet.", file=sys.stderr)
     for path in written:

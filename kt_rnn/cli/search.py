@@ -43,8 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.exit_code
     except KeyboardInterrupt as e:
         stopping.stopping()
-        print(f"{parser.prog}: {'stopped by SIGTERM' if isinstance(e, Terminated) else 'interrupted'}; "
-              "state is saved. Run the same command again to resume.", file=sys.stderr)
+        print(
+            f"{parser.prog}: {'stopped by SIGTERM' if isinstance(e, Terminated) else 'interrupted'}; "
+            "state is saved. Run the same command again to resume.",
+            file=sys.stderr,
+        )
         return getattr(e, "exit_code", EXIT_INTERRUPTED)
     finally:
         stopping.restore(previous)

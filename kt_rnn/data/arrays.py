@@ -79,9 +79,11 @@ class Problem:
         unknown = ~np.isin(labels, self.classes)  # type: ignore[arg-type]  # classification: classes set
         if unknown.any():
             i = int(np.argmax(unknown))
-            raise DataError(f"{what} holds labels that y does not have: {what}[{i}]={labels[i].item()} (y has "
-                            f"{list(self.class_names)}). "  # type: ignore[arg-type]
-                            f"Give x/y examples of every class in {what}.")
+            raise DataError(
+                f"{what} holds labels that y does not have: {what}[{i}]={labels[i].item()} (y has "
+                f"{list(self.class_names)}). "  # type: ignore[arg-type]
+                f"Give x/y examples of every class in {what}."
+            )
         return np.searchsorted(self.classes, labels).astype(np.int64)  # type: ignore[arg-type]
 
 
@@ -115,9 +117,11 @@ def read(path: str | os.PathLike[str]) -> Arrays:
     try:
         found = _read_directory(path) if path.is_dir() else _read_npz(path)
     except ValueError as e:  # numpy's words for object (pickled) arrays and unreadable files
-        raise DataError(f"Cannot read numeric arrays from {str(path)!r} ({e}). {_SAVE_HINT}: object "
-                        f"arrays (lists, ragged sequences) are not loaded; pad sequences to one length "
-                        f"(keras.utils.pad_sequences) first. {ACCEPTED}.") from None
+        raise DataError(
+            f"Cannot read numeric arrays from {str(path)!r} ({e}). {_SAVE_HINT}: object "
+            f"arrays (lists, ragged sequences) are not loaded; pad sequences to one length "
+            f"(keras.utils.pad_sequences) first. {ACCEPTED}."
+        ) from None
     arrays = {name: found.get(name) for name in NAMES}
     return _shaped(Arrays(**arrays, source=str(path), found=tuple(sorted(found))))
 
@@ -139,19 +143,26 @@ def _read_npz(path: pathlib.Path) -> dict[str, np.ndarray | None]:
         if magic.startswith((b"PK", b"\x93NUMPY")):
             raise  # numpy's own file, refused for an object array: `read` says so
         # numpy calls any other file "pickled data"; say what it is instead.
-        raise DataError(f"{str(path)!r} is not an .npz file. {ACCEPTED}; save them with "
-                        f"np.savez('data.npz', x=x, y=y).") from None
+        raise DataError(
+            f"{str(path)!r} is not an .npz file. {ACCEPTED}; save them with np.savez('data.npz', x=x, y=y)."
+        ) from None
     if isinstance(loaded, np.ndarray):  # a single .npy file
-        raise DataError(f"{str(path)!r} holds one array (.npy), not x and y. {ACCEPTED}; "
-                        f"e.g. np.savez('data.npz', x=x, y=y).")
+        raise DataError(
+            f"{str(path)!r} holds one array (.npy), not x and y. {ACCEPTED}; e.g. np.savez('data.npz', x=x, y=y)."
+        )
     with loaded:
         return {name: loaded[name] if name in NAMES else None for name in loaded.files}
 
 
 def _shaped(arrays: Arrays) -> Arrays:
     """`x`/`x_test` `[n, timesteps]` -> `[n, timesteps, 1]`; `y`/`y_test` `[n, 1]` -> `[n]`."""
-    return dataclasses.replace(arrays, x=_x_shaped(arrays.x), y=_y_shaped(arrays.y),
-                               x_test=_x_shaped(arrays.x_test), y_test=_y_shaped(arrays.y_test))
+    return dataclasses.replace(
+        arrays,
+        x=_x_shaped(arrays.x),
+        y=_y_shaped(arrays.y),
+        x_test=_x_shaped(arrays.x_test),
+        y_test=_y_shaped(arrays.y_test),
+    )
 
 
 def _x_shaped(x: Any) -> np.ndarray | None:
@@ -186,10 +197,12 @@ def validate(arrays: Arrays) -> Arrays:
         _check_pair(arrays, x_name, y_name)
     # x and y are set: `_check_present` refused arrays without them.
     if arrays.x_test is not None and arrays.x_test.shape[1:] != arrays.x.shape[1:]:  # type: ignore[union-attr]
-        raise DataError("Expected x_test of shape "
-                        f"[n, {', '.join(map(str, arrays.x.shape[1:]))}] like x. "  # type: ignore[union-attr]
-                        f"Received: x_test.shape={arrays.x_test.shape}. Save x_test with the timesteps and "
-                        f"features of x.")
+        raise DataError(
+            "Expected x_test of shape "
+            f"[n, {', '.join(map(str, arrays.x.shape[1:]))}] like x. "  # type: ignore[union-attr]
+            f"Received: x_test.shape={arrays.x_test.shape}. Save x_test with the timesteps and "
+            f"features of x."
+        )
     _check_count(arrays)
     return arrays
 
@@ -201,8 +214,10 @@ def _check_present(arrays: Arrays) -> None:
             raise DataError(f"Array {name} is missing: {found}. {ACCEPTED}.")
     if (arrays.x_test is None) != (arrays.y_test is None):
         given, missing = ("x_test", "y_test") if arrays.y_test is None else ("y_test", "x_test")
-        raise DataError(f"{given} is given without {missing}: {found}. Give both (a test split of "
-                        f"your own) or neither (a --test-split of x is held out).")
+        raise DataError(
+            f"{given} is given without {missing}: {found}. Give both (a test split of "
+            f"your own) or neither (a --test-split of x is held out)."
+        )
 
 
 def _check_pair(arrays, x_name, y_name):
@@ -210,23 +225,33 @@ def _check_pair(arrays, x_name, y_name):
     for name, array in ((x_name, x), (y_name, y)):
         _check_numeric(name, array)
     if x.ndim != 3 or 0 in x.shape[1:]:
-        raise DataError(f"Expected {x_name} of shape [n, timesteps, features] or [n, timesteps], with "
-                        f"timesteps and features >= 1. Received: {x_name}.shape={x.shape}.")
+        raise DataError(
+            f"Expected {x_name} of shape [n, timesteps, features] or [n, timesteps], with "
+            f"timesteps and features >= 1. Received: {x_name}.shape={x.shape}."
+        )
     if y.ndim != 1:
-        raise DataError(f"Expected {y_name} of shape [n] or [n, 1]: one label or target per example. "
-                        f"Received: {y_name}.shape={y.shape}.")
+        raise DataError(
+            f"Expected {y_name} of shape [n] or [n, 1]: one label or target per example. "
+            f"Received: {y_name}.shape={y.shape}."
+        )
     if len(x) != len(y):
-        raise DataError(f"Expected one {y_name} per example of {x_name}. Received: {x_name} holds {len(x)} "
-                        f"examples, {y_name} holds {len(y)}. Save {x_name} and {y_name} of the same length.")
+        raise DataError(
+            f"Expected one {y_name} per example of {x_name}. Received: {x_name} holds {len(x)} "
+            f"examples, {y_name} holds {len(y)}. Save {x_name} and {y_name} of the same length."
+        )
     _check_finite(x_name, x)
     _check_finite(y_name, y)
 
 
 def _check_numeric(name: str, array: np.ndarray) -> None:
-    if array.dtype != bool and not np.issubdtype(array.dtype, np.integer) \
-            and not np.issubdtype(array.dtype, np.floating):
-        raise DataError(f"Expected {name} to hold numbers (int, float or bool). Received: "
-                        f"{name}.dtype={array.dtype}. {_SAVE_HINT}.")
+    if (
+        array.dtype != bool
+        and not np.issubdtype(array.dtype, np.integer)
+        and not np.issubdtype(array.dtype, np.floating)
+    ):
+        raise DataError(
+            f"Expected {name} to hold numbers (int, float or bool). Received: {name}.dtype={array.dtype}. {_SAVE_HINT}."
+        )
 
 
 def _check_finite(name: str, array: np.ndarray) -> None:
@@ -235,8 +260,10 @@ def _check_finite(name: str, array: np.ndarray) -> None:
     bad = ~np.isfinite(array)
     if bad.any():
         first = ", ".join(str(int(i)) for i in np.unravel_index(np.argmax(bad), bad.shape))
-        raise DataError(f"{name} holds {int(bad.sum())} NaN or infinite value(s), the first at {name}[{first}]. "
-                        f"Replace them (e.g. np.nan_to_num, or interpolate) or drop those examples.")
+        raise DataError(
+            f"{name} holds {int(bad.sum())} NaN or infinite value(s), the first at {name}[{first}]. "
+            f"Replace them (e.g. np.nan_to_num, or interpolate) or drop those examples."
+        )
 
 
 def _check_count(arrays):
@@ -244,11 +271,14 @@ def _check_count(arrays):
     needed = 2 if own_test else 3  # at least one example each to train, validate and test on
     parts = "training and validation" if own_test else "training, validation and test"
     if len(arrays.x) < needed:
-        raise DataError(f"Too few examples: x holds {len(arrays.x)}, the {parts} splits need at least "
-                        f"{needed} (one each). Add examples to x and y.")
+        raise DataError(
+            f"Too few examples: x holds {len(arrays.x)}, the {parts} splits need at least "
+            f"{needed} (one each). Add examples to x and y."
+        )
     if own_test and not len(arrays.x_test):
-        raise DataError("x_test holds no examples. Add examples, or drop x_test and y_test to hold "
-                        "out a --test-split of x.")
+        raise DataError(
+            "x_test holds no examples. Add examples, or drop x_test and y_test to hold out a --test-split of x."
+        )
 
 
 def problem_of(y: np.ndarray, task_type: str | None = None) -> Problem:
@@ -280,8 +310,10 @@ def problem_of(y: np.ndarray, task_type: str | None = None) -> Problem:
         return Problem(REGRESSION)
     classes = np.unique(_integer_labels(y, "y"))
     if len(classes) < 2:
-        raise DataError(f"Classification needs at least 2 classes, but every label in y is {classes.tolist()}. "
-                        f"Add examples of other classes, or use --task regression for real-valued targets.")
+        raise DataError(
+            f"Classification needs at least 2 classes, but every label in y is {classes.tolist()}. "
+            f"Add examples of other classes, or use --task regression for real-valued targets."
+        )
     return Problem(CLASSIFICATION, classes)
 
 
@@ -291,8 +323,10 @@ def _integer_labels(y: np.ndarray, what: str) -> np.ndarray:
     fractional = y != np.round(y)
     if fractional.any():
         i = int(np.argmax(fractional))
-        raise DataError(f"Expected integer class labels in {what} for classification. Received: "
-                        f"{what}[{i}]={y[i].item()!r}. Save {what} as integers, or use --task regression.")
+        raise DataError(
+            f"Expected integer class labels in {what} for classification. Received: "
+            f"{what}[{i}]={y[i].item()!r}. Save {what} as integers, or use --task regression."
+        )
     return y.astype(np.int64)
 
 
@@ -351,8 +385,13 @@ def _subsample(x, y, size, seed):
 
 def _dataset(arrays, problem, parts):
     train_x, train_y = parts["train"]
-    spec = {"timesteps": int(train_x.shape[1]), "features": int(train_x.shape[2]), **_input_stats(train_x),
-            "target_mean": None, "target_std": None}
+    spec = {
+        "timesteps": int(train_x.shape[1]),
+        "features": int(train_x.shape[2]),
+        **_input_stats(train_x),
+        "target_mean": None,
+        "target_std": None,
+    }
     if problem.kind == REGRESSION:
         spec.update(target_mean=float(np.mean(train_y)), target_std=float(np.std(train_y)) or 1.0)
     names = problem.class_names
@@ -364,10 +403,10 @@ def _dataset(arrays, problem, parts):
         spec=spec,
         class_names=names,
         sizes={split: len(y) for split, (_, y) in parts.items()},
-        class_counts=None if names is None else {split: splits.class_counts(y, names)
-                                                 for split, (_, y) in parts.items()},
-        fingerprint=data.fingerprint(*(a for a in (arrays.x, arrays.y, arrays.x_test, arrays.y_test)
-                                       if a is not None)),
+        class_counts=None
+        if names is None
+        else {split: splits.class_counts(y, names) for split, (_, y) in parts.items()},
+        fingerprint=data.fingerprint(*(a for a in (arrays.x, arrays.y, arrays.x_test, arrays.y_test) if a is not None)),
         source=arrays.source,
         notes=_notes(problem, arrays),
     )
@@ -394,10 +433,11 @@ def _tf_split(x, y, spec=None):
 
 def _notes(problem, arrays):
     if problem.kind == REGRESSION:
-        return ("y is real-valued: regression (targets standardized for training; the export "
-                "predicts in y's units)",)
-    return (f"y holds {len(problem.classes)} integer labels: classification "
-            f"(use --task regression to predict y as a number)",)
+        return ("y is real-valued: regression (targets standardized for training; the export predicts in y's units)",)
+    return (
+        f"y holds {len(problem.classes)} integer labels: classification "
+        f"(use --task regression to predict y as a number)",
+    )
 
 
 def load(config: Any, arrays: Arrays | None = None) -> data.Dataset:

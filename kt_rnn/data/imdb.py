@@ -25,8 +25,11 @@ SPLITS = ("train", "test")
 LAYOUT = "aclImdb/{train,test}/{neg,pos}/*.txt"
 
 
-def load(config: Any, reviews: dict[str, tuple[list[str], list[int]]] | None = None,
-         source: str | os.PathLike[str] | None = None) -> "Dataset":
+def load(
+    config: Any,
+    reviews: dict[str, tuple[list[str], list[int]]] | None = None,
+    source: str | os.PathLike[str] | None = None,
+) -> "Dataset":
     """Loads IMDB for `config` as a `kt_rnn.data.Dataset`.
 
     Args:
@@ -40,12 +43,14 @@ def load(config: Any, reviews: dict[str, tuple[list[str], list[int]]] | None = N
     if reviews is None:
         source = locate(config.data)
         reviews = read(source)
-    return text.build(reviews, config, CLASS_NAMES,
-                      source=pathlib.Path(source).resolve())  # type: ignore[arg-type]  # given with `reviews`
+    return text.build(reviews, config, CLASS_NAMES, source=pathlib.Path(source).resolve())  # type: ignore[arg-type]  # given with `reviews`
 
 
-def read_inputs(config: Any, reviews: dict[str, tuple[list[str], list[int]]] | None = None,
-                source: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+def read_inputs(
+    config: Any,
+    reviews: dict[str, tuple[list[str], list[int]]] | None = None,
+    source: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
     """`load`'s keyword arguments, the reviews read (and checked) without TensorFlow.
 
     A search without a local copy (no `--data`, no `$KT_RNN_DATA`) is left to
@@ -108,9 +113,7 @@ def _empty() -> dict[str, dict[str, list[tuple[str, str]]]]:
 def _add(reviews: dict[str, dict[str, list[tuple[str, str]]]], parts: Sequence[str], data: bytes) -> None:
     """Files `data` under its split and class if `parts` ends with <split>/<class>/<name>.txt."""
     if len(parts) >= 3 and parts[-3] in SPLITS and parts[-2] in CLASS_NAMES and parts[-1].endswith(".txt"):
-        reviews[parts[-3]].setdefault(parts[-2], []).append(
-            (parts[-1], data.decode("utf-8", errors="replace"))
-        )
+        reviews[parts[-3]].setdefault(parts[-2], []).append((parts[-1], data.decode("utf-8", errors="replace")))
 
 
 def _read_directory(path: pathlib.Path) -> dict[str, dict[str, list[tuple[str, str]]]]:

@@ -42,8 +42,7 @@ _DATE = re.compile(r"\d{4}(-\d\d(-\d\d([T ]\d\d(:\d\d(:\d\d(\.\d+)?)?)?(Z|[+-]\d
 _UNPADDED = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?=$|[T ])")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d+(,\d+)+")
 _DAY = 86400
-_NAMED_DAYS = ((1, 1, "daily"), (7, 7, "weekly"), (28, 31, "monthly"), (89, 92, "quarterly"),
-               (365, 366, "yearly"))
+_NAMED_DAYS = ((1, 1, "daily"), (7, 7, "weekly"), (28, 31, "monthly"), (89, 92, "quarterly"), (365, 366, "yearly"))
 _CALENDAR = ("monthly", "quarterly", "yearly")  # steps of varying length in days
 
 
@@ -91,9 +90,14 @@ class _Table:
         return ", ".join(repr(name) for name in self.header)
 
 
-def read(path: str | os.PathLike[str], target: str | int, features: str | Sequence[str | int] | None = None,
-         date_column: str | int | None = None, fill_missing: str | None = None,
-         categorical: Sequence[str | int] = ()) -> Series:
+def read(
+    path: str | os.PathLike[str],
+    target: str | int,
+    features: str | Sequence[str | int] | None = None,
+    date_column: str | int | None = None,
+    fill_missing: str | None = None,
+    categorical: Sequence[str | int] = (),
+) -> Series:
     """Reads a time series from a CSV file with a header row.
 
     Args:
@@ -147,21 +151,25 @@ def read(path: str | os.PathLike[str], target: str | int, features: str | Sequen
     blocks = [_block(table, i, i in categories, notes) for i in inputs]
     values, columns = np.concatenate([b for b, _ in blocks], axis=1), sum((c for _, c in blocks), ())
     values, dates = _fill(table, inputs, values, dates, fill_missing, notes)
-    return Series(values, columns, table.header[target_index], dates, _frequency(dates, table, notes),
-                  str(table.path), notes)
+    return Series(
+        values, columns, table.header[target_index], dates, _frequency(dates, table, notes), str(table.path), notes
+    )
 
 
 def _check_fill_mode(mode: str | None) -> None:
     if mode is not None and mode not in FILL_MODES:
-        raise UsageError(f"Unknown --fill-missing mode. Expected one of {', '.join(FILL_MODES)}. "
-                         f"Received: fill_missing={mode!r}.")
+        raise UsageError(
+            f"Unknown --fill-missing mode. Expected one of {', '.join(FILL_MODES)}. Received: fill_missing={mode!r}."
+        )
 
 
 def _resolve(path: str | os.PathLike[str]) -> pathlib.Path:
     path = pathlib.Path(path).expanduser().resolve()
     if not path.is_file():
-        raise DataError(f"Time series not found at {str(path)!r}. Pass --data with a CSV file whose header "
-                        f"row names the columns, e.g. 'Month,Sales' then one row per time step.")
+        raise DataError(
+            f"Time series not found at {str(path)!r}. Pass --data with a CSV file whose header "
+            f"row names the columns, e.g. 'Month,Sales' then one row per time step."
+        )
     return path
 
 
@@ -176,8 +184,9 @@ def _read_table(path):
     except csv.Error as e:
         raise DataError(f"{str(path)!r} is not a readable CSV file ({e}). Save it as CSV in UTF-8.") from None
     if not rows:
-        raise DataError(f"{str(path)!r} is empty. Pass --data with a CSV file: a header row, then one row "
-                        f"per time step.")
+        raise DataError(
+            f"{str(path)!r} is empty. Pass --data with a CSV file: a header row, then one row per time step."
+        )
     header = _header(path, rows[0][1])
     body = _body(path, header, rows[1:])
     lines = np.asarray([line for line, _ in rows[1:]], dtype=np.int64)
@@ -192,8 +201,10 @@ def _decode(path: pathlib.Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise DataError(f"{str(path)!r} is not UTF-8 text (byte {data[e.start]:#04x} at position {e.start}). "
-                        f"Save it as CSV in UTF-8.") from None
+        raise DataError(
+            f"{str(path)!r} is not UTF-8 text (byte {data[e.start]:#04x} at position {e.start}). "
+            f"Save it as CSV in UTF-8."
+        ) from None
 
 
 def _delimiter(text: str) -> str:
@@ -204,26 +215,33 @@ def _delimiter(text: str) -> str:
 def _header(path, cells):
     """Column names from the first row, which must be a header: unnamed columns are named by index."""
     if all(tables.is_number(cell) or _parse_date(cell) is not None for cell in cells if cell):
-        raise DataError(f"The first row of {str(path)!r} holds values ({', '.join(cells[:_SHOWN])}), not column "
-                        f"names. Add a header row naming the columns, e.g. 'Date,Sales'.")
+        raise DataError(
+            f"The first row of {str(path)!r} holds values ({', '.join(cells[:_SHOWN])}), not column "
+            f"names. Add a header row naming the columns, e.g. 'Date,Sales'."
+        )
     names = [cell or str(i) for i, cell in enumerate(cells)]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
-        raise DataError(f"The header row of {str(path)!r} names several columns {repeated}. "
-                        f"Give each column its own name.")
+        raise DataError(
+            f"The header row of {str(path)!r} names several columns {repeated}. Give each column its own name."
+        )
     return names
 
 
 def _body(path, header, rows):
     """The data rows padded to the header's width (a short row's last cells are missing)."""
-    long = [line for line, fields in rows if any(fields[len(header):])]
+    long = [line for line, fields in rows if any(fields[len(header) :])]
     if long:
-        raise DataError(f"{len(long)} rows of {str(path)!r} have more fields than the {len(header)} columns of "
-                        f"the header row (lines {_listed(long)}). Fix those lines, or quote values that "
-                        f"contain a delimiter.")
+        raise DataError(
+            f"{len(long)} rows of {str(path)!r} have more fields than the {len(header)} columns of "
+            f"the header row (lines {_listed(long)}). Fix those lines, or quote values that "
+            f"contain a delimiter."
+        )
     if len(rows) < 2:
-        raise DataError(f"{str(path)!r} has {len(rows)} data row(s); a time series needs at least 2 "
-                        f"(forecasting needs many more). Add rows, one per time step.")
+        raise DataError(
+            f"{str(path)!r} has {len(rows)} data row(s); a time series needs at least 2 "
+            f"(forecasting needs many more). Add rows, one per time step."
+        )
     return [fields[: len(header)] + [""] * (len(header) - len(fields)) for _, fields in rows]
 
 
@@ -235,8 +253,10 @@ def _reordered(table, order):
 
 def _layout_note(table, target, date):
     time = f"time from column {table.header[date]!r}" if date is not None else "row order is time order"
-    return (f"{DELIMITER_NAMES[table.delimiter]}-separated, {len(table.cells)} rows; "
-            f"target: column {table.header[target]!r}; {time}")
+    return (
+        f"{DELIMITER_NAMES[table.delimiter]}-separated, {len(table.cells)} rows; "
+        f"target: column {table.header[target]!r}; {time}"
+    )
 
 
 # Choosing the columns.
@@ -247,8 +267,10 @@ def _choose(table, target, features, date_column, categorical, notes):
     target_index = _index(table, target, "target", "--target")
     date_index = None if date_column is None else _index(table, date_column, "date", "--date-column")
     if date_index == target_index:
-        raise UsageError(f"The date column cannot be the target. Received: target={target!r}, "
-                         f"date_column={date_column!r}. Pass the column to forecast with --target.")
+        raise UsageError(
+            f"The date column cannot be the target. Received: target={target!r}, "
+            f"date_column={date_column!r}. Pass the column to forecast with --target."
+        )
     categories = [_index(table, c, "categorical", "--categorical") for c in _names(categorical)]
     _check_categorical(table, categories, target_index, date_index)
     inputs = [target_index, *_features(table, features, target_index, date_index, categories, notes)]
@@ -278,18 +300,22 @@ def _index(table, column, role, option):
     lower = [name.lower() for name in table.header]
     if isinstance(column, str) and column.strip().lower() in lower:
         return lower.index(column.strip().lower())
-    raise DataError(f"No {role} column {column!r} in {str(table.path)!r}. Expected one of its columns: "
-                    f"{table.columns()} (or a 0-based index). Pass a column of the header row with {option}.")
+    raise DataError(
+        f"No {role} column {column!r} in {str(table.path)!r}. Expected one of its columns: "
+        f"{table.columns()} (or a 0-based index). Pass a column of the header row with {option}."
+    )
 
 
 def _features(table, features, target, date, categories, notes):
     if isinstance(features, str) and features.strip().lower() == "all":
-        return _numeric_columns(table, [i for i in range(len(table.header)) if i not in (target, date, *categories)],
-                                notes)
+        return _numeric_columns(
+            table, [i for i in range(len(table.header)) if i not in (target, date, *categories)], notes
+        )
     indices = [_index(table, name, "feature", "--features") for name in _names(features)]
     if date is not None and date in indices:
-        raise UsageError(f"The date column {table.header[date]!r} cannot be a feature: it orders the rows. "
-                         f"Drop it from --features.")
+        raise UsageError(
+            f"The date column {table.header[date]!r} cannot be a feature: it orders the rows. Drop it from --features."
+        )
     return list(dict.fromkeys(i for i in indices if i != target))  # in order, each once
 
 
@@ -299,13 +325,17 @@ def _numeric_columns(table, others, notes):
     numeric = [i for i in others if not _bad_numbers(table, i) and not all(map(_missing, table.column(i)))]
     left = [table.header[i] for i in others if i not in numeric]
     if left:
-        notes.append(f"--features all left out columns that are not numeric: {_listed(left)} "
-                     f"(--categorical COL one-hot encodes one)")
+        notes.append(
+            f"--features all left out columns that are not numeric: {_listed(left)} "
+            f"(--categorical COL one-hot encodes one)"
+        )
     counters = [i for i in numeric if _counts_rows_or_years(table, i)]
     if counters:
-        notes.append(f"--features all left out columns that count rows or years: "
-                     f"{_listed([table.header[i] for i in counters])} (at test time they lie beyond every value "
-                     f"the model trained on; name one in --features to use it anyway)")
+        notes.append(
+            f"--features all left out columns that count rows or years: "
+            f"{_listed([table.header[i] for i in counters])} (at test time they lie beyond every value "
+            f"the model trained on; name one in --features to use it anyway)"
+        )
     return [i for i in numeric if i not in counters]
 
 
@@ -323,11 +353,15 @@ def _counts_rows_or_years(table, index):
 
 
 def _check_categorical(table, categories, target, date):
-    for i, role, fix in ((target, "the target", "forecast a numeric column with --target"),
-                         (date, "the date column", "drop it from --categorical")):
+    for i, role, fix in (
+        (target, "the target", "forecast a numeric column with --target"),
+        (date, "the date column", "drop it from --categorical"),
+    ):
         if i is not None and i in categories:
-            raise UsageError(f"{role.capitalize()} {table.header[i]!r} cannot be categorical. "
-                             f"Received: categorical={table.header[i]!r}; {fix}.")
+            raise UsageError(
+                f"{role.capitalize()} {table.header[i]!r} cannot be categorical. "
+                f"Received: categorical={table.header[i]!r}; {fix}."
+            )
 
 
 def _check_inputs(table, inputs, categories):
@@ -340,15 +374,20 @@ def _check_inputs(table, inputs, categories):
     hint = ""
     if any(_DECIMAL_COMMA.fullmatch(value) for cells in bad.values() for _, value in cells):
         hint = " Values like '1,5' use a decimal comma: save the file with '.' decimals and no thousands separator."
-    raise DataError(f"Non-numeric values in input column(s) of {str(table.path)!r}: {listed}. Pass "
-                    f"--categorical COL to one-hot encode a feature of categories, or drop it from "
-                    f"--features (the target must hold numbers).{hint}")
+    raise DataError(
+        f"Non-numeric values in input column(s) of {str(table.path)!r}: {listed}. Pass "
+        f"--categorical COL to one-hot encode a feature of categories, or drop it from "
+        f"--features (the target must hold numbers).{hint}"
+    )
 
 
 def _bad_numbers(table, index):
     """`(line, value)` of the cells of column `index` that are neither missing nor numbers."""
-    return [(int(line), cell) for line, cell in zip(table.lines, table.column(index))
-            if not _missing(cell) and not tables.is_number(cell)]
+    return [
+        (int(line), cell)
+        for line, cell in zip(table.lines, table.column(index))
+        if not _missing(cell) and not tables.is_number(cell)
+    ]
 
 
 def _missing(cell: str) -> bool:
@@ -377,8 +416,10 @@ def _dates(table, index, notes):
 def _date(table, name, line, cell):
     date = _parse_date(cell)
     if date is None:
-        raise DataError(f"Cannot read the date {cell!r} in column {name!r} of {str(table.path)!r} (line {line}). "
-                        f"Expected dates as {DATE_FORMS}. Fix that value, or pass another --date-column.")
+        raise DataError(
+            f"Cannot read the date {cell!r} in column {name!r} of {str(table.path)!r} (line {line}). "
+            f"Expected dates as {DATE_FORMS}. Fix that value, or pass another --date-column."
+        )
     return date
 
 
@@ -405,8 +446,10 @@ def _check_unique(table, name, dates, lines):
     repeated = np.flatnonzero(dates[1:] == dates[:-1])
     if len(repeated):
         shown = ", ".join(f"{dates[i]} (lines {lines[i]} and {lines[i + 1]})" for i in repeated[:_SHOWN])
-        raise DataError(f"{len(repeated)} repeated dates in column {name!r} of {str(table.path)!r}: {shown}. "
-                        f"A time series needs one row per time step: merge or remove the repeated rows.")
+        raise DataError(
+            f"{len(repeated)} repeated dates in column {name!r} of {str(table.path)!r}: {shown}. "
+            f"A time series needs one row per time step: merge or remove the repeated rows."
+        )
 
 
 # Values.
@@ -429,9 +472,11 @@ def _numbers(table, name, cells):
     column = np.array([[np.nan if _missing(c) else float(c)] for c in cells])
     infinite = np.flatnonzero(np.isinf(column))
     if len(infinite):
-        raise DataError(f"{len(infinite)} infinite values in column {name!r} of {str(table.path)!r} (lines "
-                        f"{_listed(table.lines[infinite].tolist())}). Replace them with numbers, or empty "
-                        f"those cells and pass --fill-missing.")
+        raise DataError(
+            f"{len(infinite)} infinite values in column {name!r} of {str(table.path)!r} (lines "
+            f"{_listed(table.lines[infinite].tolist())}). Replace them with numbers, or empty "
+            f"those cells and pass --fill-missing."
+        )
     return column
 
 
@@ -451,8 +496,10 @@ def _fill(table, inputs, values, dates, mode, notes):
         _raise_missing(table, missing)
     for i, rows in missing.items():
         if len(rows) == len(table.cells):
-            raise DataError(f"Column {table.header[i]!r} of {str(table.path)!r} has no values. Drop it from "
-                            f"--features, or pick another --target.")
+            raise DataError(
+                f"Column {table.header[i]!r} of {str(table.path)!r} has no values. Drop it from "
+                f"--features, or pick another --target."
+            )
     if mode == "drop":
         return _drop(values, dates, notes)
     filler = _ffill if mode == "ffill" else _interpolate
@@ -464,20 +511,27 @@ def _fill(table, inputs, values, dates, mode, notes):
 
 
 def _raise_missing(table, missing):
-    listed = "; ".join(f"{table.header[i]!r}: {len(rows)} (lines {_listed(table.lines[rows].tolist())})"
-                       for i, rows in missing.items())
-    raise DataError(f"Missing values in {str(table.path)!r}: {listed}. Fill them in the file, or pass "
-                    f"--fill-missing ffill|interpolate|drop (ffill: the last value before; interpolate: a "
-                    f"straight line between neighbours; drop: drop those rows).")
+    listed = "; ".join(
+        f"{table.header[i]!r}: {len(rows)} (lines {_listed(table.lines[rows].tolist())})" for i, rows in missing.items()
+    )
+    raise DataError(
+        f"Missing values in {str(table.path)!r}: {listed}. Fill them in the file, or pass "
+        f"--fill-missing ffill|interpolate|drop (ffill: the last value before; interpolate: a "
+        f"straight line between neighbours; drop: drop those rows)."
+    )
 
 
 def _drop(values, dates, notes):
     kept = ~np.isnan(values).any(axis=1)
-    notes.append(f"warning: {int((~kept).sum())} rows with missing values dropped; the time steps around "
-                 f"them are no longer equally spaced (--fill-missing ffill or interpolate keeps them)")
+    notes.append(
+        f"warning: {int((~kept).sum())} rows with missing values dropped; the time steps around "
+        f"them are no longer equally spaced (--fill-missing ffill or interpolate keeps them)"
+    )
     if kept.sum() < 2:
-        raise DataError(f"Only {int(kept.sum())} row(s) left after dropping rows with missing values; a time "
-                        f"series needs at least 2. Use --fill-missing ffill or interpolate instead.")
+        raise DataError(
+            f"Only {int(kept.sum())} row(s) left after dropping rows with missing values; a time "
+            f"series needs at least 2. Use --fill-missing ffill or interpolate instead."
+        )
     return values[kept], None if dates is None else dates[kept]
 
 
@@ -499,8 +553,10 @@ def _note_leading(table, missing, notes):
     for i, rows in missing.items():
         if rows[0] == 0:
             lead = next((k for k, row in enumerate(rows) if row != k), len(rows))  # first value's row
-            notes.append(f"{lead} leading missing values in {table.header[i]!r} back-filled with the first "
-                         f"value (line {table.lines[lead]})")
+            notes.append(
+                f"{lead} leading missing values in {table.header[i]!r} back-filled with the first "
+                f"value (line {table.lines[lead]})"
+            )
 
 
 # Frequency.
@@ -515,8 +571,10 @@ def _frequency(dates, table, notes):
     frequency = _step_name(step)
     odd = np.flatnonzero(seconds != step)
     if frequency not in _CALENDAR and len(odd):
-        notes.append(f"warning: {len(odd)} of {len(seconds)} steps between dates are not {frequency} "
-                     f"(first after {dates[odd[0]]}): the steps are not equally spaced")
+        notes.append(
+            f"warning: {len(odd)} of {len(seconds)} steps between dates are not {frequency} "
+            f"(first after {dates[odd[0]]}): the steps are not equally spaced"
+        )
     return frequency
 
 
@@ -540,8 +598,9 @@ def _listed(items: Sequence[Any]) -> str:
 # Chronological splits.
 
 
-def split_sizes(n: int, horizon: int, test_size: int | float | None = None,
-                validation_size: int | float | None = None) -> tuple[int, int]:
+def split_sizes(
+    n: int, horizon: int, test_size: int | float | None = None, validation_size: int | float | None = None
+) -> tuple[int, int]:
     """Steps held out at the end of `n` steps for validation and test, in that order.
 
     Args:
@@ -572,9 +631,11 @@ def split_sizes(n: int, horizon: int, test_size: int | float | None = None,
     test = _part_size(n, horizon, test_size, "test")
     validation = _part_size(n, horizon, validation_size, "validation")
     if n - test - validation < 1:
-        raise DataError(f"Too few rows: {n} steps leave none to train on after {validation} validation and "
-                        f"{test} test steps. Use fewer --validation-size/--test-size steps, a shorter "
-                        f"--horizon, or a longer series.")
+        raise DataError(
+            f"Too few rows: {n} steps leave none to train on after {validation} validation and "
+            f"{test} test steps. Use fewer --validation-size/--test-size steps, a shorter "
+            f"--horizon, or a longer series."
+        )
     return validation, test
 
 
@@ -587,12 +648,16 @@ def _part_size(n: int, horizon: int, size: int | float | None, part: str) -> int
     elif isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size >= 1:
         steps = int(size)
     else:
-        raise UsageError(f"{option} must be a number of steps (an int, at least 1) or a fraction of the rows "
-                         f"between 0 and 1. Received: {part}_size={size!r}.")
+        raise UsageError(
+            f"{option} must be a number of steps (an int, at least 1) or a fraction of the rows "
+            f"between 0 and 1. Received: {part}_size={size!r}."
+        )
     if steps < horizon:
-        raise UsageError(f"The {part} part ({option}={size!r}: {steps} steps) is shorter than the horizon "
-                         f"({horizon} steps), so it holds no full forecast. Use at least {horizon} steps, "
-                         f"or a shorter --horizon.")
+        raise UsageError(
+            f"The {part} part ({option}={size!r}: {steps} steps) is shorter than the horizon "
+            f"({horizon} steps), so it holds no full forecast. Use at least {horizon} steps, "
+            f"or a shorter --horizon."
+        )
     return steps
 
 
@@ -610,6 +675,8 @@ def check_length(n_train: int, window: int, horizon: int, what: str = "training 
     >>> check_length(100, window=24, horizon=12)
     """
     if n_train < window + horizon:
-        raise DataError(f"Too few rows: the {what} has {n_train} steps, but a window of {window} steps plus a "
-                        f"horizon of {horizon} needs at least {window + horizon}. Use a shorter --horizon, "
-                        f"fewer --test-size/--validation-size steps, or a smaller window (--fix window=...).")
+        raise DataError(
+            f"Too few rows: the {what} has {n_train} steps, but a window of {window} steps plus a "
+            f"horizon of {horizon} needs at least {window + horizon}. Use a shorter --horizon, "
+            f"fewer --test-size/--validation-size steps, or a smaller window (--fix window=...)."
+        )

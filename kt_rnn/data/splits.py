@@ -37,8 +37,9 @@ def holdout(n: int, fraction: float, seed: int) -> np.ndarray:
     return mask
 
 
-def stratified_holdout(labels: npt.ArrayLike, fraction: float, seed: int, what: str,
-                       class_names: Sequence[str] | None = None) -> np.ndarray:
+def stratified_holdout(
+    labels: npt.ArrayLike, fraction: float, seed: int, what: str, class_names: Sequence[str] | None = None
+) -> np.ndarray:
     """Boolean mask holding out a seeded `fraction` of the examples, each class in proportion.
 
     Args:

@@ -29,8 +29,13 @@ def standardize(texts: tf.Tensor) -> tf.Tensor:
     return tf.strings.regex_replace(texts, _INVISIBLE, " ")
 
 
-def build(reviews: Mapping[str, _Split], config: Any, class_names: Sequence[str],
-          source: str | os.PathLike[str], notes: Iterable[str] = ()) -> Dataset:
+def build(
+    reviews: Mapping[str, _Split],
+    config: Any,
+    class_names: Sequence[str],
+    source: str | os.PathLike[str],
+    notes: Iterable[str] = (),
+) -> Dataset:
     """Builds a `Dataset` from `{"train": (texts, labels), "test": (texts, labels)}`.
 
     Labels are integer indices into `class_names`. The training part is
@@ -72,8 +77,9 @@ def _joined(*parts: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarr
     return np.concatenate([part[0] for part in parts]), np.concatenate([part[1] for part in parts])
 
 
-def _subsample(texts: Sequence[str] | np.ndarray, labels: Sequence[int] | np.ndarray, size: int | None,
-               seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _subsample(
+    texts: Sequence[str] | np.ndarray, labels: Sequence[int] | np.ndarray, size: int | None, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     texts, labels = np.asarray(texts, dtype=object), np.asarray(labels, dtype=np.int64)
     if size is None or size >= len(labels):
         return texts, labels

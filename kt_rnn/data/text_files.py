@@ -85,8 +85,9 @@ class _Table:
         return [fields[index].strip() if index < len(fields) else "" for _, fields in self.body]
 
 
-def read(path: str | os.PathLike[str], text_column: str | int | None = None,
-         label_column: str | int | None = None) -> Labelled:
+def read(
+    path: str | os.PathLike[str], text_column: str | int | None = None, label_column: str | int | None = None
+) -> Labelled:
     """Reads labelled texts from a folder per class or from a delimited table.
 
     Args:
@@ -159,13 +160,14 @@ def load(config: Any, labelled: Labelled | None = None, test_labelled: Labelled 
     return text.build(parts, config, data.class_names, data.source, notes)
 
 
-def read_inputs(config: Any, labelled: Labelled | None = None,
-                test_labelled: Labelled | None = None) -> dict[str, Any]:
+def read_inputs(config: Any, labelled: Labelled | None = None, test_labelled: Labelled | None = None) -> dict[str, Any]:
     """`load`'s keyword arguments: the texts of `config.data` (and `config.test_data`) read and
     checked without TensorFlow, or those given in memory."""
     if labelled is None and not config.data:
-        raise DataError("The text dataset needs --data PATH: a directory with one subfolder of .txt files "
-                        "per class, or a .csv/.tsv file with a text and a label column.")
+        raise DataError(
+            "The text dataset needs --data PATH: a directory with one subfolder of .txt files "
+            "per class, or a .csv/.tsv file with a text and a label column."
+        )
     # --data is given where `labelled` is not (checked above).
     data = labelled or read(config.data, config.text_column, config.label_column)  # type: ignore[arg-type]
     test = test_labelled
@@ -225,8 +227,9 @@ def labelled(texts: Iterable[Any], labels: Iterable[Any], source: str = "in memo
     return _finish(source, [x for x, _ in kept], [y for _, y in kept], notes, "the labels given")
 
 
-def _finish(path: str | os.PathLike[str], texts: Sequence[str], labels: list[str], notes: list[str],
-            label_source: str) -> Labelled:
+def _finish(
+    path: str | os.PathLike[str], texts: Sequence[str], labels: list[str], notes: list[str], label_source: str
+) -> Labelled:
     """Checks there are examples of at least 2 classes; normalizes int labels; sorts classes."""
     if not texts:
         raise DataError(
@@ -277,8 +280,9 @@ def _read_directory(path: pathlib.Path) -> tuple[list[str], list[str], list[str]
     return texts, labels, notes + _directory_notes(path, counts, loose)
 
 
-def _read_class(folder: pathlib.Path, texts: list[str], labels: list[str], notes: list[str],
-                counts: collections.Counter[str]) -> None:
+def _read_class(
+    folder: pathlib.Path, texts: list[str], labels: list[str], notes: list[str], counts: collections.Counter[str]
+) -> None:
     """Adds the texts of `folder`'s .txt files (nested folders included, sorted by path)."""
     files = sorted(f for f in folder.rglob("*") if f.suffix.lower() == ".txt" and f.is_file())
     if not files:

@@ -49,11 +49,18 @@ def read_inputs(config: Any, series: series_lib.Series | None = None) -> dict[st
     """`load`'s keyword arguments: the series of `config.data` (or `series`), read and checked
     (columns, values, length for the splits and windows) without TensorFlow."""
     if series is None and not config.data:
-        raise DataError("The timeseries dataset needs --data FILE.csv (a header row, one row per step) and "
-                        "--target COLUMN.")
+        raise DataError(
+            "The timeseries dataset needs --data FILE.csv (a header row, one row per step) and --target COLUMN."
+        )
     # --data checked above; --target by `Config` for the timeseries dataset.
-    data = series or series_lib.read(config.data, config.target, config.features,  # type: ignore[arg-type]
-                                     config.date_column, config.fill_missing, config.categorical or ())
+    data = series or series_lib.read(
+        config.data,
+        config.target,
+        config.features,  # type: ignore[arg-type]
+        config.date_column,
+        config.fill_missing,
+        config.categorical or (),
+    )
     _ends(data, config)
     return {"series": data}
 
@@ -65,8 +72,14 @@ def _ends(data: series_lib.Series, config: Any) -> tuple[int, int]:
     validation, test = series_lib.split_sizes(steps, horizon, config.test_size, config.validation_size)
     train_end, validation_end = steps - validation - test, steps - test
     # Default windows the training part cannot hold are left out of the space (`kt_rnn.search.plan`).
-    series_lib.check_length(train_end, window_bound(config.space,  # type: ignore[arg-type]  # set by `Config`
-                                                    shortest=config.is_default(sp.WINDOW)), horizon)
+    series_lib.check_length(
+        train_end,
+        window_bound(
+            config.space,  # type: ignore[arg-type]  # set by `Config`
+            shortest=config.is_default(sp.WINDOW),
+        ),
+        horizon,
+    )
     return train_end, validation_end
 
 
@@ -78,19 +91,25 @@ def window_bound(space: sp.SearchSpace, shortest: bool = False) -> int:
     return int(min(domain.values) if shortest else max(domain.values))
 
 
-def _spec(data: series_lib.Series, config: Any, horizon: int, train_end: int,
-          validation_end: int) -> dict[str, Any]:
+def _spec(data: series_lib.Series, config: Any, horizon: int, train_end: int, validation_end: int) -> dict[str, Any]:
     """What the forecaster and the forecast scores need, from the training part only."""
     train = data.values[:train_end]
     variance = train.var(axis=0)
     target_std = float(train[:, 0].std())
     return {
-        "inputs": len(data.columns), "columns": list(data.columns), "target": data.target,
-        "horizon": horizon, "season": config.season or 1, "stride": config.stride or DEFAULT_STRIDE,
+        "inputs": len(data.columns),
+        "columns": list(data.columns),
+        "target": data.target,
+        "horizon": horizon,
+        "season": config.season or 1,
+        "stride": config.stride or DEFAULT_STRIDE,
         "mean": train.mean(axis=0).tolist(),
         "variance": np.where(variance > 0, variance, 1.0).tolist(),  # a constant column: scale 1
-        "target_mean": float(train[:, 0].mean()), "target_std": target_std if target_std > 0 else 1.0,
-        "train_end": train_end, "validation_end": validation_end,
-        "dates": data.dates, "frequency": data.frequency,
+        "target_mean": float(train[:, 0].mean()),
+        "target_std": target_std if target_std > 0 else 1.0,
+        "train_end": train_end,
+        "validation_end": validation_end,
+        "dates": data.dates,
+        "frequency": data.frequency,
         "baselines": config.baselines != "none",  # AutoETS and AutoARIMA beside the naive forecasts
     }

@@ -56,8 +56,9 @@ def trials_figure(search: tt.Search) -> Figure:
     ax.step(xs, _running_best(ys, search.direction), where="post", color="C1", label="best so far")
     failed = [position[t.trial_id] for t in search.trials if t.status in FAILED]
     if failed:
-        ax.scatter(failed, [0.03] * len(failed), marker="x", color="C3", label="failed",
-                   transform=ax.get_xaxis_transform())
+        ax.scatter(
+            failed, [0.03] * len(failed), marker="x", color="C3", label="failed", transform=ax.get_xaxis_transform()
+        )
     _star_best(ax, search, position.get)
     if len(search.trials) <= MAX_TICK_LABELS:
         ax.set_xticks(list(position.values()), list(position), rotation=90)
@@ -121,8 +122,16 @@ def _scatter(fig, ax, xs, trials):
 def _star_best(ax, search, x_of):
     best = search.best()
     if best is not None and x_of(best.trial_id) is not None:
-        ax.scatter([x_of(best.trial_id)], [best.score], marker="*", s=250, color="gold",
-                   edgecolors="black", zorder=3, label=f"best: trial {best.trial_id}")
+        ax.scatter(
+            [x_of(best.trial_id)],
+            [best.score],
+            marker="*",
+            s=250,
+            color="gold",
+            edgecolors="black",
+            zorder=3,
+            label=f"best: trial {best.trial_id}",
+        )
 
 
 def _running_best(ys, direction):
@@ -165,8 +174,7 @@ def _category_best(ax, direction, indices, trials):
     best = {}
     for i, t in zip(indices, trials):
         best[i] = t.score if i not in best else pick(best[i], t.score)
-    ax.hlines(list(best.values()), [i - 0.3 for i in best], [i + 0.3 for i in best],
-              color="C1", label="best per value")
+    ax.hlines(list(best.values()), [i - 0.3 for i in best], [i + 0.3 for i in best], color="C1", label="best per value")
 
 
 def _label(value: object) -> str:

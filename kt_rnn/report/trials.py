@@ -100,15 +100,20 @@ def find_project(path: str | os.PathLike[str]) -> pathlib.Path:
     """
     path = pathlib.Path(path)
     if not path.is_dir():
-        raise SearchError(f"{path} is not a directory. Expected a search directory LOGDIR/PROJECT "
-                          f"(e.g. logs/imdb), as written by `python -m kt_rnn.search`.")
+        raise SearchError(
+            f"{path} is not a directory. Expected a search directory LOGDIR/PROJECT "
+            f"(e.g. logs/imdb), as written by `python -m kt_rnn.search`."
+        )
     if Layout(path).tuner.is_dir():
         return path
     if path.name == Layout.TUNER and _has_tuner_state(Layout(path.parent)):
         return path.parent
     found = sorted(str(p) for p in path.iterdir() if Layout(p).tuner.is_dir())
-    hint = f" Searches found under it: {', '.join(found)}." if found else (
-        " Run `python -m kt_rnn.search DATASET --logdir LOGDIR` first, then report on LOGDIR/PROJECT.")
+    hint = (
+        f" Searches found under it: {', '.join(found)}."
+        if found
+        else (" Run `python -m kt_rnn.search DATASET --logdir LOGDIR` first, then report on LOGDIR/PROJECT.")
+    )
     raise SearchError(f"{path} holds no search (no tuner/ subdirectory).{hint}")
 
 
@@ -123,8 +128,9 @@ def load(path: str | os.PathLike[str]) -> Search:
     try:
         trials, space = _load_trials(layout, objective, direction, oracle)
     except (AttributeError, KeyError, TypeError) as e:
-        raise SearchError(f"{layout.oracle_file} is not a KerasTuner oracle state ({e!r}). "
-                          f"Move it aside and run the report again.") from None
+        raise SearchError(
+            f"{layout.oracle_file} is not a KerasTuner oracle state ({e!r}). Move it aside and run the report again."
+        ) from None
     search = Search(path, objective, direction, info, space, trials, _read_or(layout.metrics, None))
     _mark_best(search)
     return search
@@ -132,9 +138,17 @@ def load(path: str | os.PathLike[str]) -> Search:
 
 def record(search: Search, trial: Trial) -> dict[str, Any]:
     """The trial as one flat `{column: value}` dict; see `columns`."""
-    row = {"trial_id": trial.trial_id, "status": trial.status, "message": trial.message,
-           "best": trial.best, search.objective: trial.score, "best_epoch": trial.best_epoch,
-           "epochs": trial.epochs, "seconds": trial.seconds, CUDNN: cudnn_eligible(trial)}
+    row = {
+        "trial_id": trial.trial_id,
+        "status": trial.status,
+        "message": trial.message,
+        "best": trial.best,
+        search.objective: trial.score,
+        "best_epoch": trial.best_epoch,
+        "epochs": trial.epochs,
+        "seconds": trial.seconds,
+        CUDNN: cudnn_eligible(trial),
+    }
     if search.hyperband():
         row.update({c: trial.tuner_values.get(c) for c in HYPERBAND_COLUMNS})
     for name, column in hyperparameter_columns(search, row).items():
@@ -202,7 +216,7 @@ def _trial_dirs(layout, oracle):
 
 
 def _load_trial(trial_dir, objective, direction, space):
-    trial_id = trial_dir.name[len("trial_"):]
+    trial_id = trial_dir.name[len("trial_") :]
     try:
         state = durable.read_json(trial_dir / Layout.TRIAL, missing=None)
         if state is None:
@@ -222,7 +236,7 @@ def _parse_trial(state, objective, space):
     values = hps.get("values") or {}
     trial = Trial(str(state["trial_id"]), state.get("status") or "UNKNOWN", state.get("message"))
     trial.values = _active_values(hps.get("space") or [], values)
-    trial.tuner_values = {k[len(TUNER_PREFIX):]: v for k, v in values.items() if k.startswith(TUNER_PREFIX)}
+    trial.tuner_values = {k[len(TUNER_PREFIX) :]: v for k, v in values.items() if k.startswith(TUNER_PREFIX)}
     trial.score = _finite(state.get("score"))
     if trial.score is not None and state.get("best_step") is not None:
         trial.best_epoch = trial.tuner_values.get("initial_epoch", 0) + state["best_step"] + 1
@@ -255,8 +269,11 @@ def _add_epochs(trial, trial_dir, objective, direction):
         return
     trial.epochs = len(records)
     trial.seconds = round(sum(_finite(r.get("seconds")) or 0.0 for r in records), 3)
-    seen = [(v, _epoch_number(r, i)) for i, r in enumerate(records)
-            if (v := _finite((r.get("logs") or {}).get(objective))) is not None]
+    seen = [
+        (v, _epoch_number(r, i))
+        for i, r in enumerate(records)
+        if (v := _finite((r.get("logs") or {}).get(objective))) is not None
+    ]
     if seen:
         trial.so_far = (min if direction == "min" else max)(seen, key=lambda s: s[0])
 

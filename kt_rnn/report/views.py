@@ -39,12 +39,16 @@ def _export_lines(search):
     if "mae" in (test.get("model") or {}):  # a forecast: its comparison line, and its base if it was exported alone
         fitted = {name: found for name, found in (test.get("baselines") or {}).items() if "mae" in found}
         base = search.export.get("exported_base")
-        return [*([forecast_scores.base_line(base, search.export.get("best_trial"))] if base else []),
-                f"Export: {forecast_scores.comparison_line({**test, 'baselines': fitted}, baselines.NAMES)}"]
+        return [
+            *([forecast_scores.base_line(base, search.export.get("best_trial"))] if base else []),
+            f"Export: {forecast_scores.comparison_line({**test, 'baselines': fitted}, baselines.NAMES)}",
+        ]
     if "accuracy" not in test:  # another task's: the lines it wrote at the export
         return [f"Export: {line}" for line in (search.export or {}).get("test_lines", [])]
-    return [f"Export: test accuracy {test['accuracy']:.4f} | macro-F1 {test['macro_f1']:.4f}",
-            *(f"  {line}" for line in baselines.comparison_lines(test))]
+    return [
+        f"Export: test accuracy {test['accuracy']:.4f} | macro-F1 {test['macro_f1']:.4f}",
+        *(f"  {line}" for line in baselines.comparison_lines(test)),
+    ]
 
 
 def table(search: tt.Search, trials: Sequence[tt.Trial], width: int | None = None) -> list[str]:
@@ -85,8 +89,13 @@ def _total(rows: Sequence[Sequence[str]]) -> int:
 def _fit(rows, right, width):
     """Shortens texts and names, then leaves out columns from the right (the reason stays last)."""
     if _total(rows) > width:
-        rows = [[c if i < FIRST_COLUMNS else _shorten(c, REASON_SHORT if i == len(row) - 1 else NAME_SHORT)
-                 for i, c in enumerate(row)] for row in rows]
+        rows = [
+            [
+                c if i < FIRST_COLUMNS else _shorten(c, REASON_SHORT if i == len(row) - 1 else NAME_SHORT)
+                for i, c in enumerate(row)
+            ]
+            for row in rows
+        ]
     left_out = 0
     while _total(rows) > width and len(rows[0]) > FIRST_COLUMNS + 1:
         rows = [row[:-2] + row[-1:] for row in rows]  # drop the last hyperparameter, keep the reason
@@ -116,10 +125,15 @@ def write_json(search: tt.Search, file: TextIO) -> None:
 
 
 def _table_columns(search):
-    columns = [("", lambda t: "*" if t.best else "", str), ("trial", lambda t: t.trial_id, str),
-               ("status", lambda t: t.status, str), (search.objective, lambda t: t.score, "{:.4f}".format),
-               ("best_epoch", lambda t: t.best_epoch, _text), ("epochs", lambda t: t.epochs, _text),
-               ("time", lambda t: t.seconds, _duration)]
+    columns = [
+        ("", lambda t: "*" if t.best else "", str),
+        ("trial", lambda t: t.trial_id, str),
+        ("status", lambda t: t.status, str),
+        (search.objective, lambda t: t.score, "{:.4f}".format),
+        ("best_epoch", lambda t: t.best_epoch, _text),
+        ("epochs", lambda t: t.epochs, _text),
+        ("time", lambda t: t.seconds, _duration),
+    ]
     columns += [(n, lambda t, n=n: t.values.get(n), _text) for n in search.space if not search.is_fixed(n)]
     if any(tt.cudnn_eligible(t) is False for t in search.trials):  # a trial that would leave cuDNN on a GPU
         columns.append(("cuDNN", tt.cudnn_eligible, lambda eligible: "yes" if eligible else "no"))
@@ -185,4 +199,3 @@ def _best_line(search: tt.Search) -> str:
         return "No completed trial with a score yet."
     at = f" at epoch {best.best_epoch}" if best.best_epoch else ""
     return f"* best: trial {best.trial_id}, {search.objective} {best.score:.4f}{at}"
-

@@ -34,8 +34,9 @@ def parse_gpus(text: str | None) -> tuple[int, ...] | None:
     except ValueError:
         ids = (-1,)
     if any(i < 0 for i in ids) or len(set(ids)) != len(ids):
-        raise UsageError(f"Expected --gpus as distinct GPU indices, e.g. 0 or 0,1 (or none for the CPU). "
-                         f"Received: gpus={text!r}")
+        raise UsageError(
+            f"Expected --gpus as distinct GPU indices, e.g. 0 or 0,1 (or none for the CPU). Received: gpus={text!r}"
+        )
     return ids
 
 
@@ -75,11 +76,14 @@ def configure(config: Any) -> str:
         print(line)
     policy = precision(config.precision, bool(gpus))
     if policy == "mixed_bfloat16" and not gpus:
-        print("Mixed precision (bfloat16) on a CPU: measured 0.78x the float32 speed on a 2-core AVX512-BF16 "
-              "CPU (BENCHMARKS.md); it pays on CPUs with AMX.")
+        print(
+            "Mixed precision (bfloat16) on a CPU: measured 0.78x the float32 speed on a 2-core AVX512-BF16 "
+            "CPU (BENCHMARKS.md); it pays on CPUs with AMX."
+        )
     if config.strategy == "mirrored" and not gpus:
-        raise UsageError("--strategy mirrored replicates each trial over the GPUs, and none is visible. "
-                         "Remove it on a CPU machine.")
+        raise UsageError(
+            "--strategy mirrored replicates each trial over the GPUs, and none is visible. Remove it on a CPU machine."
+        )
     return policy
 
 
@@ -91,13 +95,17 @@ def _select_gpus(tf, wanted):
     missing = [i for i in wanted if i >= len(gpus)]
     if missing:
         have = f"GPUs 0-{len(gpus) - 1}" if gpus else "no GPU"
-        raise UsageError(f"--gpus names GPU {missing[0]}, but this machine has {have}. Choose among them "
-                         "(or --gpus none for the CPU).")
+        raise UsageError(
+            f"--gpus names GPU {missing[0]}, but this machine has {have}. Choose among them "
+            "(or --gpus none for the CPU)."
+        )
     try:
         tf.config.set_visible_devices([gpus[i] for i in wanted], "GPU")
     except RuntimeError:  # TensorFlow's devices were initialised already (an earlier search in this process)
-        raise UsageError("--gpus applies only before TensorFlow first uses its devices: run the search in a new "
-                         "process, or set CUDA_VISIBLE_DEVICES before starting Python.") from None
+        raise UsageError(
+            "--gpus applies only before TensorFlow first uses its devices: run the search in a new "
+            "process, or set CUDA_VISIBLE_DEVICES before starting Python."
+        ) from None
     return [(i, gpus[i]) for i in wanted]
 
 

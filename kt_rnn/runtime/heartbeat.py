@@ -50,9 +50,11 @@ def connect(role: Role, timeout: float = CONNECT_S) -> None:
         except grpc.RpcError as e:
             if e.code() not in SILENCE:
                 raise
-            raise ChiefGone(f"No chief answered at {role.address} within {timeout:.0f} s. Start it first "
-                            f"(the same command with --role chief --oracle {role.address}), or check the "
-                            "address, the port and the firewall.") from None
+            raise ChiefGone(
+                f"No chief answered at {role.address} within {timeout:.0f} s. Start it first "
+                f"(the same command with --role chief --oracle {role.address}), or check the "
+                "address, the port and the firewall."
+            ) from None
     kt.set_client_timeout(role.chief_timeout)
 
 
@@ -72,9 +74,11 @@ def paced(oracle: "OracleClient") -> "OracleClient":
 
 
 def gone_message(role: Role) -> str:
-    return (f"The chief at {role.address} has not answered for {role.chief_timeout:g} s: this worker stops. "
-            "Its trial's state is saved; once the chief runs again, start this worker with the same command "
-            "and --worker-id to take the trial back.")
+    return (
+        f"The chief at {role.address} has not answered for {role.chief_timeout:g} s: this worker stops. "
+        "Its trial's state is saved; once the chief runs again, start this worker with the same command "
+        "and --worker-id to take the trial back."
+    )
 
 
 class Heartbeat(threading.Thread):
@@ -87,8 +91,13 @@ class Heartbeat(threading.Thread):
         clock: returns seconds (default `time.monotonic`).
     """
 
-    def __init__(self, role: Role, trial_id: Callable[[], str | None], interval: float = HEARTBEAT_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        role: Role,
+        trial_id: Callable[[], str | None],
+        interval: float = HEARTBEAT_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(name="kt_rnn-heartbeat", daemon=True)
         self.role, self.trial_id, self.interval, self.clock = role, trial_id, interval, clock
         self.gone = False

@@ -57,8 +57,9 @@ class Role:
             _check_worker_id(self.worker_id)
         for name in ("worker_timeout", "chief_timeout"):
             if getattr(self, name) <= 0:
-                raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds. "
-                                 f"Received: {getattr(self, name)}")
+                raise UsageError(
+                    f"--{name.replace('_', '-')} must be a positive number of seconds. Received: {getattr(self, name)}"
+                )
 
     @property
     def is_chief(self) -> bool:
@@ -98,8 +99,13 @@ class Role:
         return None
 
 
-def resolve(role: str | None = None, oracle: str | None = None, worker_id: str | None = None,
-            environ: Mapping[str, str] | None = None, **timeouts: float | None) -> Role:
+def resolve(
+    role: str | None = None,
+    oracle: str | None = None,
+    worker_id: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    **timeouts: float | None,
+) -> Role:
     """The `Role` given by the options (`--role`, `--oracle`, `--worker-id`) or KerasTuner's variables.
 
     Args:
@@ -118,16 +124,19 @@ def resolve(role: str | None = None, oracle: str | None = None, worker_id: str |
     if from_options is None:
         return from_environ or Role(**timeouts)  # type: ignore[arg-type]  # only worker_timeout, chief_timeout
     if from_environ is not None and _where(from_environ) != _where(from_options):
-        raise UsageError(f"--role/--oracle/--worker-id say {_where(from_options)}, but {IP_ENV}, {PORT_ENV} and "
-                         f"{ID_ENV} say {_where(from_environ)}. Give one of them, or make them agree.")
+        raise UsageError(
+            f"--role/--oracle/--worker-id say {_where(from_options)}, but {IP_ENV}, {PORT_ENV} and "
+            f"{ID_ENV} say {_where(from_environ)}. Give one of them, or make them agree."
+        )
     return from_options
 
 
 def _from_options(role, oracle, worker_id, timeouts):
     if role is None:
         if oracle is not None or worker_id is not None:
-            raise UsageError("--oracle and --worker-id belong to a distributed search: add --role chief or "
-                             "--role worker.")
+            raise UsageError(
+                "--oracle and --worker-id belong to a distributed search: add --role chief or --role worker."
+            )
         return None
     if role == CHIEF and worker_id is not None:
         raise UsageError("--worker-id names a worker; the chief takes none. Remove it, or use --role worker.")
@@ -139,8 +148,10 @@ def _from_environ(environ, timeouts):
     if IP_ENV not in environ:
         return None
     if PORT_ENV not in environ or ID_ENV not in environ:
-        raise UsageError(f"{IP_ENV} is set, so {PORT_ENV} and {ID_ENV} must be too (or use --role, --oracle "
-                         "and --worker-id instead of the variables).")
+        raise UsageError(
+            f"{IP_ENV} is set, so {PORT_ENV} and {ID_ENV} must be too (or use --role, --oracle "
+            "and --worker-id instead of the variables)."
+        )
     host, port = parse_address(f"{environ[IP_ENV]}:{environ[PORT_ENV]}")
     tuner_id = environ[ID_ENV]
     if CHIEF_ID in tuner_id:
@@ -152,18 +163,23 @@ def parse_address(text: str) -> tuple[str, int]:
     """`(host, port)` from `HOST:PORT` (`[::1]:8000` for IPv6); raises `UsageError`."""
     host, _, port = text.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise UsageError(f"Expected --oracle as HOST:PORT, e.g. 10.0.0.5:8000 or 127.0.0.1:8000. "
-                         f"Received: oracle={text!r}")
+        raise UsageError(
+            f"Expected --oracle as HOST:PORT, e.g. 10.0.0.5:8000 or 127.0.0.1:8000. Received: oracle={text!r}"
+        )
     return host, int(port)
 
 
 def _check_worker_id(worker_id: str | None) -> None:
     if not worker_id:
-        raise UsageError("--role worker needs --worker-id NAME (unique per worker; a worker restarted under its "
-                         "name takes its trial back).")
+        raise UsageError(
+            "--role worker needs --worker-id NAME (unique per worker; a worker restarted under its "
+            "name takes its trial back)."
+        )
     if not _NAME.fullmatch(worker_id) or CHIEF_ID in worker_id:
-        raise UsageError("Expected --worker-id to be letters, digits, '.', '_' or '-', without 'chief' "
-                         f"(KerasTuner takes any id with 'chief' in it for the chief). Received: {worker_id!r}")
+        raise UsageError(
+            "Expected --worker-id to be letters, digits, '.', '_' or '-', without 'chief' "
+            f"(KerasTuner takes any id with 'chief' in it for the chief). Received: {worker_id!r}"
+        )
 
 
 def _where(role: Role) -> str:

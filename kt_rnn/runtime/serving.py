@@ -48,9 +48,13 @@ class Servicer(kt.oracle_servicer()):  # type: ignore[misc]  # KerasTuner's clas
         clock: returns seconds (default `time.monotonic`).
     """
 
-    def __init__(self, oracle: "DurableOracle", on_trial_end: Callable[[kt.Trial], object] | None = None,
-                 check_failures: Callable[[], object] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        oracle: "DurableOracle",
+        on_trial_end: Callable[[kt.Trial], object] | None = None,
+        check_failures: Callable[[], object] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(oracle)
         self.on_trial_end = on_trial_end
         self.check_failures = check_failures
@@ -87,8 +91,10 @@ class Servicer(kt.oracle_servicer()):  # type: ignore[misc]  # KerasTuner's clas
     def EndTrial(self, request: Any, context: "grpc.ServicerContext") -> Any:
         trial_id = request.trial.trial_id
         if self._holder(trial_id) is None:
-            print(f"Trial {trial_id}'s result came from a worker the chief had given up on: ignored (the trial "
-                  "runs again).")
+            print(
+                f"Trial {trial_id}'s result came from a worker the chief had given up on: ignored (the trial "
+                "runs again)."
+            )
             return _messages.EndTrialResponse()
         self._note(self._holder(trial_id))
         response = super().EndTrial(request, context)
@@ -125,9 +131,13 @@ class Servicer(kt.oracle_servicer()):  # type: ignore[misc]  # KerasTuner's clas
         return [t for t in list(self.oracle.tuner_ids) if now - self.heard.get(t, -float("inf")) < DRAIN_S]
 
 
-def serve(oracle: "DurableOracle", address: str, worker_timeout: float,
-          on_trial_end: Callable[[kt.Trial], object] | None = None,
-          check_failures: Callable[[], object] | None = None) -> None:
+def serve(
+    oracle: "DurableOracle",
+    address: str,
+    worker_timeout: float,
+    on_trial_end: Callable[[kt.Trial], object] | None = None,
+    check_failures: Callable[[], object] | None = None,
+) -> None:
     """Serves `oracle` to the workers at `address` until the search is done.
 
     Args:
@@ -167,8 +177,10 @@ def _grpc_server(servicer: Servicer, address: str) -> "grpc.Server":
     except RuntimeError:
         bound = 0
     if not bound:
-        raise SearchError(f"The chief cannot listen on {address}: the port is in use or the address is not "
-                          "this machine's. Choose another --oracle HOST:PORT (0.0.0.0:PORT listens everywhere).")
+        raise SearchError(
+            f"The chief cannot listen on {address}: the port is in use or the address is not "
+            "this machine's. Choose another --oracle HOST:PORT (0.0.0.0:PORT listens everywhere)."
+        )
     server.start()
     return server
 
@@ -178,4 +190,3 @@ def _drain(servicer: Servicer) -> None:
     deadline = time.monotonic() + DRAIN_S
     while time.monotonic() < deadline and servicer.waiting():
         time.sleep(POLL_S)
-

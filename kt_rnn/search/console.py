@@ -62,8 +62,11 @@ def start_line(trial: kt.Trial, best: kt.Trial | None = None) -> str:
 def searched_values(trial: kt.Trial) -> dict[str, Any]:
     """The trial's values of its searched (not fixed, not Hyperband bookkeeping) hyperparameters."""
     fixed = {hp.name for hp in trial.hyperparameters.space if type(hp).__name__ == "Fixed"}
-    return {name: value for name, value in trial.hyperparameters.values.items()
-            if name not in fixed and not name.startswith("tuner/")}
+    return {
+        name: value
+        for name, value in trial.hyperparameters.values.items()
+        if name not in fixed and not name.startswith("tuner/")
+    }
 
 
 def _where(values: Mapping[str, Any]) -> str:
@@ -87,8 +90,9 @@ def _best(oracle: kt.Oracle) -> kt.Trial | None:
     return best[0] if best else None
 
 
-def plan_line(config: Any, sizes: Mapping[str, int], unit: str = "examples",
-              schedule: Sequence[int] | None = None) -> str:
+def plan_line(
+    config: Any, sizes: Mapping[str, int], unit: str = "examples", schedule: Sequence[int] | None = None
+) -> str:
     """`Plan: hyperband tuner, 10 trials, at most 26 epochs (4 per trial); 20,000 train / 5,000 validation examples`."""
     if schedule:
         budget = f"{len(schedule)} trials, at most {sum(schedule)} epochs ({config.max_epochs} per trial at most)"
@@ -128,8 +132,13 @@ class FirstEpochEstimate(keras.callbacks.Callback):
         clock: seconds (default `time.perf_counter`).
     """
 
-    def __init__(self, epochs: int | None, trials: int | None = None, out: Callable[[str], object] = print,
-                 clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(
+        self,
+        epochs: int | None,
+        trials: int | None = None,
+        out: Callable[[str], object] = print,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         super().__init__()
         self.epochs, self.trials, self.out, self.clock = epochs, trials, out, clock
         self.first: float | None = None  # the first epoch's seconds, once seen
@@ -156,16 +165,19 @@ class FirstEpochEstimate(keras.callbacks.Callback):
     def _first_line(self, seconds: float) -> str:
         line = f"First epoch: {progress.duration(seconds)} (graph compilation included)"
         if self.epochs:
-            line += (f"; at most {self.epochs} epochs in all: at most about {progress.duration(seconds * self.epochs)} "
-                     "for the search at this pace, then the refit")
+            line += (
+                f"; at most {self.epochs} epochs in all: at most about {progress.duration(seconds * self.epochs)} "
+                "for the search at this pace, then the refit"
+            )
         return line
 
     def _later_line(self, first: float, later: float) -> str:
         compiling = max(first - later, 0.0)
-        line = (f"Later epochs: {progress.duration(later)} each (a trial's first also compiles its graph: "
-                f"{progress.duration(compiling)} more)")
+        line = (
+            f"Later epochs: {progress.duration(later)} each (a trial's first also compiles its graph: "
+            f"{progress.duration(compiling)} more)"
+        )
         if self.epochs:
             total = (self.trials or 1) * compiling + self.epochs * later
-            line += (f"; about {progress.duration(total)} for the search (less where trials stop early), "
-                     "then the refit")
+            line += f"; about {progress.duration(total)} for the search (less where trials stop early), then the refit"
         return line

@@ -96,8 +96,9 @@ def _output_shape(model: keras.Model, name: str) -> str | None:
         return None
 
 
-def experiment(space: sp.SearchSpace, metrics: Sequence[str] = METRICS,
-               objective: str | None = None) -> tuple[list[hparams_api.HParam], list[hparams_api.Metric]]:
+def experiment(
+    space: sp.SearchSpace, metrics: Sequence[str] = METRICS, objective: str | None = None
+) -> tuple[list[hparams_api.HParam], list[hparams_api.Metric]]:
     """Returns `(hparams, metrics)` of the HParams experiment for a `SearchSpace` and Keras metric names.
 
     Hyperparameters come in `space.ranked_names()` order (the dashboard shows its first
@@ -110,8 +111,9 @@ def experiment(space: sp.SearchSpace, metrics: Sequence[str] = METRICS,
     # KerasTuner's own converter, so the domains match the sessions it writes.
     converted = {h.name: h for h in kt.convert_hyperparams_to_hparams(_AllActive(hp.space), hparams_api)}
     hparams = [converted[name] for name in space.ranked_names() if name in converted]
-    hparams.append(hparams_api.HParam(CUDNN, hparams_api.Discrete([False, True]),
-                                      display_name="cuDNN-eligible (on a GPU)"))
+    hparams.append(
+        hparams_api.HParam(CUDNN, hparams_api.Discrete([False, True]), display_name="cuDNN-eligible (on a GPU)")
+    )
     logged = [
         hparams_api.Metric(f"epoch_{name}", group=group, display_name=f"{name} ({group})")
         for group in GROUPS
@@ -157,8 +159,11 @@ def write_experiment(config: Any, metrics: Sequence[str] = METRICS) -> None:
         return
     # `Config` sets the space (the task's model's default where none is given).
     hparams, metrics = experiment(config.space, metrics, config.objective)  # type: ignore[arg-type]
-    searched = [name for name in config.space.ranked_names()  # type: ignore[union-attr]
-                if config.space.domain(name).kind != sp.FIXED]  # type: ignore[union-attr]
+    searched = [
+        name
+        for name in config.space.ranked_names()  # type: ignore[union-attr]
+        if config.space.domain(name).kind != sp.FIXED
+    ]  # type: ignore[union-attr]
     summary = shown_first(hparams_api.hparams_config_pb(hparams=hparams, metrics=metrics), searched[:VISIBLE])
     writer = tf.summary.create_file_writer(str(root))
     with writer.as_default():

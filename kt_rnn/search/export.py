@@ -74,8 +74,12 @@ def best_trials(tuner: "DurableTuner", count: int) -> list[kt.Trial]:
     for trial in tuner.oracle.get_best_trials(max(len(tuner.oracle.trials), 1)):
         if len(chosen) >= count:
             break
-        if trial.status == COMPLETED and trial.score is not None and math.isfinite(trial.score) \
-                and _key(trial) not in seen:
+        if (
+            trial.status == COMPLETED
+            and trial.score is not None
+            and math.isfinite(trial.score)
+            and _key(trial) not in seen
+        ):
             seen.add(_key(trial))
             chosen.append(trial)
     return chosen
@@ -99,9 +103,16 @@ def trained_epochs(trial: kt.Trial) -> int:
     return trial.hyperparameters.values.get("tuner/initial_epoch", 0) + trial.best_step + 1
 
 
-def export(config: typing.Any, tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: typing.Any,
-           task: types.ModuleType, started: float, timed: timings.Timings | None = None,
-           search_digest: str | None = None) -> Export:
+def export(
+    config: typing.Any,
+    tuner: "DurableTuner",
+    hypermodel: "RecurrentHyperModel",
+    dataset: typing.Any,
+    task: types.ModuleType,
+    started: float,
+    timed: timings.Timings | None = None,
+    search_digest: str | None = None,
+) -> Export:
     """Refits (unless `--no-refit`) the best trial, scores it on test, writes `best/`.
 
     Args:
@@ -133,8 +144,13 @@ def export(config: typing.Any, tuner: "DurableTuner", hypermodel: "RecurrentHype
         metrics["ensemble"] = _described(members, config.ensemble)
     if search_digest:
         metrics["search_digest"] = search_digest
-    files = _Files({**hparams, **task.settings(dataset, serving)}, metrics, task.assets(dataset),
-                   task.export_files(serving, dataset), lambda: _finish(timed, started, export_started))
+    files = _Files(
+        {**hparams, **task.settings(dataset, serving)},
+        metrics,
+        task.assets(dataset),
+        task.export_files(serving, dataset),
+        lambda: _finish(timed, started, export_started),
+    )
     replace_atomically(config.layout.best, lambda tmp: _write(tmp, serving, files))
     return Export(serving, hparams, metrics, config.layout.best, tuner)
 
@@ -145,8 +161,10 @@ def load(directory: pathlib.Path, tuner: "DurableTuner") -> Export:
         model = keras.saving.load_model(directory / "model.keras")
         metrics = json.loads((directory / Layout.METRICS).read_text())
     except Exception as e:  # a damaged or foreign file: Keras and json raise many kinds
-        raise SearchError(f"The export in {directory} cannot be read ({type(e).__name__}). Run again with "
-                          "--export-only to export the search again.") from None
+        raise SearchError(
+            f"The export in {directory} cannot be read ({type(e).__name__}). Run again with "
+            "--export-only to export the search again."
+        ) from None
     base = metrics.get("exported_base") if isinstance(metrics, dict) else None  # the base's settings, as exported
     return Export(model, base["hparams"] if base else hparams_of(best_trial(tuner)), metrics, directory, tuner)
 
@@ -157,8 +175,14 @@ def _finish(timed: timings.Timings, started: float, export_started: float) -> di
     return {"wall_time_seconds": round(time.time() - started, 1), "timings": timed.as_dict()}
 
 
-def base_instead(config: typing.Any, tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: typing.Any,
-                 task: types.ModuleType, trial: kt.Trial) -> dict[str, typing.Any] | None:
+def base_instead(
+    config: typing.Any,
+    tuner: "DurableTuner",
+    hypermodel: "RecurrentHyperModel",
+    dataset: typing.Any,
+    task: types.ModuleType,
+    trial: kt.Trial,
+) -> dict[str, typing.Any] | None:
     """The task's simple model to export instead of the best trial's (`task.base_instead`: a forecaster's
     base, when the trial's validation MAE does not beat it), or None; no refit is needed for it."""
     if not config.base_fallback or not hasattr(task, "base_instead"):
@@ -166,20 +190,21 @@ def base_instead(config: typing.Any, tuner: "DurableTuner", hypermodel: "Recurre
     maes = fold_values(tuner, trial, config, "val_mae")
     if None in maes:  # an execution that logged no MAE: nothing to compare it with
         return None
-    return task.base_instead(hypermodel, dataset, tuner.folds, hparams_of(trial),
-                             sum(maes) / len(maes))  # type: ignore[arg-type]  # no None left
+    return task.base_instead(hypermodel, dataset, tuner.folds, hparams_of(trial), sum(maes) / len(maes))  # type: ignore[arg-type]  # no None left
 
 
-def _member(config: typing.Any, tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: typing.Any,
-            trial: kt.Trial) -> keras.Model:
+def _member(
+    config: typing.Any, tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: typing.Any, trial: kt.Trial
+) -> keras.Model:
     """A trial's model for the export: refit on train + validation, or its own weights (`--no-refit`)."""
     if config.refit:
         return _refit(config, hypermodel, dataset, trial, trained_epochs(trial))
     return _trial_model(tuner, trial)
 
 
-def _serving(task: types.ModuleType, models: list[keras.Model], dataset: typing.Any,
-             hparams: list[dict[str, typing.Any]]) -> keras.Model:
+def _serving(
+    task: types.ModuleType, models: list[keras.Model], dataset: typing.Any, hparams: list[dict[str, typing.Any]]
+) -> keras.Model:
     """Raw input -> the prediction of one model, or of the mean of an ensemble's members.
 
     Members that read the same input are averaged before the task's serving wrapper; a task whose
@@ -206,18 +231,28 @@ def average(models: Sequence[keras.Model]) -> keras.Model:
 
 def _described(members: list[kt.Trial], asked: int) -> dict[str, typing.Any]:
     """metrics.json's account of an ensemble: its members, and how many were asked for."""
-    return {"asked": asked, "size": len(members),
-            "members": [{"trial": t.trial_id, "validation_score": float(t.score), "epochs": trained_epochs(t)}
-                        for t in members]}
+    return {
+        "asked": asked,
+        "size": len(members),
+        "members": [
+            {"trial": t.trial_id, "validation_score": float(t.score), "epochs": trained_epochs(t)} for t in members
+        ],
+    }
 
 
-def _refit(config: typing.Any, hypermodel: "RecurrentHyperModel", dataset: typing.Any, trial: kt.Trial,
-           epochs: int) -> keras.Model:
+def _refit(
+    config: typing.Any, hypermodel: "RecurrentHyperModel", dataset: typing.Any, trial: kt.Trial, epochs: int
+) -> keras.Model:
     """The best trial's hyperparameters trained again on train + validation for its best epoch count."""
     print(f"Refitting trial {trial.trial_id}'s hyperparameters on train + validation for {epochs} epoch(s).")
     model = hypermodel.build(trial.hyperparameters)
-    hypermodel.fit(trial.hyperparameters, model, dataset.train.concatenate(dataset.validation),
-                   epochs=epochs, verbose=config.verbose)
+    hypermodel.fit(
+        trial.hyperparameters,
+        model,
+        dataset.train.concatenate(dataset.validation),
+        epochs=epochs,
+        verbose=config.verbose,
+    )
     return model
 
 
@@ -292,8 +327,12 @@ def trial_counts(oracle: "DurableOracle") -> dict[str, typing.Any]:
     failures = {t.trial_id: t.message for t in trials if t.status == kt.TrialStatus.FAILED}
     reruns = oracle.reruns()
     return {
-        "total": len(trials), "completed": sum(t.status == COMPLETED for t in trials),
-        "failed": len(failures), "rerun": len(reruns), "failures": failures, "reruns": reruns,
+        "total": len(trials),
+        "completed": sum(t.status == COMPLETED for t in trials),
+        "failed": len(failures),
+        "rerun": len(reruns),
+        "failures": failures,
+        "reruns": reruns,
     }
 
 

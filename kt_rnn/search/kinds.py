@@ -71,12 +71,15 @@ class TunerKind:
         return hyperband_schedule(local, getattr(oracle, "max_trials", None) or config.trials)
 
 
-KINDS = {k.name: k for k in (
-    TunerKind("hyperband", "Hyperband", "HyperbandOracle", schedules_epochs=True, default_trials=None),
-    TunerKind("random", "RandomSearch", "RandomSearchOracle"),
-    TunerKind("bayesian", "BayesianOptimization", "BayesianOptimizationOracle"),
-    TunerKind("grid", "GridSearch", "GridSearchOracle"),
-)}
+KINDS = {
+    k.name: k
+    for k in (
+        TunerKind("hyperband", "Hyperband", "HyperbandOracle", schedules_epochs=True, default_trials=None),
+        TunerKind("random", "RandomSearch", "RandomSearchOracle"),
+        TunerKind("bayesian", "BayesianOptimization", "BayesianOptimizationOracle"),
+        TunerKind("grid", "GridSearch", "GridSearchOracle"),
+    )
+}
 
 
 def hyperband_schedule(hyperband: "kt.HyperbandOracle", limit: int | None = None) -> list[int] | None:

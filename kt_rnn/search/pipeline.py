@@ -110,8 +110,9 @@ def _work(config, dataset, task, hypermodel, started, timed):
     return None
 
 
-def _tune(config: Any, dataset: Any, tuner: tuners.DurableTuner, shown: progress.Progress,
-          timed: timings.Timings) -> None:
+def _tune(
+    config: Any, dataset: Any, tuner: tuners.DurableTuner, shown: progress.Progress, timed: timings.Timings
+) -> None:
     """Prints the plan, runs the tuner's search (a chief serves its workers instead)."""
     print(console.plan_line(config, dataset.sizes, dataset.unit, shown.schedule))
     limit: list[tuners.TimeLimit] = []
@@ -120,9 +121,15 @@ def _tune(config: Any, dataset: Any, tuner: tuners.DurableTuner, shown: progress
         limit = [tuners.TimeLimit(tuner.oracle.deadline)]
     if config.planned:
         print(f"  ({config.planned}; options you give win)")
-    estimate = [] if config.console == "quiet" else [
-        console.FirstEpochEstimate(console.epochs_budget(config, shown.schedule),
-                                   console.trials_budget(config, shown.schedule))]
+    estimate = (
+        []
+        if config.console == "quiet"
+        else [
+            console.FirstEpochEstimate(
+                console.epochs_budget(config, shown.schedule), console.trials_budget(config, shown.schedule)
+            )
+        ]
+    )
     with timed.phase("search"):
         tuner.search(
             dataset.train,
@@ -147,8 +154,10 @@ def _finished(config: Any, current: Mapping[str, Any]) -> bool:
 
 
 def _show_finished(config: Any, task: types.ModuleType, tuner: tuners.DurableTuner) -> export.Export:
-    print("This search is finished and exported: nothing is trained or rewritten. --export-only exports it "
-          "again, --extend-budget with a larger budget goes on, --overwrite starts afresh.")
+    print(
+        "This search is finished and exported: nothing is trained or rewritten. --export-only exports it "
+        "again, --extend-budget with a larger budget goes on, --overwrite starts afresh."
+    )
     result = export.load(config.layout.best, tuner)
     summary.show(config, result, task.summary_lines(result.metrics["test"]))
     return result

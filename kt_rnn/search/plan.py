@@ -111,8 +111,12 @@ def _plan_examples(config, dataset):
     scale = _first(domain) // batch
     values = tuple(max(value // scale, 1) for value in domain.values)
     batches = sp.fixed(batch) if domain.kind == sp.FIXED else sp.choice(values, batch)
-    found = Plan((f"planned for {examples:,} training examples: batches of {'/'.join(map(str, values))} "
-                  f"(an epoch of {math.ceil(examples / batch)} steps at {batch})",))
+    found = Plan(
+        (
+            f"planned for {examples:,} training examples: batches of {'/'.join(map(str, values))} "
+            f"(an epoch of {math.ceil(examples / batch)} steps at {batch})",
+        )
+    )
     return dataclasses.replace(config, space=space.with_domains({sp.BATCH_SIZE: batches}), planned=found.line()), found
 
 
@@ -161,8 +165,10 @@ def _windows_that_fit(space, train, horizon, stride, notes):
     if len(kept) == len(domain.values):
         return space
     left = [w for w in domain.values if w not in kept]
-    notes.append(f"window {', '.join(map(str, left))} left out: the {train} training steps hold fewer than "
-                 f"{MIN_WINDOWS} windows of it")
+    notes.append(
+        f"window {', '.join(map(str, left))} left out: the {train} training steps hold fewer than "
+        f"{MIN_WINDOWS} windows of it"
+    )
     default = domain.default if domain.default in kept else max(kept)
     return space.with_domains({sp.WINDOW: sp.choice(tuple(kept), default) if len(kept) > 1 else sp.fixed(kept[0])})
 
@@ -173,17 +179,19 @@ def _bases_that_fit(space, dataset, notes):
     if domain.kind != sp.CHOICE:
         return space
     part = dataset.train  # the bases read at most a season and the step before it
-    errors = base_errors(part.values[part.begin:part.end, 0], domain.values, spec["season"] + 1, spec["horizon"],
-                         spec["season"])
+    errors = base_errors(
+        part.values[part.begin : part.end, 0], domain.values, spec["season"] + 1, spec["horizon"], spec["season"]
+    )
     if not errors:
         return space
     ranked = sorted(errors, key=errors.get)
     kept = [predict for predict in ranked if errors[predict] <= BASE_TIE * errors[ranked[0]]]
     if len(kept) == len(ranked):
         return space.with_domains({sp.PREDICT: sp.choice(tuple(kept), kept[0])})
-    left = ", ".join(f"{predict} {errors[predict]:.4g}" for predict in ranked[len(kept):])
-    notes.append(f"predict={'/'.join(kept)}: its base forecasts the training part with MAE {errors[kept[0]]:.4g} "
-                 f"({left})")
+    left = ", ".join(f"{predict} {errors[predict]:.4g}" for predict in ranked[len(kept) :])
+    notes.append(
+        f"predict={'/'.join(kept)}: its base forecasts the training part with MAE {errors[kept[0]]:.4g} ({left})"
+    )
     return space.with_domains({sp.PREDICT: sp.choice(tuple(kept), kept[0]) if len(kept) > 1 else sp.fixed(kept[0])})
 
 

@@ -43,8 +43,14 @@ class Progress:
         clock: returns seconds (default `time.time`, as the pipeline's `started`).
     """
 
-    def __init__(self, config: Any, oracle: Any, started: float | None = None,
-                 out: Callable[[str], object] = print, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        config: Any,
+        oracle: Any,
+        started: float | None = None,
+        out: Callable[[str], object] = print,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.config = config
         self.oracle = oracle
         self.out = out
@@ -69,8 +75,11 @@ class Progress:
         self._last_end = now
         n, total = self._count(), self._budget()
         head = f"Trial {trial.trial_id} {'done' if trial.status == COMPLETED else 'failed'}"
-        parts = [f"{head} ({self._where(trial, n, total)}): {self._outcome(trial)}",
-                 self._best(), f"elapsed {duration(now - self.started)}"]
+        parts = [
+            f"{head} ({self._where(trial, n, total)}): {self._outcome(trial)}",
+            self._best(),
+            f"elapsed {duration(now - self.started)}",
+        ]
         left = self.time_left()
         deadline = getattr(self.oracle, "deadline", None)  # --time-limit; a worker's oracle client has none
         if deadline is not None and (left is None or deadline - now < left):
@@ -169,4 +178,4 @@ def _reason(message: object) -> str:
     if not lines:
         return "no reason recorded"
     reason = lines[-1]
-    return reason if len(reason) <= MAX_REASON else reason[:MAX_REASON - 3] + "..."
+    return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 3] + "..."

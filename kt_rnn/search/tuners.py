@@ -54,8 +54,14 @@ class DurableTuner(_Tuner):
     _execution: int  # the execution `_build_and_fit_model` runs next, in the trial `run_trial` runs
     _checkpoint: resume.SaveBestEpoch | None  # that trial's best-epoch checkpoint, once made
 
-    def __init__(self, oracle: oracles.DurableOracle, hypermodel: keras_tuner.HyperModel, max_failures: int = 3,
-                 role: roles.Role | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        oracle: oracles.DurableOracle,
+        hypermodel: keras_tuner.HyperModel,
+        max_failures: int = 3,
+        role: roles.Role | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.max_failures = max_failures
         self.role = role if role is not None else roles.Role()
         # Called with each ended trial, e.g. to print progress.
@@ -110,8 +116,13 @@ class DurableTuner(_Tuner):
         from kt_rnn.runtime import serving  # gRPC: a chief's only
 
         self.save()
-        serving.serve(self.oracle, self.role.address, self.role.worker_timeout,
-                      on_trial_end=self.on_trial_done, check_failures=self._check_failure_budget)
+        serving.serve(
+            self.oracle,
+            self.role.address,
+            self.role.worker_timeout,
+            on_trial_end=self.on_trial_done,
+            check_failures=self._check_failure_budget,
+        )
 
     def _release_ongoing(self) -> None:
         try:
@@ -162,8 +173,9 @@ class DurableTuner(_Tuner):
             raise resume.NonFiniteLoss("loss not finite from the first epoch")
         return record.history()
 
-    def _trial_callbacks(self, callbacks: list[keras.callbacks.Callback],
-                         record: resume.EpochRecord) -> list[keras.callbacks.Callback]:
+    def _trial_callbacks(
+        self, callbacks: list[keras.callbacks.Callback], record: resume.EpochRecord
+    ) -> list[keras.callbacks.Callback]:
         """KerasTuner's callbacks with its checkpoint made atomic and resumed, plus the record."""
         kept = [c for c in callbacks if not isinstance(c, kt.SaveBestEpoch)]
         (checkpoint,) = [c for c in callbacks if isinstance(c, kt.SaveBestEpoch)]
@@ -251,21 +263,25 @@ def failure_streak(oracle: oracles.DurableOracle) -> list[kt.Trial]:
 def _first_line(error: BaseException) -> str:
     """The error's first informative line (TensorFlow wraps it in node names and stacks)."""
     text = getattr(error, "message", None) or str(error)
-    lines = [line for line in text.splitlines()
-             if line.strip() and not line[0].isspace() and not line.startswith(TF_NOISE)]
+    lines = [
+        line for line in text.splitlines() if line.strip() and not line[0].isspace() and not line.startswith(TF_NOISE)
+    ]
     return lines[0][:300] if lines else type(error).__name__
 
 
 def _durable_tuner(name: str) -> type:
     """`keras_tuner.<name>` with `DurableTuner` mixed in."""
     base = getattr(keras_tuner, name)
-    return type(name, (DurableTuner, base), {"__doc__": f"`keras_tuner.{name}` with `DurableTuner`.",
-                                             "__module__": __name__})
+    return type(
+        name, (DurableTuner, base), {"__doc__": f"`keras_tuner.{name}` with `DurableTuner`.", "__module__": __name__}
+    )
 
 
 # name -> (tuner class, oracle class), made from each row of `kinds.KINDS`.
-TUNERS = {kind.name: (_durable_tuner(kind.keras_tuner), oracles.durable_oracle(kind.keras_oracle))
-          for kind in kinds.KINDS.values()}
+TUNERS = {
+    kind.name: (_durable_tuner(kind.keras_tuner), oracles.durable_oracle(kind.keras_oracle))
+    for kind in kinds.KINDS.values()
+}
 
 
 def get_tuner_class(name: str) -> tuple[type, type]:
@@ -288,16 +304,21 @@ def build(config: Any, hypermodel: keras_tuner.HyperModel, identity: dict[str, A
     """
     tuner_class, oracle_class = get_tuner_class(config.tuner)
     kind = config.tuner_kind
-    oracle = oracle_class(objective=objective(config), seed=config.seed, max_crashes=config.max_crashes,
-                          **kind.oracle_kwargs(config))
+    oracle = oracle_class(
+        objective=objective(config), seed=config.seed, max_crashes=config.max_crashes, **kind.oracle_kwargs(config)
+    )
     if kind.schedules_epochs and config.trials:
         oracle.max_trials = config.trials  # Hyperband takes no max_trials; its oracle honours it
     tuner = tuner_class(
-        oracle, hypermodel, max_failures=config.max_failures, role=config.role,
+        oracle,
+        hypermodel,
+        max_failures=config.max_failures,
+        role=config.role,
         # Each fold is one more execution: KerasTuner averages the executions' best scores for the oracle.
         executions_per_trial=config.executions_per_trial * (config.folds or 1),
         distribution_strategy=devices.strategy(config.strategy),
-        directory=str(config.project_dir), project_name=STATE_DIR,
+        directory=str(config.project_dir),
+        project_name=STATE_DIR,
         overwrite=False,  # the pipeline clears the whole project on --overwrite
     )
     if identity is not None and not config.role.is_worker:
@@ -318,12 +339,12 @@ class TimeLimit(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def callbacks(config: Any,
-              class_counts: Mapping[str, Mapping[str, int]] | None = None) -> list[keras.callbacks.Callback]:
+def callbacks(
+    config: Any, class_counts: Mapping[str, Mapping[str, int]] | None = None
+) -> list[keras.callbacks.Callback]:
     """Callbacks added to every trial besides TensorBoard: early stopping (Hyperband sets each
     trial's epochs itself), and stopping a classifier at chance after its first epoch."""
     at_chance = chance.callbacks(config.objective, class_counts)
     if config.tuner_kind.schedules_epochs:
         return at_chance
     return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience), *at_chance]
-

@@ -30,8 +30,12 @@ def previous(path: str | os.PathLike[str]) -> pathlib.Path:
     return path.with_name(path.name + PREVIOUS)
 
 
-def replace(path: str | os.PathLike[str], write: Callable[[pathlib.Path], object], fault: str | None = None,
-            intact: Callable[[pathlib.Path], bool] | None = None) -> None:
+def replace(
+    path: str | os.PathLike[str],
+    write: Callable[[pathlib.Path], object],
+    fault: str | None = None,
+    intact: Callable[[pathlib.Path], bool] | None = None,
+) -> None:
     """Calls `write(tmp_path)`, then atomically renames the result to `path`.
 
     `path`'s current content is kept as `previous(path)` when `intact(path)`

@@ -39,8 +39,12 @@ def fingerprint(config: Any, dataset: Any = None) -> dict[str, Any]:
     if (config.folds or 1) > 1:  # only then: searches made before folds existed keep their identity
         identity["folds"] = config.folds
     if dataset is not None:
-        identity["data"] = {"source": dataset.source, "fingerprint": dataset.fingerprint,
-                            "problem": dataset.problem, "sizes": dict(dataset.sizes)}
+        identity["data"] = {
+            "source": dataset.source,
+            "fingerprint": dataset.fingerprint,
+            "problem": dataset.problem,
+            "sizes": dict(dataset.sizes),
+        }
     return {**identity, **{name: getattr(config, name) for name in BUDGET}}
 
 
@@ -98,14 +102,17 @@ def verify(config: Any, dataset: Any = None) -> None:
     path = config.layout.identity
     saved = durable.read_json(path, missing=None)
     if saved is None:
-        raise UsageError(f"No search in {path.parent}, though its chief answers: a worker needs the chief's "
-                         "--logdir and --project (the same directory; across hosts, on a shared filesystem).")
-    changes = [line for line in diff(saved, fingerprint(config, dataset))
-               if _setting(line) not in BUDGET + WORKER_FREE]
+        raise UsageError(
+            f"No search in {path.parent}, though its chief answers: a worker needs the chief's "
+            "--logdir and --project (the same directory; across hosts, on a shared filesystem)."
+        )
+    changes = [line for line in diff(saved, fingerprint(config, dataset)) if _setting(line) not in BUDGET + WORKER_FREE]
     if changes:
         listed = "\n  ".join(changes)
-        raise UsageError(f"This worker's settings or data differ from its chief's search in {path.parent}:\n"
-                         f"  {listed}\nStart the worker with the chief's options and data.")
+        raise UsageError(
+            f"This worker's settings or data differ from its chief's search in {path.parent}:\n"
+            f"  {listed}\nStart the worker with the chief's options and data."
+        )
 
 
 WORKER_FREE = ("data.source",)  # the same data may lie under another path on a worker's host
@@ -125,13 +132,18 @@ def _setting(line: str) -> str:
 
 
 def _refusal(path: "pathlib.Path", changes: Sequence[str], budget_only: bool) -> str:
-    way = ("add --extend-budget to change the trial budget of this search"
-           if budget_only else "run with --overwrite to discard it and start afresh, or choose another --project")
+    way = (
+        "add --extend-budget to change the trial budget of this search"
+        if budget_only
+        else "run with --overwrite to discard it and start afresh, or choose another --project"
+    )
     listed = "\n  ".join(changes)
     data = [line.startswith("data.") for line in changes]
     what = "other data" if all(data) else "other data and settings" if any(data) else "other settings"
-    return (f"The search in {path.parent} was started with {what}:\n  {listed}\n"
-            f"To resume it, run it with its own settings and data; {way}.")
+    return (
+        f"The search in {path.parent} was started with {what}:\n  {listed}\n"
+        f"To resume it, run it with its own settings and data; {way}."
+    )
 
 
 def _show(value: object) -> str:

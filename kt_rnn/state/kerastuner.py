@@ -96,21 +96,37 @@ USED = {
     "BaseTuner": {"_get_tuner_fname": (), "_is_worker": ()},
     "Tuner": {"_try_build": ("hp",), "_get_build_config_fname": ("trial_id",)},
     "Oracle": {
-        "_get_oracle_fname": (), "_get_trial_dir": ("trial_id",), "_record_values": ("trial",),
+        "_get_oracle_fname": (),
+        "_get_trial_dir": ("trial_id",),
+        "_record_values": ("trial",),
         "_set_project_dir": ("directory", "project_name"),
-        "_project_dir": None, "_retry_queue": None, "_run_times": None, "_display": None,
-        "ongoing_trials": None, "tuner_ids": None, "start_order": None, "end_order": None,
+        "_project_dir": None,
+        "_retry_queue": None,
+        "_run_times": None,
+        "_display": None,
+        "ongoing_trials": None,
+        "tuner_ids": None,
+        "start_order": None,
+        "end_order": None,
     },
     "HyperbandOracle": {
-        "_get_num_brackets": (), "_get_num_rounds": ("bracket_num",),
-        "_get_size": ("bracket_num", "round_num"), "_get_epochs": ("bracket_num", "round_num"),
+        "_get_num_brackets": (),
+        "_get_num_rounds": ("bracket_num",),
+        "_get_size": ("bracket_num", "round_num"),
+        "_get_epochs": ("bracket_num", "round_num"),
     },
     "SaveBestEpoch": {"objective": None, "filepath": None, "best_value": None},
     "Display": {"show_hyperparameter_table": ("trial",), "get_state": (), "set_state": ("state",), "verbose": None},
 }
 
-CLASSES = {"BaseTuner": BaseTuner, "Tuner": Tuner, "Oracle": Oracle,
-           "HyperbandOracle": HyperbandOracle, "SaveBestEpoch": SaveBestEpoch, "Display": Display}
+CLASSES = {
+    "BaseTuner": BaseTuner,
+    "Tuner": Tuner,
+    "Oracle": Oracle,
+    "HyperbandOracle": HyperbandOracle,
+    "SaveBestEpoch": SaveBestEpoch,
+    "Display": Display,
+}
 
 _TUNERS = "kt_rnn.search.tuners"
 _ORACLES = "kt_rnn.state.oracles"

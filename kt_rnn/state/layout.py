@@ -93,7 +93,7 @@ class Layout:
 
     def trial_dirs(self) -> dict[str, pathlib.Path]:
         """`{trial id: directory}` of the trial directories on disk."""
-        return {p.name[len("trial_"):]: p for p in self.tuner.glob("trial_*") if p.is_dir()}
+        return {p.name[len("trial_") :]: p for p in self.tuner.glob("trial_*") if p.is_dir()}
 
     def records(self, trial_dir: str | os.PathLike[str]) -> list[pathlib.Path]:
         """The epoch records of a trial directory, one per execution, in order."""

@@ -70,8 +70,12 @@ def holder_info() -> dict[str, int | str]:
     """Who holds the lock: pid, host, since when and the command."""
     import sys
 
-    return {"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "command": " ".join(sys.argv)[:300]}
+    return {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "since": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "command": " ".join(sys.argv)[:300],
+    }
 
 
 def _read(fd: int) -> Any:
@@ -84,6 +88,8 @@ def _read(fd: int) -> Any:
 def _busy_message(root: str, holder: dict[str, Any]) -> str:
     who = f"process {holder.get('pid', '?')} on {holder.get('host', '?')}"
     since = f" since {holder['since']}" if holder.get("since") else ""
-    return (f"The search in {root} is in use by {who}{since} ({holder.get('command') or 'a kt_rnn search'}). "
-            "One process writes a search at a time: wait for it to end, stop it, or choose another --project. "
-            "The report and TensorBoard can read it meanwhile.")
+    return (
+        f"The search in {root} is in use by {who}{since} ({holder.get('command') or 'a kt_rnn search'}). "
+        "One process writes a search at a time: wait for it to end, stop it, or choose another --project. "
+        "The report and TensorBoard can read it meanwhile."
+    )

@@ -115,8 +115,10 @@ class DurableOracle(_Oracle):
             return False
         if not self._told:
             self._told = True
-            print(f"Time limit: {max(left, 0):.0f} s left, less than a trial takes here ({needed:.0f} s, the "
-                  "median of this run's trials): no further trial starts.")
+            print(
+                f"Time limit: {max(left, 0):.0f} s left, less than a trial takes here ({needed:.0f} s, the "
+                "median of this run's trials): no further trial starts."
+            )
         return True
 
     @kt.synchronized
@@ -125,8 +127,10 @@ class DurableOracle(_Oracle):
         trial = self.ongoing_trials.pop(tuner_id, None)
         if trial is None:
             return
-        print(f"Worker {tuner_id} has been silent for {silent_s:.0f} s: its trial {trial.trial_id} goes back "
-              "to the queue for the next worker that asks.")
+        print(
+            f"Worker {tuner_id} has been silent for {silent_s:.0f} s: its trial {trial.trial_id} goes back "
+            "to the queue for the next worker that asks."
+        )
         self._crashed(trial.trial_id)
         self.save()
 
@@ -183,8 +187,10 @@ class DurableOracle(_Oracle):
 
         The tuner's own bookkeeping (e.g. Hyperband's brackets) starts afresh from a new oracle's.
         """
-        print(f"Rebuilding {path} from the {len(self.trials)} trial files: every trial keeps its settings, "
-              "status and score; running ones resume.")
+        print(
+            f"Rebuilding {path} from the {len(self.trials)} trial files: every trial keeps its settings, "
+            "status and score; running ones resume."
+        )
         state = self.get_state()  # a fresh oracle's: the tuner's own keys with their initial values
         ordered = sorted(self.trials, key=lambda i: (len(i), i))
         state["start_order"] = ordered
@@ -203,8 +209,10 @@ class DurableOracle(_Oracle):
         trial.message = "lost: its directory vanished (settings, score and checkpoints are gone)"
         self.trials[trial_id] = trial
         self._save_trial(trial)
-        print(f"Trial {trial_id}'s directory {kt.trial_dir(self, trial_id)} vanished: its settings, score and "
-              "checkpoints are lost. It is recorded as failed ('lost'); new trials get fresh ids.")
+        print(
+            f"Trial {trial_id}'s directory {kt.trial_dir(self, trial_id)} vanished: its settings, score and "
+            "checkpoints are lost. It is recorded as failed ('lost'); new trials get fresh ids."
+        )
 
     def _reconcile(self):
         """Makes the oracle agree with the trial files after a kill between two writes."""
@@ -247,8 +255,10 @@ class DurableOracle(_Oracle):
         count = self.crashes[trial_id] = self.crashes.get(trial_id, 0) + 1
         trial = self.trials[trial_id]
         if count < self.max_crashes:
-            print(f"Trial {trial_id} was cut short by the process dying ({count} of "
-                  f"{self.max_crashes} allowed); it resumes from its last saved epoch.")
+            print(
+                f"Trial {trial_id} was cut short by the process dying ({count} of "
+                f"{self.max_crashes} allowed); it resumes from its last saved epoch."
+            )
             return self._queue(trial_id)
         self._forget_pending(trial_id)
         trial.status = Status.FAILED
@@ -306,8 +316,11 @@ def durable_oracle(name: str) -> type:
     """`keras_tuner.oracles.<name>` with `DurableOracle` mixed in (one class per name): the oracle of a
     tuner's row (`kt_rnn.search.kinds`)."""
     base = getattr(keras_tuner.oracles, name)
-    return type(name, (DurableOracle, base), {"__doc__": f"`keras_tuner.oracles.{name}` with durable state.",
-                                               "__module__": __name__})
+    return type(
+        name,
+        (DurableOracle, base),
+        {"__doc__": f"`keras_tuner.oracles.{name}` with durable state.", "__module__": __name__},
+    )
 
 
 def rounded_to_steps(hyperparameters: keras_tuner.HyperParameters, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,10 @@ class EpochRecord(keras.callbacks.Callback):
         super().__init__()
         self.directory = pathlib.Path(directory)
         self.state: dict[str, Any] = durable.read_json(self.directory / RECORD, missing=None) or {
-            "initial_epoch": initial_epoch, "epochs": [], "finished": False, "weights": None,
+            "initial_epoch": initial_epoch,
+            "epochs": [],
+            "finished": False,
+            "weights": None,
         }
         self._began: float | None = None
 
@@ -82,10 +85,14 @@ class EpochRecord(keras.callbacks.Callback):
         self.directory.mkdir(parents=True, exist_ok=True)
         durable.replace(self.directory / weights, lambda tmp: self.model.save_weights(tmp), intact=_no_copy)
         finite = all(_finite(v) for v in logs.values())
-        self.state["epochs"].append({
-            "epoch": epoch, "seconds": seconds, "finite": finite,
-            "logs": {k: (float(v) if _finite(v) else None) for k, v in logs.items()},
-        })
+        self.state["epochs"].append(
+            {
+                "epoch": epoch,
+                "seconds": seconds,
+                "finite": finite,
+                "logs": {k: (float(v) if _finite(v) else None) for k, v in logs.items()},
+            }
+        )
         self._set_weights(weights)
         faults.hit("epoch-saved")
 
@@ -139,8 +146,7 @@ class SaveBestEpoch(kt.SaveBestEpoch):
     """KerasTuner's best-epoch checkpoint, written atomically (a kill never tears it)."""
 
     def _save_model(self) -> None:
-        durable.replace(self.filepath, lambda tmp: self.model.save_weights(tmp),
-                        fault="checkpoint", intact=_no_copy)
+        durable.replace(self.filepath, lambda tmp: self.model.save_weights(tmp), fault="checkpoint", intact=_no_copy)
 
     @classmethod
     def resuming(cls, checkpoint: kt.SaveBestEpoch, epochs: Iterable[Mapping[str, Any]]) -> "SaveBestEpoch":

@@ -91,8 +91,11 @@ class Task:
     def objectives(self, problem: str | None = None, num_classes: int | None = None) -> list[str]:
         """The objectives that fit this task (and `problem`, and `num_classes` when known)."""
         problems = self.problems if problem is None else (problem,)
-        return [o.name for o in OBJECTIVES.values()
-                if set(o.problems) & set(problems) and not (o.binary and num_classes not in (None, 2))]
+        return [
+            o.name
+            for o in OBJECTIVES.values()
+            if set(o.problems) & set(problems) and not (o.binary and num_classes not in (None, 2))
+        ]
 
     def check_objective(self, name: str, problem: str | None = None, num_classes: int | None = None) -> Objective:
         """Raises `UsageError` unless objective `name` fits; returns its `Objective`."""
@@ -101,8 +104,10 @@ class Task:
         if name not in valid:
             what = f"{problem} " if problem else ""
             classes = f" with {num_classes} classes" if num_classes else ""
-            raise UsageError(f"Objective {name!r} does not fit {what}{self.name} data{classes}. "
-                             f"Expected one of {valid}. Received: objective={name!r}")
+            raise UsageError(
+                f"Objective {name!r} does not fit {what}{self.name} data{classes}. "
+                f"Expected one of {valid}. Received: objective={name!r}"
+            )
         return found
 
     def default_objective(self, problem: str | None = None) -> str | None:
@@ -114,56 +119,149 @@ class Task:
 def _forecast_domains(settings: Mapping[str, Any]) -> dict[str, sp.Domain]:
     # Series give hundreds of windows, not tens of thousands of examples: batches of 32-128 left
     # a trial one or two steps an epoch (BENCHMARKS.md, forecasting: 16/32/64 beat them on airline).
-    return {sp.WINDOW: sp.window_domain(settings.get("horizon") or 1, settings.get("season")),
-            sp.PREDICT: sp.predict_domain(settings.get("season")),
-            sp.BATCH_SIZE: sp.choice((16, 32, 64), 32)}
+    return {
+        sp.WINDOW: sp.window_domain(settings.get("horizon") or 1, settings.get("season")),
+        sp.PREDICT: sp.predict_domain(settings.get("season")),
+        sp.BATCH_SIZE: sp.choice((16, 32, 64), 32),
+    }
 
 
 _TEXT, _SEQUENCE, _FORECAST = ("text",), ("sequence",), ("forecast",)
 _F = "forecasting (the timeseries dataset: --data FILE.csv)"  # --help's group of the forecast options
 TEXT_OPTIONS = (
-    Option("test_data", "text: a separate test set in the same form as --data (default: a stratified "
-           "--test-split of --data)", "data", metavar="PATH", tasks=_TEXT, path=True),
-    Option("text_column", "text table: the text column (name or 0-based index; default: detected)", "data",
-           metavar="NAME|INDEX", tasks=_TEXT, identity=True),
-    Option("label_column", "text table: the label column (name or 0-based index; default: detected)", "data",
-           metavar="NAME|INDEX", tasks=_TEXT, identity=True),
+    Option(
+        "test_data",
+        "text: a separate test set in the same form as --data (default: a stratified --test-split of --data)",
+        "data",
+        metavar="PATH",
+        tasks=_TEXT,
+        path=True,
+    ),
+    Option(
+        "text_column",
+        "text table: the text column (name or 0-based index; default: detected)",
+        "data",
+        metavar="NAME|INDEX",
+        tasks=_TEXT,
+        identity=True,
+    ),
+    Option(
+        "label_column",
+        "text table: the label column (name or 0-based index; default: detected)",
+        "data",
+        metavar="NAME|INDEX",
+        tasks=_TEXT,
+        identity=True,
+    ),
 )
 SEQUENCE_OPTIONS = (
-    Option("task", "sequence: classification or regression (default: integer y is classification, float y "
-           "regression)", "data", choices=PROBLEMS, tasks=_SEQUENCE),
+    Option(
+        "task",
+        "sequence: classification or regression (default: integer y is classification, float y regression)",
+        "data",
+        choices=PROBLEMS,
+        tasks=_SEQUENCE,
+    ),
 )
 FORECAST_OPTIONS = (
-    Option("target", "the column to forecast", _F, metavar="COLUMN", tasks=_FORECAST, identity=True,
-           required=True),
-    Option("features", "other columns used as inputs, comma-separated, or `all` for every numeric column "
-           "(default: the target alone)", _F, metavar="COLS", tasks=_FORECAST, identity=True),
-    Option("date_column", "dates: rows are ordered by them (default: row order is time order)", _F,
-           metavar="COLUMN", tasks=_FORECAST, identity=True),
-    Option("horizon", "steps forecast at once (default 1)", _F, int, metavar="N", tasks=_FORECAST, identity=True,
-           minimum=1),
-    Option("season", "seasonal period in steps, e.g. 12 for monthly data (default 1): the seasonal-naive "
-           "baseline and MASE use it", _F, int, metavar="N", tasks=_FORECAST, identity=True, minimum=1),
-    Option("validation_size", "steps (or a fraction) before the test part used for selection (default: about 15% "
-           "of the rows, in whole horizons)", _F, steps, metavar="N|F", tasks=_FORECAST, identity=True, minimum=1,
-           fraction_tasks=_FORECAST),
-    Option("stride", "steps between forecast origins (default 1)", _F, int, metavar="N", tasks=_FORECAST,
-           identity=True, minimum=1),
-    Option("folds", "rolling-origin validation: each trial trains and is scored K times, on validation parts of "
-           "--validation-size steps that end where the validation part ends, each fold trained only on the steps "
-           "before its own; the objective is their mean (default: 3 for a series of under 300 training windows, "
-           "else 1)", _F, int, metavar="K", tasks=_FORECAST, minimum=1),
-    Option("fill_missing", "fill missing values instead of stopping: ffill, interpolate, or drop the rows", _F,
-           choices=FILL_MODES, tasks=_FORECAST, identity=True),
-    Option("categorical", "one-hot encode this feature column (repeatable)", _F, metavar="COLUMN", kind=REPEAT,
-           tasks=_FORECAST, identity=True),
+    Option("target", "the column to forecast", _F, metavar="COLUMN", tasks=_FORECAST, identity=True, required=True),
+    Option(
+        "features",
+        "other columns used as inputs, comma-separated, or `all` for every numeric column (default: the target alone)",
+        _F,
+        metavar="COLS",
+        tasks=_FORECAST,
+        identity=True,
+    ),
+    Option(
+        "date_column",
+        "dates: rows are ordered by them (default: row order is time order)",
+        _F,
+        metavar="COLUMN",
+        tasks=_FORECAST,
+        identity=True,
+    ),
+    Option(
+        "horizon", "steps forecast at once (default 1)", _F, int, metavar="N", tasks=_FORECAST, identity=True, minimum=1
+    ),
+    Option(
+        "season",
+        "seasonal period in steps, e.g. 12 for monthly data (default 1): the seasonal-naive baseline and MASE use it",
+        _F,
+        int,
+        metavar="N",
+        tasks=_FORECAST,
+        identity=True,
+        minimum=1,
+    ),
+    Option(
+        "validation_size",
+        "steps (or a fraction) before the test part used for selection (default: about 15% "
+        "of the rows, in whole horizons)",
+        _F,
+        steps,
+        metavar="N|F",
+        tasks=_FORECAST,
+        identity=True,
+        minimum=1,
+        fraction_tasks=_FORECAST,
+    ),
+    Option(
+        "stride",
+        "steps between forecast origins (default 1)",
+        _F,
+        int,
+        metavar="N",
+        tasks=_FORECAST,
+        identity=True,
+        minimum=1,
+    ),
+    Option(
+        "folds",
+        "rolling-origin validation: each trial trains and is scored K times, on validation parts of "
+        "--validation-size steps that end where the validation part ends, each fold trained only on the steps "
+        "before its own; the objective is their mean (default: 3 for a series of under 300 training windows, "
+        "else 1)",
+        _F,
+        int,
+        metavar="K",
+        tasks=_FORECAST,
+        minimum=1,
+    ),
+    Option(
+        "fill_missing",
+        "fill missing values instead of stopping: ffill, interpolate, or drop the rows",
+        _F,
+        choices=FILL_MODES,
+        tasks=_FORECAST,
+        identity=True,
+    ),
+    Option(
+        "categorical",
+        "one-hot encode this feature column (repeatable)",
+        _F,
+        metavar="COLUMN",
+        kind=REPEAT,
+        tasks=_FORECAST,
+        identity=True,
+    ),
 )
-TASKS = {t.name: t for t in (
-    Task("text", sp.TEXT_PARAMS, (CLASSIFICATION,), "kt_rnn.tasks.text", ("imdb", "text"), TEXT_OPTIONS),
-    Task("sequence", sp.SEQUENCE_PARAMS, PROBLEMS, "kt_rnn.tasks.sequence", ("sequence",), SEQUENCE_OPTIONS),
-    Task("forecast", sp.FORECAST_PARAMS, (REGRESSION,), "kt_rnn.tasks.forecast", ("timeseries",), FORECAST_OPTIONS,
-         _forecast_domains),
-)}
+TASKS = {
+    t.name: t
+    for t in (
+        Task("text", sp.TEXT_PARAMS, (CLASSIFICATION,), "kt_rnn.tasks.text", ("imdb", "text"), TEXT_OPTIONS),
+        Task("sequence", sp.SEQUENCE_PARAMS, PROBLEMS, "kt_rnn.tasks.sequence", ("sequence",), SEQUENCE_OPTIONS),
+        Task(
+            "forecast",
+            sp.FORECAST_PARAMS,
+            (REGRESSION,),
+            "kt_rnn.tasks.forecast",
+            ("timeseries",),
+            FORECAST_OPTIONS,
+            _forecast_domains,
+        ),
+    )
+}
 
 
 def datasets() -> tuple[str, ...]:
@@ -231,8 +329,10 @@ def register(task: Task, loaders: Mapping[str, str]) -> Task:
     if taken:
         raise ValueError(f"Expected a task whose name, datasets and options are new. Received: {taken} taken")
     if set(loaders) != set(task.datasets):
-        raise ValueError(f"Expected one loader per dataset of the task, {list(task.datasets)}. "
-                         f"Received: loaders for {sorted(loaders)}")
+        raise ValueError(
+            f"Expected one loader per dataset of the task, {list(task.datasets)}. "
+            f"Received: loaders for {sorted(loaders)}"
+        )
     strays = [option.name for option in task.options if option.tasks != (task.name,)]
     if strays:
         raise ValueError(f"Expected the task's options marked tasks=({task.name!r},). Received: {strays}")
@@ -254,8 +354,11 @@ def load_entry_points() -> list[str]:
         try:
             entry.load()()
         except Exception as e:  # noqa: BLE001  (any fault of another package's code)
-            warnings.warn(f"kt_rnn: the task entry point {entry.name} ({entry.value}) failed and is left out: "
-                          f"{type(e).__name__}: {e}", stacklevel=2)
+            warnings.warn(
+                f"kt_rnn: the task entry point {entry.name} ({entry.value}) failed and is left out: "
+                f"{type(e).__name__}: {e}",
+                stacklevel=2,
+            )
         else:
             loaded.append(entry.name)
     return loaded

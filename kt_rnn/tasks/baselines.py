@@ -30,8 +30,9 @@ MAX_FEATURES = 200_000  # the most frequent words and word pairs: IMDB's 25,000 
 _BREAK = re.compile(r"<br\s*/?>")
 
 
-def tfidf_logistic_regression(train: tuple[Iterable[str], npt.ArrayLike], test: tuple[Iterable[str], npt.ArrayLike],
-                              class_names: Sequence[str]) -> dict[str, float | None]:
+def tfidf_logistic_regression(
+    train: tuple[Iterable[str], npt.ArrayLike], test: tuple[Iterable[str], npt.ArrayLike], class_names: Sequence[str]
+) -> dict[str, float | None]:
     """Fits TF-IDF (words and word pairs, sublinear term frequency) + logistic regression on `train`
     and scores it on `test`.
 
@@ -70,8 +71,9 @@ def tfidf_logistic_regression(train: tuple[Iterable[str], npt.ArrayLike], test: 
     return {**kept, "fit_seconds": round(time.perf_counter() - started, 1)}
 
 
-def classical_forecasts(history: npt.ArrayLike, fit_end: int, origins: Iterable[int], horizon: int,
-                        season: int) -> dict[str, dict[str, Any]]:
+def classical_forecasts(
+    history: npt.ArrayLike, fit_end: int, origins: Iterable[int], horizon: int, season: int
+) -> dict[str, dict[str, Any]]:
     """AutoETS's and AutoARIMA's forecasts of each test window, in the target's units.
 
     Each model is chosen (form and parameters, by statsforecast's information criteria) once, on
@@ -103,12 +105,15 @@ def classical_forecasts(history: npt.ArrayLike, fit_end: int, origins: Iterable[
     history = np.asarray(history, dtype="float64")
     season = int(season) if 1 < int(season) <= LONGEST_SEASON else 1
     start = max(0, fit_end - ARIMA_HISTORY)
-    return {AUTO_ETS: _forecasts(AutoETS(season_length=season), history, 0, fit_end, origins, horizon),
-            AUTO_ARIMA: _forecasts(AutoARIMA(season_length=season), history, start, fit_end, origins, horizon)}
+    return {
+        AUTO_ETS: _forecasts(AutoETS(season_length=season), history, 0, fit_end, origins, horizon),
+        AUTO_ARIMA: _forecasts(AutoARIMA(season_length=season), history, start, fit_end, origins, horizon),
+    }
 
 
-def _forecasts(model: Any, history: np.ndarray, start: int, fit_end: int, origins: Iterable[int],
-               horizon: int) -> dict[str, Any]:
+def _forecasts(
+    model: Any, history: np.ndarray, start: int, fit_end: int, origins: Iterable[int], horizon: int
+) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         with warnings.catch_warnings():  # statsforecast warns about models it rules out while it chooses
@@ -119,8 +124,7 @@ def _forecasts(model: Any, history: np.ndarray, start: int, fit_end: int, origin
         return {"error": f"{type(model).__name__} could not be fitted: {e}"}
     if not np.isfinite(forecasts).all():
         return {"error": f"{type(model).__name__} forecast non-finite values"}
-    return {"forecasts": forecasts, "model": _described(model),
-            "fit_seconds": round(time.perf_counter() - started, 1)}
+    return {"forecasts": forecasts, "model": _described(model), "fit_seconds": round(time.perf_counter() - started, 1)}
 
 
 def _described(model: Any) -> str:
@@ -143,8 +147,10 @@ def comparison_lines(scores: Mapping[str, Any]) -> list[str]:
     >>> comparison_lines({"accuracy": 0.86, "baselines": {"tfidf_logreg": {"accuracy": 0.88, "macro_f1": 0.88}}})
     ['TF-IDF + logistic regression: test accuracy 0.8800 | macro-F1 0.8800 | the network is 2.0 points behind it']
     """
-    return [f"{NAMES.get(name, name)}: {_scores_text(found)} | {_verdict(scores['accuracy'], found['accuracy'])}"
-            for name, found in (scores.get("baselines") or {}).items()]
+    return [
+        f"{NAMES.get(name, name)}: {_scores_text(found)} | {_verdict(scores['accuracy'], found['accuracy'])}"
+        for name, found in (scores.get("baselines") or {}).items()
+    ]
 
 
 def _scores_text(found: Mapping[str, Any]) -> str:

@@ -37,10 +37,19 @@ def hypermodel(config: Any, dataset: Any) -> RNNForecaster:
     """
     spec = dataset.spec
     return RNNForecaster(
-        spec["inputs"], spec["horizon"], spec["mean"], spec["variance"], spec["target_mean"], spec["target_std"],
-        stride=spec["stride"], season=spec["season"], min_epoch_steps=sp.MIN_EPOCH_STEPS,
+        spec["inputs"],
+        spec["horizon"],
+        spec["mean"],
+        spec["variance"],
+        spec["target_mean"],
+        spec["target_std"],
+        stride=spec["stride"],
+        season=spec["season"],
+        min_epoch_steps=sp.MIN_EPOCH_STEPS,
         loss="mae" if config.objective == "val_mae" else "mse",
-        space=config.space, seed=config.seed, jit_compile=config.jit_for(dataset.sizes["train"]),
+        space=config.space,
+        seed=config.seed,
+        jit_compile=config.jit_for(dataset.sizes["train"]),
         dtype_policy=config.dtype_policy,
     )
 
@@ -57,19 +66,25 @@ def serving_model(model: keras.Model, dataset: Any, hparams: Mapping[str, Any]) 
     return keras.Model(window, _forecast(model, window, spec, hparams, "forecast"), name="forecaster")
 
 
-def serving_ensemble(models: Sequence[keras.Model], dataset: Any,
-                     hparams: Sequence[Mapping[str, Any]]) -> keras.Model:
+def serving_ensemble(models: Sequence[keras.Model], dataset: Any, hparams: Sequence[Mapping[str, Any]]) -> keras.Model:
     """The mean forecast of `models` (trials with their own windows and bases, `hparams` in order), in
     the target's units: it reads the longest window, each member the most recent steps it was trained on."""
     spec, longest = dataset.spec, max(h[sp.WINDOW] for h in hparams)
     window = keras.Input(shape=(longest, spec["inputs"]), dtype="float32", name="window")
-    forecasts = [_forecast(model, window[:, longest - h[sp.WINDOW]:, :], spec, h, f"forecast_{i}", f"member_{i}")
-                 for i, (model, h) in enumerate(zip(models, hparams))]
+    forecasts = [
+        _forecast(model, window[:, longest - h[sp.WINDOW] :, :], spec, h, f"forecast_{i}", f"member_{i}")
+        for i, (model, h) in enumerate(zip(models, hparams))
+    ]
     return keras.Model(window, keras.layers.Average(name="ensemble_mean")(forecasts), name="forecaster")
 
 
-def base_instead(hypermodel: RNNForecaster, dataset: Any, folds: Sequence[tuple["Segment", "Segment"]] | None,
-                 hparams: Mapping[str, Any], trial_mae: float) -> dict[str, Any] | None:
+def base_instead(
+    hypermodel: RNNForecaster,
+    dataset: Any,
+    folds: Sequence[tuple["Segment", "Segment"]] | None,
+    hparams: Mapping[str, Any],
+    trial_mae: float,
+) -> dict[str, Any] | None:
     """The base to export instead of the best trial's network, or None when the network beats every base.
 
     On a short series a network can learn a correction that does worse than none: each base (`_bases`:
@@ -82,14 +97,19 @@ def base_instead(hypermodel: RNNForecaster, dataset: Any, folds: Sequence[tuple[
     """
     parts = [validation for _, validation in folds] if folds else [dataset.validation]
     window = hparams[sp.WINDOW]
-    errors = {predict: float(np.mean([hypermodel.base_error(part, window, predict) for part in parts]))
-              for predict in _bases(hypermodel, window)}
+    errors = {
+        predict: float(np.mean([hypermodel.base_error(part, window, predict) for part in parts]))
+        for predict in _bases(hypermodel, window)
+    }
     best = min(errors, key=errors.get)  # type: ignore[arg-type]
     trial_mae *= dataset.spec["target_std"]
     if errors[best] > trial_mae:
         return None
-    return {"hparams": {sp.WINDOW: window, sp.PREDICT: best}, "validation_mae": errors[best],
-            "trial_validation_mae": trial_mae}
+    return {
+        "hparams": {sp.WINDOW: window, sp.PREDICT: best},
+        "validation_mae": errors[best],
+        "trial_validation_mae": trial_mae,
+    }
 
 
 def _bases(hypermodel, window):
@@ -107,19 +127,28 @@ def serving_base(dataset: Any, hparams: Mapping[str, Any]) -> keras.Model:
     """Raw windows in, the base forecast of `hparams`' `predict` out: a forecaster that adds no correction."""
     spec = dataset.spec
     window = keras.Input(shape=(hparams[sp.WINDOW], spec["inputs"]), dtype="float32", name="window")
-    none = keras.layers.Dense(spec["horizon"], kernel_initializer="zeros", trainable=False,
-                              name="no_correction")(keras.layers.Flatten()(window))
-    output = ForecastOutput(hparams[sp.PREDICT], spec["target_mean"], spec["target_std"], season=spec["season"],
-                            name="forecast")
+    none = keras.layers.Dense(spec["horizon"], kernel_initializer="zeros", trainable=False, name="no_correction")(
+        keras.layers.Flatten()(window)
+    )
+    output = ForecastOutput(
+        hparams[sp.PREDICT], spec["target_mean"], spec["target_std"], season=spec["season"], name="forecast"
+    )
     return keras.Model(window, output([none, window]), name="base_forecaster")
 
 
-def _forecast(model: keras.Model, window: keras.KerasTensor, spec: Mapping[str, Any], hparams: Mapping[str, Any],
-              name: str, member: str | None = None) -> keras.KerasTensor:
+def _forecast(
+    model: keras.Model,
+    window: keras.KerasTensor,
+    spec: Mapping[str, Any],
+    hparams: Mapping[str, Any],
+    name: str,
+    member: str | None = None,
+) -> keras.KerasTensor:
     """`model`'s forecast of `window` (raw) in the target's units: its output with its base added back."""
     inference = keras.Model(model.input, model.output, name=member or model.name)
-    output = ForecastOutput(hparams[sp.PREDICT], spec["target_mean"], spec["target_std"], season=spec["season"],
-                            name=name)
+    output = ForecastOutput(
+        hparams[sp.PREDICT], spec["target_mean"], spec["target_std"], season=spec["season"], name=name
+    )
     return output([inference(window), window])
 
 
@@ -130,12 +159,18 @@ def scores(model: keras.Model, dataset: Any) -> dict[str, Any]:
     train_target = dataset.test.values[: dataset.spec["train_end"], 0]
     scale = forecast_scores.mase_scale(train_target, dataset.spec["season"])
     classical = test["classical"]
-    found = forecast_scores.forecast(test["actual"], test["predicted"], test["naive"], test["seasonal"], scale,
-                                     {name: fitted["forecasts"] for name, fitted in classical.items()
-                                      if "forecasts" in fitted})
+    found = forecast_scores.forecast(
+        test["actual"],
+        test["predicted"],
+        test["naive"],
+        test["seasonal"],
+        scale,
+        {name: fitted["forecasts"] for name, fitted in classical.items() if "forecasts" in fitted},
+    )
     for name, fitted in classical.items():  # which model each chose, how long it took, or why it is missing
         found.setdefault("baselines", {}).setdefault(name, {}).update(
-            {key: value for key, value in fitted.items() if key != "forecasts"})
+            {key: value for key, value in fitted.items() if key != "forecasts"}
+        )
     return {**found, "season": dataset.spec["season"]}  # 1: the seasonal naive forecast is the naive one
 
 
@@ -150,8 +185,13 @@ def settings(dataset: Any, model: keras.Model | None = None) -> dict[str, Any]:
     """What a user of the export needs to know: columns in order, target, horizon, season and, given
     the served `model`, the rows of history it reads (`window`: an ensemble's longest member's)."""
     spec = dataset.spec
-    found = {"features": spec["columns"], "target": spec["target"], "horizon": spec["horizon"],
-             "season": spec["season"], "frequency": spec["frequency"]}
+    found = {
+        "features": spec["columns"],
+        "target": spec["target"],
+        "horizon": spec["horizon"],
+        "season": spec["season"],
+        "frequency": spec["frequency"],
+    }
     return found if model is None else {**found, "window": int(model.input.shape[1])}
 
 
@@ -166,8 +206,9 @@ def export_files(model: keras.Model, dataset: Any) -> dict[str, Callable[[pathli
     if plot is not None:
         history = dataset.test.values[:, 0]
         seasonal = test["seasonal"] if dataset.spec["season"] > 1 else None  # else the naive forecast again
-        files[PLOT_FILE] = lambda path: plot.write(path, dates, history, *columns[:4], seasonal=seasonal,
-                                                   title=f"{dataset.spec['target']}: test period")
+        files[PLOT_FILE] = lambda path: plot.write(
+            path, dates, history, *columns[:4], seasonal=seasonal, title=f"{dataset.spec['target']}: test period"
+        )
     return files
 
 
@@ -176,23 +217,32 @@ def _test_forecasts(model: keras.Model, dataset: Any) -> dict[str, Any]:
     spec, segment = dataset.spec, dataset.test
     window = int(model.input.shape[1])
     origins = segment.origins(window, spec["horizon"], spec["stride"])
-    inputs, actual = (np.stack(part) for part in zip(*windows(segment, window, spec["horizon"], spec["stride"])
-                                                     .as_numpy_iterator()))
+    inputs, actual = (
+        np.stack(part) for part in zip(*windows(segment, window, spec["horizon"], spec["stride"]).as_numpy_iterator())
+    )
     predicted = np.asarray(model.predict(inputs, batch_size=PREDICT_BATCH, verbose=0))
     naive, seasonal = forecast_scores.baselines(segment.values[:, 0], origins, spec["horizon"], spec["season"])
     classical: dict[str, dict[str, Any]] = {}
     if spec.get("baselines"):
-        classical = _classical(segment.values[:, 0].tobytes(), segment.begin, origins.tobytes(), spec["horizon"],
-                               spec["season"])
-    return {"origins": origins, "actual": actual, "predicted": predicted, "naive": naive, "seasonal": seasonal,
-            "classical": classical}
+        classical = _classical(
+            segment.values[:, 0].tobytes(), segment.begin, origins.tobytes(), spec["horizon"], spec["season"]
+        )
+    return {
+        "origins": origins,
+        "actual": actual,
+        "predicted": predicted,
+        "naive": naive,
+        "seasonal": seasonal,
+        "classical": classical,
+    }
 
 
 @functools.lru_cache(maxsize=2)  # the scores and the export files of one export ask for the same forecasts
 def _classical(history: bytes, fit_end: int, origins: bytes, horizon: int, season: int) -> dict[str, dict[str, Any]]:
     """`baselines.classical_forecasts` of a series given as bytes (hashable, for the cache)."""
-    return baselines.classical_forecasts(np.frombuffer(history), fit_end, np.frombuffer(origins, dtype=int),
-                                         horizon, season)
+    return baselines.classical_forecasts(
+        np.frombuffer(history), fit_end, np.frombuffer(origins, dtype=int), horizon, season
+    )
 
 
 def _plot_module():

@@ -32,9 +32,17 @@ FIGSIZE = (10, 5)
 DPI = 120
 
 
-def write(path: str | os.PathLike[str], dates: npt.ArrayLike | None, history: npt.ArrayLike, origins: npt.ArrayLike,
-          actual: npt.ArrayLike, predicted: npt.ArrayLike, naive: npt.ArrayLike, seasonal: npt.ArrayLike | None = None,
-          title: str | None = None) -> pathlib.Path:
+def write(
+    path: str | os.PathLike[str],
+    dates: npt.ArrayLike | None,
+    history: npt.ArrayLike,
+    origins: npt.ArrayLike,
+    actual: npt.ArrayLike,
+    predicted: npt.ArrayLike,
+    naive: npt.ArrayLike,
+    seasonal: npt.ArrayLike | None = None,
+    title: str | None = None,
+) -> pathlib.Path:
     """Draws the forecasts of the test windows into the PNG `path`; returns `path`.
 
     Args:
@@ -65,9 +73,16 @@ def write(path: str | os.PathLike[str], dates: npt.ArrayLike | None, history: np
     return path
 
 
-def figure(dates: npt.ArrayLike | None, history: npt.ArrayLike, origins: npt.ArrayLike, actual: npt.ArrayLike,
-           predicted: npt.ArrayLike, naive: npt.ArrayLike, seasonal: npt.ArrayLike | None = None,
-           title: str | None = None) -> Figure:
+def figure(
+    dates: npt.ArrayLike | None,
+    history: npt.ArrayLike,
+    origins: npt.ArrayLike,
+    actual: npt.ArrayLike,
+    predicted: npt.ArrayLike,
+    naive: npt.ArrayLike,
+    seasonal: npt.ArrayLike | None = None,
+    title: str | None = None,
+) -> Figure:
     """The figure `write` saves, as a matplotlib `Figure`; same arguments less `path`."""
     origins, actual, predicted, naive, seasonal = _by_origin(origins, actual, predicted, naive, seasonal)
     observed = _observed(history, origins, actual)
@@ -76,8 +91,11 @@ def figure(dates: npt.ArrayLike | None, history: npt.ArrayLike, origins: npt.Arr
     _draw_actual(ax, x, observed, origins, actual.shape[1])
     _draw_one_step(ax, x, origins, predicted, naive)
     _draw_last_origin(ax, x, origins[-1], predicted[-1], naive[-1], None if seasonal is None else seasonal[-1])
-    ax.set(xlabel="date" if dates is not None else "step (row in the series)",
-           ylabel="target (original units)", title=_title(title, actual, predicted, naive, seasonal))
+    ax.set(
+        xlabel="date" if dates is not None else "step (row in the series)",
+        ylabel="target (original units)",
+        title=_title(title, actual, predicted, naive, seasonal),
+    )
     fig.legend(loc="outside lower center", ncols=3, fontsize="small")
     return fig
 
@@ -109,8 +127,9 @@ def _draw_one_step(ax: "Axes", x: np.ndarray, origins: np.ndarray, predicted: np
     ax.plot(x[origins], predicted[:, 0], color="C0", lw=1.4, label="model, 1 step ahead")
 
 
-def _draw_last_origin(ax: "Axes", x: np.ndarray, origin: int, predicted: np.ndarray, naive: np.ndarray,
-                      seasonal: np.ndarray | None) -> None:
+def _draw_last_origin(
+    ax: "Axes", x: np.ndarray, origin: int, predicted: np.ndarray, naive: np.ndarray, seasonal: np.ndarray | None
+) -> None:
     steps = x[origin + np.arange(len(predicted))]
     what = f"{len(predicted)} steps from the last origin"
     ax.plot(steps, naive, color="C2", lw=2, ls="--", marker="s", ms=3, label=f"naive, {what}")
@@ -119,8 +138,9 @@ def _draw_last_origin(ax: "Axes", x: np.ndarray, origin: int, predicted: np.ndar
     ax.plot(steps, predicted, color="C1", lw=2.2, marker="o", ms=3, label=f"model, {what}")
 
 
-def _title(title: str | None, actual: np.ndarray, predicted: np.ndarray, naive: np.ndarray,
-           seasonal: np.ndarray | None) -> str:
+def _title(
+    title: str | None, actual: np.ndarray, predicted: np.ndarray, naive: np.ndarray, seasonal: np.ndarray | None
+) -> str:
     # The seasonal naive MAE too when known: it is often the baseline that is hard to beat.
     mae = [format_number(float(np.mean(np.abs(f - actual)))) for f in (predicted, naive, seasonal) if f is not None]
     scores = f"MAE model {mae[0]} vs naive {mae[1]}" + (f", seasonal naive {mae[2]}" if len(mae) > 2 else "")
@@ -129,14 +149,19 @@ def _title(title: str | None, actual: np.ndarray, predicted: np.ndarray, naive: 
 
 
 def _by_origin(
-    origins: npt.ArrayLike, actual: npt.ArrayLike, predicted: npt.ArrayLike, naive: npt.ArrayLike,
+    origins: npt.ArrayLike,
+    actual: npt.ArrayLike,
+    predicted: npt.ArrayLike,
+    naive: npt.ArrayLike,
     seasonal: npt.ArrayLike | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """The inputs as arrays, windows sorted by origin so that lines run left to right."""
     origins = np.asarray(origins, dtype=int).reshape(-1)
     order = np.argsort(origins, kind="stable")
-    tables = [None if a is None else _windows(n, a, len(origins))[order] for n, a in
-              zip(("actual", "predicted", "naive", "seasonal"), (actual, predicted, naive, seasonal))]
+    tables = [
+        None if a is None else _windows(n, a, len(origins))[order]
+        for n, a in zip(("actual", "predicted", "naive", "seasonal"), (actual, predicted, naive, seasonal))
+    ]
     return (origins[order], *tables)  # type: ignore[return-value]  # only `seasonal` may be None
 
 
@@ -145,7 +170,7 @@ def _observed(history: npt.ArrayLike, origins: np.ndarray, actual: np.ndarray) -
     history = np.asarray(history, dtype=float).reshape(-1)
     index = origins[:, None] + np.arange(actual.shape[1])
     observed = np.full(max(len(history), index.max() + 1), np.nan)
-    observed[:len(history)] = history
+    observed[: len(history)] = history
     observed[index] = actual
     return observed
 
@@ -155,8 +180,10 @@ def _axis(dates: npt.ArrayLike | None, length: int) -> np.ndarray:
         return np.arange(length)
     dates = np.asarray(dates)
     if not np.issubdtype(dates.dtype, np.datetime64) or dates.ndim != 1 or len(dates) < length:
-        raise ValueError(f"Expected dates as a 1-D datetime64 array of at least {length} values. "
-                         f"Received: dtype {dates.dtype}, shape {dates.shape}")
+        raise ValueError(
+            f"Expected dates as a 1-D datetime64 array of at least {length} values. "
+            f"Received: dtype {dates.dtype}, shape {dates.shape}"
+        )
     return dates
 
 
@@ -164,6 +191,7 @@ def _windows(name: str, values: npt.ArrayLike, n_windows: int) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     values = values[..., 0] if values.ndim == 3 and values.shape[2] == 1 else values
     if values.ndim != 2 or len(values) != n_windows or not values.shape[1]:
-        raise ValueError(f"Expected {name} of shape [{n_windows}, horizon], one row per origin. "
-                         f"Received: shape={values.shape}")
+        raise ValueError(
+            f"Expected {name} of shape [{n_windows}, horizon], one row per origin. Received: shape={values.shape}"
+        )
     return values

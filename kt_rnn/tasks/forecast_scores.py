@@ -29,8 +29,9 @@ COLUMNS = ("origin", "date", "step", "actual", "forecast", "naive", "seasonal_na
 METHODS = ("model", "naive", "seasonal_naive")
 
 
-def baselines(history: npt.ArrayLike, origins: npt.ArrayLike, horizon: int,
-              season: int | None) -> tuple[np.ndarray, np.ndarray]:
+def baselines(
+    history: npt.ArrayLike, origins: npt.ArrayLike, horizon: int, season: int | None
+) -> tuple[np.ndarray, np.ndarray]:
     """The naive and seasonal-naive forecasts of each test window.
 
     Args:
@@ -60,8 +61,10 @@ def baselines(history: npt.ArrayLike, origins: npt.ArrayLike, horizon: int,
     if horizon < 1:
         raise ValueError(f"Expected horizon >= 1. Received: horizon={horizon}")
     if origins.min() < m:
-        raise ValueError(f"Expected every origin >= season ({m}): the seasonal naive forecast needs "
-                         f"one full season observed. Received: smallest origin {origins.min()}")
+        raise ValueError(
+            f"Expected every origin >= season ({m}): the seasonal naive forecast needs "
+            f"one full season observed. Received: smallest origin {origins.min()}"
+        )
     steps = np.arange(horizon)
     naive = np.repeat(history[origins - 1][:, None], horizon, axis=1)
     # ceil((k + 1) / m) seasons back lands on the latest observed value of step k's phase.
@@ -91,14 +94,21 @@ def mase_scale(train_target: npt.ArrayLike, season: int | None) -> float | None:
     """
     y, m = _series("train_target", train_target), _season(season)
     if len(y) <= m:
-        raise ValueError(f"Expected a training part longer than the season ({m}) to scale MASE. "
-                         f"Received: {len(y)} values")
+        raise ValueError(
+            f"Expected a training part longer than the season ({m}) to scale MASE. Received: {len(y)} values"
+        )
     scale = float(np.mean(np.abs(y[m:] - y[:-m])))
     return scale or None
 
 
-def forecast(actual: npt.ArrayLike, predicted: npt.ArrayLike, naive: npt.ArrayLike, seasonal: npt.ArrayLike,
-             scale: float | None, classical: Mapping[str, npt.ArrayLike] | None = None) -> dict[str, Any]:
+def forecast(
+    actual: npt.ArrayLike,
+    predicted: npt.ArrayLike,
+    naive: npt.ArrayLike,
+    seasonal: npt.ArrayLike,
+    scale: float | None,
+    classical: Mapping[str, npt.ArrayLike] | None = None,
+) -> dict[str, Any]:
     """Scores the model and both baselines on the same windows, overall and per step.
 
     Args:
@@ -139,8 +149,10 @@ def forecast(actual: npt.ArrayLike, predicted: npt.ArrayLike, naive: npt.ArrayLi
         for k in range(actual.shape[1])
     ]
     scores["windows"] = int(actual.shape[0])
-    scores["skill"] = {f"mae_vs_{name}": _skill(scores["model"]["mae"], found["mae"])
-                       for name, found in [*((n, scores[n]) for n in METHODS[1:]), *errors.items()]}
+    scores["skill"] = {
+        f"mae_vs_{name}": _skill(scores["model"]["mae"], found["mae"])
+        for name, found in [*((n, scores[n]) for n in METHODS[1:]), *errors.items()]
+    }
     return scores
 
 
@@ -148,8 +160,10 @@ def base_line(base: Mapping[str, Any], trial: str) -> str:
     """`Exported the base alone (window=24, predict=seasonal), not a network: no trial beat its validation
     MAE (1.21 against trial 03's 1.35)`."""
     settings = ", ".join(f"{name}={value}" for name, value in base["hparams"].items())
-    return (f"Exported the base alone ({settings}), not a network: no trial beat its validation MAE "
-            f"({base['validation_mae']:.4g} against trial {trial}'s {base['trial_validation_mae']:.4g})")
+    return (
+        f"Exported the base alone ({settings}), not a network: no trial beat its validation MAE "
+        f"({base['validation_mae']:.4g} against trial {trial}'s {base['trial_validation_mae']:.4g})"
+    )
 
 
 def comparison_line(scores: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
@@ -185,10 +199,13 @@ def comparison_line(scores: Mapping[str, Any], names: Mapping[str, str] | None =
     model, naive, seasonal = (scores[name]["mae"] for name in METHODS)
     seasonal_shown = scores.get("season", 2) > 1  # scores written before the season was kept: as they were
     classical = {name: found["mae"] for name, found in (scores.get("baselines") or {}).items()}
-    parts = [f"test MAE {format_number(model)}", f"naive {format_number(naive)}",
-             *([f"seasonal naive {format_number(seasonal)}"] if seasonal_shown else []),
-             *(f"{names.get(name, name)} {format_number(mae)}" for name, mae in classical.items()),
-             f"MASE {format_number(scores['model']['mase'])}"]
+    parts = [
+        f"test MAE {format_number(model)}",
+        f"naive {format_number(naive)}",
+        *([f"seasonal naive {format_number(seasonal)}"] if seasonal_shown else []),
+        *(f"{names.get(name, name)} {format_number(mae)}" for name, mae in classical.items()),
+        f"MASE {format_number(scores['model']['mase'])}",
+    ]
     # Ties go to "naive": with no season both baselines are the naive forecast.
     name = "seasonal_naive" if seasonal_shown and seasonal < naive else "naive"
     verdicts = [_verdict(name.replace("_", " "), scores["skill"][f"mae_vs_{name}"])]
@@ -208,15 +225,22 @@ def format_number(value: float | None, digits: int = 4) -> str:
     """
     if value is None:
         return "n/a"
-    if 10 ** digits <= abs(value) < 1e15:
+    if 10**digits <= abs(value) < 1e15:
         # `g` would switch to 1.235e+05 here; round instead and print the integer.
         return f"{round(value, digits - 1 - int(math.floor(math.log10(abs(value))))):.0f}"
     return f"{value:.{digits}g}"
 
 
-def write_predictions(path: str | os.PathLike[str], dates: np.ndarray | None, origins: npt.ArrayLike,
-                      actual: npt.ArrayLike, predicted: npt.ArrayLike, naive: npt.ArrayLike, seasonal: npt.ArrayLike,
-                      classical: Mapping[str, npt.ArrayLike] | None = None) -> pathlib.Path:
+def write_predictions(
+    path: str | os.PathLike[str],
+    dates: np.ndarray | None,
+    origins: npt.ArrayLike,
+    actual: npt.ArrayLike,
+    predicted: npt.ArrayLike,
+    naive: npt.ArrayLike,
+    seasonal: npt.ArrayLike,
+    classical: Mapping[str, npt.ArrayLike] | None = None,
+) -> pathlib.Path:
     """Writes every forecast as `predictions.csv`, atomically; returns the path written.
 
     One row per window and step, columns
@@ -248,8 +272,10 @@ def write_predictions(path: str | os.PathLike[str], dates: np.ndarray | None, or
     tables = [_windows(n, a) for n, a in zip(("actual", *METHODS, *classical), given)]
     origins = np.asarray(origins, dtype=int).reshape(-1)
     if any(t.shape != tables[0].shape for t in tables) or len(origins) != len(tables[0]):
-        raise ValueError(f"Expected one origin per window and forecasts of one shape. Received: "
-                         f"{len(origins)} origins, shapes {[t.shape for t in tables]}")
+        raise ValueError(
+            f"Expected one origin per window and forecasts of one shape. Received: "
+            f"{len(origins)} origins, shapes {[t.shape for t in tables]}"
+        )
     rows = _prediction_rows(_step_labels(dates, origins, tables[0].shape[1]), origins, tables)
     _write_atomic(path, (*COLUMNS, *classical), rows)
     return path
@@ -276,8 +302,7 @@ def _errors(actual: np.ndarray, forecast: np.ndarray, scale: float | None) -> di
 def _smape(actual: np.ndarray, forecast: np.ndarray) -> float:
     # A term where both the forecast and the actual are 0 is a perfect forecast: 0, not 0/0.
     denominator = np.abs(actual) + np.abs(forecast)
-    terms = np.divide(2 * np.abs(forecast - actual), denominator,
-                      out=np.zeros_like(denominator), where=denominator > 0)
+    terms = np.divide(2 * np.abs(forecast - actual), denominator, out=np.zeros_like(denominator), where=denominator > 0)
     return 100 * float(np.mean(terms))
 
 
@@ -303,8 +328,10 @@ def _step_labels(dates: np.ndarray | None, origins: np.ndarray, horizon: int) ->
         return index
     dates = np.asarray(dates)
     if not np.issubdtype(dates.dtype, np.datetime64) or dates.ndim != 1 or index.max() >= len(dates):
-        raise ValueError(f"Expected dates as a 1-D datetime64 array covering step {index.max()}. "
-                         f"Received: dtype {dates.dtype}, shape {dates.shape}")
+        raise ValueError(
+            f"Expected dates as a 1-D datetime64 array covering step {index.max()}. "
+            f"Received: dtype {dates.dtype}, shape {dates.shape}"
+        )
     return np.datetime_as_string(dates[index])
 
 
@@ -339,8 +366,9 @@ def _windows(name: str, values: npt.ArrayLike) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     values = values[..., 0] if values.ndim == 3 and values.shape[2] == 1 else values
     if values.ndim != 2 or not values.size or not np.isfinite(values).all():
-        raise ValueError(f"Expected {name} of shape [n_windows, horizon], finite and not empty. "
-                         f"Received: shape={values.shape}")
+        raise ValueError(
+            f"Expected {name} of shape [n_windows, horizon], finite and not empty. Received: shape={values.shape}"
+        )
     return values
 
 
@@ -349,8 +377,10 @@ def _origins(origins: npt.ArrayLike, length: int) -> np.ndarray:
     if not len(origins) or not np.issubdtype(origins.dtype, np.integer):
         raise ValueError(f"Expected origins as a non-empty int array. Received: {origins!r}")
     if origins.min() < 1 or origins.max() > length:
-        raise ValueError(f"Expected origins in [1, {length}] (at least one observed value before each). "
-                         f"Received: {origins.min()} to {origins.max()}")
+        raise ValueError(
+            f"Expected origins in [1, {length}] (at least one observed value before each). "
+            f"Received: {origins.min()} to {origins.max()}"
+        )
     return origins
 
 

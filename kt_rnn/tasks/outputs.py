@@ -37,8 +37,12 @@ def metrics_for(objective: str | None, problem: str) -> tuple[str, ...]:
     return tuple(base + ([extra] if extra and extra not in base else []))
 
 
-def serving(model: keras.Model, raw_input: keras.KerasTensor, before: Callable[[Any], Any] | None = None,
-            after: Callable[[Any], Any] | None = None) -> keras.Model:
+def serving(
+    model: keras.Model,
+    raw_input: keras.KerasTensor,
+    before: Callable[[Any], Any] | None = None,
+    after: Callable[[Any], Any] | None = None,
+) -> keras.Model:
     """A model from `raw_input` through `before` (e.g. a vectorizer), `model`'s layers, then `after`.
 
     Shares `model`'s layers but not its optimizer, so an export holds inference weights only.
@@ -71,10 +75,14 @@ def score(model: keras.Model, dataset: Any) -> dict[str, Any]:
 
 
 def _classification_loss(targets: np.ndarray, probabilities: np.ndarray) -> float:
-    loss = (keras.losses.BinaryCrossentropy() if probabilities.shape[-1] == 1
-            else keras.losses.SparseCategoricalCrossentropy())
-    return float(loss(targets.reshape(len(targets), -1)[:, :1] if probabilities.shape[-1] == 1 else targets,
-                      probabilities))
+    loss = (
+        keras.losses.BinaryCrossentropy()
+        if probabilities.shape[-1] == 1
+        else keras.losses.SparseCategoricalCrossentropy()
+    )
+    return float(
+        loss(targets.reshape(len(targets), -1)[:, :1] if probabilities.shape[-1] == 1 else targets, probabilities)
+    )
 
 
 def summary_lines(scores: Mapping[str, Any]) -> list[str]:
@@ -83,8 +91,11 @@ def summary_lines(scores: Mapping[str, Any]) -> list[str]:
     per_class = scores.get("per_class") or {}
     if len(per_class) <= MAX_CLASS_LINES:
         width = max(map(len, per_class), default=0)
-        lines += [f"  {name:<{width}}  precision {s['precision']:.3f} | recall {s['recall']:.3f} | "
-                  f"F1 {s['f1']:.3f} ({s['support']} examples)" for name, s in per_class.items()]
+        lines += [
+            f"  {name:<{width}}  precision {s['precision']:.3f} | recall {s['recall']:.3f} | "
+            f"F1 {s['f1']:.3f} ({s['support']} examples)"
+            for name, s in per_class.items()
+        ]
     return lines
 
 

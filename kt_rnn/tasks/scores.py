@@ -18,8 +18,9 @@ import numpy.typing as npt
 from sklearn import metrics
 
 
-def classification(labels: npt.ArrayLike, probabilities: npt.ArrayLike, class_names: Sequence[str],
-                   threshold: float = 0.5) -> dict[str, Any]:
+def classification(
+    labels: npt.ArrayLike, probabilities: npt.ArrayLike, class_names: Sequence[str], threshold: float = 0.5
+) -> dict[str, Any]:
     """Scores class probabilities against integer labels.
 
     Args:
@@ -76,8 +77,10 @@ def regression(targets: npt.ArrayLike, predictions: npt.ArrayLike) -> dict[str, 
     """
     targets, predictions = _column("targets", targets), _column("predictions", predictions)
     if len(targets) != len(predictions) or not len(targets):
-        raise ValueError(f"Expected as many predictions as targets, at least one. "
-                         f"Received: {len(predictions)} predictions for {len(targets)} targets")
+        raise ValueError(
+            f"Expected as many predictions as targets, at least one. "
+            f"Received: {len(predictions)} predictions for {len(targets)} targets"
+        )
     mse = float(metrics.mean_squared_error(targets, predictions))
     r2 = float(metrics.r2_score(targets, predictions)) if len(targets) > 1 else None
     return {
@@ -138,11 +141,15 @@ def _check(labels: np.ndarray, probabilities: np.ndarray, names: list[str]) -> N
     if k < 2 or len(set(names)) != k:
         raise ValueError(f"Expected at least two distinct class names. Received: class_names={names!r}")
     if probabilities.ndim != 2 or probabilities.shape[1] not in (1, k) or (probabilities.shape[1] == 1 and k != 2):
-        raise ValueError(f"Expected probabilities of shape [n, 1] (binary) or [n, {k}]. "
-                         f"Received: shape={probabilities.shape} for {k} class names")
+        raise ValueError(
+            f"Expected probabilities of shape [n, 1] (binary) or [n, {k}]. "
+            f"Received: shape={probabilities.shape} for {k} class names"
+        )
     if len(labels) != len(probabilities) or not len(labels):
-        raise ValueError(f"Expected one label per row of probabilities, at least one. "
-                         f"Received: {len(labels)} labels for {len(probabilities)} rows")
+        raise ValueError(
+            f"Expected one label per row of probabilities, at least one. "
+            f"Received: {len(labels)} labels for {len(probabilities)} rows"
+        )
     if labels.min() < 0 or labels.max() >= k:
         raise ValueError(f"Expected labels in range({k}). Received: labels from {labels.min()} to {labels.max()}")
 

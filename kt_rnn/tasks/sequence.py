@@ -21,9 +21,15 @@ def hypermodel(config: Any, dataset: Any) -> SequenceModel:
     """The `SequenceModel` for `dataset` (shape, classes, training statistics) and `config`."""
     spec = dataset.spec
     return SequenceModel(
-        spec["timesteps"], spec["features"], num_classes=dataset.num_classes,
-        mean=spec["mean"], variance=spec["variance"], space=config.space, seed=config.seed,
-        jit_compile=config.jit_for(dataset.sizes["train"]), dtype_policy=config.dtype_policy,
+        spec["timesteps"],
+        spec["features"],
+        num_classes=dataset.num_classes,
+        mean=spec["mean"],
+        variance=spec["variance"],
+        space=config.space,
+        seed=config.seed,
+        jit_compile=config.jit_for(dataset.sizes["train"]),
+        dtype_policy=config.dtype_policy,
         metrics=outputs.metrics_for(config.objective, dataset.problem),
     )
 
@@ -39,8 +45,9 @@ def serving_model(model: keras.Model, dataset: Any, hparams: Mapping[str, Any] |
     if dataset.problem != tasks.REGRESSION:
         return outputs.serving(model, sequences)
     # The model learned (y - mean) / std; this undoes it.
-    back = keras.layers.Rescaling(scale=spec["target_std"], offset=spec["target_mean"],
-                                  dtype="float32", name="original_units")
+    back = keras.layers.Rescaling(
+        scale=spec["target_std"], offset=spec["target_mean"], dtype="float32", name="original_units"
+    )
     return outputs.serving(model, sequences, after=back)
 
 

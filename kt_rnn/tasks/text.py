@@ -19,8 +19,12 @@ from kt_rnn.tasks.outputs import assets, export_files, folds, settings  # noqa: 
 def hypermodel(config: Any, dataset: Any) -> RNNClassifier:
     """The text classifier HyperModel for `dataset`'s vocabulary, length and classes."""
     return RNNClassifier(
-        dataset.spec["vocab_size"], dataset.spec["sequence_length"], dataset.num_classes,  # type: ignore[arg-type]
-        space=config.space, seed=config.seed, jit_compile=config.jit_for(dataset.sizes["train"]),
+        dataset.spec["vocab_size"],
+        dataset.spec["sequence_length"],
+        dataset.num_classes,  # type: ignore[arg-type]
+        space=config.space,
+        seed=config.seed,
+        jit_compile=config.jit_for(dataset.sizes["train"]),
         dtype_policy=config.dtype_policy,
         metrics=outputs.metrics_for(config.objective, dataset.problem),
     )
@@ -38,8 +42,9 @@ def scores(model: keras.Model, dataset: Any) -> dict[str, Any]:
     found = outputs.score(model, dataset)
     if dataset.raw_train is not None:
         test = _texts_and_labels(dataset.test)
-        found["baselines"] = {baselines.TFIDF_LOGREG: baselines.tfidf_logistic_regression(
-            dataset.raw_train, test, dataset.class_names)}  # type: ignore[arg-type]  # texts have classes
+        found["baselines"] = {
+            baselines.TFIDF_LOGREG: baselines.tfidf_logistic_regression(dataset.raw_train, test, dataset.class_names)
+        }  # type: ignore[arg-type]  # texts have classes
     return found
 
 

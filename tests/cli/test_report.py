@@ -174,41 +174,60 @@ def test_main_empty_search_reports_no_trial(tmp_path, capsys):
 def test_main_shows_the_exports_test_scores_beside_its_baseline(tmp_path, capsys):
     root = _search(tmp_path)
     (root / "best").mkdir()
-    test = {"accuracy": 0.854, "macro_f1": 0.8539,
-            "baselines": {"tfidf_logreg": {"accuracy": 0.899, "macro_f1": 0.899}}}
+    test = {
+        "accuracy": 0.854,
+        "macro_f1": 0.8539,
+        "baselines": {"tfidf_logreg": {"accuracy": 0.899, "macro_f1": 0.899}},
+    }
     (root / "best" / "metrics.json").write_text(json.dumps({"test": test}))
     code, out, _ = _run(capsys, root)
     assert code == 0
     assert out.splitlines()[-2:] == [
         "Export: test accuracy 0.8540 | macro-F1 0.8539",
-        "  TF-IDF + logistic regression: test accuracy 0.8990 | macro-F1 0.8990 | the network is 4.5 points behind it"]
+        "  TF-IDF + logistic regression: test accuracy 0.8990 | macro-F1 0.8990 | the network is 4.5 points behind it",
+    ]
 
 
 def test_main_shows_the_exported_forecasts_errors_beside_the_baselines(tmp_path, capsys):
     root = _search(tmp_path)
     (root / "best").mkdir()
-    test = {"model": {"mae": 9.0, "mase": 0.9}, "naive": {"mae": 10.0}, "seasonal_naive": {"mae": 12.0},
-            "baselines": {"auto_ets": {"mae": 8.0, "model": "ETS(A,N,A)"},
-                          "auto_arima": {"error": "AutoARIMA could not be fitted: tiny datasets"}},
-            "skill": {"mae_vs_naive": 0.1, "mae_vs_seasonal_naive": 0.25, "mae_vs_auto_ets": -0.125}, "season": 12}
+    test = {
+        "model": {"mae": 9.0, "mase": 0.9},
+        "naive": {"mae": 10.0},
+        "seasonal_naive": {"mae": 12.0},
+        "baselines": {
+            "auto_ets": {"mae": 8.0, "model": "ETS(A,N,A)"},
+            "auto_arima": {"error": "AutoARIMA could not be fitted: tiny datasets"},
+        },
+        "skill": {"mae_vs_naive": 0.1, "mae_vs_seasonal_naive": 0.25, "mae_vs_auto_ets": -0.125},
+        "season": 12,
+    }
     (root / "best" / "metrics.json").write_text(json.dumps({"test": test}))
     code, out, _ = _run(capsys, root)
     assert code == 0
-    assert out.splitlines()[-1] == ("Export: test MAE 9 | naive 10 | seasonal naive 12 | ETS 8 | MASE 0.9 | "
-                                    "beats naive by 10%, loses to ETS by 12%")
+    assert out.splitlines()[-1] == (
+        "Export: test MAE 9 | naive 10 | seasonal naive 12 | ETS 8 | MASE 0.9 | beats naive by 10%, loses to ETS by 12%"
+    )
 
 
 def test_main_says_when_the_export_is_a_forecasters_base_alone(tmp_path, capsys):
     root = _search(tmp_path)
     (root / "best").mkdir()
-    test = {"model": {"mae": 12.0, "mase": 1.0}, "naive": {"mae": 14.0}, "seasonal_naive": {"mae": 12.0},
-            "skill": {"mae_vs_naive": 0.1429, "mae_vs_seasonal_naive": 0.0}, "season": 4}
+    test = {
+        "model": {"mae": 12.0, "mase": 1.0},
+        "naive": {"mae": 14.0},
+        "seasonal_naive": {"mae": 12.0},
+        "skill": {"mae_vs_naive": 0.1429, "mae_vs_seasonal_naive": 0.0},
+        "season": 4,
+    }
     base = {"hparams": {"window": 16, "predict": "seasonal"}, "validation_mae": 10.5, "trial_validation_mae": 11.25}
     (root / "best" / "metrics.json").write_text(json.dumps({"test": test, "best_trial": "03", "exported_base": base}))
     code, out, _ = _run(capsys, root)
     assert code == 0
-    assert out.splitlines()[-2] == ("Exported the base alone (window=16, predict=seasonal), not a network: no trial "
-                                    "beat its validation MAE (10.5 against trial 03's 11.25)")
+    assert out.splitlines()[-2] == (
+        "Exported the base alone (window=16, predict=seasonal), not a network: no trial "
+        "beat its validation MAE (10.5 against trial 03's 11.25)"
+    )
 
 
 def test_main_without_an_export_shows_no_test_scores(tmp_path, capsys):
@@ -218,33 +237,40 @@ def test_main_without_an_export_shows_no_test_scores(tmp_path, capsys):
 
 def test_cli_subprocess_prints_the_table(tmp_path):
     root = _search(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "kt_rnn.report", str(root)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "kt_rnn.report", str(root)], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert "* best: trial 01" in result.stdout and "hyperband search on imdb" in result.stdout
 
 
 def test_cli_help_and_report_do_not_import_tensorflow(tmp_path):
     root = _search(tmp_path)
-    probe = ("import sys; from kt_rnn.cli import report; "
-             "codes = [report.main(sys.argv[1:])]\n"
-             "try:\n    report.main(['--help'])\nexcept SystemExit as e:\n    codes.append(e.code)\n"
-             "print(codes, sorted(m for m in ('tensorflow', 'keras', 'keras_tuner', 'matplotlib') "
-             "if m in sys.modules))")
+    probe = (
+        "import sys; from kt_rnn.cli import report; "
+        "codes = [report.main(sys.argv[1:])]\n"
+        "try:\n    report.main(['--help'])\nexcept SystemExit as e:\n    codes.append(e.code)\n"
+        "print(codes, sorted(m for m in ('tensorflow', 'keras', 'keras_tuner', 'matplotlib') "
+        "if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", probe, str(root)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[0, 0] []"
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("task, project, objective", [
-    ("text", "imdb", "val_accuracy"), ("sequence", "sequence", "val_accuracy"),
-    ("timeseries", "timeseries", "val_loss"),
-])
+@pytest.mark.parametrize(
+    "task, project, objective",
+    [
+        ("text", "imdb", "val_accuracy"),
+        ("sequence", "sequence", "val_accuracy"),
+        ("timeseries", "timeseries", "val_loss"),
+    ],
+)
 def test_main_reads_a_real_search_of_every_task(request, capsys, task, project, objective):
     finished = request.getfixturevalue(f"finished_{task}_search")
     capsys.readouterr()  # what the search printed, if this test made it
-    trials = sorted(p.name[len("trial_"):] for p in (finished.logdir / project / "tuner").glob("trial_*"))
+    trials = sorted(p.name[len("trial_") :] for p in (finished.logdir / project / "tuner").glob("trial_*"))
     code, out, _ = _run(capsys, finished.logdir / project, "--json", "-")
     assert code == 0
     rows = json.loads(out)

@@ -102,8 +102,10 @@ def _bad_files(root):
     (root / "texts.csv").write_text("text,label\n" + "".join(f"words {i},a\n" for i in range(20)))
     return {
         "shape": (["sequence", "--data", str(root / "short_y.npz")], "Expected one y per example of x"),
-        "column": (["timeseries", "--data", str(root / "series.csv"), "--target", "revenue"],
-                   "No target column 'revenue'"),
+        "column": (
+            ["timeseries", "--data", str(root / "series.csv"), "--target", "revenue"],
+            "No target column 'revenue'",
+        ),
         "classes": (["text", "--data", str(root / "texts.csv")], "2 classes"),
     }
 
@@ -137,8 +139,9 @@ class Process:
     def __init__(self, argv, log, **env):
         self.log = log
         with open(log, "w") as out:
-            self.popen = subprocess.Popen(argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-                                          text=True)
+            self.popen = subprocess.Popen(
+                argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, text=True
+            )
 
     @property
     def output(self):
@@ -168,8 +171,9 @@ def test_main_chief_and_two_workers_finish_the_budget_when_a_worker_dies_mid_tri
 
     port, logdir = _free_port(), tmp_path / "logs"
     command = _distributed(tiny_imdb, logdir, "--max-trials", "4", "--max-epochs", "2")
-    chief = Process([*command, "--role", "chief", "--oracle", f"127.0.0.1:{port}", "--worker-timeout", "6"],
-                    tmp_path / "chief.log")
+    chief = Process(
+        [*command, "--role", "chief", "--oracle", f"127.0.0.1:{port}", "--worker-timeout", "6"], tmp_path / "chief.log"
+    )
     worker = [*command, "--role", "worker", "--oracle", f"127.0.0.1:{port}", "--worker-id"]
     doomed = Process([*worker, "a"], tmp_path / "a.log", KT_RNN_FAULT="batch")  # SIGKILLed mid-epoch
     try:
@@ -190,8 +194,12 @@ def test_main_chief_and_two_workers_finish_the_budget_when_a_worker_dies_mid_tri
     assert len(trials) == 4 == len(set(trials))
     assert sorted(p.name for p in (project / "tensorboard").iterdir() if p.is_dir()) == [t[6:] for t in trials]
     assert chief.output.count("Exported to") == 1 and (project / "best" / "saved_model").is_dir()
-    report = subprocess.run([sys.executable, "-m", "kt_rnn.report", str(project), "--json", "-"],
-                            capture_output=True, text=True, timeout=120)
+    report = subprocess.run(
+        [sys.executable, "-m", "kt_rnn.report", str(project), "--json", "-"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert report.returncode == 0, report.stderr
     assert sorted(row["trial_id"] for row in json.loads(report.stdout)) == [t[6:] for t in trials]
 
@@ -202,12 +210,18 @@ def test_main_workers_exit_with_a_message_soon_after_the_chief_dies(tiny_imdb, t
     port, logdir = _free_port(), tmp_path / "logs"
     command = _distributed(tiny_imdb, logdir, "--max-trials", "3", "--max-epochs", "300", "--patience", "300")
     chief = Process([*command, "--role", "chief", "--oracle", f"127.0.0.1:{port}"], tmp_path / "chief.log")
-    worker = Process([*command, "--role", "worker", "--oracle", f"127.0.0.1:{port}", "--worker-id", "w",
-                      "--chief-timeout", "5"], tmp_path / "w.log")
+    worker = Process(
+        [*command, "--role", "worker", "--oracle", f"127.0.0.1:{port}", "--worker-id", "w", "--chief-timeout", "5"],
+        tmp_path / "w.log",
+    )
     try:
         chief.wait_for("runs on worker w")
-        drifted = subprocess.run([*command, "--seed", "7", "--role", "worker", "--oracle", f"127.0.0.1:{port}",
-                                  "--worker-id", "v"], capture_output=True, text=True, timeout=300)
+        drifted = subprocess.run(
+            [*command, "--seed", "7", "--role", "worker", "--oracle", f"127.0.0.1:{port}", "--worker-id", "v"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert drifted.returncode == EXIT_USAGE and "seed: 42 -> 7" in drifted.stderr, drifted.stderr[-3000:]
         chief.popen.kill()
         killed = time.monotonic()
@@ -232,8 +246,22 @@ KILLED = -signal.SIGKILL
 
 
 def _command(data, logdir, *argv):
-    return searches.argv("imdb", data, logdir, "--tuner", "random", "--max-trials", 4, "--max-epochs", 3,
-                         "--patience", 5, "--fix", "batch_size=32", *argv)
+    return searches.argv(
+        "imdb",
+        data,
+        logdir,
+        "--tuner",
+        "random",
+        "--max-trials",
+        4,
+        "--max-epochs",
+        3,
+        "--patience",
+        5,
+        "--fix",
+        "batch_size=32",
+        *argv,
+    )
 
 
 def _run(command, fault=None):
@@ -247,8 +275,9 @@ def _run(command, fault=None):
 def _terminate_when(command, marks):
     """Starts `command`, sends SIGTERM once its output shows one of `marks`; returns (code, stderr)."""
     env = {k: v for k, v in os.environ.items() if k != faults.ENV_VAR}
-    process = subprocess.Popen(command, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         deadline = time.monotonic() + 300
         for line in process.stdout:
@@ -271,8 +300,11 @@ def _record(project, trial):
 
 
 def _digest(directory):
-    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.e2e
@@ -355,8 +387,11 @@ def _bad_inputs(root, good_data):
         "invalid --space TOML": (["--data", good_data, "--space", str(root / "broken.toml")], 2, "broken.toml"),
         "zero budget": (["--data", good_data, "--max-trials", "0"], 2, "--max-trials must be an integer >= 1"),
         "negative epochs": (["--data", good_data, "--max-epochs", "-2"], 2, "--max-epochs must be an integer >= 1"),
-        "unwritable --logdir": (["--data", good_data, "--logdir", str(root / "a-file" / "logs")], 2,
-                                "is not a writable directory"),
+        "unwritable --logdir": (
+            ["--data", good_data, "--logdir", str(root / "a-file" / "logs")],
+            2,
+            "is not a writable directory",
+        ),
     }
 
 
@@ -374,8 +409,9 @@ def test_main_rejects_bad_input_before_touching_the_project(tiny_imdb, tmp_path,
 def _signal_when(command, marks, signals, gap=0.05):
     """Starts `command`; once its output shows one of `marks`, sends `signals` `gap` seconds apart."""
     env = {k: v for k, v in os.environ.items() if k != faults.ENV_VAR}
-    process = subprocess.Popen(command, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         for line in process.stdout:
             if any(mark in line for mark in marks):
@@ -390,10 +426,13 @@ def _signal_when(command, marks, signals, gap=0.05):
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("signals, code", [
-    ((signal.SIGINT, signal.SIGINT), 130),
-    ((signal.SIGTERM, signal.SIGINT, signal.SIGTERM), 143),  # three, of both kinds
-])
+@pytest.mark.parametrize(
+    "signals, code",
+    [
+        ((signal.SIGINT, signal.SIGINT), 130),
+        ((signal.SIGTERM, signal.SIGINT, signal.SIGTERM), 143),  # three, of both kinds
+    ],
+)
 def test_main_any_rhythm_of_signals_stops_with_state_saved(tiny_imdb, tmp_path, signals, code):
     command, project = _command(tiny_imdb, tmp_path / "logs"), tmp_path / "logs" / "imdb"
     returncode, err = _signal_when(command, ("Epoch 1/",), signals)

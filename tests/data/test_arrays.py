@@ -84,12 +84,15 @@ def test_validate_test_arrays_come_both_or_neither(given, missing):
     assert f"{given} is given without {missing}" in message and "Give both" in message
 
 
-@pytest.mark.parametrize("x_shape, y_shape, expected", [
-    ((10,), (10,), r"x of shape \[n, timesteps, features\] or \[n, timesteps\].*x\.shape=\(10,\)"),
-    ((10, 3, 2, 2), (10,), r"x\.shape=\(10, 3, 2, 2\)"),
-    ((10, 0, 2), (10,), r"timesteps and features >= 1"),
-    ((10, 3, 2), (10, 2), r"y of shape \[n\] or \[n, 1\].*y\.shape=\(10, 2\)"),
-])
+@pytest.mark.parametrize(
+    "x_shape, y_shape, expected",
+    [
+        ((10,), (10,), r"x of shape \[n, timesteps, features\] or \[n, timesteps\].*x\.shape=\(10,\)"),
+        ((10, 3, 2, 2), (10,), r"x\.shape=\(10, 3, 2, 2\)"),
+        ((10, 0, 2), (10,), r"timesteps and features >= 1"),
+        ((10, 3, 2), (10, 2), r"y of shape \[n\] or \[n, 1\].*y\.shape=\(10, 2\)"),
+    ],
+)
 def test_validate_wrong_rank_says_the_expected_shapes(x_shape, y_shape, expected):
     with pytest.raises(DataError, match=expected):
         arrays.validate(arrays.Arrays(np.zeros(x_shape), np.zeros(y_shape)))
@@ -135,12 +138,15 @@ def test_validate_too_few_examples_for_the_splits():
     arrays.validate(arrays.Arrays(x, y, x[:1], y[:1]))  # a test split of one's own: 2 suffice
 
 
-@pytest.mark.parametrize("y, expected", [
-    (np.array([0, 1, 1]), "classification"),
-    (np.array([True, False, True]), "classification"),
-    (np.array([0.5, 1.0, 2.0]), "regression"),
-    (np.array([0.0, 1.0, 2.0], dtype="float32"), "regression"),
-])
+@pytest.mark.parametrize(
+    "y, expected",
+    [
+        (np.array([0, 1, 1]), "classification"),
+        (np.array([True, False, True]), "classification"),
+        (np.array([0.5, 1.0, 2.0]), "regression"),
+        (np.array([0.0, 1.0, 2.0], dtype="float32"), "regression"),
+    ],
+)
 def test_problem_of_infers_the_problem_from_the_dtype(y, expected):
     assert arrays.problem_of(y).kind == expected
 
@@ -172,8 +178,11 @@ def test_build_classification_splits_are_stratified_and_counted(tmp_path):
     y = np.repeat([3, 9], [80, 20])
     dataset = arrays.load(_config(tmp_path, _npz(tmp_path, x=x, y=y)))
     assert dataset.class_names == ("3", "9")
-    assert dataset.class_counts == {"train": {"3": 51, "9": 13}, "validation": {"3": 13, "9": 3},
-                                    "test": {"3": 16, "9": 4}}
+    assert dataset.class_counts == {
+        "train": {"3": 51, "9": 13},
+        "validation": {"3": 13, "9": 3},
+        "test": {"3": 16, "9": 4},
+    }
     assert set(_numpy(dataset.test)[1].tolist()) == {0, 1}  # class ids, not the raw labels
 
 

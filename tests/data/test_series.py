@@ -53,8 +53,15 @@ def test_read_real_airline_passengers_is_monthly():
 
 @pytest.mark.parametrize("delimiter", [";", "\t", "|"])
 def test_read_sniffs_delimiter_with_quotes_and_bom(tmp_path, delimiter):
-    text = "".join(f'"{a}"{delimiter}"{b}"{delimiter}{c}\n' for a, b, c in
-                   [("Month", "Sales", "Price"), ("2020-01", "1", "5"), ("2020-02", "2", "6"), ("2020-03", "3", "7")])
+    text = "".join(
+        f'"{a}"{delimiter}"{b}"{delimiter}{c}\n'
+        for a, b, c in [
+            ("Month", "Sales", "Price"),
+            ("2020-01", "1", "5"),
+            ("2020-02", "2", "6"),
+            ("2020-03", "3", "7"),
+        ]
+    )
     data = series.read(_csv(tmp_path, "\ufeff" + text), "Sales", features="Price", date_column="Month")
     assert data.columns == ("Sales", "Price") and data.values.tolist() == [[1, 5], [2, 6], [3, 7]]
 
@@ -99,14 +106,17 @@ def test_read_all_features_takes_numeric_columns_except_the_date(tmp_path):
     data = series.read(_csv(tmp_path, SALES), "Price", features="all", date_column="Date", fill_missing="ffill")
     assert data.columns == ("Price", "Sales")
     assert any("left out" in note and "Region" in note and "Comment" in note for note in data.notes)
-    encoded = series.read(_csv(tmp_path, SALES), "Price", features="all", date_column="Date", fill_missing="ffill",
-                          categorical="Region")
+    encoded = series.read(
+        _csv(tmp_path, SALES), "Price", features="all", date_column="Date", fill_missing="ffill", categorical="Region"
+    )
     assert encoded.columns == ("Price", "Sales", "Region=East", "Region=North", "Region=South")
 
 
 def test_read_all_features_leaves_out_row_counters_and_years_with_a_note(tmp_path):
-    rows = "".join(f"{2000 + i // 12}-{i % 12 + 1:02d},{i},{2000 + i // 12},{100 + i % 12 * 3 + (i % 5)},{i % 7}\n"
-                   for i in range(36))
+    rows = "".join(
+        f"{2000 + i // 12}-{i % 12 + 1:02d},{i},{2000 + i // 12},{100 + i % 12 * 3 + (i % 5)},{i % 7}\n"
+        for i in range(36)
+    )
     path = _csv(tmp_path, "Month,row,year,sales,promo\n" + rows)
     data = series.read(path, "sales", features="all", date_column="Month")
     assert data.columns == ("sales", "promo")
@@ -116,8 +126,14 @@ def test_read_all_features_leaves_out_row_counters_and_years_with_a_note(tmp_pat
 
 
 def test_read_non_numeric_feature_says_to_use_categorical(tmp_path):
-    message = _error(DataError, _csv(tmp_path, SALES), "Sales", features="Price,Region,Comment",
-                     date_column="Date", fill_missing="ffill")
+    message = _error(
+        DataError,
+        _csv(tmp_path, SALES),
+        "Sales",
+        features="Price,Region,Comment",
+        date_column="Date",
+        fill_missing="ffill",
+    )
     assert "'Region' (line 2: 'North')" in message and "'Comment' (line 2: 'ok')" in message
     assert "--categorical COL" in message and "--features" in message
 
@@ -129,8 +145,14 @@ def test_read_decimal_commas_get_a_hint(tmp_path):
 
 
 def test_read_categorical_one_hot_encodes_sorted_values(tmp_path):
-    data = series.read(_csv(tmp_path, SALES), "Sales", features="Price", date_column="Date",
-                       fill_missing="interpolate", categorical=("Region",))  # an input without --features
+    data = series.read(
+        _csv(tmp_path, SALES),
+        "Sales",
+        features="Price",
+        date_column="Date",
+        fill_missing="interpolate",
+        categorical=("Region",),
+    )  # an input without --features
     assert data.columns == ("Sales", "Price", "Region=East", "Region=North", "Region=South")
     assert data.values[:, 2:].tolist() == [[0, 1, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]]
     assert any("'Region' one-hot encoded: 3 columns" in note for note in data.notes)
@@ -161,13 +183,11 @@ def test_read_ffill_repeats_the_last_value(tmp_path):
 def test_read_ffill_back_fills_a_leading_gap_with_a_note(tmp_path):
     data = series.read(_csv(tmp_path, _daily(["", "null", 5, 6])), "Sales", fill_missing="ffill")
     assert data.values[:, 0].tolist() == [5, 5, 5, 6]
-    assert any("2 leading missing values in 'Sales' back-filled" in note and "line 4" in note
-               for note in data.notes)
+    assert any("2 leading missing values in 'Sales' back-filled" in note and "line 4" in note for note in data.notes)
 
 
 def test_read_interpolate_is_linear_with_ends_held(tmp_path):
-    data = series.read(_csv(tmp_path, SALES), "Sales", features="Price", date_column="Date",
-                       fill_missing="interpolate")
+    data = series.read(_csv(tmp_path, SALES), "Sales", features="Price", date_column="Date", fill_missing="interpolate")
     assert np.allclose(data.values[:, 0], [10, 12, 14, 16, 18, 20])
     assert np.allclose(data.values[:, 1], [1.5, 1.5, 1.75, 2.0, 2.5, 3.0])
     ends = series.read(_csv(tmp_path, _daily(["NaN", 2, 4, ""]), "ends.csv"), "Sales", fill_missing="interpolate")
@@ -213,18 +233,22 @@ def test_read_unparsable_date_names_column_line_value_and_forms(tmp_path):
 
 
 def test_read_slash_and_unpadded_dates(tmp_path):
-    data = series.read(_csv(tmp_path, "Date,Sales\n1981/1/1,1\n1981/01/02,2\n1981-1-3,3\n"), "Sales",
-                       date_column="Date")
+    data = series.read(
+        _csv(tmp_path, "Date,Sales\n1981/1/1,1\n1981/01/02,2\n1981-1-3,3\n"), "Sales", date_column="Date"
+    )
     assert data.dates.astype(str).tolist() == ["1981-01-01", "1981-01-02", "1981-01-03"]
 
 
-@pytest.mark.parametrize("dates, frequency", [
-    (["2020-01-01", "2020-01-08", "2020-01-15"], "weekly"),
-    (["2020-01", "2020-04", "2020-07", "2020-10"], "quarterly"),
-    (["2019", "2020", "2021"], "yearly"),
-    (["2020-01-01 10:00", "2020-01-01 11:00", "2020-01-01 12:00"], "hourly"),
-    (["2020-01-01", "2020-01-04", "2020-01-07"], "every 3 days"),
-])
+@pytest.mark.parametrize(
+    "dates, frequency",
+    [
+        (["2020-01-01", "2020-01-08", "2020-01-15"], "weekly"),
+        (["2020-01", "2020-04", "2020-07", "2020-10"], "quarterly"),
+        (["2019", "2020", "2021"], "yearly"),
+        (["2020-01-01 10:00", "2020-01-01 11:00", "2020-01-01 12:00"], "hourly"),
+        (["2020-01-01", "2020-01-04", "2020-01-07"], "every 3 days"),
+    ],
+)
 def test_read_infers_the_frequency(tmp_path, dates, frequency):
     text = "When,Sales\n" + "".join(f"{d},{i}\n" for i, d in enumerate(dates))
     assert series.read(_csv(tmp_path, text), "Sales", date_column="When").frequency == frequency
@@ -278,6 +302,8 @@ def test_check_length_names_the_numbers_and_the_fixes():
     series.check_length(36, window=24, horizon=12)  # exactly enough
     with pytest.raises(DataError) as info:
         series.check_length(30, window=24, horizon=12, what="validation part")
-    assert str(info.value).startswith("Too few rows: the validation part has 30 steps, but a window of 24 steps "
-                                      "plus a horizon of 12 needs at least 36.")
+    assert str(info.value).startswith(
+        "Too few rows: the validation part has 30 steps, but a window of 24 steps "
+        "plus a horizon of 12 needs at least 36."
+    )
     assert "--fix window=" in str(info.value)

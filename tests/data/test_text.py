@@ -8,14 +8,20 @@ from kt_rnn.errors import DataError
 
 
 def _config(**overrides):
-    fields = dict(seed=1, validation_split=0.25, train_size=None, test_size=None,
-                  max_tokens=50, sequence_length=6, baselines="all")
+    fields = dict(
+        seed=1,
+        validation_split=0.25,
+        train_size=None,
+        test_size=None,
+        max_tokens=50,
+        sequence_length=6,
+        baselines="all",
+    )
     return types.SimpleNamespace(**{**fields, **overrides})
 
 
 def _reviews(n=40):
-    train = ([f"good film number{i}" if i % 2 else f"bad film number{i}" for i in range(n)],
-             [i % 2 for i in range(n)])
+    train = ([f"good film number{i}" if i % 2 else f"bad film number{i}" for i in range(n)], [i % 2 for i in range(n)])
     test = (["a good one", "onlyintest bad"], [1, 0])
     return {"train": train, "test": test}
 
@@ -72,8 +78,11 @@ def test_standardize_turns_control_and_separator_characters_into_spaces():
 
 def test_build_counts_classes_per_split_and_fingerprints_the_examples():
     dataset = text.build(_reviews(), _config(), ("neg", "pos"), source="memory")
-    assert dataset.class_counts == {"train": {"neg": 15, "pos": 15}, "validation": {"neg": 5, "pos": 5},
-                                    "test": {"neg": 1, "pos": 1}}
+    assert dataset.class_counts == {
+        "train": {"neg": 15, "pos": 15},
+        "validation": {"neg": 5, "pos": 5},
+        "test": {"neg": 1, "pos": 1},
+    }
     assert dataset.fingerprint == text.build(_reviews(), _config(), ("neg", "pos"), source="m").fingerprint
     changed = _reviews()
     changed["train"][0][0] = "bad film, edited"

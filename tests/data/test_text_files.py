@@ -8,7 +8,7 @@ SPAM = [
     ("ham", "Ok lar... Joking wif u oni..."),
     ("spam", "Free entry in 2 a wkly comp to win FA Cup final tkts 21st May 2005; text FA to 87121"),
     ("ham", "U dun say so early hor... U c already then say..."),
-    ("ham", '"Nah I don\'t think he goes to usf, he lives around here though'),  # an unclosed quote
+    ("ham", "\"Nah I don't think he goes to usf, he lives around here though"),  # an unclosed quote
     ("ham", "Even my brother is not like to speak with me. | They treat me like aids patent."),
     ("spam", "WINNER!! As a valued network customer you have been selected to receive a prize"),
     ("ham", "I'm gonna be home soon and i don't want to talk about this stuff anymore tonight"),
@@ -70,8 +70,7 @@ def test_read_folder_rejects_columns_and_folders_without_texts(tmp_path):
 def test_read_csv_with_header_quoted_delimiters_and_newlines(tmp_path):
     path = _write(
         tmp_path / "reviews.csv",
-        '\ufeffid,review,sentiment\r\n1,"Great, really great",pos\r\n'
-        '2,"Bad.\nVery ""bad"".",neg\r\n3,Fine,pos\r\n',
+        '\ufeffid,review,sentiment\r\n1,"Great, really great",pos\r\n2,"Bad.\nVery ""bad"".",neg\r\n3,Fine,pos\r\n',
     )
     data = text_files.read(path)
     assert data.texts == ["Great, really great", 'Bad.\nVery "bad".', "Fine"]

@@ -9,7 +9,7 @@ from kt_rnn.tasks import forecast_scores
 
 def _series(steps=60):
     t = np.arange(steps, dtype="float64")
-    return (50 + 0.5 * t + 10 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(0).normal(0, 1, steps))
+    return 50 + 0.5 * t + 10 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(0).normal(0, 1, steps)
 
 
 @pytest.mark.parametrize("horizon", [1, 5, 12, 15])
@@ -17,7 +17,7 @@ def test_base_weights_seasonal_is_the_seasonal_naive_forecast(horizon):
     y, window, season = _series(), 24, 12
     origins = np.arange(30, 60 - horizon + 1)
     _, seasonal = forecast_scores.baselines(y, origins, horizon, season)
-    bases = np.stack([y[o - window:o] @ base_weights("seasonal", window, horizon, season) for o in origins])
+    bases = np.stack([y[o - window : o] @ base_weights("seasonal", window, horizon, season) for o in origins])
     np.testing.assert_allclose(bases, seasonal, rtol=1e-5)
 
 

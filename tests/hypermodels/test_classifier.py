@@ -35,7 +35,7 @@ def _eager(model):
 
 def _data(n=16, classes=2):
     x = np.random.randint(0, VOCAB, size=(n, SEQ))
-    x[:, SEQ // 2:] = 0  # right padding
+    x[:, SEQ // 2 :] = 0  # right padding
     return tf.data.Dataset.from_tensor_slices((x, np.arange(n) % classes))
 
 
@@ -51,11 +51,18 @@ PAIRS = [(cell, (i + j) % 2 == 1, depth) for i, cell in enumerate(sp.CELLS) for 
 
 @pytest.mark.parametrize("cell, bidirectional, depth", PAIRS)
 def test_rnn_classifier_builds_and_trains_one_step(cell, bidirectional, depth):
-    hp = _fixed_hp(**{sp.CELL: cell, sp.BIDIRECTIONAL: bidirectional, sp.NUM_LAYERS: depth,
-                      sp.EMBEDDING_DIM: 4, **{u: 4 for u in sp.UNITS}, sp.BATCH_SIZE: 8})
+    hp = _fixed_hp(
+        **{
+            sp.CELL: cell,
+            sp.BIDIRECTIONAL: bidirectional,
+            sp.NUM_LAYERS: depth,
+            sp.EMBEDDING_DIM: 4,
+            **{u: 4 for u in sp.UNITS},
+            sp.BATCH_SIZE: 8,
+        }
+    )
     model = _eager(_classifier().build(hp))
-    recurrent = [layer for layer in model.layers
-                 if isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))]
+    recurrent = [layer for layer in model.layers if isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))]
     assert len(recurrent) == depth
     assert all(isinstance(layer, keras.layers.Bidirectional) == bidirectional for layer in recurrent)
     inner = [layer.forward_layer if bidirectional else layer for layer in recurrent]
@@ -69,9 +76,21 @@ def test_rnn_classifier_builds_and_trains_one_step(cell, bidirectional, depth):
 
 
 def test_rnn_classifier_max_pool_head_and_hyperparameters_reach_the_layers():
-    hp = _fixed_hp(**{sp.CELL: "lstm", sp.HEAD: "max_pool", sp.NUM_LAYERS: 2, sp.UNITS[0]: 16,
-                      sp.UNITS[1]: 32, sp.DROPOUT: 0.3, sp.INITIALIZER: "orthogonal", sp.L2: 1e-4,
-                      sp.OPTIMIZER: "sgd", sp.LEARNING_RATE: 0.05, sp.CLIPNORM: 1.0})
+    hp = _fixed_hp(
+        **{
+            sp.CELL: "lstm",
+            sp.HEAD: "max_pool",
+            sp.NUM_LAYERS: 2,
+            sp.UNITS[0]: 16,
+            sp.UNITS[1]: 32,
+            sp.DROPOUT: 0.3,
+            sp.INITIALIZER: "orthogonal",
+            sp.L2: 1e-4,
+            sp.OPTIMIZER: "sgd",
+            sp.LEARNING_RATE: 0.05,
+            sp.CLIPNORM: 1.0,
+        }
+    )
     model = _classifier().build(hp)
     lstms = [layer for layer in model.layers if isinstance(layer, keras.layers.LSTM)]
     assert [layer.units for layer in lstms] == [16, 32]
@@ -122,8 +141,9 @@ def test_rnn_classifier_fit_batches_with_the_trial_batch_size():
     model = _eager(hypermodel.build(hp))
     steps = []
     callback = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: steps.append(batch))
-    history = hypermodel.fit(hp, model, _data(n=16), validation_data=_data(n=8), epochs=1,
-                             callbacks=[callback], verbose=0)
+    history = hypermodel.fit(
+        hp, model, _data(n=16), validation_data=_data(n=8), epochs=1, callbacks=[callback], verbose=0
+    )
     assert len(steps) == 4  # 16 examples / batch size 4, although fit got an unbatched dataset
     assert "val_accuracy" in history.history
 
@@ -134,14 +154,17 @@ def test_rnn_classifier_declares_fit_level_hyperparameters_in_build():
     assert sp.BATCH_SIZE in hp.values
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    ({"vocab_size": 1, "sequence_length": 5}, "vocab_size to be an int >= 2"),
-    ({"vocab_size": 10, "sequence_length": 0}, "sequence_length to be an int >= 1"),
-    ({"vocab_size": 10, "sequence_length": 5, "num_classes": 1}, "num_classes to be an int >= 2"),
-    ({"vocab_size": 10.0, "sequence_length": 5}, "Received: vocab_size=10.0"),
-    ({"vocab_size": 10, "sequence_length": 5, "space": {}}, "space to be a SearchSpace"),
-    ({"vocab_size": 10, "sequence_length": 5, "jit_compile": "yes"}, "jit_compile"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"vocab_size": 1, "sequence_length": 5}, "vocab_size to be an int >= 2"),
+        ({"vocab_size": 10, "sequence_length": 0}, "sequence_length to be an int >= 1"),
+        ({"vocab_size": 10, "sequence_length": 5, "num_classes": 1}, "num_classes to be an int >= 2"),
+        ({"vocab_size": 10.0, "sequence_length": 5}, "Received: vocab_size=10.0"),
+        ({"vocab_size": 10, "sequence_length": 5, "space": {}}, "space to be a SearchSpace"),
+        ({"vocab_size": 10, "sequence_length": 5, "jit_compile": "yes"}, "jit_compile"),
+    ],
+)
 def test_rnn_classifier_rejects_bad_fixed_settings(kwargs, fragment):
     with pytest.raises(ValueError, match=fragment):
         RNNClassifier(**kwargs)
@@ -154,13 +177,27 @@ def test_rnn_classifier_auto_jit_leaves_xla_off_on_a_cpu():
 
 # Each cell and each head once, a stack and a bidirectional layer (of the cheapest cell to trace: each
 # recurrence's trace and compilation takes about a second): what XLA compiles.
-@pytest.mark.parametrize("cell, bidirectional, layers, head", [
-    ("simple_rnn", True, 1, "last"), ("simple_rnn", False, 2, "max_pool"), ("lstm", False, 1, "max_pool"),
-    ("gru", False, 1, "max_mean_pool"),
-])
+@pytest.mark.parametrize(
+    "cell, bidirectional, layers, head",
+    [
+        ("simple_rnn", True, 1, "last"),
+        ("simple_rnn", False, 2, "max_pool"),
+        ("lstm", False, 1, "max_pool"),
+        ("gru", False, 1, "max_mean_pool"),
+    ],
+)
 def test_rnn_classifier_every_cell_and_head_trains_under_xla(cell, bidirectional, layers, head):
-    hp = _fixed_hp(**{sp.CELL: cell, sp.BIDIRECTIONAL: bidirectional, sp.NUM_LAYERS: layers, sp.HEAD: head,
-                      sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4, sp.UNITS[1]: 4})
+    hp = _fixed_hp(
+        **{
+            sp.CELL: cell,
+            sp.BIDIRECTIONAL: bidirectional,
+            sp.NUM_LAYERS: layers,
+            sp.HEAD: head,
+            sp.EMBEDDING_DIM: 4,
+            sp.UNITS[0]: 4,
+            sp.UNITS[1]: 4,
+        }
+    )
     model = RNNClassifier(VOCAB, SEQ, num_classes=3, jit_compile=True, metrics=("accuracy", "macro_f1")).build(hp)
     assert model.jit_compile is True
     x, _ = next(iter(_data().batch(8)))

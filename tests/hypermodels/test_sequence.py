@@ -30,8 +30,9 @@ def _data(n=64, seed=0):
     return x, (x.mean(axis=(1, 2)) > 0).astype("int64")
 
 
-@pytest.mark.parametrize("num_classes, units, loss", [(2, 1, "binary_crossentropy"),
-                                                      (3, 3, "sparse_categorical_crossentropy")])
+@pytest.mark.parametrize(
+    "num_classes, units, loss", [(2, 1, "binary_crossentropy"), (3, 3, "sparse_categorical_crossentropy")]
+)
 def test_sequence_model_classification_head_gives_probabilities(num_classes, units, loss):
     model = _model(num_classes=num_classes).build(_hp())
     assert model.loss == loss and model.output.shape == (None, units)
@@ -68,9 +69,14 @@ def test_sequence_model_without_statistics_takes_inputs_as_given():
 @pytest.mark.e2e  # a whole KerasTuner search: 8 epochs, a checkpoint each, the best model rebuilt
 def test_sequence_model_tunes_on_numpy_arrays_with_keras_tuner(tmp_path):
     x, y = _data(96)
-    hypermodel = _model(num_classes=2, mean=x.mean(axis=(0, 1)), variance=x.var(axis=(0, 1)),
-                        space=sp.SearchSpace(sp.SEQUENCE_PARAMS).with_domains(
-                            {name: sp.fixed(v) for name, v in {**SMALL, **LEARNS}.items()}))
+    hypermodel = _model(
+        num_classes=2,
+        mean=x.mean(axis=(0, 1)),
+        variance=x.var(axis=(0, 1)),
+        space=sp.SearchSpace(sp.SEQUENCE_PARAMS).with_domains(
+            {name: sp.fixed(v) for name, v in {**SMALL, **LEARNS}.items()}
+        ),
+    )
     tuner = keras_tuner.RandomSearch(hypermodel, "val_accuracy", max_trials=1, directory=tmp_path, seed=0)
     tuner.search(x, y, validation_split=0.25, epochs=8, verbose=0)
     trial = tuner.oracle.get_best_trials()[0]
@@ -89,8 +95,7 @@ def test_sequence_model_trains_under_xla_with_its_normalization_inside_the_compi
 
 def test_sequence_model_space_edits_reach_the_layers():
     space = sp.SearchSpace(sp.SEQUENCE_PARAMS).with_domains({sp.CELL: sp.fixed("lstm")})
-    hp = _hp(space, **{sp.NUM_LAYERS: 2, sp.UNITS[0]: 12, sp.UNITS[1]: 6, sp.BIDIRECTIONAL: True,
-                       sp.HEAD: "max_pool"})
+    hp = _hp(space, **{sp.NUM_LAYERS: 2, sp.UNITS[0]: 12, sp.UNITS[1]: 6, sp.BIDIRECTIONAL: True, sp.HEAD: "max_pool"})
     model = _model(space=space).build(hp)
     wrapped = [layer for layer in model.layers if isinstance(layer, keras.layers.Bidirectional)]
     assert [layer.forward_layer.units for layer in wrapped] == [12, 6]
@@ -106,16 +111,19 @@ def test_sequence_model_saved_and_loaded_keeps_its_normalization(tmp_path):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5)
 
 
-@pytest.mark.parametrize("kwargs, expected", [
-    ({"timesteps": 0}, r"timesteps to be an int >= 1. Received: timesteps=0"),
-    ({"num_classes": 1}, r"num_classes to be an int >= 2"),
-    ({"mean": [0.0, 0.0]}, r"mean and variance both given or both None"),
-    ({"mean": [0.0], "variance": [1.0]}, r"shape \(2,\), one value per feature"),
-    ({"mean": [0.0, 0.0], "variance": [1.0, -1.0]}, r"variances >= 0"),
-    ({"metrics": ("accuracy",)}, r"regression metrics among \['mae'\]"),
-    ({"num_classes": 2, "metrics": ("mae",)}, r"classification metrics among"),
-    ({"space": sp.SearchSpace(sp.TEXT_PARAMS)}, r"space to be a SearchSpace of SequenceModel"),
-])
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        ({"timesteps": 0}, r"timesteps to be an int >= 1. Received: timesteps=0"),
+        ({"num_classes": 1}, r"num_classes to be an int >= 2"),
+        ({"mean": [0.0, 0.0]}, r"mean and variance both given or both None"),
+        ({"mean": [0.0], "variance": [1.0]}, r"shape \(2,\), one value per feature"),
+        ({"mean": [0.0, 0.0], "variance": [1.0, -1.0]}, r"variances >= 0"),
+        ({"metrics": ("accuracy",)}, r"regression metrics among \['mae'\]"),
+        ({"num_classes": 2, "metrics": ("mae",)}, r"classification metrics among"),
+        ({"space": sp.SearchSpace(sp.TEXT_PARAMS)}, r"space to be a SearchSpace of SequenceModel"),
+    ],
+)
 def test_sequence_model_invalid_settings_raise_value_error(kwargs, expected):
     settings = {"timesteps": STEPS, "features": FEATURES, **kwargs}
     with pytest.raises(ValueError, match=expected):

@@ -5,9 +5,22 @@ from hypermodels import space as sp
 
 
 def test_params_every_declared_name_has_a_param():
-    names = [sp.CELL, sp.BIDIRECTIONAL, sp.NUM_LAYERS, *sp.UNITS, sp.EMBEDDING_DIM, sp.DROPOUT,
-             sp.RECURRENT_DROPOUT, sp.L2, sp.INITIALIZER, sp.HEAD, sp.OPTIMIZER,
-             sp.LEARNING_RATE, sp.CLIPNORM, sp.BATCH_SIZE]
+    names = [
+        sp.CELL,
+        sp.BIDIRECTIONAL,
+        sp.NUM_LAYERS,
+        *sp.UNITS,
+        sp.EMBEDDING_DIM,
+        sp.DROPOUT,
+        sp.RECURRENT_DROPOUT,
+        sp.L2,
+        sp.INITIALIZER,
+        sp.HEAD,
+        sp.OPTIMIZER,
+        sp.LEARNING_RATE,
+        sp.CLIPNORM,
+        sp.BATCH_SIZE,
+    ]
     assert sorted(names) == sorted(sp.SearchSpace(sp.TEXT_PARAMS).names)
 
 
@@ -99,9 +112,10 @@ def test_search_space_describe_is_plain_data():
     assert described[sp.LEARNING_RATE]["sampling"] == "log"
 
 
-@pytest.mark.parametrize("horizon, season, windows", [(12, 12, (13, 24, 48)), (6, 4, (9, 16, 32)),
-                                                      (6, 12, (13, 24, 48)), (1, None, (4, 8, 16)),
-                                                      (7, 365, (7, 14, 28))])
+@pytest.mark.parametrize(
+    "horizon, season, windows",
+    [(12, 12, (13, 24, 48)), (6, 4, (9, 16, 32)), (6, 12, (13, 24, 48)), (1, None, (4, 8, 16)), (7, 365, (7, 14, 28))],
+)
 def test_window_domain_whole_seasons_where_the_season_reaches_the_model(horizon, season, windows):
     assert sp.window_domain(horizon, season).values == windows
 

@@ -27,8 +27,10 @@ def test_render_marks_best_and_shows_failure_reason(tmp_path):
 
 def test_render_leaves_out_columns_blank_in_every_trial(tmp_path):
     search = tt.load(_search(tmp_path))
-    search.space["units_2"] = {"class_name": "Int", "config": {"name": "units_2", "min_value": 16,
-                                                               "max_value": 128, "step": 16}}
+    search.space["units_2"] = {
+        "class_name": "Int",
+        "config": {"name": "units_2", "min_value": 16, "max_value": 128, "step": 16},
+    }
     header = views.table(search, search.ranked())[0].split()
     assert sp.LEARNING_RATE in header and "units_2" in tt.columns(search)  # no trial has a third layer
     assert "units_2" not in header and sp.RECURRENT_DROPOUT not in header

@@ -20,9 +20,14 @@ def test_parse_gpus_refuses_anything_else_with_an_example(text):
         devices.parse_gpus(text)
 
 
-@pytest.mark.parametrize("requested, has_gpu, policy", [
-    ("mixed", True, "mixed_float16"), ("mixed", False, "mixed_bfloat16"), ("float32", True, "float32"),
-])
+@pytest.mark.parametrize(
+    "requested, has_gpu, policy",
+    [
+        ("mixed", True, "mixed_float16"),
+        ("mixed", False, "mixed_bfloat16"),
+        ("float32", True, "float32"),
+    ],
+)
 def test_precision_resolves_mixed_by_device(requested, has_gpu, policy):
     assert devices.precision(requested, has_gpu) == policy
 
@@ -47,10 +52,13 @@ def test_configure_on_a_cpu_prints_the_devices_and_resolves_mixed_to_bfloat16(tm
     assert out.startswith("Devices: CPU") and "bfloat16" in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--gpus", "0"], "--gpus names GPU 0, but this machine has no GPU"),
-    (["--strategy", "mirrored"], "--strategy mirrored replicates each trial over the GPUs, and none is visible"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--gpus", "0"], "--gpus names GPU 0, but this machine has no GPU"),
+        (["--strategy", "mirrored"], "--strategy mirrored replicates each trial over the GPUs, and none is visible"),
+    ],
+)
 def test_configure_refuses_gpus_the_machine_lacks(tmp_path, argv, message):
     with pytest.raises(UsageError, match=message):
         devices.configure(_config(tmp_path, *argv))

@@ -34,18 +34,21 @@ def test_resolve_accepts_options_that_agree_with_the_variables():
     assert role.worker_id == "tuner0"
 
 
-@pytest.mark.parametrize("args, environ, message", [
-    (("worker", "10.0.0.5:8000", "b"), {**ENV, "KERASTUNER_TUNER_ID": "a"}, "make them agree"),
-    (("worker", "10.0.0.5:8000", None), {}, "needs --worker-id"),
-    (("worker", None, "a"), {}, "needs --oracle HOST:PORT"),
-    (("worker", "10.0.0.5:8000", "chief-2"), {}, "without 'chief'"),
-    (("worker", "10.0.0.5:8000", "../a"), {}, "Received: '../a'"),
-    (("chief", "10.0.0.5:8000", "a"), {}, "the chief takes none"),
-    (("chief", "10.0.0.5", None), {}, "Expected --oracle as HOST:PORT"),
-    (("chief", "host:99999", None), {}, "Expected --oracle as HOST:PORT"),
-    ((None, "10.0.0.5:8000", None), {}, "add --role chief or --role worker"),
-    ((None, None, None), {"KERASTUNER_ORACLE_IP": "10.0.0.5"}, "must be too"),
-])
+@pytest.mark.parametrize(
+    "args, environ, message",
+    [
+        (("worker", "10.0.0.5:8000", "b"), {**ENV, "KERASTUNER_TUNER_ID": "a"}, "make them agree"),
+        (("worker", "10.0.0.5:8000", None), {}, "needs --worker-id"),
+        (("worker", None, "a"), {}, "needs --oracle HOST:PORT"),
+        (("worker", "10.0.0.5:8000", "chief-2"), {}, "without 'chief'"),
+        (("worker", "10.0.0.5:8000", "../a"), {}, "Received: '../a'"),
+        (("chief", "10.0.0.5:8000", "a"), {}, "the chief takes none"),
+        (("chief", "10.0.0.5", None), {}, "Expected --oracle as HOST:PORT"),
+        (("chief", "host:99999", None), {}, "Expected --oracle as HOST:PORT"),
+        ((None, "10.0.0.5:8000", None), {}, "add --role chief or --role worker"),
+        ((None, None, None), {"KERASTUNER_ORACLE_IP": "10.0.0.5"}, "must be too"),
+    ],
+)
 def test_resolve_refuses_a_role_it_cannot_run_with_the_fix(args, environ, message):
     with pytest.raises(UsageError, match=message):
         roles.resolve(*args, environ=environ)
@@ -62,8 +65,9 @@ def test_resolve_takes_a_bracketed_ipv6_address():
 
 @pytest.mark.parametrize("flag", ["--overwrite", "--export-only"])
 def test_config_refuses_the_chiefs_flags_on_a_worker(flag, tmp_path):
-    args = search.build_parser().parse_args(["imdb", "--role", "worker", "--oracle", "127.0.0.1:8000",
-                                             "--worker-id", "a", "--logdir", str(tmp_path), flag])
+    args = search.build_parser().parse_args(
+        ["imdb", "--role", "worker", "--oracle", "127.0.0.1:8000", "--worker-id", "a", "--logdir", str(tmp_path), flag]
+    )
     with pytest.raises(UsageError, match=f"{flag} is the chief's alone"):
         config_lib.Config.from_args(args)
     assert not (tmp_path / "imdb").exists()
@@ -77,8 +81,9 @@ def test_role_options_are_not_saved_in_the_run_file(tmp_path):
     assert "role" not in saved and "oracle" not in saved and saved["worker_timeout"] == 30
 
 
-@pytest.mark.parametrize("role", [roles.Role(), roles.Role(roles.CHIEF, "127.0.0.1", 8000),
-                                  roles.Role(roles.WORKER, "127.0.0.1", 8000, "b")])
+@pytest.mark.parametrize(
+    "role", [roles.Role(), roles.Role(roles.CHIEF, "127.0.0.1", 8000), roles.Role(roles.WORKER, "127.0.0.1", 8000, "b")]
+)
 def test_environment_makes_kerastuner_take_the_same_role(monkeypatch, role):
     from kt_rnn.state import kerastuner as kt
 

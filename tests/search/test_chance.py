@@ -46,10 +46,13 @@ def test_callbacks_use_the_majority_class_of_the_validation_part():
     assert stop.chance == pytest.approx(0.75)
 
 
-@pytest.mark.parametrize("objective, counts", [
-    ("val_loss", {"validation": {"neg": 2500, "pos": 2500}}),  # not an accuracy objective
-    ("val_accuracy", {"validation": {"neg": 40, "pos": 60}}),  # too few to tell chance from a slow start
-    ("val_accuracy", None),  # regression: no classes
-])
+@pytest.mark.parametrize(
+    "objective, counts",
+    [
+        ("val_loss", {"validation": {"neg": 2500, "pos": 2500}}),  # not an accuracy objective
+        ("val_accuracy", {"validation": {"neg": 40, "pos": 60}}),  # too few to tell chance from a slow start
+        ("val_accuracy", None),  # regression: no classes
+    ],
+)
 def test_callbacks_are_off_where_chance_cannot_be_judged(objective, counts):
     assert chance.callbacks(objective, counts) == []

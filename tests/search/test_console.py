@@ -38,11 +38,20 @@ def test_start_line_names_only_what_differs_from_the_best_trial():
 
 def test_start_line_of_a_hyperband_continuation_says_its_epochs():
     best = _trial("0001", 0.86, cell="gru", units_0=64, learning_rate=0.002)
-    values = {"cell": "gru", "units_0": 64, "learning_rate": 0.002, "tuner/epochs": 4, "tuner/initial_epoch": 2,
-              "tuner/bracket": 1, "tuner/round": 1, "tuner/trial_id": "0001"}
+    values = {
+        "cell": "gru",
+        "units_0": 64,
+        "learning_rate": 0.002,
+        "tuner/epochs": 4,
+        "tuner/initial_epoch": 2,
+        "tuner/bracket": 1,
+        "tuner/round": 1,
+        "tuner/trial_id": "0001",
+    }
     line = console.start_line(_trial("0005", **values), best)
-    assert line == ("Trial 0005 starts (bracket 1 round 1, epochs 3-4): the best trial's hyperparameters "
-                    "(vs best trial 0001)")
+    assert line == (
+        "Trial 0005 starts (bracket 1 round 1, epochs 3-4): the best trial's hyperparameters (vs best trial 0001)"
+    )
 
 
 def test_trial_display_prints_by_mode():
@@ -63,11 +72,14 @@ def _config(*argv):
 def test_plan_line_gives_the_budget_and_the_data():
     sizes = {"train": 20000, "validation": 5000, "test": 25000}
     hyperband = console.plan_line(_config("--max-epochs", "4"), sizes, schedule=[2, 2, 2, 4, 4, 4, 4, 4])
-    assert hyperband == ("Plan: hyperband tuner, 8 trials, at most 26 epochs (4 per trial at most); "
-                         "20,000 train / 5,000 validation examples.")
+    assert hyperband == (
+        "Plan: hyperband tuner, 8 trials, at most 26 epochs (4 per trial at most); "
+        "20,000 train / 5,000 validation examples."
+    )
     random = console.plan_line(_config("--tuner", "random", "--max-trials", "5"), sizes, "windows")
-    assert random == ("Plan: random tuner, up to 5 trials of at most 10 epochs each; "
-                      "20,000 train / 5,000 validation windows.")
+    assert random == (
+        "Plan: random tuner, up to 5 trials of at most 10 epochs each; 20,000 train / 5,000 validation windows."
+    )
 
 
 def _fit(estimate, seconds):
@@ -105,15 +117,19 @@ def test_first_epoch_estimate_waits_for_a_trial_with_a_second_epoch():
     _fit(estimate, [13.0])
     assert len(lines) == 1 and lines[0].startswith("First epoch: 12s")
     _fit(estimate, [12.0, 3.0, 3.0])  # a continuation, over two epochs
-    assert lines[1] == ("Later epochs: 3s each (a trial's first also compiles its graph: 9s more); about 1m27s "
-                        "for the search (less where trials stop early), then the refit")
+    assert lines[1] == (
+        "Later epochs: 3s each (a trial's first also compiles its graph: 9s more); about 1m27s "
+        "for the search (less where trials stop early), then the refit"
+    )
 
 
 def test_first_epoch_estimate_without_a_budget_gives_the_pace_alone():
     estimate, lines = _estimate(None)
     _fit(estimate, [12.0, 2.0])
-    assert lines == ["First epoch: 12s (graph compilation included)",
-                     "Later epochs: 2s each (a trial's first also compiles its graph: 10s more)"]
+    assert lines == [
+        "First epoch: 12s (graph compilation included)",
+        "Later epochs: 2s each (a trial's first also compiles its graph: 10s more)",
+    ]
 
 
 def test_trials_budget_is_the_schedule_or_max_trials():
@@ -134,7 +150,8 @@ def test_epochs_budget_is_the_schedule_or_trials_times_epochs():
 
 
 def test_epochs_budget_counts_each_fold_and_execution_of_a_trial():
-    folds = searches.config("timeseries", "--target", "y", "--tuner", "random", "--max-trials", "5", "--max-epochs",
-                            "4", "--folds", "3")
+    folds = searches.config(
+        "timeseries", "--target", "y", "--tuner", "random", "--max-trials", "5", "--max-epochs", "4", "--folds", "3"
+    )
     assert console.epochs_budget(folds) == 60
     assert console.epochs_budget(_config("--executions-per-trial", "2"), [1, 1, 3]) == 10

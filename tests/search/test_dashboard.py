@@ -19,8 +19,10 @@ def test_experiment_lists_every_hyperparameter_a_trial_can_have_and_split_metric
     hparams, metrics = dashboard.experiment(sp.SearchSpace(sp.SEQUENCE_PARAMS))
     assert sorted(h.name for h in hparams) == sorted([*sp.SearchSpace(sp.SEQUENCE_PARAMS).names, dashboard.CUDNN])
     assert {(m.as_proto().name.tag, m.as_proto().name.group) for m in metrics} == {
-        ("epoch_loss", "train"), ("epoch_accuracy", "train"),
-        ("epoch_loss", "validation"), ("epoch_accuracy", "validation"),
+        ("epoch_loss", "train"),
+        ("epoch_accuracy", "train"),
+        ("epoch_loss", "validation"),
+        ("epoch_accuracy", "validation"),
     }
 
 
@@ -37,7 +39,10 @@ def test_experiment_leads_with_the_best_epoch_objective():
     _, metrics = dashboard.experiment(sp.SearchSpace(), objective="val_accuracy")
     first = metrics[0].as_proto()
     assert (first.name.tag, first.name.group, first.display_name) == (
-        "best_val_accuracy", "", "val_accuracy (best epoch)")
+        "best_val_accuracy",
+        "",
+        "val_accuracy (best epoch)",
+    )
 
 
 def test_write_best_logs_the_trials_score_in_its_session(tmp_path):
@@ -47,16 +52,18 @@ def test_write_best_logs_the_trials_score_in_its_session(tmp_path):
     trial = keras_tuner.engine.trial.Trial(keras_tuner.HyperParameters(), trial_id="0003")
     trial.score, trial.best_step = 0.875, 2
     dashboard.write_best(config, trial)
-    events = event_accumulator.EventAccumulator(str(config.layout.tensorboard / "0003" / "execution0"),
-                                                size_guidance={"tensors": 0})
+    events = event_accumulator.EventAccumulator(
+        str(config.layout.tensorboard / "0003" / "execution0"), size_guidance={"tensors": 0}
+    )
     events.Reload()
     (event,) = events.Tensors("best_val_accuracy")
     assert event.step == 2 and float(tf.make_ndarray(event.tensor_proto)) == 0.875
 
 
 def test_write_experiment_once_at_the_tensorboard_root(tmp_path):
-    config = config_lib.Config(dataset="imdb", logdir=str(tmp_path),
-                               space=sp.SearchSpace().with_domains({sp.CELL: sp.fixed("lstm")}))
+    config = config_lib.Config(
+        dataset="imdb", logdir=str(tmp_path), space=sp.SearchSpace().with_domains({sp.CELL: sp.fixed("lstm")})
+    )
     dashboard.write_experiment(config)
     dashboard.write_experiment(config)  # a resumed search does not write it again
     assert len(list(config.layout.tensorboard.glob("events.out.tfevents.*"))) == 1

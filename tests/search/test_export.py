@@ -12,6 +12,7 @@ def _write(text):
     def write(directory):
         directory.mkdir()
         (directory / "file").write_text(text)
+
     return write
 
 
@@ -56,8 +57,9 @@ def test_best_trial_without_completed_trials_is_a_search_error():
 
 
 def test_hparams_of_drops_hyperband_bookkeeping():
-    trial = types.SimpleNamespace(hyperparameters=types.SimpleNamespace(
-        values={sp.CELL: "gru", "tuner/epochs": 3, "tuner/trial_id": "0001"}))
+    trial = types.SimpleNamespace(
+        hyperparameters=types.SimpleNamespace(values={sp.CELL: "gru", "tuner/epochs": 3, "tuner/trial_id": "0001"})
+    )
     assert export.hparams_of(trial) == {sp.CELL: "gru"}
 
 
@@ -70,8 +72,9 @@ def test_trained_epochs_counts_a_hyperband_parent_epochs():
 
 
 def _trial(trial_id, score, status="COMPLETED", **values):
-    return types.SimpleNamespace(trial_id=trial_id, score=score, status=status,
-                                 hyperparameters=types.SimpleNamespace(values=values))
+    return types.SimpleNamespace(
+        trial_id=trial_id, score=score, status=status, hyperparameters=types.SimpleNamespace(values=values)
+    )
 
 
 def _tuner(*trials):

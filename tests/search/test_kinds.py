@@ -19,7 +19,8 @@ def _hyperband_oracle(tmp_path, max_epochs=3, factor=3):
     hp.Float(sp.LEARNING_RATE, 1e-4, 1e-2, sampling="log")
     hp.Choice(sp.CELL, list(sp.CELLS))
     oracle = keras_tuner.oracles.HyperbandOracle(
-        objective=_objective(), max_epochs=max_epochs, factor=factor, hyperparameters=hp, seed=1)
+        objective=_objective(), max_epochs=max_epochs, factor=factor, hyperparameters=hp, seed=1
+    )
     oracle._set_project_dir(str(tmp_path), "tuner")
     return oracle
 
@@ -62,4 +63,3 @@ def test_hyperband_schedule_of_nine_epochs_by_three():
     oracle.hyperband_iterations = 2
     assert len(kinds.hyperband_schedule(oracle)) == 46
     assert len(kinds.hyperband_schedule(oracle, limit=30)) == 30
-

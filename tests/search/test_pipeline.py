@@ -84,8 +84,13 @@ def test_run_every_tuner_logs_each_trial_and_exports(tiny_imdb, tmp_path, tuner)
     for trial in trials.values():
         assert_trial_logged(config, trial)
     best = config.layout.best
-    assert sorted(p.name for p in best.iterdir()) == ["hparams.json", "labels.txt", "metrics.json", "model.keras",
-                                                     "saved_model"]
+    assert sorted(p.name for p in best.iterdir()) == [
+        "hparams.json",
+        "labels.txt",
+        "metrics.json",
+        "model.keras",
+        "saved_model",
+    ]
     assert (best / "saved_model" / "assets" / "labels.txt").read_text() == "neg\npos\n"
     metrics = json.loads((best / "metrics.json").read_text())
     assert metrics["class_names"] == ["neg", "pos"] and metrics["direction"] == "max"
@@ -110,13 +115,13 @@ def test_run_every_tuner_logs_each_trial_and_exports(tiny_imdb, tmp_path, tuner)
 def test_run_again_resumes_and_overwrite_starts_afresh(finished_text_search):
     data, logs, _ = finished_text_search
     first = read_trials(_tiny(data, logs))  # 2 completed trials
-    resumed = read_trials_after(_tiny(data, logs, "--tuner", "random", "--max-trials", "3", "--no-refit",
-                                      "--extend-budget"))
+    resumed = read_trials_after(
+        _tiny(data, logs, "--tuner", "random", "--max-trials", "3", "--no-refit", "--extend-budget")
+    )
     assert len(resumed) == 3 and {k: resumed[k] for k in first} == first  # a completed trial is never re-run
     again = read_trials_after(_tiny(data, logs, "--tuner", "random", "--max-trials", "3", "--no-refit"))
     assert again == resumed
-    fresh = read_trials_after(_tiny(data, logs, "--tuner", "random", "--max-trials", "1", "--no-refit",
-                                    "--overwrite"))
+    fresh = read_trials_after(_tiny(data, logs, "--tuner", "random", "--max-trials", "1", "--no-refit", "--overwrite"))
     assert len(fresh) == 1 and not (logs / "imdb" / "tensorboard" / "1").exists()
 
 
@@ -152,8 +157,12 @@ def test_run_ensemble_exports_the_mean_of_the_best_trials_each_refit(tiny_imdb, 
     members = [inner.get_layer(f"member_{i}") for i in range(2)]
     tokens = result.model.layers[1](tf.constant(PROBES))  # the vectorizer
     np.testing.assert_allclose(served, np.mean([np.asarray(m(tokens)) for m in members], axis=0), atol=1e-6)
-    fresh = subprocess.run([sys.executable, "-c", SERVE, str(config.layout.best), json.dumps(PROBES)],
-                           capture_output=True, text=True, timeout=300)
+    fresh = subprocess.run(
+        [sys.executable, "-c", SERVE, str(config.layout.best), json.dumps(PROBES)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert fresh.returncode == 0, fresh.stderr[-2000:]
     loaded = json.loads(fresh.stdout.strip().splitlines()[-1])  # the SavedModel and model.keras, reloaded
     np.testing.assert_allclose(loaded["serve"], served, atol=1e-5)
@@ -186,12 +195,28 @@ def test_run_quick_on_real_imdb_serves_raw_text(tmp_path):
     archive = shared_file("aclImdb_v1.tar.gz")
     # Half the preset's reviews, a shorter round and the best trial exported as trained (the refit has its
     # tests on tiny data) keep this test under a minute; options given with a preset override it.
-    config = _config("--quick", "--train-size", "5000", "--test-size", "2000", "--max-epochs", "2", "--no-refit",
-                     "--data", str(archive), "--logdir", str(tmp_path))
+    config = _config(
+        "--quick",
+        "--train-size",
+        "5000",
+        "--test-size",
+        "2000",
+        "--max-epochs",
+        "2",
+        "--no-refit",
+        "--data",
+        str(archive),
+        "--logdir",
+        str(tmp_path),
+    )
     result = pipeline.run(config)
     in_memory = result.model.predict(tf.constant(PROBES), verbose=0)
-    fresh = subprocess.run([sys.executable, "-c", SERVE, str(config.layout.best), json.dumps(PROBES)],
-                           capture_output=True, text=True, timeout=300)
+    fresh = subprocess.run(
+        [sys.executable, "-c", SERVE, str(config.layout.best), json.dumps(PROBES)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert fresh.returncode == 0, fresh.stderr[-2000:]
     assert "Skipping variable loading" not in fresh.stderr  # inference weights only, all restored
     loaded = json.loads(fresh.stdout.strip().splitlines()[-1])
@@ -211,16 +236,22 @@ def _damaged(finished, name, keep):
     return finished.data, finished.logdir
 
 
-@pytest.mark.parametrize("name, keep", [
-    ("tuner/oracle.json", 0), ("tuner/oracle.json", 0.5), ("tuner/trial_0/trial.json", 0),
-    ("tuner/trial_1/trial.json", 0.5), ("tuner/tuner0.json", 0), ("tuner/tuner0.json", 0.5),
-])
+@pytest.mark.parametrize(
+    "name, keep",
+    [
+        ("tuner/oracle.json", 0),
+        ("tuner/oracle.json", 0.5),
+        ("tuner/trial_0/trial.json", 0),
+        ("tuner/trial_1/trial.json", 0.5),
+        ("tuner/tuner0.json", 0),
+        ("tuner/tuner0.json", 0.5),
+    ],
+)
 def test_run_recovers_torn_state_files_and_keeps_every_trial(finished_text_search, name, keep):
     data, logs = _damaged(finished_text_search, name, keep)
     config = _tiny(data, logs, "--tuner", "random", "--max-trials", "2", "--no-refit")
     before = read_trials(config)
-    result = pipeline.run(_tiny(data, logs, "--tuner", "random", "--max-trials", "3", "--no-refit",
-                                "--extend-budget"))
+    result = pipeline.run(_tiny(data, logs, "--tuner", "random", "--max-trials", "3", "--no-refit", "--extend-budget"))
     after = read_trials(config)
     assert {k: after[k] for k in before} == {k: v for k, v in read_trials_of(finished_text_search).items()}
     assert len(after) == 3 and {t["status"] for t in after.values()} == {"COMPLETED"}
@@ -239,8 +270,9 @@ def test_run_a_finished_search_again_trains_and_rewrites_nothing(finished_text_s
     assert "This search is finished" in out and f"Exported to {best}/" in out and "Epoch" not in out
     assert {p: p.stat().st_mtime_ns for p in best.rglob("*")} == written and read_trials(config) == trials
     assert result.metrics == json.loads((best / "metrics.json").read_text()) and result.model is not None
-    again = pipeline.run(_tiny(data, tmp_path / "logs", "--tuner", "random", "--max-trials", "2", "--no-refit",
-                               "--export-only"))  # the explicit way to export again
+    again = pipeline.run(
+        _tiny(data, tmp_path / "logs", "--tuner", "random", "--max-trials", "2", "--no-refit", "--export-only")
+    )  # the explicit way to export again
     assert (best / "metrics.json").stat().st_mtime_ns != written[best / "metrics.json"]
     assert again.metrics["search_digest"] == result.metrics["search_digest"] and read_trials(config) == trials
 
@@ -289,8 +321,9 @@ def test_run_after_a_trial_directory_vanished_records_it_lost_and_never_reuses_a
     tuner_dir = tmp_path / "logs" / "imdb" / "tuner"
     kept = {p.name: (p / "trial.json").read_text() for p in tuner_dir.glob("trial_*") if p.name != "trial_0"}
     shutil.rmtree(tuner_dir / "trial_0")
-    argv = searches.argv("imdb", data, tmp_path / "logs", "--tuner", "random", "--max-trials", 3, "--no-refit",
-                         "--extend-budget")
+    argv = searches.argv(
+        "imdb", data, tmp_path / "logs", "--tuner", "random", "--max-trials", 3, "--no-refit", "--extend-budget"
+    )
     result = subprocess.run(argv, capture_output=True, text=True, timeout=300)  # a loop would time out
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Trial 0's directory" in result.stdout and "vanished" in result.stdout
@@ -313,8 +346,9 @@ def test_run_rebuilds_the_oracle_from_the_trial_files(finished_text_search, tmp_
         elif path.exists():
             path.write_text('{"ongoing_trials": {')
     before = read_trials_of(finished_text_search)
-    result = pipeline.run(_tiny(data, tmp_path / "logs", "--tuner", "random", "--max-trials", "3", "--no-refit",
-                                "--extend-budget"))
+    result = pipeline.run(
+        _tiny(data, tmp_path / "logs", "--tuner", "random", "--max-trials", "3", "--no-refit", "--extend-budget")
+    )
     assert "Rebuilding" in capsys.readouterr().out
     after = read_trials(_tiny(data, tmp_path / "logs", "--tuner", "random"))
     assert {k: after[k] for k in before} == before and len(after) == 3  # kept, and one new trial
@@ -333,8 +367,21 @@ def _seasonal_series(path, rows=120):
 @pytest.mark.e2e
 def test_pipeline_short_seasonal_series_with_the_defaults_and_a_time_limit(tmp_path, capsys):
     data = _seasonal_series(tmp_path / "sales.csv")
-    config = searches.config("timeseries", "--data", data, "--target", "y", "--horizon", 6, "--season", 12,
-                             "--logdir", tmp_path / "logs", "--time-limit", "8s")
+    config = searches.config(
+        "timeseries",
+        "--data",
+        data,
+        "--target",
+        "y",
+        "--horizon",
+        6,
+        "--season",
+        12,
+        "--logdir",
+        tmp_path / "logs",
+        "--time-limit",
+        "8s",
+    )
     result = pipeline.run(config)
     out = capsys.readouterr().out
     assert "Plan: bayesian tuner, up to 15 trials of at most 24 epochs each, within 8s" in out
@@ -370,8 +417,21 @@ def test_pipeline_small_text_corpus_with_the_defaults_and_a_time_limit(tmp_path,
 def test_pipeline_folds_score_each_trial_on_every_rolling_origin(tmp_path):
     data = tmp_path / "wave.csv"
     data.write_text("y\n" + "".join(f"{50 + 10 * np.sin(i / 4):.3f}\n" for i in range(160)))
-    config = searches.tiny("timeseries", data, tmp_path / "logs", "--target", "y", "--horizon", 4, "--tuner", "random",
-                           "--max-trials", 1, "--folds", 3)
+    config = searches.tiny(
+        "timeseries",
+        data,
+        tmp_path / "logs",
+        "--target",
+        "y",
+        "--horizon",
+        4,
+        "--tuner",
+        "random",
+        "--max-trials",
+        1,
+        "--folds",
+        3,
+    )
     result = pipeline.run(config)
     folds = result.metrics["folds"]
     assert folds["k"] == 3 and folds["objective"] == "val_loss" and len(folds["scores"]) == 3

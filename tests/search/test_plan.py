@@ -23,14 +23,29 @@ def _series(tmp_path, rows, season=12, trend=1.0):
 
 
 def _planned(tmp_path, rows, *argv, horizon=12, trend=1.0):
-    given = config("timeseries", "--data", _series(tmp_path, rows, trend=trend), "--target", "y", "--horizon",
-                   horizon, "--season", "12", "--logdir", tmp_path / "logs", *argv)
+    given = config(
+        "timeseries",
+        "--data",
+        _series(tmp_path, rows, trend=trend),
+        "--target",
+        "y",
+        "--horizon",
+        horizon,
+        "--season",
+        "12",
+        "--logdir",
+        tmp_path / "logs",
+        *argv,
+    )
     values = timeseries.read_inputs(given)["series"].values  # the loader's checks pass
     validation, test = series_lib.split_sizes(rows, horizon)
     train = rows - validation - test
-    dataset = types.SimpleNamespace(unit="steps", sizes={"train": train, "validation": validation},
-                                    spec={"horizon": horizon, "stride": 1, "season": 12},
-                                    train=types.SimpleNamespace(values=values, begin=0, end=train))
+    dataset = types.SimpleNamespace(
+        unit="steps",
+        sizes={"train": train, "validation": validation},
+        spec={"horizon": horizon, "stride": 1, "season": 12},
+        train=types.SimpleNamespace(values=values, begin=0, end=train),
+    )
     return plan.plan(given, dataset)
 
 
@@ -40,8 +55,9 @@ def test_plan_a_short_series_gets_small_batches_more_epochs_and_a_bayesian_searc
     # 61 windows in batches of 16: an epoch of 6 passes is 23 steps, 22 epochs make 500 steps.
     assert planned.max_epochs == 22 and planned.patience == 3
     assert (planned.tuner, planned.max_trials) == ("bayesian", plan.TRIALS)
-    assert found.line().startswith("planned for 61 training windows of 24 steps: batches of 8/16/32, "
-                                   "up to 22 epochs (23 steps each)")
+    assert found.line().startswith(
+        "planned for 61 training windows of 24 steps: batches of 8/16/32, up to 22 epochs (23 steps each)"
+    )
     assert planned.planned == found.line()
 
 
@@ -52,12 +68,15 @@ def test_plan_a_long_series_keeps_the_default_budget(tmp_path):
     assert "bayesian" not in found.line()
 
 
-@pytest.mark.parametrize("argv, kept", [
-    (("--max-epochs", "7"), {"max_epochs": 7}),
-    (("--tuner", "random"), {"tuner": "random", "max_trials": None}),
-    (("--max-trials", "4"), {"tuner": "hyperband", "max_trials": 4}),
-    (("--patience", "2"), {"patience": 2}),
-])
+@pytest.mark.parametrize(
+    "argv, kept",
+    [
+        (("--max-epochs", "7"), {"max_epochs": 7}),
+        (("--tuner", "random"), {"tuner": "random", "max_trials": None}),
+        (("--max-trials", "4"), {"tuner": "hyperband", "max_trials": 4}),
+        (("--patience", "2"), {"patience": 2}),
+    ],
+)
 def test_plan_keeps_every_budget_option_the_user_gave(tmp_path, argv, kept):
     planned, _ = _planned(tmp_path, 144, *argv)
     assert {name: getattr(planned, name) for name in kept} == kept
@@ -76,12 +95,36 @@ def test_plan_leaves_out_windows_the_training_part_cannot_hold_with_a_note(tmp_p
 
 
 def test_plan_a_series_too_short_for_the_longest_default_window_is_no_error(tmp_path):
-    given = config("timeseries", "--data", _series(tmp_path, 84), "--target", "y", "--horizon", "12",
-                   "--season", "12", "--logdir", tmp_path / "logs")
+    given = config(
+        "timeseries",
+        "--data",
+        _series(tmp_path, 84),
+        "--target",
+        "y",
+        "--horizon",
+        "12",
+        "--season",
+        "12",
+        "--logdir",
+        tmp_path / "logs",
+    )
     assert timeseries.read_inputs(given)["series"].values.shape == (84, 1)
     with pytest.raises(DataError, match="window of 54"):  # a window the user chose is checked as given
-        timeseries.read_inputs(config("timeseries", "--data", _series(tmp_path, 84), "--target", "y",
-                                      "--horizon", "12", "--fix", "window=54", "--logdir", tmp_path / "logs"))
+        timeseries.read_inputs(
+            config(
+                "timeseries",
+                "--data",
+                _series(tmp_path, 84),
+                "--target",
+                "y",
+                "--horizon",
+                "12",
+                "--fix",
+                "window=54",
+                "--logdir",
+                tmp_path / "logs",
+            )
+        )
 
 
 def test_plan_changes_nothing_for_imdb(tmp_path):
@@ -90,8 +133,10 @@ def test_plan_changes_nothing_for_imdb(tmp_path):
     assert planned == given and found.line() == ""
 
 
-@pytest.mark.parametrize("windows, expected", [(10, (8, 16, 32)), (300, (8, 16, 32)), (600, (16, 32, 64)),
-                                                (2_500, (32, 64, 128)), (100_000, (32, 64, 128))])
+@pytest.mark.parametrize(
+    "windows, expected",
+    [(10, (8, 16, 32)), (300, (8, 16, 32)), (600, (16, 32, 64)), (2_500, (32, 64, 128)), (100_000, (32, 64, 128))],
+)
 def test_batch_domain_largest_batch_about_an_eighth_of_the_windows(windows, expected):
     assert plan.batch_domain(windows).values == expected
 

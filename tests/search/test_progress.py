@@ -1,6 +1,5 @@
 """The progress line after each trial, against real KerasTuner oracles and a fake clock."""
 
-
 import keras_tuner
 import pytest
 
@@ -32,14 +31,16 @@ def _objective():
 
 def _random_oracle(tmp_path, max_trials=10):
     oracle = keras_tuner.oracles.RandomSearchOracle(
-        objective=_objective(), max_trials=max_trials, hyperparameters=_space(), seed=1)
+        objective=_objective(), max_trials=max_trials, hyperparameters=_space(), seed=1
+    )
     oracle._set_project_dir(str(tmp_path), "tuner")
     return oracle
 
 
 def _hyperband_oracle(tmp_path, max_epochs=3, factor=3, max_trials=None):
     oracle = keras_tuner.oracles.HyperbandOracle(
-        objective=_objective(), max_epochs=max_epochs, factor=factor, hyperparameters=_space(), seed=1)
+        objective=_objective(), max_epochs=max_epochs, factor=factor, hyperparameters=_space(), seed=1
+    )
     oracle.max_trials = max_trials  # as kt_rnn.tuners.build caps Hyperband
     oracle._set_project_dir(str(tmp_path), "tuner")
     return oracle
@@ -71,8 +72,10 @@ def test_progress_completed_trial_shows_n_of_budget_score_and_best(tmp_path):
     tracker = _progress(_config(tmp_path, tuner="random", max_trials=30), oracle, clock, lines)
     clock.now += 50
     first = _run(oracle, 0.8310)
-    assert tracker.trial_done(first).startswith(f"Trial {first.trial_id} done (1 of 30): val_accuracy 0.8310 | "
-                                                f"best 0.8310 (trial {first.trial_id}) | elapsed 50s")
+    assert tracker.trial_done(first).startswith(
+        f"Trial {first.trial_id} done (1 of 30): val_accuracy 0.8310 | "
+        f"best 0.8310 (trial {first.trial_id}) | elapsed 50s"
+    )
     clock.now += 70
     line = tracker.trial_done(_run(oracle, 0.8123))
     assert "done (2 of 30): val_accuracy 0.8123 | best 0.8310 (trial 00) | elapsed 2m00s" in line
@@ -106,8 +109,9 @@ def test_progress_counts_trials_ended_in_earlier_runs(tmp_path):
 
 
 def test_progress_minimizes_a_loss_objective(tmp_path):
-    oracle = keras_tuner.oracles.RandomSearchOracle(objective=keras_tuner.Objective("val_loss", "min"),
-                                                    max_trials=5, hyperparameters=_space(), seed=1)
+    oracle = keras_tuner.oracles.RandomSearchOracle(
+        objective=keras_tuner.Objective("val_loss", "min"), max_trials=5, hyperparameters=_space(), seed=1
+    )
     oracle._set_project_dir(str(tmp_path), "tuner")
     tracker = _progress(_config(tmp_path, tuner="random", objective="val_loss", max_trials=5), oracle, FakeClock())
     for score in (0.5, 0.3, 0.4):
@@ -140,8 +144,9 @@ def test_progress_omits_the_estimate_after_the_last_trial(tmp_path):
 
 def test_progress_elapsed_counts_from_the_given_start(tmp_path):
     oracle, clock = _random_oracle(tmp_path), FakeClock(now=5000.0)
-    tracker = progress.Progress(_config(tmp_path, tuner="random"), oracle, started=5000.0 - 3845, out=[].append,
-                                clock=clock)
+    tracker = progress.Progress(
+        _config(tmp_path, tuner="random"), oracle, started=5000.0 - 3845, out=[].append, clock=clock
+    )
     assert "elapsed 1h04m" in tracker.trial_done(_run(oracle, 0.7))
 
 
@@ -175,7 +180,9 @@ def test_progress_hyperband_budget_is_capped_by_max_trials(tmp_path):
     assert "(1 of 5, bracket 2 round 0)" in tracker.trial_done(_run(oracle, 0.5))
 
 
-@pytest.mark.parametrize("seconds, text", [(0, "0s"), (45, "45s"), (59.6, "1m00s"), (192, "3m12s"),
-                                           (3599, "59m59s"), (3840, "1h04m"), (-3, "0s")])
+@pytest.mark.parametrize(
+    "seconds, text",
+    [(0, "0s"), (45, "45s"), (59.6, "1m00s"), (192, "3m12s"), (3599, "59m59s"), (3840, "1h04m"), (-3, "0s")],
+)
 def test_duration_is_compact(seconds, text):
     assert progress.duration(seconds) == text

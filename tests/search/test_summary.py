@@ -2,8 +2,11 @@ from kt_rnn.search import summary
 
 
 def _ensemble(asked, *members):
-    return {"asked": asked, "size": len(members),
-            "members": [{"trial": t, "validation_score": s, "epochs": 2} for t, s in members]}
+    return {
+        "asked": asked,
+        "size": len(members),
+        "members": [{"trial": t, "validation_score": s, "epochs": 2} for t, s in members],
+    }
 
 
 def test_ensemble_line_names_each_member_best_first_with_its_score():

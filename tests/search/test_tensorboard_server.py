@@ -53,9 +53,23 @@ class Server:
         self._stderr = open(stderr_path, "wb")
         # --load_fast=false: the Python loader, no Rust data server child process.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir), "--host", "127.0.0.1",
-             "--port", str(self.port), "--load_fast=false", "--reload_interval", "1"],
-            stdout=subprocess.DEVNULL, stderr=self._stderr)
+            [
+                sys.executable,
+                "-m",
+                "tensorboard.main",
+                "--logdir",
+                str(logdir),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--load_fast=false",
+                "--reload_interval",
+                "1",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+        )
 
     def stderr_tail(self, chars=3000):
         self._stderr.flush()
@@ -88,8 +102,11 @@ class Server:
 
     def post(self, route, body):
         request = urllib.request.Request(
-            self.url + route, data=json.dumps(body).encode(), method="POST",
-            headers={"Content-Type": "application/json", "X-XSRF-Protected": "1"})
+            self.url + route,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "X-XSRF-Protected": "1"},
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.load(response)
 
@@ -113,9 +130,10 @@ def experiment(server):
 
 def session_groups(server):
     """Every session group, unfiltered: empty colParams means no filter, every column returned."""
-    response = server.post("/data/plugin/hparams/session_groups", {
-        "experimentName": "", "allowedStatuses": STATUSES, "colParams": [],
-        "startIndex": 0, "sliceSize": 1000})
+    response = server.post(
+        "/data/plugin/hparams/session_groups",
+        {"experimentName": "", "allowedStatuses": STATUSES, "colParams": [], "startIndex": 0, "sliceSize": 1000},
+    )
     return {group["name"]: group for group in response.get("sessionGroups", [])}
 
 
@@ -142,7 +160,9 @@ def _loaded(server, config, trials):
     tags = scalar_tags(server)
     return set(groups) == set(trials) and all(
         {"epoch_loss", "epoch_accuracy"} <= set(tags.get(run, {}))
-        for trial_id in trials for run in _run_names(config, trial_id)[1].values())
+        for trial_id in trials
+        for run in _run_names(config, trial_id)[1].values()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +196,8 @@ def server(search, tmp_path_factory):
 def test_tensorboard_server_enables_the_dashboard_tabs(server):
     listing = server.get("/data/plugins_listing")
     assert {name for name in TABS if listing.get(name, {}).get("enabled")} == set(TABS), {
-        name: plugin.get("enabled") for name, plugin in listing.items()}
+        name: plugin.get("enabled") for name, plugin in listing.items()
+    }
 
 
 def test_tensorboard_server_graphs_tab_draws_each_trials_layers(server, search):
@@ -252,8 +273,11 @@ def test_tensorboard_server_scalars_list_train_and_validation_runs_for_every_tri
                 series = scalar_values(server, run, tag)
                 assert 1 <= len(series) <= EPOCHS, (run, tag, series)
                 # The HParams tab shows each metric's last epoch.
-                metric = next(m for m in groups[trial_id]["metricValues"]
-                              if (m["name"]["tag"], m["name"]["group"]) == (tag, split))
+                metric = next(
+                    m
+                    for m in groups[trial_id]["metricValues"]
+                    if (m["name"]["tag"], m["name"]["group"]) == (tag, split)
+                )
                 assert metric["value"] == pytest.approx(series[-1]), (run, tag)
         # The tuner's score is the best epoch of the validation accuracy the Scalars tab plots.
         best = max(scalar_values(server, runs["validation"], "epoch_accuracy"))

@@ -45,10 +45,17 @@ def test_timings_as_dict_has_no_fraction_without_a_search():
 
 
 def test_timings_line_lists_the_phases_in_run_order():
-    figures = {"refit_s": 244.0, "search_s": 1291.0, "fit_s": 1264.0, "outside_fit_pct": 2.09,
-               "load_s": 12.3, "export_s": 7.0}
+    figures = {
+        "refit_s": 244.0,
+        "search_s": 1291.0,
+        "fit_s": 1264.0,
+        "outside_fit_pct": 2.09,
+        "load_s": 12.3,
+        "export_s": 7.0,
+    }
     assert timings.line(figures) == (
-        "loading 12 s, search 1291 s (2.1 % of it outside model.fit), refit 244 s, export 7 s")
+        "loading 12 s, search 1291 s (2.1 % of it outside model.fit), refit 244 s, export 7 s"
+    )
 
 
 def test_timings_line_is_empty_for_a_run_of_an_earlier_release():

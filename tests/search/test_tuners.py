@@ -1,4 +1,3 @@
-
 import keras
 import keras_tuner
 import pytest
@@ -113,6 +112,7 @@ def sabotage(monkeypatch):
 
     def plan(**actions):
         monkeypatch.setattr(Sabotaged, "plan", {int(k[1:]): v for k, v in actions.items()})
+
     return plan
 
 
@@ -165,15 +165,22 @@ def test_search_fails_only_the_trial_that_ran_out_of_memory(tiny_imdb, tmp_path,
 def test_search_stops_after_too_many_failures_in_a_row_then_continues(tiny_imdb, tmp_path, sabotage):
     sabotage(n0="nan_first", n1="oom", n2="oom")
     config = _search(tiny_imdb, tmp_path, "--max-trials", "4", "--max-failures", "2")
-    with pytest.raises(SearchError, match=r"2 trials failed in a row \(trial 0: loss not finite.*; "
-                                          r"trial 1: out of memory.*\).*run the same command again"):
+    with pytest.raises(
+        SearchError,
+        match=r"2 trials failed in a row \(trial 0: loss not finite.*; "
+        r"trial 1: out of memory.*\).*run the same command again",
+    ):
         pipeline.run(config)
     assert {i: t["status"] for i, t in _trials(config).items()} == {"0": "FAILED", "1": "FAILED"}
     assert not config.layout.best.exists()
     sabotage()  # the cause is fixed
     result = pipeline.run(config)
     assert {i: t["status"] for i, t in _trials(config).items()} == {
-        "0": "FAILED", "1": "FAILED", "2": "COMPLETED", "3": "COMPLETED"}
+        "0": "FAILED",
+        "1": "FAILED",
+        "2": "COMPLETED",
+        "3": "COMPLETED",
+    }
     assert result.metrics["best_trial"] in ("2", "3")
 
 
@@ -188,8 +195,10 @@ def test_export_with_no_completed_trial_is_a_search_error_and_writes_nothing(tin
 
 
 def test_failure_reason_is_the_informative_line_of_a_tensorflow_error():
-    message = ("Graph execution error:\n\nDetected at node x defined at (most recent call last):\n"
-               "  File \"a.py\", line 1\nindices[0] = 12957 is not in [0, 609)\n\t [[{{node y}}]]")
+    message = (
+        "Graph execution error:\n\nDetected at node x defined at (most recent call last):\n"
+        '  File "a.py", line 1\nindices[0] = 12957 is not in [0, 609)\n\t [[{{node y}}]]'
+    )
     error = tf.errors.InvalidArgumentError(None, None, message)
     assert tuners.failure_reason(error) == "InvalidArgumentError: indices[0] = 12957 is not in [0, 609)"
 
@@ -203,7 +212,8 @@ def test_interrupt_behind_finds_a_signal_keras_tuner_wrapped():
         except BaseException:  # as KerasTuner's _deepcopy_callbacks does
             # As KerasTuner raises it: with the interrupt only as its context (no `from`).
             raise keras_tuner.errors.FatalValueError(  # noqa: B904
-                "All callbacks used during a search should be deep-copyable")
+                "All callbacks used during a search should be deep-copyable"
+            )
     except keras_tuner.errors.FatalValueError as wrapped:
         assert isinstance(tuners.interrupt_behind(wrapped), Terminated)
     assert tuners.interrupt_behind(ValueError("plain")) is None

@@ -22,9 +22,17 @@ def _run(spec):
     return subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60)
 
 
-@pytest.mark.parametrize("spec, survived", [
-    ("batch", 0), ("batch#2", 1), ("batch@1#3", 2), ("batch@2", 3), ("epoch-saved", 3), ("", 3),
-])
+@pytest.mark.parametrize(
+    "spec, survived",
+    [
+        ("batch", 0),
+        ("batch#2", 1),
+        ("batch@1#3", 2),
+        ("batch@2", 3),
+        ("epoch-saved", 3),
+        ("", 3),
+    ],
+)
 def test_hit_kills_at_the_requested_point(spec, survived):
     result = _run(spec)
     assert result.stdout.count("batch") == survived

@@ -29,13 +29,16 @@ def test_check_accepts_the_same_settings(tmp_path):
     identity.check(_config(tmp_path, jit="on", data="/elsewhere", max_failures=9))  # not part of the search
 
 
-@pytest.mark.parametrize("changes, line", [
-    ({"tuner": "bayesian"}, "tuner: random -> bayesian"),
-    ({"objective": "val_loss"}, "objective: val_accuracy -> val_loss"),
-    ({"max_tokens": 500}, "max_tokens: 20000 -> 500"),
-    ({"patience": 7}, "patience: 3 -> 7"),  # early stopping changes how trials train
-    ({"space": config_lib.build_space([f"{sp.CELL}=lstm"])}, f"space.{sp.CELL}: "),
-])
+@pytest.mark.parametrize(
+    "changes, line",
+    [
+        ({"tuner": "bayesian"}, "tuner: random -> bayesian"),
+        ({"objective": "val_loss"}, "objective: val_accuracy -> val_loss"),
+        ({"max_tokens": 500}, "max_tokens: 20000 -> 500"),
+        ({"patience": 7}, "patience: 3 -> 7"),  # early stopping changes how trials train
+        ({"space": config_lib.build_space([f"{sp.CELL}=lstm"])}, f"space.{sp.CELL}: "),
+    ],
+)
 def test_check_refuses_changed_settings_with_a_diff(tmp_path, changes, line):
     identity.check(_config(tmp_path))
     with pytest.raises(UsageError, match="--overwrite") as error:
@@ -65,9 +68,17 @@ def test_check_export_only_ignores_the_budget(tmp_path):
 
 
 def _data(fingerprint="abc123", source="/data/tickets.csv", sizes=(80, 20, 25)):
-    return Dataset(train=None, validation=None, test=None, problem="classification", spec={},
-                   class_names=("a", "b"), sizes=dict(zip(("train", "validation", "test"), sizes)),
-                   fingerprint=fingerprint, source=source)
+    return Dataset(
+        train=None,
+        validation=None,
+        test=None,
+        problem="classification",
+        spec={},
+        class_names=("a", "b"),
+        sizes=dict(zip(("train", "validation", "test"), sizes)),
+        fingerprint=fingerprint,
+        source=source,
+    )
 
 
 def test_check_refuses_changed_data_under_the_same_path(tmp_path):

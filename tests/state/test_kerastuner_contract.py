@@ -26,8 +26,10 @@ _PREFIX = {inspect.Parameter.VAR_POSITIONAL: "*", inspect.Parameter.VAR_KEYWORD:
 def _changed(name, what):
     """A failure message: what changed in KerasTuner, and which kt_rnn modules to fix."""
     users = ", ".join(kt.DEPENDENTS[name])
-    return (f"KerasTuner {keras_tuner.__version__}: private `{name}` {what}. "
-            f"Relied on by {users} (reached through kt_rnn/state/kerastuner.py).")
+    return (
+        f"KerasTuner {keras_tuner.__version__}: private `{name}` {what}. "
+        f"Relied on by {users} (reached through kt_rnn/state/kerastuner.py)."
+    )
 
 
 def _params(method):
@@ -37,8 +39,12 @@ def _params(method):
 
 
 def _members(table, data):
-    return [(owner, name, params) for owner, names in table.items()
-            for name, params in names.items() if (params is None) == data]
+    return [
+        (owner, name, params)
+        for owner, names in table.items()
+        for name, params in names.items()
+        if (params is None) == data
+    ]
 
 
 def _id(case):
@@ -83,6 +89,7 @@ def _instance(owner, tmp_path):
 
 # Names and signatures.
 
+
 @pytest.mark.parametrize("case", _members(kt.OVERRIDDEN, data=False), ids=_id)
 def test_overridden_method_exists_with_the_parameters_kt_rnn_receives(case):
     owner, name, params = case
@@ -107,13 +114,24 @@ def test_read_attribute_exists_on_a_fresh_instance(case, tmp_path):
     assert not callable(getattr(instance, name)), _changed(name, f"is a method of {owner} now, not data")
 
 
-@pytest.mark.parametrize("name", ["Trial", "TrialStatus", "SaveBestEpoch", "convert_hyperparams_to_hparams",
-                                  "has_chief_oracle", "is_chief_oracle", "Display"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Trial",
+        "TrialStatus",
+        "SaveBestEpoch",
+        "convert_hyperparams_to_hparams",
+        "has_chief_oracle",
+        "is_chief_oracle",
+        "Display",
+    ],
+)
 def test_reexported_helper_is_callable(name):
     assert callable(getattr(kt, name)), _changed(name, "is no longer a class or function in keras_tuner.src")
 
 
 # The version check.
+
 
 def test_version_check_warns_once_under_an_untested_kerastuner(monkeypatch):
     monkeypatch.setattr(keras_tuner, "__version__", "9.9.9")
@@ -131,13 +149,15 @@ def test_version_check_warns_once_under_an_untested_kerastuner(monkeypatch):
 def test_version_check_is_silent_under_the_installed_tested_kerastuner():
     assert keras_tuner.__version__ in kt.TESTED, (
         f"KerasTuner {keras_tuner.__version__} is not in kt_rnn.state.kerastuner.TESTED: "
-        "when every other test here passes, add it there.")
+        "when every other test here passes, add it there."
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         importlib.reload(kt)
 
 
 # Paths and the state file layout.
+
 
 def test_set_project_dir_points_the_oracle_at_directory_and_project(tmp_path):
     oracle = _oracle(tmp_path / "logs")
@@ -148,7 +168,8 @@ def test_set_project_dir_points_the_oracle_at_directory_and_project(tmp_path):
 def test_oracle_file_is_oracle_json_in_the_project(tmp_path):
     oracle = _oracle(tmp_path)
     assert kt.oracle_file(oracle) == tmp_path / "tuner" / kt.ORACLE_FILE, _changed(
-        "_get_oracle_fname", f"returns {kt.oracle_file(oracle)}")
+        "_get_oracle_fname", f"returns {kt.oracle_file(oracle)}"
+    )
 
 
 def test_trial_dir_is_trial_id_in_the_project_and_holds_trial_json(tmp_path):
@@ -160,7 +181,8 @@ def test_trial_dir_is_trial_id_in_the_project_and_holds_trial_json(tmp_path):
     assert path.exists(), _changed("TRIAL_FILE", f"is not where KerasTuner wrote trial {trial.trial_id}")
     rebuilt = kt.Trial.from_state(json.loads(path.read_text()))
     assert rebuilt.hyperparameters.values == trial.hyperparameters.values, _changed(
-        "Trial", "no longer rebuilds a trial from its trial.json state")
+        "Trial", "no longer rebuilds a trial from its trial.json state"
+    )
 
 
 def test_tuner_file_is_tuner_id_json_in_the_project(tmp_path, monkeypatch):
@@ -168,7 +190,8 @@ def test_tuner_file_is_tuner_id_json_in_the_project(tmp_path, monkeypatch):
     tuner = _tuner(tmp_path / "default")
     assert tuner.tuner_id == kt.DEFAULT_TUNER_ID, _changed("DEFAULT_TUNER_ID", f"is {tuner.tuner_id!r}")
     assert kt.tuner_file(tuner) == tmp_path / "default" / "tuner" / "tuner0.json", _changed(
-        "_get_tuner_fname", f"returns {kt.tuner_file(tuner)}")
+        "_get_tuner_fname", f"returns {kt.tuner_file(tuner)}"
+    )
     monkeypatch.setenv(kt.TUNER_ID_ENV, "tuner7")
     named = _tuner(tmp_path / "named")
     assert kt.tuner_file(named).name == "tuner7.json", _changed("TUNER_ID_ENV", "no longer names the tuner")
@@ -192,14 +215,14 @@ def test_tuner_reloads_only_when_its_tuner_file_exists(tmp_path, monkeypatch):
 
 def test_build_config_file_is_what_hyperband_reads_to_continue_a_trial(tmp_path, monkeypatch):
     _no_distribution(monkeypatch)
-    tuner = keras_tuner.Hyperband(_build, objective="loss", max_epochs=3, directory=str(tmp_path),
-                                  project_name="tuner")
+    tuner = keras_tuner.Hyperband(_build, objective="loss", max_epochs=3, directory=str(tmp_path), project_name="tuner")
     hp = keras_tuner.HyperParameters()
     parent = _build(hp)
     parent.build((None, 4))
     path = kt.build_config_file(tuner, "00")
     assert path == tmp_path / "tuner" / "trial_00" / "build_config.json", _changed(
-        "_get_build_config_fname", f"returns {path}")
+        "_get_build_config_fname", f"returns {path}"
+    )
     path.write_text(json.dumps(parent.get_build_config()))  # as kt_rnn.search.tuners writes it
     parent.save_weights(tuner._get_checkpoint_fname("00"))  # where the trial's SaveBestEpoch writes
     hp.values["tuner/trial_id"] = "00"
@@ -209,6 +232,7 @@ def test_build_config_file_is_what_hyperband_reads_to_continue_a_trial(tmp_path,
 
 
 # Oracle bookkeeping.
+
 
 def test_oracle_state_holds_the_trial_id_lists_kt_rnn_filters(tmp_path):
     oracle = _oracle(tmp_path)
@@ -227,8 +251,9 @@ def test_oracle_bookkeeping_records_each_tuners_trial_and_the_start_and_end_orde
     first = oracle.create_trial("tuner0")
     second = oracle.create_trial("tuner1")
     assert oracle.tuner_ids == {"tuner0", "tuner1"}, _changed("tuner_ids", "no longer holds the tuners that asked")
-    assert oracle.ongoing_trials == {"tuner0": first, "tuner1": second}, \
-        _changed("ongoing_trials", "no longer maps a tuner id to its running Trial")
+    assert oracle.ongoing_trials == {"tuner0": first, "tuner1": second}, _changed(
+        "ongoing_trials", "no longer maps a tuner id to its running Trial"
+    )
     assert oracle.start_order == [first.trial_id, second.trial_id], _changed("start_order", "is not in start order")
     oracle.update_trial(second.trial_id, {"val_loss": 1.0})
     oracle.end_trial(second)
@@ -279,9 +304,11 @@ def test_every_trial_file_write_goes_through_save_trial(tmp_path):
     oracle.end_trial(trial)
     counts.append(oracle.saved)
     assert counts[0] >= 1 and counts[1] > counts[0] and counts[2] > counts[1], _changed(
-        "_save_trial", f"is not called at each step of a trial (calls: {counts})")
+        "_save_trial", f"is not called at each step of a trial (calls: {counts})"
+    )
     assert not list(kt.project_dir(oracle).glob(f"*/{kt.TRIAL_FILE}")), _changed(
-        "_save_trial", "is bypassed: KerasTuner wrote a trial file itself")
+        "_save_trial", "is bypassed: KerasTuner wrote a trial file itself"
+    )
 
 
 def test_trial_status_values_are_the_strings_kt_rnn_compares():
@@ -292,11 +319,13 @@ def test_trial_status_values_are_the_strings_kt_rnn_compares():
 
 # Hyperband's schedule.
 
+
 def test_hyperband_schedule_for_9_epochs_and_factor_3():
     oracle = keras_tuner.oracles.HyperbandOracle(objective="val_loss", max_epochs=9, factor=3)
     assert kt.hyperband_brackets(oracle) == 3, _changed("_get_num_brackets", "counts other brackets")
     assert [kt.hyperband_rounds(oracle, b) for b in range(3)] == [1, 2, 3], _changed(
-        "_get_num_rounds", "counts other rounds")
+        "_get_num_rounds", "counts other rounds"
+    )
     sizes = [[kt.hyperband_size(oracle, b, r) for r in range(b + 1)] for b in range(3)]
     assert sizes == [[3], [5, 2], [9, 3, 1]], _changed("_get_size", f"gives {sizes}")
     epochs = [[kt.hyperband_epochs(oracle, b, r) for r in range(b + 1)] for b in range(3)]
@@ -308,12 +337,20 @@ def test_hyperband_runs_its_most_aggressive_bracket_first(tmp_path):
     first_round = kt.hyperband_size(oracle, 2, 0)
     trials = [oracle.create_trial(f"tuner{i}") for i in range(first_round + 1)]
     values = [{k: t.hyperparameters.values.get(k) for k in kt.HYPERBAND_VALUES[:4]} for t in trials]
-    expected = [{"tuner/epochs": kt.hyperband_epochs(oracle, b, 0), "tuner/initial_epoch": 0,
-                 "tuner/bracket": b, "tuner/round": 0} for b in [2] * first_round + [1]]
+    expected = [
+        {
+            "tuner/epochs": kt.hyperband_epochs(oracle, b, 0),
+            "tuner/initial_epoch": 0,
+            "tuner/bracket": b,
+            "tuner/round": 0,
+        }
+        for b in [2] * first_round + [1]
+    ]
     assert values == expected, _changed("HYPERBAND_VALUES", f"or the bracket order changed: trials got {values}")
 
 
 # Tuner internals.
+
 
 class _CountingTuner(keras_tuner.Tuner):
     def _build_and_fit_model(self, trial, *args, **kwargs):
@@ -330,7 +367,8 @@ def test_run_trial_calls_build_and_fit_model_once_per_execution(tmp_path, monkey
     assert ids == ["0", "0"], _changed("_build_and_fit_model", f"was called for trials {ids}, not once per execution")
     checkpoints = [[c for c in callbacks if isinstance(c, kt.SaveBestEpoch)] for _, _, callbacks in tuner.calls]
     assert all(len(found) == 1 for found in checkpoints), _changed(
-        "SaveBestEpoch", "is not passed exactly once in each execution's callbacks")
+        "SaveBestEpoch", "is not passed exactly once in each execution's callbacks"
+    )
     assert checkpoints[0][0] is checkpoints[1][0], _changed("SaveBestEpoch", "is no longer shared across executions")
     assert checkpoints[0][0].filepath == tuner._get_checkpoint_fname("0")
     assert all(args[0] is x for _, args, _ in tuner.calls), _changed("_build_and_fit_model", "lost search's args")
@@ -357,7 +395,8 @@ def test_is_worker_only_on_a_distributed_non_chief(monkeypatch, tuner_id, worker
     bare = object.__new__(keras_tuner.Tuner)  # a worker's real tuner would dial the chief
     assert kt.is_worker(bare) is worker, _changed("_is_worker", f"says {not worker} for tuner id {tuner_id!r}")
     assert (kt.has_chief_oracle() and not kt.is_chief_oracle()) is worker, _changed(
-        "has_chief_oracle", "and is_chief_oracle no longer tell a worker")
+        "has_chief_oracle", "and is_chief_oracle no longer tell a worker"
+    )
 
 
 class _CountingCheckpoint(kt.SaveBestEpoch):
@@ -372,7 +411,8 @@ def test_save_best_epoch_saves_through_save_model_only_on_a_better_epoch(tmp_pat
         checkpoint.on_epoch_end(0, {"val_loss": value})
     assert getattr(checkpoint, "saves", 0) == 2, _changed("_save_model", "is not called once per better epoch")
     assert checkpoint.best_value == 0.1 and checkpoint.objective.name == "val_loss", _changed(
-        "best_value", "does not track the best objective value")
+        "best_value", "does not track the best objective value"
+    )
     checkpoint.best_value = 0.05  # as kt_rnn's resumed checkpoint sets it
     checkpoint.on_epoch_end(1, {"val_loss": 0.08})
     assert checkpoint.saves == 2, _changed("best_value", "set from outside is ignored")
@@ -395,10 +435,12 @@ def test_convert_hyperparams_to_hparams_needs_only_space_and_get():
     hparams = kt.convert_hyperparams_to_hparams(_AllActive(hp.space), hparams_api)
     domains = {h.name: type(h.domain).__name__ for h in hparams}
     assert domains == {"units": "IntInterval", "cell": "Discrete"}, _changed(
-        "convert_hyperparams_to_hparams", f"gives {domains}")
+        "convert_hyperparams_to_hparams", f"gives {domains}"
+    )
 
 
 # Distributed search: the gRPC service the chief serves and the workers call.
+
 
 def test_oracle_servicer_wraps_the_oracle_and_flags_the_stop():
     servicer = kt.oracle_servicer()(oracle := object())
@@ -410,8 +452,15 @@ def test_oracle_servicer_wraps_the_oracle_and_flags_the_stop():
 
 def test_service_has_the_messages_and_stub_kt_rnn_uses():
     messages, service = kt.service()
-    for name in ("CreateTrialRequest", "GetTrialRequest", "GetSpaceRequest", "UpdateTrialResponse",
-                 "EndTrialResponse", "EndTrialRequest", "UpdateTrialRequest"):
+    for name in (
+        "CreateTrialRequest",
+        "GetTrialRequest",
+        "GetSpaceRequest",
+        "UpdateTrialResponse",
+        "EndTrialResponse",
+        "EndTrialRequest",
+        "UpdateTrialRequest",
+    ):
         assert hasattr(messages, name), _changed("service", f"has no {name} message now")
     assert callable(service.OracleStub) and callable(service.add_OracleServicer_to_server)
 
@@ -423,7 +472,8 @@ def test_set_client_timeout_sets_the_deadline_the_oracle_client_reads(monkeypatc
     kt.set_client_timeout(7)
     assert oracle_client.TIMEOUT == 7, _changed("TIMEOUT", "is no longer the client's deadline")
     assert "TIMEOUT" in inspect.getsource(oracle_client.OracleClient.create_trial), _changed(
-        "TIMEOUT", "is no longer read by OracleClient's calls")
+        "TIMEOUT", "is no longer read by OracleClient's calls"
+    )
 
 
 @pytest.mark.parametrize("values", [["gru", "lstm"], [True], [1, 2], [0.5]])

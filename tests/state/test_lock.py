@@ -60,9 +60,22 @@ def test_lock_second_search_on_the_same_project_exits_without_touching_it(tiny_i
     holder = _holder(project)
     before = sorted(str(p.relative_to(project)) for p in project.rglob("*"))
     try:
-        result = subprocess.run([sys.executable, "-m", "kt_rnn.search", "imdb", "--data", str(tiny_imdb),
-                                 "--logdir", str(tmp_path / "logs"), "--overwrite"],
-                                capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kt_rnn.search",
+                "imdb",
+                "--data",
+                str(tiny_imdb),
+                "--logdir",
+                str(tmp_path / "logs"),
+                "--overwrite",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == EXIT_SEARCH, result.stderr[-2000:]
         assert f"in use by process {holder.pid}" in result.stderr and "--project" in result.stderr
         assert sorted(str(p.relative_to(project)) for p in project.rglob("*")) == before  # --overwrite did nothing

@@ -12,8 +12,9 @@ Status = oracles.Status
 
 
 def _oracle(tmp_path, max_crashes=3, max_trials=5):
-    oracle = oracles.durable_oracle("RandomSearchOracle")(objective="val_accuracy", max_trials=max_trials, seed=1,
-                                        max_crashes=max_crashes)
+    oracle = oracles.durable_oracle("RandomSearchOracle")(
+        objective="val_accuracy", max_trials=max_trials, seed=1, max_crashes=max_crashes
+    )
     oracle._set_project_dir(str(tmp_path), "tuner")
     hp = keras_tuner.HyperParameters()
     hp.Int("units", 1, 100)
@@ -88,8 +89,10 @@ def test_reload_recovers_torn_state_from_previous_copy(tmp_path, name, keep):
     text = path.read_text()
     path.write_text(text[: int(len(text) * keep)])
     oracle = _restart(tmp_path)
-    assert {i: t.status for i, t in oracle.trials.items()} == {first.trial_id: Status.COMPLETED,
-                                                               second.trial_id: Status.COMPLETED}
+    assert {i: t.status for i, t in oracle.trials.items()} == {
+        first.trial_id: Status.COMPLETED,
+        second.trial_id: Status.COMPLETED,
+    }
     assert oracle.trials[first.trial_id].score == pytest.approx(0.7)
     assert sorted(oracle.end_order) == sorted([first.trial_id, second.trial_id])
     assert oracle.crashes == {}  # no completed trial runs again

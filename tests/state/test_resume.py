@@ -45,16 +45,33 @@ def test_epoch_record_resumes_an_interrupted_fit_at_its_next_epoch(tmp_path):
     saved = {}
     first = _model()
     with pytest.raises(KeyboardInterrupt):
-        first.fit(x, y, epochs=4, batch_size=8, verbose=0, callbacks=[
-            resume.EpochRecord(tmp_path), _At(2, lambda m: saved.update(weights=m.get_weights(),
-                                                                       steps=int(m.optimizer.iterations))),
-            _At(2, _interrupt)])
+        first.fit(
+            x,
+            y,
+            epochs=4,
+            batch_size=8,
+            verbose=0,
+            callbacks=[
+                resume.EpochRecord(tmp_path),
+                _At(2, lambda m: saved.update(weights=m.get_weights(), steps=int(m.optimizer.iterations))),
+                _At(2, _interrupt),
+            ],
+        )
     before = json.loads((tmp_path / resume.RECORD).read_text())
     assert [e["epoch"] for e in before["epochs"]] == [0, 1] and not before["finished"]
     resumed = {}
     record = resume.EpochRecord(tmp_path)
-    history = _model().fit(x, y, epochs=4, batch_size=8, verbose=0, callbacks=[
-        record, _At(2, lambda m: resumed.update(weights=m.get_weights(), steps=int(m.optimizer.iterations)))])
+    history = _model().fit(
+        x,
+        y,
+        epochs=4,
+        batch_size=8,
+        verbose=0,
+        callbacks=[
+            record,
+            _At(2, lambda m: resumed.update(weights=m.get_weights(), steps=int(m.optimizer.iterations))),
+        ],
+    )
     assert list(history.epoch) == [2, 3]  # epochs 0 and 1 are not trained again
     for got, want in zip(resumed["weights"], saved["weights"]):
         np.testing.assert_array_equal(got, want)
@@ -78,8 +95,9 @@ def _poison(model):
 def test_stop_on_non_finite_stops_and_record_keeps_the_finite_epochs(tmp_path):
     x, y = _data()
     record = resume.EpochRecord(tmp_path)
-    history = _model().fit(x, y, epochs=5, verbose=0, validation_data=(x, y),
-                           callbacks=[resume.StopOnNonFinite(), _At(2, _poison), record])
+    history = _model().fit(
+        x, y, epochs=5, verbose=0, validation_data=(x, y), callbacks=[resume.StopOnNonFinite(), _At(2, _poison), record]
+    )
     assert len(history.epoch) == 3  # stopped in the epoch that went NaN
     assert math.isnan(history.history["val_loss"][2])  # hidden from the checkpoint
     assert [e["finite"] for e in record.state["epochs"]] == [True, True, False]

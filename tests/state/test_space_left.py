@@ -56,8 +56,9 @@ def test_search_stops_on_an_injected_full_disk_and_resumes(tiny_imdb, tmp_path, 
     config = _config(tiny_imdb, tmp_path)
     with pytest.raises(DiskFull, match=r"(?s)No space left where the search writes.*Free at least"):
         pipeline.run(config)
-    statuses = {p.parent.name: json.loads(p.read_text())["status"]
-                for p in config.layout.tuner.glob("trial_*/trial.json")}
+    statuses = {
+        p.parent.name: json.loads(p.read_text())["status"] for p in config.layout.tuner.glob("trial_*/trial.json")
+    }
     assert "FAILED" not in statuses.values() and "IDLE" in statuses.values()  # released, not failed
     monkeypatch.setattr(durable, "replace", replace)  # space freed
     result = pipeline.run(config)
@@ -73,9 +74,27 @@ def test_search_on_a_small_real_filesystem_exits_5_then_resumes_after_it_grows(t
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mountpoint)]).returncode:
         pytest.skip("this machine does not allow a tmpfs mount")
     try:
-        command = [sys.executable, "-m", "kt_rnn.search", "imdb", "--data", str(tiny_imdb), "--logdir",
-                   str(mountpoint), "--sequence-length", "16", "--fix", "embedding_dim=8", "--tuner", "random",
-                   "--max-trials", "4", "--max-epochs", "2", "--no-refit"]
+        command = [
+            sys.executable,
+            "-m",
+            "kt_rnn.search",
+            "imdb",
+            "--data",
+            str(tiny_imdb),
+            "--logdir",
+            str(mountpoint),
+            "--sequence-length",
+            "16",
+            "--fix",
+            "embedding_dim=8",
+            "--tuner",
+            "random",
+            "--max-trials",
+            "4",
+            "--max-epochs",
+            "2",
+            "--no-refit",
+        ]
         full = subprocess.run(command, capture_output=True, text=True, timeout=300)
         assert full.returncode == EXIT_DISK_FULL, full.stderr[-3000:]
         assert "No space left where the search writes" in full.stderr and "Traceback" not in full.stderr

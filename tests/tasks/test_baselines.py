@@ -3,8 +3,11 @@ import pytest
 
 from kt_rnn.tasks import baselines
 
-WORDS = {0: "refund charged invoice price".split(), 1: "crash error freeze broken".split(),
-         2: "thanks great love helpful".split()}
+WORDS = {
+    0: "refund charged invoice price".split(),
+    1: "crash error freeze broken".split(),
+    2: "thanks great love helpful".split(),
+}
 
 
 def _texts(n, classes=(0, 1, 2), seed=0):
@@ -30,14 +33,19 @@ def test_tfidf_logistic_regression_scores_a_class_it_never_saw_as_never_predicte
     assert found["accuracy"] == pytest.approx(np.mean(_texts(30, seed=1)[1] != 2))
 
 
-@pytest.mark.parametrize("network, verdict", [
-    (0.90, "the network is 2.0 points ahead of it"), (0.86, "the network is 2.0 points behind it"),
-    (0.8802, "the network ties with it"),
-])
+@pytest.mark.parametrize(
+    "network, verdict",
+    [
+        (0.90, "the network is 2.0 points ahead of it"),
+        (0.86, "the network is 2.0 points behind it"),
+        (0.8802, "the network ties with it"),
+    ],
+)
 def test_comparison_lines_say_which_model_won_and_by_how_much(network, verdict):
     scores = {"accuracy": network, "baselines": {"tfidf_logreg": {"accuracy": 0.88, "macro_f1": 0.87}}}
     assert baselines.comparison_lines(scores) == [
-        f"TF-IDF + logistic regression: test accuracy 0.8800 | macro-F1 0.8700 | {verdict}"]
+        f"TF-IDF + logistic regression: test accuracy 0.8800 | macro-F1 0.8700 | {verdict}"
+    ]
 
 
 def test_comparison_lines_without_baselines_say_nothing():
@@ -54,7 +62,7 @@ def _monthly(n=96, seed=0):
 def test_classical_forecasts_beat_the_naive_forecast_on_a_seasonal_series():
     y, origins = _monthly(), np.arange(84, 91)
     found = baselines.classical_forecasts(y, 84, origins, horizon=6, season=12)
-    actual = np.stack([y[o:o + 6] for o in origins])
+    actual = np.stack([y[o : o + 6] for o in origins])
     naive_mae = np.mean(np.abs(y[origins - 1][:, None] - actual))
     for name, fitted in found.items():
         assert fitted["forecasts"].shape == (7, 6), name
@@ -66,8 +74,9 @@ def test_classical_forecasts_read_no_value_at_or_after_an_origin():
     y = _monthly()
     changed = y.copy()
     changed[88:] += 1000  # the test part from step 88 on: no forecast made at 84..88 may move
-    before, after = (baselines.classical_forecasts(series, 84, np.arange(84, 89), horizon=3, season=12)
-                     for series in (y, changed))
+    before, after = (
+        baselines.classical_forecasts(series, 84, np.arange(84, 89), horizon=3, season=12) for series in (y, changed)
+    )
     for name in before:
         np.testing.assert_allclose(before[name]["forecasts"], after[name]["forecasts"], err_msg=name)
 

@@ -35,8 +35,17 @@ def _png_size(path):
 def test_write_draws_a_readable_png_with_dates(tmp_path):
     history, origins, actual, predicted, naive, seasonal = _case()
     dates = np.arange("2024-01-01", "2024-04-30", dtype="datetime64[D]")
-    path = forecast_plot.write(tmp_path / "figs" / "forecast.png", dates, history, origins,
-                               actual, predicted, naive, seasonal, title="Daily load")
+    path = forecast_plot.write(
+        tmp_path / "figs" / "forecast.png",
+        dates,
+        history,
+        origins,
+        actual,
+        predicted,
+        naive,
+        seasonal,
+        title="Daily load",
+    )
     width, height = _png_size(path)
     assert width >= 600 and height >= 300
     assert path.stat().st_size > 10_000
@@ -62,8 +71,9 @@ def test_figure_title_compares_model_and_baseline_maes():
 def test_figure_draws_the_full_horizon_from_the_last_origin():
     history, origins, actual, predicted, naive, seasonal = _case()
     shuffled = [5, 0, 8, 2, 7, 1, 3, 6, 4]  # windows in any order: the last origin is the largest
-    ax = forecast_plot.figure(None, history, origins[shuffled], actual[shuffled], predicted[shuffled],
-                              naive[shuffled], seasonal[shuffled]).axes[0]
+    ax = forecast_plot.figure(
+        None, history, origins[shuffled], actual[shuffled], predicted[shuffled], naive[shuffled], seasonal[shuffled]
+    ).axes[0]
     lines = {line.get_label(): line for line in ax.get_lines()}
     last = lines["model, 3 steps from the last origin"]
     assert list(last.get_xdata()) == [116, 117, 118]

@@ -123,9 +123,12 @@ def test_comparison_line_without_a_season_shows_one_baseline():
 
 
 def test_comparison_line_beats_with_four_significant_digits():
-    scores = {"model": {"mae": 1210.4, "mase": 0.79}, "naive": {"mae": 1841.26},
-              "seasonal_naive": {"mae": 153012.0},
-              "skill": {"mae_vs_naive": 1 - 1210.4 / 1841.26, "mae_vs_seasonal_naive": 0.99}}
+    scores = {
+        "model": {"mae": 1210.4, "mase": 0.79},
+        "naive": {"mae": 1841.26},
+        "seasonal_naive": {"mae": 153012.0},
+        "skill": {"mae_vs_naive": 1 - 1210.4 / 1841.26, "mae_vs_seasonal_naive": 0.99},
+    }
     line = fs.comparison_line(scores)
     assert line == "test MAE 1210 | naive 1841 | seasonal naive 153000 | MASE 0.79 | beats naive by 34%"
 
@@ -137,8 +140,9 @@ def _read(path):
 
 def test_write_predictions_one_row_per_window_and_step_with_dates(tmp_path):
     dates = np.arange("2024-01-01", "2024-01-13", dtype="datetime64[D]")
-    path = fs.write_predictions(tmp_path / "predictions.csv", dates, np.array([4, 6]),
-                                ACTUAL, PREDICTED, NAIVE, SEASONAL)
+    path = fs.write_predictions(
+        tmp_path / "predictions.csv", dates, np.array([4, 6]), ACTUAL, PREDICTED, NAIVE, SEASONAL
+    )
     rows = _read(path)
     assert rows[0] == ["origin", "date", "step", "actual", "forecast", "naive", "seasonal_naive"]
     assert rows[1:] == [
@@ -176,19 +180,26 @@ def test_forecast_scores_classical_baselines_beside_the_naive_ones():
     assert scores["baselines"]["auto_ets"]["mae"] == pytest.approx(0.5)
     assert scores["skill"]["mae_vs_auto_ets"] == pytest.approx(1 - 2 / 0.5)
     assert [s["auto_ets"]["mae"] for s in scores["per_step"]] == pytest.approx([0.5, 0.5])
-    assert {k: v for k, v in scores.items() if k not in ("baselines", "per_step", "skill")} == \
-        {k: v for k, v in _scores().items() if k not in ("per_step", "skill")}
+    assert {k: v for k, v in scores.items() if k not in ("baselines", "per_step", "skill")} == {
+        k: v for k, v in _scores().items() if k not in ("per_step", "skill")
+    }
 
 
 def test_comparison_line_says_how_the_model_does_against_the_best_classical_baseline():
     scores = fs.forecast(ACTUAL, PREDICTED, NAIVE, SEASONAL, 2.0, {**CLASSICAL, "auto_arima": NAIVE})
     line = fs.comparison_line(scores, {"auto_ets": "ETS", "auto_arima": "ARIMA"})
-    assert line == ("test MAE 2 | naive 8.5 | seasonal naive 1.25 | ETS 0.5 | ARIMA 8.5 | MASE 1 | "
-                    "loses to seasonal naive by 60%, loses to ETS by 300%")
+    assert line == (
+        "test MAE 2 | naive 8.5 | seasonal naive 1.25 | ETS 0.5 | ARIMA 8.5 | MASE 1 | "
+        "loses to seasonal naive by 60%, loses to ETS by 300%"
+    )
 
 
 def test_write_predictions_adds_a_column_per_classical_baseline(tmp_path):
     path = fs.write_predictions(tmp_path, None, [4, 6], ACTUAL, PREDICTED, NAIVE, SEASONAL, CLASSICAL)
     rows = _read(path)
-    assert rows[0][-2:] == ["seasonal_naive", "auto_ets"] and [row[-1] for row in rows[1:]] == ["10.0", "21.0",
-                                                                                                  "31.0", "40.0"]
+    assert rows[0][-2:] == ["seasonal_naive", "auto_ets"] and [row[-1] for row in rows[1:]] == [
+        "10.0",
+        "21.0",
+        "31.0",
+        "40.0",
+    ]

@@ -22,8 +22,20 @@ from kt_rnn.errors import DataError
 from kt_rnn.search import pipeline
 from kt_rnn.tasks import forecast
 
-QUICK = ("--tuner", "random", "--max-trials", "2", "--max-epochs", "3", "--fix", "units_0=16", "--fix",
-         "num_layers=1", "--fix", "batch_size=32")
+QUICK = (
+    "--tuner",
+    "random",
+    "--max-trials",
+    "2",
+    "--max-epochs",
+    "3",
+    "--fix",
+    "units_0=16",
+    "--fix",
+    "num_layers=1",
+    "--fix",
+    "batch_size=32",
+)
 
 
 def _config(data, logdir, *argv):
@@ -31,8 +43,19 @@ def _config(data, logdir, *argv):
 
 
 def _airline(logdir, *argv):
-    return _config(shared_file("timeseries/airline-passengers.csv"), logdir, "--target", "Passengers",
-                   "--date-column", "Month", "--horizon", "12", "--season", "12", *argv)
+    return _config(
+        shared_file("timeseries/airline-passengers.csv"),
+        logdir,
+        "--target",
+        "Passengers",
+        "--date-column",
+        "Month",
+        "--horizon",
+        "12",
+        "--season",
+        "12",
+        *argv,
+    )
 
 
 SERVE = """
@@ -67,12 +90,17 @@ def test_forecast_airline_exports_a_model_that_forecasts_in_passengers(tmp_path)
     assert len(rows) == 1 + 13 * 12
     assert rows[1].split(",")[1] == "1959-01"
     assert (best / "forecast.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    values = np.loadtxt(shared_file("timeseries/airline-passengers.csv"), delimiter=",", skiprows=1,
-                        usecols=1, dtype="float32")
-    window = values[-hparams["window"]:].reshape(1, -1, 1)  # the last `window` months, raw
+    values = np.loadtxt(
+        shared_file("timeseries/airline-passengers.csv"), delimiter=",", skiprows=1, usecols=1, dtype="float32"
+    )
+    window = values[-hparams["window"] :].reshape(1, -1, 1)  # the last `window` months, raw
     np.save(tmp_path / "window.npy", window)
-    fresh = subprocess.run([sys.executable, "-c", SERVE, str(best / "saved_model"), str(tmp_path / "window.npy")],
-                           capture_output=True, text=True, timeout=300)
+    fresh = subprocess.run(
+        [sys.executable, "-c", SERVE, str(best / "saved_model"), str(tmp_path / "window.npy")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert fresh.returncode == 0, fresh.stderr[-2000:]
     forecast = np.array(json.loads(fresh.stdout.strip().splitlines()[-1]))
     assert forecast.shape == (1, 12)
@@ -94,8 +122,22 @@ def _session_hparams(run):
 
 def test_forecast_daily_temperatures_split_in_whole_horizons(tmp_path):
     data = shared_file("timeseries/daily-min-temperatures.csv")
-    config = _config(data, tmp_path / "logs", "--target", "Temp", "--date-column", "Date", "--horizon", "7",
-                     "--season", "7", "--stride", "7", "--fix", "window=14")
+    config = _config(
+        data,
+        tmp_path / "logs",
+        "--target",
+        "Temp",
+        "--date-column",
+        "Date",
+        "--horizon",
+        "7",
+        "--season",
+        "7",
+        "--stride",
+        "7",
+        "--fix",
+        "window=14",
+    )
     dataset = timeseries.load(config)
     assert dataset.sizes == {"train": 2558, "validation": 546, "test": 546} and dataset.unit == "steps"
     assert dataset.spec["frequency"] == "daily" and dataset.spec["season"] == 7
@@ -106,8 +148,16 @@ def test_forecast_through_the_api_resumes_and_reports(finished_timeseries_search
     data, logs, _ = finished_timeseries_search
     project = logs / "timeseries"
     trials = {p.name: (p / "trial.json").read_text() for p in (project / "tuner").glob("trial_*")}
-    options = dict(dataset="timeseries", target="y", horizon=4, tuner="random", max_trials=2, max_epochs=2,
-                   fix=["units_0=16", "num_layers=1", "batch_size=32"], logdir=str(logs))
+    options = dict(
+        dataset="timeseries",
+        target="y",
+        horizon=4,
+        tuner="random",
+        max_trials=2,
+        max_epochs=2,
+        fix=["units_0=16", "num_layers=1", "batch_size=32"],
+        logdir=str(logs),
+    )
     result = kt_rnn.tune(data, **options)  # the same search: resumes, nothing trained again
     assert result.objective == "val_loss" and result.metrics["direction"] == "min"
     assert result.metrics["size_unit"] == "steps" and result.metrics["sizes"]["test"] == 24
@@ -162,11 +212,14 @@ def _multivariate(path, gaps=True):
     return path
 
 
-@pytest.mark.parametrize("argv, message", [
-    (("--features", "price"), r"(?s)Missing values.*'price': 2 \(lines 12, 13\).*--fill-missing"),
-    (("--features", "price,region", "--fill-missing", "ffill"), r"(?s)region.*--categorical"),
-    (("--features", "price", "--fill-missing", "ffill", "--horizon", "30"), r"(?s)Too few rows.*needs at least"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (("--features", "price"), r"(?s)Missing values.*'price': 2 \(lines 12, 13\).*--fill-missing"),
+        (("--features", "price,region", "--fill-missing", "ffill"), r"(?s)region.*--categorical"),
+        (("--features", "price", "--fill-missing", "ffill", "--horizon", "30"), r"(?s)Too few rows.*needs at least"),
+    ],
+)
 def test_forecast_bad_series_is_a_data_error_before_anything_is_written(tmp_path, argv, message):
     data = _multivariate(tmp_path / "shop.csv")
     with pytest.raises(DataError, match=message):
@@ -177,8 +230,24 @@ def test_forecast_bad_series_is_a_data_error_before_anything_is_written(tmp_path
 @pytest.mark.e2e
 def test_forecast_multivariate_with_a_filled_gap_and_a_category_runs(tmp_path):
     data = _multivariate(tmp_path / "shop.csv")
-    config = _config(data, tmp_path / "logs", "--target", "sales", "--date-column", "date", "--features", "all",
-                     "--fill-missing", "interpolate", "--categorical", "region", "--horizon", "3", "--fix", "window=6")
+    config = _config(
+        data,
+        tmp_path / "logs",
+        "--target",
+        "sales",
+        "--date-column",
+        "date",
+        "--features",
+        "all",
+        "--fill-missing",
+        "interpolate",
+        "--categorical",
+        "region",
+        "--horizon",
+        "3",
+        "--fix",
+        "window=6",
+    )
     result = pipeline.run(config)
     hparams = json.loads((config.layout.best / "hparams.json").read_text())
     assert hparams["features"] == ["sales", "price", "region=north", "region=south"]
@@ -193,13 +262,16 @@ def _seasonal(path, steps=160, season=6, noise=0.0):
 
 
 def test_forecast_base_instead_is_the_best_base_only_when_the_trials_validation_mae_does_not_beat_it(tmp_path):
-    config = _config(_seasonal(tmp_path / "s.csv", noise=1.0), tmp_path / "logs", "--target", "y", "--horizon", "4",
-                     "--season", "6")
+    config = _config(
+        _seasonal(tmp_path / "s.csv", noise=1.0), tmp_path / "logs", "--target", "y", "--horizon", "4", "--season", "6"
+    )
     dataset = timeseries.load(config)
     hypermodel = forecast.hypermodel(config, dataset)
     window = 12
-    errors = {predict: hypermodel.base_error(dataset.validation, window, predict)
-              for predict in ("seasonal", "seasonal_trend")}
+    errors = {
+        predict: hypermodel.base_error(dataset.validation, window, predict)
+        for predict in ("seasonal", "seasonal_trend")
+    }
     best = min(errors, key=errors.get)
     scaled = errors[best] / dataset.spec["target_std"]  # a trial's val_mae is in the scaled units it learns
     assert forecast.base_instead(hypermodel, dataset, None, {sp.WINDOW: window}, scaled * 0.99) is None
@@ -212,8 +284,18 @@ def test_forecast_base_instead_is_the_best_base_only_when_the_trials_validation_
 def test_forecast_base_instead_weighs_the_seasonal_naive_even_when_the_space_holds_another_base(tmp_path):
     # The trials corrected the naive forecast (`--fix predict=change`); on an exact season the seasonal
     # naive forecast, which the test scores compare with, forecasts the validation part better than either.
-    config = _config(_seasonal(tmp_path / "s.csv"), tmp_path / "logs", "--target", "y", "--horizon", "4",
-                     "--season", "6", "--fix", "predict=change")
+    config = _config(
+        _seasonal(tmp_path / "s.csv"),
+        tmp_path / "logs",
+        "--target",
+        "y",
+        "--horizon",
+        "4",
+        "--season",
+        "6",
+        "--fix",
+        "predict=change",
+    )
     dataset = timeseries.load(config)
     hypermodel = forecast.hypermodel(config, dataset)
     naive = hypermodel.base_error(dataset.validation, 12, "change") / dataset.spec["target_std"]
@@ -224,8 +306,22 @@ def test_forecast_base_instead_weighs_the_seasonal_naive_even_when_the_space_hol
 @pytest.mark.e2e
 def test_forecast_exports_the_seasonal_naive_alone_when_no_trial_beats_it(tmp_path, capsys):
     # An exact season: its seasonal-naive forecast makes no error, which one epoch of a network cannot match.
-    config = _config(_seasonal(tmp_path / "s.csv"), tmp_path / "logs", "--target", "y", "--horizon", "4",
-                     "--season", "6", "--max-trials", "1", "--max-epochs", "1", "--baselines", "none")
+    config = _config(
+        _seasonal(tmp_path / "s.csv"),
+        tmp_path / "logs",
+        "--target",
+        "y",
+        "--horizon",
+        "4",
+        "--season",
+        "6",
+        "--max-trials",
+        "1",
+        "--max-epochs",
+        "1",
+        "--baselines",
+        "none",
+    )
     result = pipeline.run(config)
     base = result.metrics["exported_base"]
     assert base["hparams"][sp.PREDICT] == "seasonal" and base["validation_mae"] < 1e-4 < base["trial_validation_mae"]
@@ -251,9 +347,28 @@ def test_forecast_every_tuner_searches_the_window(tmp_path, tuner):
     steps = np.arange(160)
     data.write_text("y\n" + "".join(f"{50 + 10 * np.sin(i / 4):.3f}\n" for i in steps))
     # One fold and no classical models: this is about each tuner's trials (the folds and baselines have their own).
-    config = _config(data, tmp_path / "logs", "--target", "y", "--horizon", "4", "--tuner", tuner,
-                     "--max-trials", "2", "--max-epochs", "2", "--fix", "cell=gru", "--fix", "learning_rate=0.01",
-                     "--folds", "1", "--baselines", "none")
+    config = _config(
+        data,
+        tmp_path / "logs",
+        "--target",
+        "y",
+        "--horizon",
+        "4",
+        "--tuner",
+        tuner,
+        "--max-trials",
+        "2",
+        "--max-epochs",
+        "2",
+        "--fix",
+        "cell=gru",
+        "--fix",
+        "learning_rate=0.01",
+        "--folds",
+        "1",
+        "--baselines",
+        "none",
+    )
     result = pipeline.run(config)
     assert result.metrics["trials"]["completed"] == result.metrics["trials"]["total"] >= 2
     assert result.hparams[sp.WINDOW] in (4, 8, 16)
@@ -271,13 +386,18 @@ def test_forecast_serving_ensemble_is_the_mean_of_its_members_each_on_its_own_re
     models = []
     for fixed in chosen:
         space = sp.SearchSpace(sp.FORECAST_PARAMS).with_domains(
-            {sp.WINDOW: sp.fixed(fixed[sp.WINDOW]), sp.PREDICT: sp.fixed(fixed[sp.PREDICT]),
-             sp.NUM_LAYERS: sp.fixed(1), sp.UNITS[0]: sp.fixed(8)})
+            {
+                sp.WINDOW: sp.fixed(fixed[sp.WINDOW]),
+                sp.PREDICT: sp.fixed(fixed[sp.PREDICT]),
+                sp.NUM_LAYERS: sp.fixed(1),
+                sp.UNITS[0]: sp.fixed(8),
+            }
+        )
         hypermodel = RNNForecaster(1, 6, [100.0], [100.0], 100.0, 10.0, season=12, space=space, jit_compile=False)
         models.append(hypermodel.build(keras_tuner.HyperParameters()))
     window = (100 + 10 * np.sin(np.arange(2 * 24) / 2)).reshape(2, 24, 1).astype("float32")
     served = [forecast.serving_model(m, dataset, h) for m, h in zip(models, chosen)]
-    each = [np.asarray(s(window[:, 24 - h[sp.WINDOW]:])) for s, h in zip(served, chosen)]
+    each = [np.asarray(s(window[:, 24 - h[sp.WINDOW] :])) for s, h in zip(served, chosen)]
     ensemble = forecast.serving_ensemble(models, dataset, chosen)
     assert ensemble.input.shape[1] == 24  # the longest member's window
     np.testing.assert_allclose(np.asarray(ensemble(window)), np.mean(each, axis=0), rtol=1e-5)
@@ -286,13 +406,28 @@ def test_forecast_serving_ensemble_is_the_mean_of_its_members_each_on_its_own_re
 @pytest.mark.e2e
 def test_forecast_ensemble_export_reads_its_longest_members_window(finished_timeseries_search):
     data, logs, _ = finished_timeseries_search
-    result = kt_rnn.tune(data, dataset="timeseries", target="y", horizon=4, tuner="random", max_trials=2,
-                         max_epochs=2, fix=["units_0=16", "num_layers=1", "batch_size=32"], logdir=str(logs),
-                         export_only=True, ensemble=2, baselines="none")
+    result = kt_rnn.tune(
+        data,
+        dataset="timeseries",
+        target="y",
+        horizon=4,
+        tuner="random",
+        max_trials=2,
+        max_epochs=2,
+        fix=["units_0=16", "num_layers=1", "batch_size=32"],
+        logdir=str(logs),
+        export_only=True,
+        ensemble=2,
+        baselines="none",
+    )
     members = result.metrics["ensemble"]["members"]
     assert result.metrics["ensemble"]["size"] == 2 and len(members) == 2
     hparams = json.loads((logs / "timeseries" / "best" / "hparams.json").read_text())
-    windows = [json.loads((logs / "timeseries" / "tuner" / f"trial_{m['trial']}" / "trial.json").read_text())
-               ["hyperparameters"]["values"][sp.WINDOW] for m in members]
+    windows = [
+        json.loads((logs / "timeseries" / "tuner" / f"trial_{m['trial']}" / "trial.json").read_text())[
+            "hyperparameters"
+        ]["values"][sp.WINDOW]
+        for m in members
+    ]
     assert hparams["window"] == max(windows) == int(result.model.input.shape[1])
     assert result.test_scores["model"]["mae"] > 0 and "baselines" not in result.test_scores

@@ -26,8 +26,17 @@ PARAMS = (
     sp.Param("units", int, sp.choice((4, 8), 4), lambda v: v in (4, 8), "4 or 8"),
     sp.Param(sp.BATCH_SIZE, int, sp.fixed(16), lambda v: isinstance(v, int) and v > 0, "a positive integer"),
 )
-DIGIT = Option("digit", "the digit counted in each sequence", "tally (digits: --data FILE.npy)", int, metavar="D",
-               tasks=("tally",), identity=True, required=True, minimum=0)
+DIGIT = Option(
+    "digit",
+    "the digit counted in each sequence",
+    "tally (digits: --data FILE.npy)",
+    int,
+    metavar="D",
+    tasks=("tally",),
+    identity=True,
+    required=True,
+    minimum=0,
+)
 TALLY = tasks.Task("tally", PARAMS, (tasks.REGRESSION,), __name__, ("tally",), (DIGIT,))
 
 
@@ -56,9 +65,17 @@ def load(config, values):
     def part(lo, hi):
         return tf.data.Dataset.from_tensor_slices((x[lo:hi], y[lo:hi]))
 
-    return data.Dataset(part(0, a), part(a, b), part(b, len(x)), tasks.REGRESSION, {"timesteps": TIMESTEPS}, None,
-                        {"train": a, "validation": b - a, "test": len(x) - b}, fingerprint=data.fingerprint(values),
-                        source=os.path.abspath(config.data))
+    return data.Dataset(
+        part(0, a),
+        part(a, b),
+        part(b, len(x)),
+        tasks.REGRESSION,
+        {"timesteps": TIMESTEPS},
+        None,
+        {"train": a, "validation": b - a, "test": len(x) - b},
+        fingerprint=data.fingerprint(values),
+        source=os.path.abspath(config.data),
+    )
 
 
 # The task's implementation (kt_rnn.tasks' module docstring lists what a task provides).
@@ -80,8 +97,9 @@ def hypermodel(config, dataset):
         def fit(self, hp, model, x, validation_data=None, **kwargs):
             batch = config.space.register(hp, sp.BATCH_SIZE)
             validation = None if validation_data is None else validation_data.batch(batch)  # the refit has none
-            return model.fit(x.shuffle(len(x), seed=0).batch(batch), validation_data=validation,
-                             **{**kwargs, "shuffle": False})
+            return model.fit(
+                x.shuffle(len(x), seed=0).batch(batch), validation_data=validation, **{**kwargs, "shuffle": False}
+            )
 
     return Tally()
 
@@ -189,15 +207,33 @@ def test_registered_task_runs_from_the_command_line_and_tune_resumes_and_reports
     from kt_rnn.cli import report, search
 
     digits, logs = _digits(tmp_path / "digits.npy"), tmp_path / "logs"
-    argv = ["tally", "--data", digits, "--digit", "7", "--logdir", str(logs), "--tuner", "random", "--max-trials",
-            "2", "--max-epochs", "2", "--quiet", "--baselines", "none"]
+    argv = [
+        "tally",
+        "--data",
+        digits,
+        "--digit",
+        "7",
+        "--logdir",
+        str(logs),
+        "--tuner",
+        "random",
+        "--max-trials",
+        "2",
+        "--max-epochs",
+        "2",
+        "--quiet",
+        "--baselines",
+        "none",
+    ]
     assert search.main(argv) == 0
     best = logs / "tally" / "best"
     metrics = json.loads((best / "metrics.json").read_text())
     assert metrics["task"] == "tally" and metrics["trials"]["completed"] == 2 and "mae" in metrics["test"]
     assert (best / "saved_model" / "saved_model.pb").exists()
-    runs = {p.parent.relative_to(logs / "tally" / "tensorboard") for p in (logs / "tally" / "tensorboard").rglob(
-        "events.out.tfevents.*")}
+    runs = {
+        p.parent.relative_to(logs / "tally" / "tensorboard")
+        for p in (logs / "tally" / "tensorboard").rglob("events.out.tfevents.*")
+    }
     assert any(str(run).startswith(metrics["best_trial"]) for run in runs)  # every trial in TensorBoard
     assert search.main(argv) == 0  # the same command again: the finished search, nothing retrained
     assert json.loads((best / "metrics.json").read_text())["trials"] == metrics["trials"]
@@ -205,21 +241,52 @@ def test_registered_task_runs_from_the_command_line_and_tune_resumes_and_reports
     assert report.main([str(logs / "tally")]) == 0
     shown = capsys.readouterr().out
     assert "Export: tally test MAE" in shown and "units" in shown
-    result = kt_rnn.tune(digits, dataset="tally", digit=7, logdir=str(logs), project="api", tuner="random",
-                         max_trials=1, max_epochs=2, quiet=True, baselines="none")
+    result = kt_rnn.tune(
+        digits,
+        dataset="tally",
+        digit=7,
+        logdir=str(logs),
+        project="api",
+        tuner="random",
+        max_trials=1,
+        max_epochs=2,
+        quiet=True,
+        baselines="none",
+    )
     assert result.metrics["task"] == "tally" and result.export_path == logs / "api" / "best"
 
 
 @pytest.mark.e2e
 def test_registered_task_found_through_its_entry_point_resumes_after_a_kill(tmp_path):
     site = _site(tmp_path / "site")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(pathlib.Path(__file__).parent),
-                                                        os.environ.get("PYTHONPATH", "")])}
-    argv = [sys.executable, "-m", "kt_rnn.search", "tally", "--data", _digits(tmp_path / "d.npy"), "--digit", "3",
-            "--logdir", str(tmp_path / "logs"), "--tuner", "random", "--max-trials", "2", "--max-epochs", "2",
-            "--quiet", "--baselines", "none"]
-    killed = subprocess.run(argv, env={**env, "KT_RNN_FAULT": "trial-end"}, capture_output=True, text=True,
-                            timeout=300)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(site), str(pathlib.Path(__file__).parent), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "kt_rnn.search",
+        "tally",
+        "--data",
+        _digits(tmp_path / "d.npy"),
+        "--digit",
+        "3",
+        "--logdir",
+        str(tmp_path / "logs"),
+        "--tuner",
+        "random",
+        "--max-trials",
+        "2",
+        "--max-epochs",
+        "2",
+        "--quiet",
+        "--baselines",
+        "none",
+    ]
+    killed = subprocess.run(argv, env={**env, "KT_RNN_FAULT": "trial-end"}, capture_output=True, text=True, timeout=300)
     assert killed.returncode == -9, killed.stderr[-2000:]
     trials = tmp_path / "logs" / "tally" / "tuner"
     assert len(list(trials.glob("trial_*/trial.json"))) == 1

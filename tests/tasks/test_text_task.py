@@ -44,8 +44,19 @@ def _csv(path, counts, header="message,label"):
 
 
 # A small model that learns these keyword texts within a few epochs, so the tests can check its answers.
-FIXED = ("embedding_dim=16", "units_0=16", "learning_rate=0.02", "num_layers=1", "optimizer=adam",
-         "head=max_pool", "batch_size=16", "dropout=0.0", "l2=0.0", "cell=gru", "bidirectional=false")
+FIXED = (
+    "embedding_dim=16",
+    "units_0=16",
+    "learning_rate=0.02",
+    "num_layers=1",
+    "optimizer=adam",
+    "head=max_pool",
+    "batch_size=16",
+    "dropout=0.0",
+    "l2=0.0",
+    "cell=gru",
+    "bidirectional=false",
+)
 
 
 def _config(data, logdir, *argv):
@@ -73,15 +84,21 @@ def test_text_folder_of_three_classes_exports_class_names_read_back_in_a_fresh_p
     assert baseline["accuracy"] == 1.0 and set(baseline) == {"accuracy", "macro_f1", "fit_seconds"}
     points = 100 * (metrics["test"]["accuracy"] - 1.0)
     verdict = "ties with it" if abs(points) < 0.05 else f"is {abs(points):.1f} points behind it"
-    assert f"TF-IDF + logistic regression: test accuracy 1.0000 | macro-F1 1.0000 | the network {verdict}" \
+    assert (
+        f"TF-IDF + logistic regression: test accuracy 1.0000 | macro-F1 1.0000 | the network {verdict}"
         in capsys.readouterr().out
+    )
     assert metrics["class_names"] == ["billing", "bug", "praise"] and metrics["problem"] == "classification"
     assert metrics["sizes"]["test"] == 10 and sum(metrics["class_counts"]["test"].values()) == 10
     assert set(metrics["test"]["per_class"]) == set(WORDS)
     assert {"precision", "recall", "f1", "support"} <= set(metrics["test"]["per_class"]["bug"])
     probes = ["refund my invoice charge", "crash error on start", "thanks great app love it"]
-    fresh = subprocess.run([sys.executable, "-c", SERVE, str(config.layout.best), json.dumps(probes)],
-                           capture_output=True, text=True, timeout=300)
+    fresh = subprocess.run(
+        [sys.executable, "-c", SERVE, str(config.layout.best), json.dumps(probes)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert fresh.returncode == 0, fresh.stderr[-2000:]
     served = json.loads(fresh.stdout.strip().splitlines()[-1])
     assert served["sums"] == pytest.approx([1, 1, 1], abs=1e-5)  # softmax over the 3 classes
@@ -123,14 +140,20 @@ def test_text_objective_that_needs_two_classes_is_refused_before_anything_is_wri
     assert not (tmp_path / "logs" / "text").exists()
 
 
-@pytest.mark.parametrize("content, argv, message", [
-    ("", (), "No rows|empty"),
-    ("message,label\nhello there,bug\nsomething else,bug\n", (), "Only one class"),
-    ("message,label\nhello there,bug\nbye,praise\n", ("--label-column", "category"),
-     "(?s)category.*message.*label"),
-    ("message,label\n   ,bug\n\t,praise\n", (), "No examples with text"),
-    ("message,label\n" + "a b c,bug\n" * 6 + "d e f,praise\n", (), "(?s)'praise' has 1.*Add examples"),
-])
+@pytest.mark.parametrize(
+    "content, argv, message",
+    [
+        ("", (), "No rows|empty"),
+        ("message,label\nhello there,bug\nsomething else,bug\n", (), "Only one class"),
+        (
+            "message,label\nhello there,bug\nbye,praise\n",
+            ("--label-column", "category"),
+            "(?s)category.*message.*label",
+        ),
+        ("message,label\n   ,bug\n\t,praise\n", (), "No examples with text"),
+        ("message,label\n" + "a b c,bug\n" * 6 + "d e f,praise\n", (), "(?s)'praise' has 1.*Add examples"),
+    ],
+)
 def test_text_bad_input_is_a_data_error_before_anything_is_written(tmp_path, content, argv, message):
     data = tmp_path / "bad.csv"
     data.write_text(content)
