@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from kt_rnn.config import Config
     from kt_rnn.search.tuners import DurableTuner
 
-_SEQUENCE_SUFFIXES = (".npz", ".npy")
 # Options `tune` takes as its own arguments (`data`, `dataset`, `test_data`), or not at all (a run file).
 _NOT_KEYWORDS = ("dataset", "config", "data", "test_data")
 
@@ -85,13 +84,14 @@ def tune(data: Any = None, *, dataset: str | None = None, test_data: Any = None,
     """
     dataset, path, memory = _source(data, dataset)
     test_path, test_memory = _test_source(test_data, dataset)
+    from kt_rnn import data as data_lib
     from kt_rnn import options as options_lib
     from kt_rnn.config import Config
 
     values = options_lib.resolve(options, where="for kt_rnn.tune", excluded=_NOT_KEYWORDS)
     paths = {name: value for name, value in (("data", path), ("test_data", test_path)) if value is not None}
     config = Config.from_options({**values, "dataset": dataset, **paths})
-    return run(config, _in_memory(dataset, memory, test_memory))
+    return run(config, data_lib.in_memory(dataset, memory, test_memory))
 
 
 def run(config: "Config", data: dict[str, Any] | None = None) -> Result | None:
@@ -122,29 +122,25 @@ def run(config: "Config", data: dict[str, Any] | None = None) -> Result | None:
 
 def _source(data: Any, dataset: str | None) -> tuple[str, str | None, tuple[Any, Any] | None]:
     """`(dataset name, path or None, in-memory data or None)` for `tune`'s `data`."""
+    from kt_rnn import data as data_lib  # numpy: not at `import kt_rnn`
+
     if isinstance(data, (str, os.PathLike)):
         text = os.fspath(data)
         if dataset is None and text == "imdb":
             return "imdb", None, None
-        return dataset or _dataset_of_path(pathlib.Path(text)), text, None
+        return dataset or data_lib.dataset_of(path=text), text, None
     if data is None:
         if dataset is None:
             raise UsageError("Pass data to tune: 'imdb', a path, (texts, labels) or (x, y) arrays.")
         return dataset, None, None
     pair = _pair(data)
-    return dataset or _dataset_of_pair(pair), None, pair
+    return dataset or data_lib.dataset_of(pair=pair), None, pair
 
 
 def _test_source(test_data: Any, dataset: str) -> tuple[str | None, tuple[Any, Any] | None]:
     if test_data is None or isinstance(test_data, (str, os.PathLike)):
         return (os.fspath(test_data) if test_data is not None else None), None
     return None, _pair(test_data)
-
-
-def _dataset_of_path(path: pathlib.Path) -> str:
-    if path.suffix.lower() in _SEQUENCE_SUFFIXES or (path.is_dir() and (path / "x.npy").exists()):
-        return "sequence"
-    return "text"
 
 
 def _pair(data: Any) -> tuple[Any, Any]:
@@ -167,35 +163,3 @@ def _decoded(values):
     if isinstance(values[0], bytes):
         return [value.decode("utf-8", "replace") for value in values]
     return np.stack(values)
-
-
-def _dataset_of_pair(pair: tuple[Any, Any]) -> str:
-    first = next(iter(pair[0]), None)
-    return "text" if isinstance(first, str) else "sequence"
-
-
-def _in_memory(dataset, memory, test_memory):
-    """The loader's keyword arguments for data given in memory, or `None`."""
-    if memory is None and test_memory is None:
-        return None
-    if dataset == "text":
-        from kt_rnn.data import text_files
-
-        train = text_files.labelled(*memory) if memory is not None else None
-        test = text_files.labelled(*test_memory, source="test data in memory") if test_memory is not None else None
-        return {"labelled": train, "test_labelled": test}
-    if dataset == "sequence":
-        import numpy as np
-
-        from kt_rnn.data import arrays
-
-        x, y = memory
-        x_test, y_test = test_memory if test_memory is not None else (None, None)
-        return {"arrays": arrays.Arrays(np.asarray(x), np.asarray(y), _array(x_test), _array(y_test))}
-    raise UsageError(f"The {dataset} dataset does not take data in memory: pass its path instead.")
-
-
-def _array(value):
-    import numpy as np
-
-    return None if value is None else np.asarray(value)

@@ -136,11 +136,11 @@ def test_import_kt_rnn_stays_light():
 def test_tune_takes_a_tf_data_dataset_of_pairs_as_arrays_or_texts():
     import tensorflow as tf
 
-    from kt_rnn import api
+    from kt_rnn import api, data
 
     x, y = _sequences(n=6)
     pair = api._pair(tf.data.Dataset.from_tensor_slices((x, y)))
     np.testing.assert_array_equal(pair[0], x) and np.testing.assert_array_equal(pair[1], y)
-    assert api._dataset_of_pair(pair) == "sequence"
+    assert data.dataset_of(pair=pair) == "sequence"
     texts = api._pair(tf.data.Dataset.from_tensor_slices((["caf\u00e9 ok", "bad"], ["pos", "neg"])))
-    assert texts == (["caf\u00e9 ok", "bad"], ["pos", "neg"]) and api._dataset_of_pair(texts) == "text"
+    assert texts == (["caf\u00e9 ok", "bad"], ["pos", "neg"]) and data.dataset_of(pair=texts) == "text"

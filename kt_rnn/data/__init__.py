@@ -118,6 +118,33 @@ def _module(name: str) -> types.ModuleType:
     return importlib.import_module(LOADERS[name].split(":")[0])
 
 
+# The datasets `kt_rnn.tune` guesses among when it is not told one, asked in this order: the first whose
+# loader's module `claims(path, pair)` the data is it ("text" claims any other path and texts in memory).
+GUESSED = ("sequence", "text")
+
+
+def dataset_of(path: str | None = None, pair: tuple[Any, Any] | None = None) -> str:
+    """The dataset a path or an in-memory `(x, y)` pair is, for `kt_rnn.tune` without `dataset=`."""
+    import pathlib
+
+    return next(name for name in GUESSED if _module(name).claims(path and pathlib.Path(path), pair))
+
+
+def in_memory(name: str, pair: tuple[Any, Any] | None, test_pair: tuple[Any, Any] | None) -> dict[str, Any] | None:
+    """The loader keyword arguments of dataset `name` for data given in memory (`kt_rnn.tune`), or `None`.
+
+    Raises `UsageError` for a dataset whose loader reads only a path (no `in_memory` in its module).
+    """
+    if pair is None and test_pair is None:
+        return None
+    module = _module(name)
+    if not hasattr(module, "in_memory"):
+        from kt_rnn.errors import UsageError
+
+        raise UsageError(f"The {name} dataset does not take data in memory: pass its path instead.")
+    return module.in_memory(pair, test_pair)
+
+
 def load(config: Any) -> Dataset:
     """Loads `config.dataset` as a `Dataset`."""
     return get_loader(config.dataset)(config)

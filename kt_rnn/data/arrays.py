@@ -39,6 +39,24 @@ CLASSIFICATION, REGRESSION = "classification", "regression"
 _SAVE_HINT = "Save numeric numpy arrays, e.g. np.savez('data.npz', x=x.astype('float32'), y=y)"
 
 
+SUFFIXES = (".npz", ".npy")  # the files `kt_rnn.tune` takes for sequences without being told
+
+
+def claims(path: pathlib.Path | None, pair: tuple[Any, Any] | None) -> bool:
+    """True for an .npz/.npy (or a folder holding x.npy) and for numbers in memory (`kt_rnn.data.dataset_of`)."""
+    if path is not None:
+        return path.suffix.lower() in SUFFIXES or (path.is_dir() and (path / "x.npy").exists())
+    return pair is not None and not isinstance(next(iter(pair[0]), None), str)
+
+
+def in_memory(pair: tuple[Any, Any] | None, test_pair: tuple[Any, Any] | None) -> dict[str, "Arrays"]:
+    """The loader's keyword arguments for `(x, y)` arrays given in memory, and the test part's."""
+    x, y = pair if pair is not None else (None, None)
+    x_test, y_test = test_pair if test_pair is not None else (None, None)
+    x, y, x_test, y_test = (None if v is None else np.asarray(v) for v in (x, y, x_test, y_test))
+    return {"arrays": Arrays(x, y, x_test, y_test)}
+
+
 @dataclasses.dataclass
 class Arrays:
     """The arrays of a sequence dataset, as read (see `ACCEPTED`).

@@ -211,6 +211,18 @@ def _decode(data: bytes) -> tuple[str, int]:
     return _UNDECODABLE.subn("\ufffd", data.decode("utf-8-sig", errors="surrogateescape"))
 
 
+def claims(path: pathlib.Path | None, pair: tuple[Any, Any] | None) -> bool:
+    """True for any path (a folder or a table of texts) and for texts in memory (`kt_rnn.data.dataset_of`)."""
+    return path is not None or (pair is not None and isinstance(next(iter(pair[0]), None), str))
+
+
+def in_memory(pair: tuple[Any, Any] | None, test_pair: tuple[Any, Any] | None) -> dict[str, Labelled | None]:
+    """The loader's keyword arguments for `(texts, labels)` given in memory, and the test part's."""
+    train = labelled(*pair) if pair is not None else None
+    test = labelled(*test_pair, source="test data in memory") if test_pair is not None else None
+    return {"labelled": train, "test_labelled": test}
+
+
 def labelled(texts: Iterable[Any], labels: Iterable[Any], source: str = "in memory") -> Labelled:
     """Labelled texts given in memory (the Python API): a `Labelled`, checked like a file.
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
 from kt_rnn.report import trials as tt
-from kt_rnn.tasks import baselines, forecast_scores
 
 REASON_WIDTH = 60
 NAME_SHORT, REASON_SHORT = 10, 24  # what a column keeps when the table is too wide for the terminal
@@ -34,21 +33,15 @@ def render(search: tt.Search, width: int | None = None) -> list[str]:
 
 
 def _export_lines(search):
-    """The exported model's test scores (classes) and how the classical baselines fitted beside it did."""
-    test = (search.export or {}).get("test") or {}
-    if "mae" in (test.get("model") or {}):  # a forecast: its comparison line, and its base if it was exported alone
-        fitted = {name: found for name, found in (test.get("baselines") or {}).items() if "mae" in found}
-        base = search.export.get("exported_base")
-        return [
-            *([forecast_scores.base_line(base, search.export.get("best_trial"))] if base else []),
-            f"Export: {forecast_scores.comparison_line({**test, 'baselines': fitted}, baselines.NAMES)}",
-        ]
-    if "accuracy" not in test:  # another task's: the lines it wrote at the export
-        return [f"Export: {line}" for line in (search.export or {}).get("test_lines", [])]
-    return [
-        f"Export: test accuracy {test['accuracy']:.4f} | macro-F1 {test['macro_f1']:.4f}",
-        *(f"  {line}" for line in baselines.comparison_lines(test)),
-    ]
+    """What the export's task said of its test scores (`metrics.json` `test_lines`), and of its base."""
+    export = search.export or {}
+    base = (export.get("exported_base") or {}).get("line")
+    lines = export.get("test_lines")
+    if lines is None:  # no export, or one written before kt_rnn kept its lines
+        return ["Export: test scores in best/metrics.json (by an earlier kt_rnn, which kept no summary)"] * bool(
+            export.get("test")
+        )
+    return [*([base] if base else []), *(f"Export: {line}" if i == 0 else f"  {line}" for i, line in enumerate(lines))]
 
 
 def table(search: tt.Search, trials: Sequence[tt.Trial], width: int | None = None) -> list[str]:

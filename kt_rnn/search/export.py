@@ -139,7 +139,7 @@ def export(
     metrics = _metrics(config, tuner, trial, dataset, scores, epochs, time.time() - started)
     metrics["test_lines"] = list(task.summary_lines(scores))  # the task's words on them, for the report
     if base:
-        metrics["exported_base"] = base
+        metrics["exported_base"] = {**base, "line": task.base_line(base, trial.trial_id)}
     elif config.ensemble > 1:
         metrics["ensemble"] = _described(members, config.ensemble)
     if search_digest:

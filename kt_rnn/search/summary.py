@@ -5,7 +5,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from kt_rnn.search import timings
-from kt_rnn.tasks import forecast_scores
 
 if TYPE_CHECKING:
     from kt_rnn.search.export import Export
@@ -23,7 +22,8 @@ def show(config: Any, result: "Export", test_lines: Iterable[str], out: Callable
             f"Best trial {m['best_trial']}, {config.tuner} tuner: validation {m['objective']} "
             f"{m['best_validation_score']:.4f} (best epoch {m['best_epoch']})"
         )
-        out(forecast_scores.base_line(m["exported_base"], m["best_trial"]))
+        if m["exported_base"].get("line"):  # an export of an earlier kt_rnn has none
+            out(m["exported_base"]["line"])
     else:
         out(f"Best trial {m['best_trial']}, {config.tuner} tuner:")
         width = max(map(len, result.hparams), default=0)

@@ -14,11 +14,13 @@ and provides:
 - `serving_model(model, dataset, hparams)`: raw input -> prediction in the user's units;
 - optionally `serving_ensemble(models, dataset, hparams_list)`: the mean prediction of members
   that read inputs of their own shape (without it, `--ensemble` averages the models' outputs);
-- optionally `base_instead(hypermodel, dataset, folds, hparams, trial_mae)` and
-  `serving_base(dataset, hparams)`: a simple model (a forecaster's base) the export serves
-  instead when the best trial's validation MAE does not beat it;
+- optionally `base_instead(hypermodel, dataset, folds, hparams, trial_mae)`,
+  `serving_base(dataset, hparams)` and `base_line(base, trial_id)`: a simple model (a
+  forecaster's base) the export serves instead when the best trial's validation MAE does not
+  beat it, and the line that says so;
 - `scores(serving_model, dataset)`: the test scores written to `metrics.json`;
-- `summary_lines(scores)`: what the end of a run prints about them;
+- `summary_lines(scores)`: what the end of a run prints about them (kept in `metrics.json` as
+  `test_lines`, which the report shows);
 - `settings(dataset, served_model=None)`: data settings written with the hyperparameters (`hparams.json`);
 - `assets(dataset)`: `{file name: text}` saved beside the export and in its SavedModel (labels);
 - `export_files(serving_model, dataset)`: `{file name: write(path)}` of extra files beside the

@@ -21,6 +21,7 @@ from hypermodels import space as sp
 from hypermodels.forecaster import RNNForecaster, windows
 from hypermodels.layers import ForecastOutput
 from kt_rnn.tasks import baselines, forecast_scores
+from kt_rnn.tasks.forecast_scores import base_line  # noqa: F401  (the task's own: what the export says of its base)
 from kt_rnn.tasks.outputs import PREDICT_BATCH, assets  # noqa: F401  (the task's own: no assets)
 
 if TYPE_CHECKING:

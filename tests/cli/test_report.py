@@ -171,63 +171,33 @@ def test_main_empty_search_reports_no_trial(tmp_path, capsys):
     assert code == 0 and "0 trials yet" in out and "No completed trial with a score yet." in out
 
 
-def test_main_shows_the_exports_test_scores_beside_its_baseline(tmp_path, capsys):
+def test_main_shows_the_lines_the_exports_task_wrote_of_its_test_scores(tmp_path, capsys):
     root = _search(tmp_path)
     (root / "best").mkdir()
-    test = {
-        "accuracy": 0.854,
-        "macro_f1": 0.8539,
-        "baselines": {"tfidf_logreg": {"accuracy": 0.899, "macro_f1": 0.899}},
-    }
-    (root / "best" / "metrics.json").write_text(json.dumps({"test": test}))
+    lines = ["Test accuracy 0.8540 | macro-F1 0.8539", "TF-IDF + logistic regression: test accuracy 0.8990"]
+    (root / "best" / "metrics.json").write_text(json.dumps({"test": {"accuracy": 0.854}, "test_lines": lines}))
     code, out, _ = _run(capsys, root)
     assert code == 0
-    assert out.splitlines()[-2:] == [
-        "Export: test accuracy 0.8540 | macro-F1 0.8539",
-        "  TF-IDF + logistic regression: test accuracy 0.8990 | macro-F1 0.8990 | the network is 4.5 points behind it",
-    ]
-
-
-def test_main_shows_the_exported_forecasts_errors_beside_the_baselines(tmp_path, capsys):
-    root = _search(tmp_path)
-    (root / "best").mkdir()
-    test = {
-        "model": {"mae": 9.0, "mase": 0.9},
-        "naive": {"mae": 10.0},
-        "seasonal_naive": {"mae": 12.0},
-        "baselines": {
-            "auto_ets": {"mae": 8.0, "model": "ETS(A,N,A)"},
-            "auto_arima": {"error": "AutoARIMA could not be fitted: tiny datasets"},
-        },
-        "skill": {"mae_vs_naive": 0.1, "mae_vs_seasonal_naive": 0.25, "mae_vs_auto_ets": -0.125},
-        "season": 12,
-    }
-    (root / "best" / "metrics.json").write_text(json.dumps({"test": test}))
-    code, out, _ = _run(capsys, root)
-    assert code == 0
-    assert out.splitlines()[-1] == (
-        "Export: test MAE 9 | naive 10 | seasonal naive 12 | ETS 8 | MASE 0.9 | beats naive by 10%, loses to ETS by 12%"
-    )
+    assert out.splitlines()[-2:] == [f"Export: {lines[0]}", f"  {lines[1]}"]
 
 
 def test_main_says_when_the_export_is_a_forecasters_base_alone(tmp_path, capsys):
     root = _search(tmp_path)
     (root / "best").mkdir()
-    test = {
-        "model": {"mae": 12.0, "mase": 1.0},
-        "naive": {"mae": 14.0},
-        "seasonal_naive": {"mae": 12.0},
-        "skill": {"mae_vs_naive": 0.1429, "mae_vs_seasonal_naive": 0.0},
-        "season": 4,
-    }
-    base = {"hparams": {"window": 16, "predict": "seasonal"}, "validation_mae": 10.5, "trial_validation_mae": 11.25}
-    (root / "best" / "metrics.json").write_text(json.dumps({"test": test, "best_trial": "03", "exported_base": base}))
+    base = {"hparams": {"window": 16, "predict": "seasonal"}, "line": "Exported the base alone (window=16, ...)"}
+    metrics = {"test": {"model": {"mae": 12.0}}, "test_lines": ["test MAE 12 | naive 14"], "exported_base": base}
+    (root / "best" / "metrics.json").write_text(json.dumps(metrics))
     code, out, _ = _run(capsys, root)
     assert code == 0
-    assert out.splitlines()[-2] == (
-        "Exported the base alone (window=16, predict=seasonal), not a network: no trial "
-        "beat its validation MAE (10.5 against trial 03's 11.25)"
-    )
+    assert out.splitlines()[-2:] == ["Exported the base alone (window=16, ...)", "Export: test MAE 12 | naive 14"]
+
+
+def test_main_points_to_the_scores_of_an_export_written_without_its_lines(tmp_path, capsys):
+    root = _search(tmp_path)
+    (root / "best").mkdir()
+    (root / "best" / "metrics.json").write_text(json.dumps({"test": {"accuracy": 0.854}}))
+    code, out, _ = _run(capsys, root)
+    assert code == 0 and out.splitlines()[-1].startswith("Export: test scores in best/metrics.json")
 
 
 def test_main_without_an_export_shows_no_test_scores(tmp_path, capsys):
