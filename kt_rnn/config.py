@@ -15,7 +15,7 @@ import tomllib
 from hypermodels import edits
 from hypermodels import space as sp
 from hypermodels.space import SearchSpace
-from kt_rnn import options, presets, runfile, tasks
+from kt_rnn import options, presets, tasks
 from kt_rnn.errors import UsageError
 from kt_rnn.options import BASELINE_MODES, JIT_MODES, OBJECTIVES, TUNERS, duration  # noqa: F401
 from kt_rnn.runtime import devices, roles
@@ -87,7 +87,7 @@ class Config:
     strategy: str = "default"  # "mirrored": each trial on every visible GPU
     baselines: str = "all"  # "none": no classical model is fitted beside the network
     time_limit: float | None = None  # seconds the search may take (`duration`); None: no limit
-    # The resolved command line ({dest: value}), saved as LOGDIR/PROJECT/config.toml (`runfile.save`).
+    # The resolved command line ({dest: value}), saved as LOGDIR/PROJECT/config.toml (`kt_rnn.state.config_file.save`).
     settings: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
     # The options of a task registered from outside kt_rnn (`kt_rnn.tasks.register`), which have no field of their
     # own here: {name: value}. Its HyperModel and loader read them with `option(name)`.
@@ -249,7 +249,7 @@ class Config:
         own = {name: o[name] for name in o if name not in _CONSUMED}  # a registered task's options
         return cls(
             **plain,
-            settings=runfile.settings(o),
+            settings=options.settings(o),
             task_options=own,
             refit=not o["no_refit"],
             base_fallback=not o["no_base_fallback"],

@@ -18,6 +18,7 @@ Pure Python: no TensorFlow, Keras or KerasTuner import.
 import argparse
 import difflib
 import json
+import os
 import re
 import textwrap
 from collections.abc import Mapping
@@ -445,6 +446,17 @@ def resolve(values: Mapping[str, Any], where: str = "", excluded: tuple[str, ...
     for key, value in values.items():
         option = get(key, where, excluded)
         resolved[option.name] = convert(option, value, key, where)
+    return resolved
+
+
+def settings(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The options of `values` worth repeating: `{name: value}`, absolute paths, no one-shot flags or `None`s."""
+    resolved: dict[str, Any] = {}
+    for name, value in values.items():
+        option = get(name)
+        if value is None or not option.saved:
+            continue
+        resolved[name] = os.path.abspath(value) if option.path else value
     return resolved
 
 

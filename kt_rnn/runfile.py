@@ -8,28 +8,24 @@ defaults, so options given on the command line override them (`--fix` adds to
 the file's list, and a later fix of the same name wins). Relative paths in the
 file are relative to the file's directory.
 
-`save(config)` writes every resolved option to `LOGDIR/PROJECT/config.toml`
-(absolute paths; no one-shot flags), which `--config` reads back to the same run.
+`kt_rnn.state.config_file.save(config)` writes every resolved option to
+`LOGDIR/PROJECT/config.toml` (absolute paths; no one-shot flags:
+`kt_rnn.options.settings` picks them), which `--config` reads back to the same run.
 
 Pure Python: no TensorFlow, Keras or KerasTuner import.
 """
 
 import argparse
-import json
-import math
 import os
 import pathlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import tomllib
 
 from kt_rnn import options
 from kt_rnn.errors import UsageError
-from kt_rnn.state import durable
-from kt_rnn.state.layout import Layout
 
-FILENAME = Layout.RUNFILE  # the resolved options, under LOGDIR/PROJECT
 OPTION = "config"  # dest of --config
 
 
@@ -82,57 +78,6 @@ def load(path: str | os.PathLike[str]) -> dict[str, Any]:
             )
         values[option.name] = options.convert(option, value, key, where=f"in {path}")
     return _resolve_paths(values, path.absolute().parent)
-
-
-def settings(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The options of `values` worth repeating: `{name: value}`, absolute paths, no one-shot flags or `None`s."""
-    resolved: dict[str, Any] = {}
-    for name, value in values.items():
-        option = options.get(name)
-        if value is None or not option.saved:
-            continue
-        resolved[name] = os.path.abspath(value) if option.path else value
-    return resolved
-
-
-def save(config: Any) -> pathlib.Path | None:
-    """Writes `config.settings` atomically to `config.layout.runfile`; returns the path.
-
-    Writes nothing (returns `None`) for an `--export-only` run, which is not a
-    search, or for a `Config` not built from a command line (no settings).
-    """
-    if not config.settings or config.export_only:
-        return None
-    path = config.layout.runfile
-    text = dumps(config.settings)
-    durable.replace(path, lambda tmp: pathlib.Path(tmp).write_text(text, encoding="utf-8"))
-    return path
-
-
-def dumps(values: Mapping[str, Any]) -> str:
-    """Formats `{dest: value}` as a flat TOML run file (keys with dashes)."""
-    lines = [
-        "# The resolved options of a kt_rnn search (run file, then command line).",
-        "# Repeat it with: python -m kt_rnn.search --config THIS_FILE",
-    ]
-    lines += [f"{dest.replace('_', '-')} = {toml_value(value)}" for dest, value in values.items()]
-    return "\n".join(lines) + "\n"
-
-
-def toml_value(value: Any) -> str:
-    """`value` as TOML writes it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else str(value))
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(toml_value(item) for item in value) + "]"
-    if isinstance(value, os.PathLike):
-        value = os.fspath(value)
-    # JSON's escapes are valid in a TOML basic string; TOML also wants DEL escaped.
-    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _read(path: pathlib.Path) -> dict[str, Any]:

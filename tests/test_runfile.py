@@ -1,7 +1,6 @@
 """`--config run.toml`: file values as defaults, the command line on top, the resolved run saved. No TensorFlow."""
 
 import dataclasses
-import os
 
 import pytest
 import tomllib
@@ -12,6 +11,7 @@ from kt_rnn import runfile
 from kt_rnn.cli import search
 from kt_rnn.errors import UsageError
 from kt_rnn.options import build_parser
+from kt_rnn.state import config_file
 
 
 def _write(path, text):
@@ -183,8 +183,8 @@ def test_save_round_trips_to_the_same_config(tmp_path):
         "0.3",
         "--overwrite",
     )
-    saved = runfile.save(config)
-    assert saved == tmp_path / "logs" / 'odd "name" \\ é' / runfile.FILENAME
+    saved = config_file.save(config)
+    assert saved == tmp_path / "logs" / 'odd "name" \\ é' / config_file.FILENAME
     again = _config("--config", str(saved))
     assert again == dataclasses.replace(config, overwrite=False)
     assert again.settings == config.settings
@@ -193,7 +193,7 @@ def test_save_round_trips_to_the_same_config(tmp_path):
 
 def test_save_round_trips_a_time_limit_and_a_run_file_takes_one_as_text(tmp_path):
     config = _config("imdb", "--logdir", str(tmp_path / "logs"), "--time-limit", "1h30m")
-    again = _config("--config", str(runfile.save(config)))
+    again = _config("--config", str(config_file.save(config)))
     assert again.time_limit == config.time_limit == 5400
     run = _write(tmp_path / "run.toml", 'dataset = "imdb"\ntime-limit = "10m"\n')
     assert _config("--config", str(run)).time_limit == 600
@@ -206,43 +206,16 @@ def test_save_round_trips_a_time_limit_and_a_run_file_takes_one_as_text(tmp_path
 def test_save_makes_command_line_paths_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = _config("imdb", "--logdir", "logs", "--data", "data/aclImdb")
-    saved = tomllib.loads(runfile.save(config).read_text())
+    saved = tomllib.loads(config_file.save(config).read_text())
     assert saved["logdir"] == str(tmp_path / "logs") and saved["data"] == str(tmp_path / "data" / "aclImdb")
     assert "max-trials" not in saved  # None: left to the default
 
 
 def test_save_never_writes_one_shot_flags(tmp_path):
     config = _config("imdb", "--logdir", str(tmp_path), "--overwrite", "--extend-budget")
-    saved = tomllib.loads(runfile.save(config).read_text())
+    saved = tomllib.loads(config_file.save(config).read_text())
     assert not {"overwrite", "export-only", "extend-budget", "config"} & set(saved)
     assert saved["dataset"] == "imdb" and saved["no-refit"] is False
-
-
-def test_save_writes_nothing_for_export_only_or_a_config_without_settings(tmp_path):
-    assert runfile.save(_config("imdb", "--logdir", str(tmp_path), "--export-only")) is None
-    assert runfile.save(config_lib.Config("imdb", logdir=str(tmp_path))) is None
-    assert not os.listdir(tmp_path)
-
-
-def test_save_replaces_atomically_keeping_the_previous_copy(tmp_path):
-    runfile.save(_config("imdb", "--logdir", str(tmp_path), "--seed", "1"))
-    path = runfile.save(_config("imdb", "--logdir", str(tmp_path), "--seed", "2"))
-    assert tomllib.loads(path.read_text())["seed"] == 2
-    assert tomllib.loads(path.with_name(path.name + ".prev").read_text())["seed"] == 1
-    assert sorted(p.name for p in path.parent.iterdir()) == [runfile.FILENAME, runfile.FILENAME + ".prev"]
-
-
-def test_dumps_writes_toml_that_reads_back_the_same_values():
-    values = {
-        "text": 'a "quoted" \\ back\tslash\nnew line \x7f \x01 é 😀',
-        "whole": 3,
-        "ratio": 1e-05,
-        "big": 1e20,
-        "flag": False,
-        "items": ["cell=lstm", "units_0=64"],
-        "empty": [],
-    }
-    assert tomllib.loads(runfile.dumps(values)) == values
 
 
 def test_main_bad_config_exits_2_with_the_message(tmp_path, capsys, monkeypatch):

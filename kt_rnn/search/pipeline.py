@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Any
 import grpc
 
 from kt_rnn import data as data_lib
-from kt_rnn import runfile
 from kt_rnn.errors import SearchError
 from kt_rnn.runtime import devices, heartbeat
 from kt_rnn.search import console, dashboard, export, plan, progress, summary, timings, tuners
-from kt_rnn.state import durable, identity, lock, space_left
+from kt_rnn.state import config_file, durable, identity, lock, space_left
 from kt_rnn.state import kerastuner as kt
 
 if TYPE_CHECKING:
@@ -72,7 +71,7 @@ def _search(config, dataset, task, hypermodel, started, timed):
         _clear(config.layout)
     identity.check(config, dataset)  # writes search.json for a new search; refuses a changed one
     current = identity.fingerprint(config, dataset)
-    runfile.save(config)  # LOGDIR/PROJECT/config.toml: the resolved options, to repeat this run
+    config_file.save(config)  # LOGDIR/PROJECT/config.toml: the resolved options, to repeat this run
     tuner = tuners.build(config, hypermodel, current)  # reloading repairs damaged state, finished or not
     tuner.folds = task.folds(dataset, config.folds)
     if _finished(config, current):

@@ -74,10 +74,9 @@ def test_config_refuses_the_chiefs_flags_on_a_worker(flag, tmp_path):
 
 
 def test_role_options_are_not_saved_in_the_run_file(tmp_path):
-    from kt_rnn import runfile
 
     values = options.resolve({"dataset": "imdb", "role": "chief", "oracle": "127.0.0.1:8000", "worker_timeout": 30})
-    saved = runfile.settings(values)
+    saved = options.settings(values)
     assert "role" not in saved and "oracle" not in saved and saved["worker_timeout"] == 30
 
 
