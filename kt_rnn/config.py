@@ -53,22 +53,11 @@ class Config:
     base_fallback: bool = True  # a forecaster's base is exported where no trial beat it on validation
     space: SearchSpace | None = None  # None: the task's model's default space
     validation_split: float = 0.2
-    test_data: str | None = None
     test_split: float = 0.2
-    text_column: str | None = None
-    label_column: str | None = None
     task_type: str | None = None  # classification or regression; None: from the data
-    # Forecasting (the timeseries dataset); None unless given.
-    target: str | None = None
-    features: str | None = None  # comma-separated column names, or "all"
-    date_column: str | None = None
-    horizon: int | None = None  # steps forecast at once (default 1)
-    season: int | None = None  # seasonal period in steps, for the seasonal-naive baseline and MASE
-    validation_size: int | float | None = None  # steps, or a fraction of the rows
-    stride: int | None = None  # steps between forecast origins (default 1)
-    folds: int | None = None  # rolling-origin validation folds (None: planned from the series)
-    fill_missing: str | None = None
-    categorical: tuple[str, ...] | None = None  # feature columns to one-hot encode
+    # Validation folds each trial is scored on (a series' rolling origins; None: one split, or planned from
+    # the series). The option is the forecast task's; the pipeline, the plan and the export read it.
+    folds: int | None = None
     train_size: int | None = None
     test_size: int | None = None
     max_tokens: int = DEFAULTS["max_tokens"]
@@ -89,8 +78,8 @@ class Config:
     time_limit: float | None = None  # seconds the search may take (`duration`); None: no limit
     # The resolved command line ({dest: value}), saved as LOGDIR/PROJECT/config.toml (`kt_rnn.state.config_file.save`).
     settings: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
-    # The options of a task registered from outside kt_rnn (`kt_rnn.tasks.register`), which have no field of their
-    # own here: {name: value}. Its HyperModel and loader read them with `option(name)`.
+    # The task's own options (`kt_rnn.tasks.Task.options`: a forecast's --target, --horizon, ...), {name: value}
+    # (None: not given); its loader and HyperModel read them with `option(name)`.
     task_options: dict[str, Any] = dataclasses.field(default_factory=dict)
     # The budget options and the hyperparameters the user (or a preset) set: the plan from the data leaves
     # them as given.
@@ -137,10 +126,15 @@ class Config:
                 option.check(value, self.task.name)
 
     def option(self, name: str) -> Any:
-        """The value of option `name` (`kt_rnn.options`): its field's, or a registered task's own."""
+        """The value of option `name` (`kt_rnn.options`): its field's or the task's own; `None` for an option
+        of another task's data (never given here: `_check_options` refuses it)."""
         if name in self.task_options:
             return self.task_options[name]
-        return getattr(self, FIELDS.get(name, name))
+        field = FIELDS.get(name, name)
+        if field in _FIELD_NAMES:
+            return getattr(self, field)
+        options.get(name)  # raises `UsageError` for a name that is no option
+        return None
 
     def _check_role(self) -> None:
         # The chief owns the shared project: a worker must never delete it, nor export over the chief.
@@ -159,7 +153,7 @@ class Config:
 
     def _resolve_space(self) -> None:
         if self.space is None:
-            defaults = self.task.default_domains(dataclasses.asdict(self))
+            defaults = self.task.default_domains(self._settings())
             object.__setattr__(self, "space", SearchSpace(self.task.params).with_domains(defaults))
         elif self.space.params != self.task.params:
             raise UsageError(
@@ -167,11 +161,15 @@ class Config:
                 f"(hyperparameters {list(SearchSpace(self.task.params).names)})."
             )
 
+    def _settings(self) -> dict[str, Any]:
+        """Every field and task option by name: what a task's default domains are chosen from."""
+        return {**{field: getattr(self, field) for field in _FIELD_NAMES}, **self.task_options}
+
     def is_default(self, name: str) -> bool:
         """True when hyperparameter `name`'s domain is the task's default for these settings (not edited)."""
         if name in self.given:
             return False
-        defaults = SearchSpace(self.task.params).with_domains(self.task.default_domains(dataclasses.asdict(self)))
+        defaults = SearchSpace(self.task.params).with_domains(self.task.default_domains(self._settings()))
         return self.space.domain(name) == defaults.domain(name)  # type: ignore[union-attr]  # set by __post_init__
 
     @property
@@ -196,7 +194,7 @@ class Config:
     @property
     def identity_names(self) -> tuple[str, ...]:
         """The settings that define this search (`search.json`): the options marked `identity`, and the tuner's."""
-        return options.identity() + self.tuner_kind.identity_fields()
+        return options.identity(self.task.name) + self.tuner_kind.identity_fields()
 
     @property
     def trials(self) -> int | None:
@@ -246,15 +244,13 @@ class Config:
             )
         space = build_space(o["fix"], o["space"], chosen.space, task.params, task.default_domains(o), o["tune"])
         plain = {name: o[name] for name in _PLAIN}
-        own = {name: o[name] for name in o if name not in _CONSUMED}  # a registered task's options
         return cls(
             **plain,
             settings=options.settings(o),
-            task_options=own,
+            task_options=_task_options(o, task),
             refit=not o["no_refit"],
             base_fallback=not o["no_base_fallback"],
             space=space,
-            categorical=tuple(o["categorical"]) if o["categorical"] else None,
             task_type=o["task"],
             console=_console(o),
             role=_role(o),
@@ -282,20 +278,9 @@ _PLAIN = (
     "project",
     "overwrite",
     "export_only",
-    "target",
-    "features",
-    "date_column",
-    "horizon",
-    "season",
-    "validation_size",
-    "stride",
     "folds",
-    "fill_missing",
     "validation_split",
-    "test_data",
     "test_split",
-    "text_column",
-    "label_column",
     "jit",
     "max_failures",
     "max_crashes",
@@ -305,28 +290,22 @@ _PLAIN = (
     "time_limit",
 )
 # The options a field holds as given (the others are turned into a field of their own form).
-_AS_GIVEN = (*_PLAIN, *DEFAULTS, *FIELDS, "categorical")
-# Every option `from_options` turns into a field: what is left is a registered task's own.
-_CONSUMED = (
-    *_AS_GIVEN,
-    "config",
-    "no_refit",
-    "no_base_fallback",
-    "fix",
-    "space",
-    "tune",
-    "preset",
-    "quick",
-    "verbose",
-    "quiet",
-    "role",
-    "oracle",
-    "worker_id",
-    "worker_timeout",
-    "chief_timeout",
-    "gpus",
-    "mixed_precision",
-)
+_AS_GIVEN = (*_PLAIN, *DEFAULTS, *FIELDS)
+_FIELD_NAMES = frozenset(field.name for field in dataclasses.fields(Config))
+
+
+def _task_options(o: Mapping[str, Any], task: tasks.Task) -> dict[str, Any]:
+    """The task's own options from the resolved `o` (None: not given), and any other task's that was given
+    (`Config` refuses it, naming its task)."""
+    own = {option.name for option in task.options}
+    found = {
+        option.name: o[option.name]
+        for option in options.table()
+        if option.tasks is not None
+        and option.name not in _FIELD_NAMES | set(FIELDS)
+        and (option.name in own or o[option.name] not in (None, option.default, []))
+    }
+    return {name: (tuple(value) or None) if isinstance(value, list) else value for name, value in found.items()}
 
 
 def _role(o: Mapping[str, Any]) -> roles.Role:

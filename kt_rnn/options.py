@@ -393,9 +393,13 @@ def by_name() -> dict[str, Option]:
     return {option.name: option for option in table()}
 
 
-def identity() -> tuple[str, ...]:
-    """The names of the options that are part of what a search is (`search.json`)."""
-    return tuple(option.name for option in table() if option.identity)
+def identity(task: str | None = None) -> tuple[str, ...]:
+    """The names of the options that are part of what a search of `task` is (`search.json`): the common ones,
+    the built-in tasks' (the keys every `search.json` has had, `None` where not given) and `task`'s own."""
+    rows = [*COMMON]
+    for found in tasks.TASKS.values():
+        rows += found.options if found.name in tasks.BUILT_IN or found.name == task else ()
+    return tuple(option.name for option in rows if option.identity)
 
 
 def get(key: str, where: str = "", excluded: tuple[str, ...] = (), dashes: bool = False) -> Option:

@@ -130,7 +130,7 @@ def test_table_is_the_common_rows_then_each_tasks_own():
         assert option.group in options.GROUPS and option.tasks is None, option.name
         assert not (option.identity or option.preset) or option.name in fields, option.name  # search.json reads it
     for task in tasks.TASKS.values():
-        assert all(option.tasks == (task.name,) and option.name in fields for option in task.options), task.name
+        assert all(option.tasks == (task.name,) for option in task.options), task.name
     names = [option.name for option in options.table()]
     assert len(names) == len(set(names))
 
@@ -151,3 +151,13 @@ def test_tune_gives_the_command_lines_search_identity(tmp_path, monkeypatch):
     from_cli = _from_command_line(tmp_path)
     assert identity.fingerprint(built[0]) == identity.fingerprint(from_cli)
     assert built[0].settings == from_cli.settings
+
+
+def test_config_holds_a_tasks_own_options_apart_and_none_of_another_tasks(tmp_path):
+    config = config_lib.Config.from_options({**FORECAST_OPTIONS, "logdir": str(tmp_path)})
+    assert config.task_options["horizon"] == 4 and config.task_options["categorical"] == ("kind", "place")
+    assert config.option("horizon") == 4 and config.option("text_column") is None  # the text task's: not given
+    assert not hasattr(config, "horizon")  # no field of the forecast task's in Config
+    imdb = config_lib.Config.from_options({"dataset": "imdb", "logdir": str(tmp_path)})
+    assert set(imdb.task_options) == {"test_data", "text_column", "label_column"}
+

@@ -169,10 +169,10 @@ def read_inputs(config: Any, labelled: Labelled | None = None, test_labelled: La
             "per class, or a .csv/.tsv file with a text and a label column."
         )
     # --data is given where `labelled` is not (checked above).
-    data = labelled or read(config.data, config.text_column, config.label_column)  # type: ignore[arg-type]
+    data = labelled or read(config.data, config.option("text_column"), config.option("label_column"))  # type: ignore[arg-type]
     test = test_labelled
-    if test is None and config.test_data:
-        test = read(config.test_data, config.text_column, config.label_column)
+    if test is None and config.option("test_data"):
+        test = read(config.option("test_data"), config.option("text_column"), config.option("label_column"))
     if test is not None:
         _test_indices(test, data)  # its classes, checked now
     return {"labelled": data, "test_labelled": test}

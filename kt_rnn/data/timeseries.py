@@ -26,7 +26,7 @@ def load(config: Any, series: series_lib.Series | None = None) -> Dataset:
     from hypermodels.forecaster import Segment  # TensorFlow from here on
 
     data = read_inputs(config, series)["series"]
-    horizon, steps = config.horizon or DEFAULT_HORIZON, len(data.values)
+    horizon, steps = config.option("horizon") or DEFAULT_HORIZON, len(data.values)
     train_end, validation_end = _ends(data, config)
     validation, test = validation_end - train_end, steps - validation_end
     spec = _spec(data, config, horizon, train_end, validation_end)
@@ -55,11 +55,11 @@ def read_inputs(config: Any, series: series_lib.Series | None = None) -> dict[st
     # --data checked above; --target by `Config` for the timeseries dataset.
     data = series or series_lib.read(
         config.data,
-        config.target,
-        config.features,  # type: ignore[arg-type]
-        config.date_column,
-        config.fill_missing,
-        config.categorical or (),
+        config.option("target"),
+        config.option("features"),  # type: ignore[arg-type]
+        config.option("date_column"),
+        config.option("fill_missing"),
+        config.option("categorical") or (),
     )
     _ends(data, config)
     return {"series": data}
@@ -68,8 +68,8 @@ def read_inputs(config: Any, series: series_lib.Series | None = None) -> dict[st
 def _ends(data: series_lib.Series, config: Any) -> tuple[int, int]:
     """`(train_end, validation_end)`: where the training and validation parts end; checks that the
     training part holds the longest window and its horizon."""
-    horizon, steps = config.horizon or DEFAULT_HORIZON, len(data.values)
-    validation, test = series_lib.split_sizes(steps, horizon, config.test_size, config.validation_size)
+    horizon, steps = config.option("horizon") or DEFAULT_HORIZON, len(data.values)
+    validation, test = series_lib.split_sizes(steps, horizon, config.test_size, config.option("validation_size"))
     train_end, validation_end = steps - validation - test, steps - test
     # Default windows the training part cannot hold are left out of the space (`kt_rnn.search.plan`).
     series_lib.check_length(
@@ -101,8 +101,8 @@ def _spec(data: series_lib.Series, config: Any, horizon: int, train_end: int, va
         "columns": list(data.columns),
         "target": data.target,
         "horizon": horizon,
-        "season": config.season or 1,
-        "stride": config.stride or DEFAULT_STRIDE,
+        "season": config.option("season") or 1,
+        "stride": config.option("stride") or DEFAULT_STRIDE,
         "mean": train.mean(axis=0).tolist(),
         "variance": np.where(variance > 0, variance, 1.0).tolist(),  # a constant column: scale 1
         "target_mean": float(train[:, 0].mean()),

@@ -366,4 +366,5 @@ def load_entry_points() -> list[str]:
     return loaded
 
 
+BUILT_IN = tuple(TASKS)  # kt_rnn's own tasks; the entry points below add the installed packages'
 load_entry_points()
