@@ -63,7 +63,7 @@ def load():
     from kt_rnn.config import Config
     from kt_rnn.data import imdb
 
-    config = Config(dataset="imdb", data=str(IMDB), logdir=tempfile.mkdtemp())
+    config = Config.of("imdb", path=str(IMDB), logdir=tempfile.mkdtemp())
     dataset = imdb.load(config)
     return [_arrays(np, part) for part in (dataset.train, dataset.validation)]
 

@@ -14,7 +14,6 @@ the ratio of the trial's time with XLA to without (above 1: XLA makes the trial 
 """
 
 import argparse
-import dataclasses
 import os
 import pathlib
 import statistics
@@ -72,7 +71,7 @@ def trial(config, dataset, task, jit, epochs):
             epoch_seconds.append(time.perf_counter() - self.started)
 
     started = time.perf_counter()
-    hypermodel = task.hypermodel(dataclasses.replace(config, jit="on" if jit else "off"), dataset)
+    hypermodel = task.hypermodel(config.replace(jit="on" if jit else "off"), dataset)
     hp = kt.HyperParameters()
     model = hypermodel.build(hp)
     hypermodel.fit(

@@ -28,82 +28,145 @@ DEFAULTS = options.PRESET_DEFAULTS  # the options a preset may set, and their de
 DEFAULT_MAX_TRIALS = kinds.DEFAULT_MAX_TRIALS
 # The options whose value a `Config` field of another name holds (the others: a field of the same name, or
 # none: they are turned into one, e.g. --fix into `space`).
-FIELDS = {"task": "task_type"}
+FIELDS = {"data": "path", "task": "task_type"}
 
 
 @dataclasses.dataclass(frozen=True)
-class Config:
-    """Everything one search needs; see `python -m kt_rnn.search --help`."""
+class Data:
+    """What is read, and how it is split (the `data` section of a `Config`)."""
 
-    dataset: str
-    data: str | None = None
+    path: str | None = None  # --data; None: the dataset's own source (IMDB: $KT_RNN_DATA or a download)
+    validation_split: float = 0.2
+    test_split: float = 0.2
+    train_size: int | None = None
+    test_size: int | float | None = None  # examples, or a series' steps (or a fraction of its rows)
+    max_tokens: int = DEFAULTS["max_tokens"]
+    sequence_length: int = DEFAULTS["sequence_length"]
+    task_type: str | None = None  # --task: classification or regression; None: from the data
+
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """What the search may spend, and how its trials are ranked (the `budget` section)."""
+
     tuner: str = DEFAULTS["tuner"]
     max_trials: int | None = None
     max_epochs: int = DEFAULTS["max_epochs"]
     factor: int = DEFAULTS["factor"]
     executions_per_trial: int = 1
+    patience: int = DEFAULTS["patience"]
     # None: the task's default for its problem (classification: val_accuracy, regression: val_loss).
     objective: str | None = None
     seed: int = 42
-    logdir: str = "logs"
-    project: str | None = None
-    overwrite: bool = False
-    export_only: bool = False
-    refit: bool = True
-    base_fallback: bool = True  # a forecaster's base is exported where no trial beat it on validation
-    space: SearchSpace | None = None  # None: the task's model's default space
-    validation_split: float = 0.2
-    test_split: float = 0.2
-    task_type: str | None = None  # classification or regression; None: from the data
+    time_limit: float | None = None  # seconds the search may take (`duration`); None: no limit
     # Validation folds each trial is scored on (a series' rolling origins; None: one split, or planned from
     # the series). The option is the forecast task's; the pipeline, the plan and the export read it.
     folds: int | None = None
-    train_size: int | None = None
-    test_size: int | None = None
-    max_tokens: int = DEFAULTS["max_tokens"]
-    sequence_length: int = DEFAULTS["sequence_length"]
-    patience: int = DEFAULTS["patience"]
-    ensemble: int = DEFAULTS["ensemble"]  # the export averages this many best trials (distinct hyperparameters)
+
+
+@dataclasses.dataclass(frozen=True)
+class Runtime:
+    """How this process runs its part of the search: devices, console, failures, role (the `runtime` section)."""
+
     jit: str = "auto"
+    precision: str = "float32"  # Keras dtype policy; "mixed": float16 on a GPU, bfloat16 on a CPU
+    strategy: str = "default"  # "mirrored": each trial on every visible GPU
+    gpus: tuple[int, ...] | None = None  # GPU indices to train on; None: every GPU; (): the CPU only
     verbose: int | str = "auto"  # Keras's fit verbosity; "auto": a progress bar on a terminal
     console: str = "normal"  # quiet: one line per trial; normal: plus one per trial start; verbose: KerasTuner's tables
     max_failures: int = 3
     max_crashes: int = 3
     extend_budget: bool = False
     role: roles.Role = roles.Role()  # alone, or the chief or a worker of a distributed search
-    gpus: tuple[int, ...] | None = None  # GPU indices to train on; None: every GPU; (): the CPU only
-    precision: str = "float32"  # Keras dtype policy; "mixed": float16 on a GPU, bfloat16 on a CPU
-    strategy: str = "default"  # "mirrored": each trial on every visible GPU
+
+
+@dataclasses.dataclass(frozen=True)
+class Output:
+    """Where the search goes, and what is exported (the `output` section)."""
+
+    logdir: str = "logs"
+    project: str | None = None  # None: the dataset's name
+    overwrite: bool = False
+    export_only: bool = False
+    refit: bool = True
+    base_fallback: bool = True  # a forecaster's base is exported where no trial beat it on validation
     baselines: str = "all"  # "none": no classical model is fitted beside the network
-    time_limit: float | None = None  # seconds the search may take (`duration`); None: no limit
-    # The resolved command line ({dest: value}), saved as LOGDIR/PROJECT/config.toml (`kt_rnn.state.config_file.save`).
-    settings: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
-    # The task's own options (`kt_rnn.tasks.Task.options`: a forecast's --target, --horizon, ...), {name: value}
-    # (None: not given); its loader and HyperModel read them with `option(name)`.
+    ensemble: int = DEFAULTS["ensemble"]  # the export averages this many best trials (distinct hyperparameters)
+
+
+SECTIONS = {"data": Data, "budget": Budget, "runtime": Runtime, "output": Output}
+# {field: section} of every section's field (their names are all distinct).
+_SECTION_OF = {field.name: name for name, kind in SECTIONS.items() for field in dataclasses.fields(kind)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Everything one search needs, in sections (see `python -m kt_rnn.search --help`).
+
+    Args:
+        dataset: the dataset name (`kt_rnn.tasks.datasets()`), which names the task.
+        data, budget, runtime, output: the `Data`, `Budget`, `Runtime` and `Output` sections.
+        space: the model's search space (`hypermodels.space.SearchSpace`); `None`: the task's model's default.
+        task_options: the task's own options (`kt_rnn.tasks.Task.options`: a forecast's --target,
+            --horizon, ...), `{name: value}` (None: not given); read with `option(name)`.
+        settings: the resolved options (`{name: value}`), saved as LOGDIR/PROJECT/config.toml.
+        given: the budget options and hyperparameters the user (or a preset) set: the plan from the
+            data leaves them as given.
+        planned: what `kt_rnn.search.plan` chose from the loaded data, in one line.
+
+    `Config.of(dataset, **fields)` builds one from the sections' field names; `Config.from_options`
+    from the options' (`kt_rnn.options`).
+    """
+
+    dataset: str
+    data: Data = Data()
+    budget: Budget = Budget()
+    space: SearchSpace | None = None
+    runtime: Runtime = Runtime()
+    output: Output = Output()
     task_options: dict[str, Any] = dataclasses.field(default_factory=dict)
-    # The budget options and the hyperparameters the user (or a preset) set: the plan from the data leaves
-    # them as given.
+    settings: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
     given: frozenset[str] = dataclasses.field(default_factory=frozenset, compare=False)
-    # What `kt_rnn.search.plan` chose from the loaded data, in one line ("" before loading, or nothing).
     planned: str = dataclasses.field(default="", compare=False)
+
+    @classmethod
+    def of(cls, dataset: str, **fields: Any) -> "Config":
+        """A `Config` from its sections' field names, e.g. `Config.of("imdb", tuner="random", max_trials=4)`."""
+        _check_fields(fields)
+        own = {name: value for name, value in fields.items() if name not in _SECTION_OF}
+        sections = {
+            section: kind(**{name: value for name, value in fields.items() if _SECTION_OF.get(name) == section})
+            for section, kind in SECTIONS.items()
+        }
+        return cls(dataset, **sections, **own)
+
+    def replace(self, **fields: Any) -> "Config":
+        """A copy with these fields changed: a section's (`max_epochs=20`) or the config's own (`space=...`)."""
+        _check_fields(fields)
+        changed = {name: value for name, value in fields.items() if name not in _SECTION_OF}
+        for section in SECTIONS:
+            mine = {name: value for name, value in fields.items() if _SECTION_OF.get(name) == section}
+            if mine:
+                changed[section] = dataclasses.replace(getattr(self, section), **mine)
+        return dataclasses.replace(self, **changed)
 
     def __post_init__(self) -> None:
         _one_of("dataset", self.dataset, tasks.datasets())
         self._check_options()
-        _one_of("console", self.console, CONSOLE_MODES)
-        _one_of("precision", self.precision, devices.PRECISIONS)
-        if self.task_type is not None:
-            _one_of("task", self.task_type, self.task.problems)
+        _one_of("console", self.runtime.console, CONSOLE_MODES)
+        _one_of("precision", self.runtime.precision, devices.PRECISIONS)
+        if self.data.task_type is not None:
+            _one_of("task", self.data.task_type, self.task.problems)
         self._resolve_objective()
         self._resolve_space()
-        if self.time_limit is not None:  # kt_rnn.tune(time_limit="5m") arrives as given: seconds from here on
-            object.__setattr__(self, "time_limit", duration(self.time_limit))
+        if self.budget.time_limit is not None:  # kt_rnn.tune(time_limit="5m") arrives as given: seconds from here on
+            self._set("budget", time_limit=duration(self.budget.time_limit))
         self._check_role()
-        project = self.project or self.dataset
+        project = self.output.project or self.dataset
         if pathlib.PurePath(project).name != project or project in (".", ".."):
             raise UsageError(f"--project must be a plain directory name. Received: {project!r}")
-        object.__setattr__(self, "project", project)
-        _writable_directory("--logdir", self.logdir)
+        self._set("output", project=project)
+        _writable_directory("--logdir", self.output.logdir)
         if self.project_dir.exists():  # an earlier search's directory, maybe made read-only since
             _writable_directory("--project", self.project_dir)
 
@@ -131,25 +194,29 @@ class Config:
         if name in self.task_options:
             return self.task_options[name]
         field = FIELDS.get(name, name)
-        if field in _FIELD_NAMES:
-            return getattr(self, field)
+        if field in _SECTION_OF:
+            return getattr(getattr(self, _SECTION_OF[field]), field)
         options.get(name)  # raises `UsageError` for a name that is no option
         return None
+
+    def _set(self, section: str, **fields: Any) -> None:
+        """Sets fields of a section while `__post_init__` resolves them (the config is frozen after)."""
+        object.__setattr__(self, section, dataclasses.replace(getattr(self, section), **fields))
 
     def _check_role(self) -> None:
         # The chief owns the shared project: a worker must never delete it, nor export over the chief.
         for name in ("overwrite", "export_only"):
-            if self.role.is_worker and getattr(self, name):
+            if self.runtime.role.is_worker and getattr(self.output, name):
                 raise UsageError(
                     f"--{name.replace('_', '-')} is the chief's alone: a worker never clears or "
                     "exports the shared search. Give it to the chief (or a single run)."
                 )
 
     def _resolve_objective(self) -> None:
-        if self.objective is None:
-            object.__setattr__(self, "objective", self.task.default_objective(self.task_type))
+        if self.budget.objective is None:
+            self._set("budget", objective=self.task.default_objective(self.data.task_type))
         else:
-            self.task.check_objective(self.objective, self.task_type)
+            self.task.check_objective(self.budget.objective, self.data.task_type)
 
     def _resolve_space(self) -> None:
         if self.space is None:
@@ -163,7 +230,8 @@ class Config:
 
     def _settings(self) -> dict[str, Any]:
         """Every field and task option by name: what a task's default domains are chosen from."""
-        return {**{field: getattr(self, field) for field in _FIELD_NAMES}, **self.task_options}
+        fields = {name: getattr(getattr(self, section), name) for name, section in _SECTION_OF.items()}
+        return {**fields, **self.task_options}
 
     def is_default(self, name: str) -> bool:
         """True when hyperparameter `name`'s domain is the task's default for these settings (not edited)."""
@@ -180,7 +248,7 @@ class Config:
     @property
     def layout(self) -> Layout:
         """The `Layout` naming every path of this search under LOGDIR/PROJECT."""
-        return Layout.of(self.logdir, self.project)  # type: ignore[arg-type]  # project: set by __post_init__
+        return Layout.of(self.output.logdir, self.output.project)  # type: ignore[arg-type]  # set by __post_init__
 
     @property
     def project_dir(self) -> pathlib.Path:
@@ -189,7 +257,7 @@ class Config:
     @property
     def tuner_kind(self) -> kinds.TunerKind:
         """The `kt_rnn.search.kinds.TunerKind` of `tuner`: its budget, schedule and settings."""
-        return kinds.get(self.tuner)
+        return kinds.get(self.budget.tuner)
 
     @property
     def identity_names(self) -> tuple[str, ...]:
@@ -199,24 +267,24 @@ class Config:
     @property
     def trials(self) -> int | None:
         """The trial budget: --max-trials, or the tuner's default (Hyperband: its schedule)."""
-        return self.tuner_kind.trials(self.max_trials)
+        return self.tuner_kind.trials(self.budget.max_trials)
 
     @property
     def jit_compile(self) -> bool | str:
         modes: dict[str, bool | str] = {"auto": "auto", "on": True, "off": False}
-        return modes[self.jit]
+        return modes[self.runtime.jit]
 
     @property
     def dtype_policy(self) -> str:
         """The models' Keras dtype policy; `mixed` is resolved by device at the search's start."""
-        if self.precision == "mixed":
+        if self.runtime.precision == "mixed":
             raise ValueError("precision 'mixed' is resolved by kt_rnn.runtime.devices.configure first")
-        return self.precision
+        return self.runtime.precision
 
     def jit_for(self, train_examples: int) -> bool | str:
         """`jit_compile` for a training part of `train_examples`: `auto` leaves XLA off under
         `JIT_MIN_EXAMPLES`, where compiling each trial's model takes longer than its epochs."""
-        if self.jit == "auto" and train_examples < JIT_MIN_EXAMPLES:
+        if self.runtime.jit == "auto" and train_examples < JIT_MIN_EXAMPLES:
             return False
         return self.jit_compile
 
@@ -243,8 +311,8 @@ class Config:
                 f"{o['dataset']}. Remove it, or choose one of {sorted(presets.PRESETS)}."
             )
         space = build_space(o["fix"], o["space"], chosen.space, task.params, task.default_domains(o), o["tune"])
-        plain = {name: o[name] for name in _PLAIN}
-        return cls(
+        plain = {FIELDS.get(name, name): o[name] for name in _PLAIN}
+        return cls.of(
             **plain,
             settings=options.settings(o),
             task_options=_task_options(o, task),
@@ -291,7 +359,15 @@ _PLAIN = (
 )
 # The options a field holds as given (the others are turned into a field of their own form).
 _AS_GIVEN = (*_PLAIN, *DEFAULTS, *FIELDS)
-_FIELD_NAMES = frozenset(field.name for field in dataclasses.fields(Config))
+
+
+def _check_fields(fields: Mapping[str, Any]) -> None:
+    unknown = sorted(set(fields) - set(_SECTION_OF) - {field.name for field in dataclasses.fields(Config)})
+    if unknown:
+        raise TypeError(f"Expected fields of Config or of its sections. Received: {unknown}")
+    for name, kind in SECTIONS.items():  # `data=` is the section: the data's path is `path=`
+        if name in fields and not isinstance(fields[name], kind):
+            raise TypeError(f"Expected {name} to be a {kind.__name__} section. Received: {name}={fields[name]!r}")
 
 
 def _task_options(o: Mapping[str, Any], task: tasks.Task) -> dict[str, Any]:
@@ -302,7 +378,7 @@ def _task_options(o: Mapping[str, Any], task: tasks.Task) -> dict[str, Any]:
         option.name: o[option.name]
         for option in options.table()
         if option.tasks is not None
-        and option.name not in _FIELD_NAMES | set(FIELDS)
+        and option.name not in (*_SECTION_OF, *FIELDS)
         and (option.name in own or o[option.name] not in (None, option.default, []))
     }
     return {name: (tuple(value) or None) if isinstance(value, list) else value for name, value in found.items()}

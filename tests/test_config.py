@@ -20,16 +20,21 @@ def _config_of(*argv):
 
 def test_config_defaults_follow_the_design():
     config = _config()
-    assert (config.tuner, config.objective, config.max_epochs, config.factor) == ("hyperband", "val_accuracy", 10, 3)
-    assert config.project == "imdb" and str(config.project_dir) == "logs/imdb"
+    assert (config.budget.tuner, config.budget.objective, config.budget.max_epochs, config.budget.factor) == (
+        "hyperband",
+        "val_accuracy",
+        10,
+        3,
+    )
+    assert config.output.project == "imdb" and str(config.project_dir) == "logs/imdb"
     assert config.trials is None  # Hyperband runs its whole schedule
-    assert config.refit and config.space == sp.SearchSpace()
-    assert config.ensemble == 1  # one model, the best trial's
+    assert config.output.refit and config.space == sp.SearchSpace()
+    assert config.output.ensemble == 1  # one model, the best trial's
 
 
 def test_config_ensemble_is_accepted_for_every_task():
-    assert _config("--ensemble", "3").ensemble == 3
-    assert _config_of("timeseries", "--target", "y", "--ensemble", "2").ensemble == 2
+    assert _config("--ensemble", "3").output.ensemble == 3
+    assert _config_of("timeseries", "--target", "y", "--ensemble", "2").output.ensemble == 2
 
 
 def test_config_trials_default_for_budgeted_tuners():
@@ -41,8 +46,8 @@ def test_config_trials_default_for_budgeted_tuners():
 def test_config_quick_preset_fills_only_options_not_given():
     quick = _config("--quick")
     options = presets.get("quick").options
-    assert (quick.train_size, quick.max_epochs) == (options["train_size"], options["max_epochs"])
-    assert _config("--quick", "--max-epochs", "7").max_epochs == 7
+    assert (quick.data.train_size, quick.budget.max_epochs) == (options["train_size"], options["max_epochs"])
+    assert _config("--quick", "--max-epochs", "7").budget.max_epochs == 7
     assert _config("--preset", "quick") == quick  # --quick is its shorthand
     assert quick.space.domain(sp.HEAD) == sp.fixed("max_pool")
 
@@ -50,9 +55,13 @@ def test_config_quick_preset_fills_only_options_not_given():
 def test_config_preset_sets_tuner_and_patience_unless_given():
     best = _config("--preset", "imdb-best")
     chosen = presets.get("imdb-best").options
-    assert (best.tuner, best.sequence_length, best.ensemble) == (chosen["tuner"], chosen["sequence_length"], 3)
-    assert _config("--preset", "imdb-best", "--tuner", "random", "--patience", "5").tuner == "random"
-    assert _config().tuner == "hyperband" and _config().patience == 3
+    assert (best.budget.tuner, best.data.sequence_length, best.output.ensemble) == (
+        chosen["tuner"],
+        chosen["sequence_length"],
+        3,
+    )
+    assert _config("--preset", "imdb-best", "--tuner", "random", "--patience", "5").budget.tuner == "random"
+    assert _config().budget.tuner == "hyperband" and _config().budget.patience == 3
 
 
 @pytest.mark.parametrize(
@@ -118,7 +127,7 @@ def test_config_refuses_another_tasks_options(argv, flag):
 def test_config_objective_must_fit_the_task():
     with pytest.raises(UsageError, match=r"val_mae.*Expected one of \['val_accuracy'"):
         searches.config("text", "--objective", "val_mae")
-    assert searches.config("sequence").objective is None  # known after loading
+    assert searches.config("sequence").budget.objective is None  # known after loading
 
 
 def test_config_read_only_project_directory_is_a_usage_error(tmp_path, monkeypatch):
@@ -171,32 +180,32 @@ def test_config_jit_auto_compiles_only_where_epochs_outlast_the_compilation():
 
 
 def test_config_baselines_default_to_all_and_none_skips_them():
-    assert _config().baselines == "all" and _config("--baselines", "none").baselines == "none"
+    assert _config().output.baselines == "all" and _config("--baselines", "none").output.baselines == "none"
     expected = r"Expected baselines to be one of \['all', 'none'\]. Received: baselines='tfidf'"
     with pytest.raises(UsageError, match=expected):
-        config_lib.Config("imdb", baselines="tfidf")
+        config_lib.Config.of("imdb", baselines="tfidf")
 
 
 @pytest.mark.parametrize(
     "text, seconds", [("90s", 90), ("10m", 600), ("1h", 3600), ("1h30m", 5400), ("45", 45), ("2.5m", 150)]
 )
 def test_config_time_limit_reads_a_duration(text, seconds):
-    assert _config("--time-limit", text).time_limit == seconds
+    assert _config("--time-limit", text).budget.time_limit == seconds
 
 
 def test_config_time_limit_defaults_to_none_and_refuses_what_is_no_duration(capsys):
-    assert _config().time_limit is None
+    assert _config().budget.time_limit is None
     with pytest.raises(SystemExit) as stopped:
         _config("--time-limit", "soon")
     assert stopped.value.code == 2
     assert "argument --time-limit: must be a duration such as 90s, 10m, 1h or 1h30m" in capsys.readouterr().err
     with pytest.raises(UsageError, match="--time-limit must be a duration"):
-        config_lib.Config("imdb", time_limit=0)
+        config_lib.Config.of("imdb", time_limit=0)
 
 
 def test_config_time_limit_from_the_python_api_is_read_as_a_duration():
-    assert config_lib.Config("imdb", time_limit="5m").time_limit == 300
-    assert config_lib.Config.from_options({"dataset": "imdb", "time_limit": "1h"}).time_limit == 3600
+    assert config_lib.Config.of("imdb", time_limit="5m").budget.time_limit == 300
+    assert config_lib.Config.from_options({"dataset": "imdb", "time_limit": "1h"}).budget.time_limit == 3600
 
 
 def test_config_given_names_the_budget_options_the_user_or_a_preset_set():

@@ -121,11 +121,12 @@ def test_option_of_another_tasks_data_is_refused_naming_its_task(tmp_path):
 )
 def test_config_checks_each_option_as_its_row_says(tmp_path, name, value, fragment):
     with pytest.raises(UsageError, match=fragment):
-        config_lib.Config("imdb", logdir=str(tmp_path), **{name: value})
+        config_lib.Config.of("imdb", logdir=str(tmp_path), **{name: value})
 
 
 def test_table_is_the_common_rows_then_each_tasks_own():
-    fields = {field.name for field in dataclasses.fields(config_lib.Config)} | set(config_lib.FIELDS)
+    fields = {field.name for kind in config_lib.SECTIONS.values() for field in dataclasses.fields(kind)}
+    fields |= {field.name for field in dataclasses.fields(config_lib.Config)} | set(config_lib.FIELDS)
     for option in options.COMMON:
         assert option.group in options.GROUPS and option.tasks is None, option.name
         assert not (option.identity or option.preset) or option.name in fields, option.name  # search.json reads it
@@ -160,4 +161,3 @@ def test_config_holds_a_tasks_own_options_apart_and_none_of_another_tasks(tmp_pa
     assert not hasattr(config, "horizon")  # no field of the forecast task's in Config
     imdb = config_lib.Config.from_options({"dataset": "imdb", "logdir": str(tmp_path)})
     assert set(imdb.task_options) == {"test_data", "text_column", "label_column"}
-

@@ -351,10 +351,10 @@ def _integer_labels(y: np.ndarray, what: str) -> np.ndarray:
 def build(arrays: Arrays, config: Any) -> data.Dataset:
     """Splits validated `arrays` into a `kt_rnn.data.Dataset`.
 
-    Without `x_test`, a seeded `config.test_split` of `x` is held out
-    (stratified for classification); `config.train_size` and
-    `config.test_size` (None = all) subsample the rest and the test part;
-    then a seeded `config.validation_split` of the rest is held out.
+    Without `x_test`, a seeded `config.data.test_split` of `x` is held out
+    (stratified for classification); `config.data.train_size` and
+    `config.data.test_size` (None = all) subsample the rest and the test part;
+    then a seeded `config.data.validation_split` of the rest is held out.
 
     Args:
         arrays: `Arrays` that passed `validate`.
@@ -369,16 +369,16 @@ def build(arrays: Arrays, config: Any) -> data.Dataset:
         regression `target_mean` and `target_std` (lists and floats).
     """
     # x and y are set: `validate` refused arrays without them.
-    problem = problem_of(arrays.y, config.task_type)  # type: ignore[arg-type]
+    problem = problem_of(arrays.y, config.data.task_type)  # type: ignore[arg-type]
     x, y = arrays.x, problem.targets(arrays.y)  # type: ignore[arg-type]
     if arrays.x_test is None:
-        held = _holdout(problem, y, config.test_split, config.seed, "test split")
+        held = _holdout(problem, y, config.data.test_split, config.budget.seed, "test split")
         (x, y), (x_test, y_test) = _take(x, y, ~held), _take(x, y, held)
     else:
         x_test, y_test = arrays.x_test, problem.targets(arrays.y_test, "y_test")  # type: ignore[arg-type]
-    x, y = _subsample(x, y, config.train_size, config.seed)
-    x_test, y_test = _subsample(x_test, y_test, config.test_size, config.seed)
-    held = _holdout(problem, y, config.validation_split, config.seed, "validation split")
+    x, y = _subsample(x, y, config.data.train_size, config.budget.seed)
+    x_test, y_test = _subsample(x_test, y_test, config.data.test_size, config.budget.seed)
+    held = _holdout(problem, y, config.data.validation_split, config.budget.seed, "validation split")
     parts = {"train": _take(x, y, ~held), "validation": _take(x, y, held), "test": (x_test, y_test)}
     return _dataset(arrays, problem, parts)
 
@@ -459,15 +459,15 @@ def _notes(problem, arrays):
 
 
 def load(config: Any, arrays: Arrays | None = None) -> data.Dataset:
-    """Loads `config.data` (or in-memory `arrays`) as a checked, split `Dataset`.
+    """Loads `config.data.path` (or in-memory `arrays`) as a checked, split `Dataset`.
 
     Args:
         config: a `kt_rnn.config.Config`.
-        arrays: `Arrays` to use instead of reading `config.data`. Defaults to `None`.
+        arrays: `Arrays` to use instead of reading `config.data.path`. Defaults to `None`.
 
     Example:
 
-    >>> dataset = load(Config("sequence", data="walks.npz"))  # doctest: +SKIP
+    >>> dataset = load(Config.of("sequence", path="walks.npz"))  # doctest: +SKIP
     >>> dataset.spec["timesteps"], dataset.sizes  # doctest: +SKIP
     (20, {'train': 64, 'validation': 16, 'test': 20})
     """
@@ -475,10 +475,10 @@ def load(config: Any, arrays: Arrays | None = None) -> data.Dataset:
 
 
 def read_inputs(config: Any, arrays: Arrays | None = None) -> dict[str, Any]:
-    """`load`'s keyword arguments: the arrays of `config.data` (or `arrays`), read and validated
+    """`load`'s keyword arguments: the arrays of `config.data.path` (or `arrays`), read and validated
     without TensorFlow."""
     if arrays is None:
-        if config.data is None:
+        if config.data.path is None:
             raise DataError(f"The sequence dataset needs --data FILE.npz (or a directory). {ACCEPTED}.")
-        arrays = read(config.data)
+        arrays = read(config.data.path)
     return {"arrays": validate(arrays)}

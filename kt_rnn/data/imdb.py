@@ -35,13 +35,13 @@ def load(
     Args:
         config: the search's `Config`.
         reviews: what `read` returned, read before TensorFlow loaded (see
-            `read_inputs`); defaults to `None`: read from `config.data` here.
+            `read_inputs`); defaults to `None`: read from `config.data.path` here.
         source: the path `reviews` were read from.
     """
     from kt_rnn.data import text  # TensorFlow from here on
 
     if reviews is None:
-        source = locate(config.data)
+        source = locate(config.data.path)
         reviews = read(source)
     return text.build(reviews, config, CLASS_NAMES, source=pathlib.Path(source).resolve())  # type: ignore[arg-type]  # given with `reviews`
 
@@ -56,7 +56,7 @@ def read_inputs(
     A search without a local copy (no `--data`, no `$KT_RNN_DATA`) is left to
     `load`, which downloads through Keras.
     """
-    path: str | os.PathLike[str] | None = config.data or os.environ.get(ENV_VAR)
+    path: str | os.PathLike[str] | None = config.data.path or os.environ.get(ENV_VAR)
     if reviews is not None or not path:
         return {"reviews": reviews, "source": source}
     path = pathlib.Path(path).expanduser()

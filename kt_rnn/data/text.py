@@ -39,19 +39,21 @@ def build(
     """Builds a `Dataset` from `{"train": (texts, labels), "test": (texts, labels)}`.
 
     Labels are integer indices into `class_names`. The training part is
-    subsampled to `config.train_size` (if set), a seeded, stratified
-    `config.validation_split` of it is held out, and the `TextVectorization`
+    subsampled to `config.data.train_size` (if set), a seeded, stratified
+    `config.data.validation_split` of it is held out, and the `TextVectorization`
     layer is adapted on the remaining training texts only.
     """
-    train = _subsample(*reviews["train"], config.train_size, config.seed)
-    test = _subsample(*reviews["test"], config.test_size, config.seed + 1)
-    held = splits.stratified_holdout(train[1], config.validation_split, config.seed, "validation split", class_names)
+    train = _subsample(*reviews["train"], config.data.train_size, config.budget.seed)
+    test = _subsample(*reviews["test"], config.data.test_size, config.budget.seed + 1)
+    held = splits.stratified_holdout(
+        train[1], config.data.validation_split, config.budget.seed, "validation split", class_names
+    )
     train, validation = _take(train, ~held), _take(train, held)
     vectorizer = keras.layers.TextVectorization(
-        max_tokens=config.max_tokens,
+        max_tokens=config.data.max_tokens,
         standardize=standardize,
         output_mode="int",
-        output_sequence_length=config.sequence_length,  # pads at the end, as cuDNN needs
+        output_sequence_length=config.data.sequence_length,  # pads at the end, as cuDNN needs
     )
     vectorizer.adapt(tf.data.Dataset.from_tensor_slices(train[0]).batch(_ENCODE_BATCH))
     parts = {"train": train, "validation": validation, "test": test}
@@ -60,7 +62,7 @@ def build(
         validation=_encoded(vectorizer, validation),
         test=tf.data.Dataset.from_tensor_slices((_strings(test[0]), test[1])),
         problem=objectives.CLASSIFICATION,
-        spec={"vocab_size": vectorizer.vocabulary_size(), "sequence_length": config.sequence_length},
+        spec={"vocab_size": vectorizer.vocabulary_size(), "sequence_length": config.data.sequence_length},
         class_names=tuple(class_names),
         sizes={name: len(part[1]) for name, part in parts.items()},
         preprocess=vectorizer,
@@ -68,7 +70,7 @@ def build(
         fingerprint=fingerprint(*reviews["train"], *reviews["test"]),
         source=str(source),
         notes=tuple(notes),
-        raw_train=_joined(train, validation) if config.baselines != "none" else None,
+        raw_train=_joined(train, validation) if config.output.baselines != "none" else None,
     )
 
 

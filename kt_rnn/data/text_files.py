@@ -139,10 +139,10 @@ def load(config: Any, labelled: Labelled | None = None, test_labelled: Labelled 
         config: the search's `Config` (`data`, `test_data`, `text_column`,
             `label_column`, `test_split`, `seed`, ...).
         labelled: a `Labelled` already in memory (the Python API), read
-            instead of `config.data`. Defaults to `None`.
+            instead of `config.data.path`. Defaults to `None`.
         test_labelled: likewise instead of `config.test_data`.
 
-    Without `config.test_data`, a seeded, stratified `config.test_split` of the
+    Without `config.test_data`, a seeded, stratified `config.data.test_split` of the
     data is held out for the test score before validation is split off.
     """
     from kt_rnn.data import text  # TensorFlow from here on
@@ -153,7 +153,9 @@ def load(config: Any, labelled: Labelled | None = None, test_labelled: Labelled 
         parts = {"train": (data.texts, labels), "test": (test.texts, _test_indices(test, data))}
         notes = [*data.notes, *(f"test data: {note}" for note in test.notes)]
     else:
-        held = splits.stratified_holdout(labels, config.test_split, config.seed, "test split", data.class_names)
+        held = splits.stratified_holdout(
+            labels, config.data.test_split, config.budget.seed, "test split", data.class_names
+        )
         texts = np.asarray(data.texts, dtype=object)
         parts = {"train": (texts[~held], labels[~held]), "test": (texts[held], labels[held])}
         notes = data.notes
@@ -161,15 +163,15 @@ def load(config: Any, labelled: Labelled | None = None, test_labelled: Labelled 
 
 
 def read_inputs(config: Any, labelled: Labelled | None = None, test_labelled: Labelled | None = None) -> dict[str, Any]:
-    """`load`'s keyword arguments: the texts of `config.data` (and `config.test_data`) read and
+    """`load`'s keyword arguments: the texts of `config.data.path` (and `config.test_data`) read and
     checked without TensorFlow, or those given in memory."""
-    if labelled is None and not config.data:
+    if labelled is None and not config.data.path:
         raise DataError(
             "The text dataset needs --data PATH: a directory with one subfolder of .txt files "
             "per class, or a .csv/.tsv file with a text and a label column."
         )
     # --data is given where `labelled` is not (checked above).
-    data = labelled or read(config.data, config.option("text_column"), config.option("label_column"))  # type: ignore[arg-type]
+    data = labelled or read(config.data.path, config.option("text_column"), config.option("label_column"))  # type: ignore[arg-type]
     test = test_labelled
     if test is None and config.option("test_data"):
         test = read(config.option("test_data"), config.option("text_column"), config.option("label_column"))

@@ -46,15 +46,15 @@ def load(config: Any, series: series_lib.Series | None = None) -> Dataset:
 
 
 def read_inputs(config: Any, series: series_lib.Series | None = None) -> dict[str, Any]:
-    """`load`'s keyword arguments: the series of `config.data` (or `series`), read and checked
+    """`load`'s keyword arguments: the series of `config.data.path` (or `series`), read and checked
     (columns, values, length for the splits and windows) without TensorFlow."""
-    if series is None and not config.data:
+    if series is None and not config.data.path:
         raise DataError(
             "The timeseries dataset needs --data FILE.csv (a header row, one row per step) and --target COLUMN."
         )
     # --data checked above; --target by `Config` for the timeseries dataset.
     data = series or series_lib.read(
-        config.data,
+        config.data.path,
         config.option("target"),
         config.option("features"),  # type: ignore[arg-type]
         config.option("date_column"),
@@ -69,7 +69,7 @@ def _ends(data: series_lib.Series, config: Any) -> tuple[int, int]:
     """`(train_end, validation_end)`: where the training and validation parts end; checks that the
     training part holds the longest window and its horizon."""
     horizon, steps = config.option("horizon") or DEFAULT_HORIZON, len(data.values)
-    validation, test = series_lib.split_sizes(steps, horizon, config.test_size, config.option("validation_size"))
+    validation, test = series_lib.split_sizes(steps, horizon, config.data.test_size, config.option("validation_size"))
     train_end, validation_end = steps - validation - test, steps - test
     # Default windows the training part cannot hold are left out of the space (`kt_rnn.search.plan`).
     series_lib.check_length(
@@ -111,5 +111,5 @@ def _spec(data: series_lib.Series, config: Any, horizon: int, train_end: int, va
         "validation_end": validation_end,
         "dates": data.dates,
         "frequency": data.frequency,
-        "baselines": config.baselines != "none",  # AutoETS and AutoARIMA beside the naive forecasts
+        "baselines": config.output.baselines != "none",  # AutoETS and AutoARIMA beside the naive forecasts
     }

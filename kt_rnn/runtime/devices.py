@@ -66,21 +66,21 @@ def configure(config: Any) -> str:
     import keras
     import tensorflow as tf
 
-    keras.utils.set_random_seed(config.seed)
-    chosen = _select_gpus(tf, config.gpus)
+    keras.utils.set_random_seed(config.budget.seed)
+    chosen = _select_gpus(tf, config.runtime.gpus)
     gpus = [gpu for _, gpu in chosen]
     for gpu in gpus:
         tf.config.experimental.set_memory_growth(gpu, True)  # share the GPU between trials and tools
     print(describe([("CPU", None)] + [(f"GPU:{i}", _gpu_name(tf, gpu)) for i, gpu in chosen]))
     for line in cudnn.space_warnings(config.space) if gpus else ():  # type: ignore[arg-type]  # Config resolves it
         print(line)
-    policy = precision(config.precision, bool(gpus))
+    policy = precision(config.runtime.precision, bool(gpus))
     if policy == "mixed_bfloat16" and not gpus:
         print(
             "Mixed precision (bfloat16) on a CPU: measured 0.78x the float32 speed on a 2-core AVX512-BF16 "
             "CPU (BENCHMARKS.md); it pays on CPUs with AMX."
         )
-    if config.strategy == "mirrored" and not gpus:
+    if config.runtime.strategy == "mirrored" and not gpus:
         raise UsageError(
             "--strategy mirrored replicates each trial over the GPUs, and none is visible. Remove it on a CPU machine."
         )

@@ -95,24 +95,30 @@ def plan_line(
 ) -> str:
     """`Plan: hyperband tuner, 10 trials, at most 26 epochs (4 per trial); 20,000 train / 5,000 validation examples`."""
     if schedule:
-        budget = f"{len(schedule)} trials, at most {sum(schedule)} epochs ({config.max_epochs} per trial at most)"
+        budget = (
+            f"{len(schedule)} trials, at most {sum(schedule)} epochs ({config.budget.max_epochs} per trial at most)"
+        )
     elif config.trials:
-        budget = f"up to {config.trials} trials of at most {config.max_epochs} epochs each"
+        budget = f"up to {config.trials} trials of at most {config.budget.max_epochs} epochs each"
     else:
-        budget = f"trials of at most {config.max_epochs} epochs until you stop it"
-    if config.time_limit is not None:
-        budget += f", within {progress.duration(config.time_limit)} (no trial starts that the time left cannot hold)"
+        budget = f"trials of at most {config.budget.max_epochs} epochs until you stop it"
+    if config.budget.time_limit is not None:
+        budget += (
+            f", within {progress.duration(config.budget.time_limit)} (no trial starts that the time left cannot hold)"
+        )
     data = " / ".join(f"{sizes[part]:,} {part}" for part in ("train", "validation") if part in sizes)
-    return f"Plan: {config.tuner} tuner, {budget}; {data} {unit}."
+    return f"Plan: {config.budget.tuner} tuner, {budget}; {data} {unit}."
 
 
 def epochs_budget(config: Any, schedule: Sequence[int] | None = None) -> int | None:
     """The most epochs the search trains: Hyperband's schedule, else trials x max epochs, times the
     executions of a trial (one per fold); None if endless."""
-    fits = config.executions_per_trial * (config.folds or 1)  # each execution (each fold) trains its epochs
+    fits = config.budget.executions_per_trial * (
+        config.budget.folds or 1
+    )  # each execution (each fold) trains its epochs
     if schedule:
         return sum(schedule) * fits
-    return config.trials * config.max_epochs * fits if config.trials else None
+    return config.trials * config.budget.max_epochs * fits if config.trials else None
 
 
 def trials_budget(config: Any, schedule: Sequence[int] | None = None) -> int | None:

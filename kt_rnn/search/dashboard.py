@@ -145,7 +145,7 @@ def write_best(config: Any, trial: kt.Trial) -> None:
     writer = tf.summary.create_file_writer(str(run))
     with writer.as_default():
         # The objective is resolved for the loaded data by then (`pipeline.resolve_objective`).
-        tf.summary.scalar(best_tag(config.objective), trial.score, step=trial.best_step or 0)  # type: ignore[arg-type]
+        tf.summary.scalar(best_tag(config.budget.objective), trial.score, step=trial.best_step or 0)  # type: ignore[arg-type]
     writer.close()
 
 
@@ -158,7 +158,7 @@ def write_experiment(config: Any, metrics: Sequence[str] = METRICS) -> None:
     if root.is_dir() and any(root.glob("events.out.tfevents.*")):
         return
     # `Config` sets the space (the task's model's default where none is given).
-    hparams, metrics = experiment(config.space, metrics, config.objective)  # type: ignore[arg-type]
+    hparams, metrics = experiment(config.space, metrics, config.budget.objective)  # type: ignore[arg-type]
     searched = [
         name
         for name in config.space.ranked_names()  # type: ignore[union-attr]

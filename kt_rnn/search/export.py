@@ -124,10 +124,10 @@ def export(
             re-run of the same search finds it there and does not train again.
     """
     timed = timed or timings.Timings()
-    members = best_trials(tuner, config.ensemble)
+    members = best_trials(tuner, config.output.ensemble)
     trial, epochs = members[0], trained_epochs(members[0])
     base = base_instead(config, tuner, hypermodel, dataset, task, trial)
-    with timed.phase("refit" if config.refit and not base else "export"):
+    with timed.phase("refit" if config.output.refit and not base else "export"):
         models = [] if base else [_member(config, tuner, hypermodel, dataset, member) for member in members]
     export_started = time.perf_counter()  # scoring on test and writing best/
     if base:
@@ -140,8 +140,8 @@ def export(
     metrics["test_lines"] = list(task.summary_lines(scores))  # the task's words on them, for the report
     if base:
         metrics["exported_base"] = {**base, "line": task.base_line(base, trial.trial_id)}
-    elif config.ensemble > 1:
-        metrics["ensemble"] = _described(members, config.ensemble)
+    elif config.output.ensemble > 1:
+        metrics["ensemble"] = _described(members, config.output.ensemble)
     if search_digest:
         metrics["search_digest"] = search_digest
     files = _Files(
@@ -185,7 +185,7 @@ def base_instead(
 ) -> dict[str, typing.Any] | None:
     """The task's simple model to export instead of the best trial's (`task.base_instead`: a forecaster's
     base, when the trial's validation MAE does not beat it), or None; no refit is needed for it."""
-    if not config.base_fallback or not hasattr(task, "base_instead"):
+    if not config.output.base_fallback or not hasattr(task, "base_instead"):
         return None
     maes = fold_values(tuner, trial, config, "val_mae")
     if None in maes:  # an execution that logged no MAE: nothing to compare it with
@@ -197,7 +197,7 @@ def _member(
     config: typing.Any, tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: typing.Any, trial: kt.Trial
 ) -> keras.Model:
     """A trial's model for the export: refit on train + validation, or its own weights (`--no-refit`)."""
-    if config.refit:
+    if config.output.refit:
         return _refit(config, hypermodel, dataset, trial, trained_epochs(trial))
     return _trial_model(tuner, trial)
 
@@ -251,7 +251,7 @@ def _refit(
         model,
         dataset.train.concatenate(dataset.validation),
         epochs=epochs,
-        verbose=config.verbose,
+        verbose=config.runtime.verbose,
     )
     return model
 
@@ -275,13 +275,13 @@ def _metrics(config, tuner, trial, dataset, scores, epochs, seconds):
         "problem": dataset.problem,
         "data": dataset.source,
         "class_names": list(dataset.class_names) if dataset.class_names else None,
-        "tuner": config.tuner,
-        "objective": config.objective,
-        "direction": tasks.objective(config.objective).direction,
+        "tuner": config.budget.tuner,
+        "objective": config.budget.objective,
+        "direction": tasks.objective(config.budget.objective).direction,
         "best_trial": trial.trial_id,
         "best_validation_score": float(trial.score),
         "best_epoch": epochs,
-        "refit": config.refit,
+        "refit": config.output.refit,
         "test": scores,
         "sizes": dict(dataset.sizes),
         "size_unit": dataset.unit,
@@ -291,7 +291,7 @@ def _metrics(config, tuner, trial, dataset, scores, epochs, seconds):
     }
     if config.planned:  # what the budget was planned from (`kt_rnn.search.plan`)
         metrics["plan"] = config.planned
-    if (config.folds or 1) > 1:
+    if (config.budget.folds or 1) > 1:
         metrics["folds"] = fold_scores(tuner, trial, config)
     if "accuracy" in scores:  # the keys of earlier releases, for scripts that read them
         metrics.update(test_accuracy=scores["accuracy"], test_loss=scores.get("loss"))
@@ -301,19 +301,19 @@ def _metrics(config, tuner, trial, dataset, scores, epochs, seconds):
 def fold_scores(tuner: "DurableTuner", trial: kt.Trial, config: typing.Any) -> dict[str, typing.Any]:
     """The best trial's objective on each rolling-origin fold (its best epoch there), earliest first;
     their mean is the trial's score."""
-    name = tasks.objective(config.objective).name  # type: ignore[arg-type]  # resolved for the data
-    return {"k": config.folds, "objective": name, "scores": fold_values(tuner, trial, config, name)}
+    name = tasks.objective(config.budget.objective).name  # type: ignore[arg-type]  # resolved for the data
+    return {"k": config.budget.folds, "objective": name, "scores": fold_values(tuner, trial, config, name)}
 
 
 def fold_values(tuner: "DurableTuner", trial: kt.Trial, config: typing.Any, name: str) -> list[float | None]:
     """The logged metric `name` of `trial` on each fold (one without `--folds`), earliest first, at the
     fold's best epoch by the objective (None where not logged). With --executions-per-trial, each
     fold's repetitions are averaged."""
-    objective = tasks.objective(config.objective)  # type: ignore[arg-type]  # resolved for the data
+    objective = tasks.objective(config.budget.objective)  # type: ignore[arg-type]  # resolved for the data
     pick = max if objective.direction == tasks.MAX else min
-    folds = config.folds or 1
+    folds = config.budget.folds or 1
     per_fold: list[list[float]] = [[] for _ in range(folds)]
-    for execution in range(config.executions_per_trial * folds):
+    for execution in range(config.budget.executions_per_trial * folds):
         logged = resume.EpochRecord(f"{tuner.get_trial_dir(trial.trial_id)}/execution{execution}").history().history
         scores = logged.get(objective.name) or []
         if scores and name in logged:

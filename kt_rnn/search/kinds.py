@@ -46,7 +46,7 @@ class TunerKind:
     def oracle_kwargs(self, config: Any) -> dict[str, int | None]:
         """Settings of KerasTuner's oracle for this tuner."""
         if self.schedules_epochs:
-            return {"max_epochs": config.max_epochs, "factor": config.factor}
+            return {"max_epochs": config.budget.max_epochs, "factor": config.budget.factor}
         return {"max_trials": config.trials}
 
     def identity_fields(self) -> tuple[str, ...]:
@@ -67,7 +67,7 @@ class TunerKind:
         if isinstance(oracle, kt.HyperbandOracle):
             return hyperband_schedule(oracle, getattr(oracle, "max_trials", None))
         # A worker's `OracleClient` does not expose the schedule: rebuild it from the config.
-        local = kt.HyperbandOracle(max_epochs=config.max_epochs, factor=config.factor)
+        local = kt.HyperbandOracle(max_epochs=config.budget.max_epochs, factor=config.budget.factor)
         return hyperband_schedule(local, getattr(oracle, "max_trials", None) or config.trials)
 
 

@@ -4,7 +4,6 @@ Names no task: the config's task supplies the HyperModel, the serving wrapper,
 the test scores and the summary lines (`kt_rnn.tasks`).
 """
 
-import dataclasses
 import json
 import os
 import shutil
@@ -33,18 +32,18 @@ def run(config: Any, data: Mapping[str, Any] | None = None) -> export.Export | N
     Args:
         config: the search's `kt_rnn.config.Config`.
         data: examples already in memory (the Python API), loaded instead of
-            `config.data`: the keyword arguments of the dataset's loader (`kt_rnn.data.LOADERS`).
+            `config.data.path`: the keyword arguments of the dataset's loader (`kt_rnn.data.LOADERS`).
 
-    In a distributed search (`config.role`), workers return `None` after their trials;
+    In a distributed search (`config.runtime.role`), workers return `None` after their trials;
     the chief serves the oracle until every trial is done, then exports.
     """
     started, timed = time.time(), timings.Timings()
-    config = dataclasses.replace(config, verbose=_verbosity(config.verbose, config.console))
-    os.environ.update(config.role.environment())  # what KerasTuner itself is told of the role
-    if config.role.distributed:
-        print(config.role.describe())
+    config = config.replace(verbose=_verbosity(config.runtime.verbose, config.runtime.console))
+    os.environ.update(config.runtime.role.environment())  # what KerasTuner itself is told of the role
+    if config.runtime.role.distributed:
+        print(config.runtime.role.describe())
         kt.quiet_parent_to_proto()  # trials travel as protos between chief and workers
-    config = dataclasses.replace(config, precision=devices.configure(config), settings=config.settings)
+    config = config.replace(precision=devices.configure(config), settings=config.settings)
     with timed.phase("load"):
         dataset = _load(config, data)  # before the project directory is touched
     config = resolve_objective(config, dataset)
@@ -53,10 +52,10 @@ def run(config: Any, data: Mapping[str, Any] | None = None) -> export.Export | N
     task = config.task.implementation()
     hypermodel = task.hypermodel(config, dataset)
     layout = config.layout
-    if config.export_only and not layout.has_search():
+    if config.output.export_only and not layout.has_search():
         raise SearchError(f"No search to export under {layout.root}: run it without --export-only first.")
     try:
-        if config.role.is_worker:  # the chief holds the search's lock; a worker writes only its own trials
+        if config.runtime.role.is_worker:  # the chief holds the search's lock; a worker writes only its own trials
             return _work(config, dataset, task, hypermodel, started, timed)
         with lock.ProjectLock(layout.root):
             return _search(config, dataset, task, hypermodel, started, timed)
@@ -67,20 +66,20 @@ def run(config: Any, data: Mapping[str, Any] | None = None) -> export.Export | N
 
 
 def _search(config, dataset, task, hypermodel, started, timed):
-    if config.overwrite and not config.export_only:
+    if config.output.overwrite and not config.output.export_only:
         _clear(config.layout)
     identity.check(config, dataset)  # writes search.json for a new search; refuses a changed one
     current = identity.fingerprint(config, dataset)
     config_file.save(config)  # LOGDIR/PROJECT/config.toml: the resolved options, to repeat this run
     tuner = tuners.build(config, hypermodel, current)  # reloading repairs damaged state, finished or not
-    tuner.folds = task.folds(dataset, config.folds)
+    tuner.folds = task.folds(dataset, config.budget.folds)
     if _finished(config, current):
         return _show_finished(config, task, tuner)
-    if not config.export_only:
+    if not config.output.export_only:
         dashboard.write_experiment(config, ("loss", *hypermodel.metrics))
         shown = progress.Progress(config, tuner.oracle, started)
         tuner.on_trial_done = lambda trial: (dashboard.write_best(config, trial), shown.trial_done(trial))
-        kt.set_display(tuner.oracle, console.TrialDisplay(tuner.oracle, config.console))
+        kt.set_display(tuner.oracle, console.TrialDisplay(tuner.oracle, config.runtime.console))
         _tune(config, dataset, tuner, shown, timed)
     result = export.export(config, tuner, hypermodel, dataset, task, started, timed, identity.digest(current))
     summary.show(config, result, task.summary_lines(result.metrics["test"]))
@@ -89,22 +88,22 @@ def _search(config, dataset, task, hypermodel, started, timed):
 
 def _work(config, dataset, task, hypermodel, started, timed):
     """A worker's part: wait for the chief, check this worker's settings against its search, run trials."""
-    heartbeat.connect(config.role)
+    heartbeat.connect(config.runtime.role)
     identity.verify(config, dataset)  # the chief wrote search.json before it served
     tuner = tuners.build(config, hypermodel)
-    tuner.folds = task.folds(dataset, config.folds)
+    tuner.folds = task.folds(dataset, config.budget.folds)
     heartbeat.paced(tuner.oracle)
     shown = progress.Progress(config, tuner.oracle, started)
     tuner.on_trial_done = shown.trial_done  # the chief logs each trial's best score to TensorBoard
-    with heartbeat.Heartbeat(config.role, lambda: tuner.running) as beat:
+    with heartbeat.Heartbeat(config.runtime.role, lambda: tuner.running) as beat:
         try:
             _tune(config, dataset, tuner, shown, timed)
         except KeyboardInterrupt:
             if not beat.gone:
                 raise
-            raise heartbeat.ChiefGone(heartbeat.gone_message(config.role)) from None
+            raise heartbeat.ChiefGone(heartbeat.gone_message(config.runtime.role)) from None
         except grpc.RpcError as e:  # a call to the chief outlasted --chief-timeout
-            raise heartbeat.ChiefGone(f"{heartbeat.gone_message(config.role)} ({e.code().name})") from None
+            raise heartbeat.ChiefGone(f"{heartbeat.gone_message(config.runtime.role)} ({e.code().name})") from None
     print("This worker's trials are done; the chief exports the best model.")
     return None
 
@@ -115,14 +114,14 @@ def _tune(
     """Prints the plan, runs the tuner's search (a chief serves its workers instead)."""
     print(console.plan_line(config, dataset.sizes, dataset.unit, shown.schedule))
     limit: list[tuners.TimeLimit] = []
-    if config.time_limit is not None:  # from now: the search's own time, not the data's loading
-        tuner.oracle.deadline = time.time() + config.time_limit
+    if config.budget.time_limit is not None:  # from now: the search's own time, not the data's loading
+        tuner.oracle.deadline = time.time() + config.budget.time_limit
         limit = [tuners.TimeLimit(tuner.oracle.deadline)]
     if config.planned:
         print(f"  ({config.planned}; options you give win)")
     estimate = (
         []
-        if config.console == "quiet"
+        if config.runtime.console == "quiet"
         else [
             console.FirstEpochEstimate(
                 console.epochs_budget(config, shown.schedule), console.trials_budget(config, shown.schedule)
@@ -133,17 +132,17 @@ def _tune(
         tuner.search(
             dataset.train,
             validation_data=dataset.validation,
-            epochs=config.max_epochs,
+            epochs=config.budget.max_epochs,
             callbacks=[dashboard.callback(config), *tuners.callbacks(config, dataset.class_counts), *estimate, *limit],
-            verbose=config.verbose,
+            verbose=config.runtime.verbose,
         )
-    if not config.role.is_chief:  # the workers train; the chief's search is serving them
+    if not config.runtime.role.is_chief:  # the workers train; the chief's search is serving them
         timed.add("fit", tuner.fit_seconds)
 
 
 def _finished(config: Any, current: Mapping[str, Any]) -> bool:
     """True when `best/` holds the export of this very search: same settings, data and budget."""
-    if config.export_only or config.extend_budget:
+    if config.output.export_only or config.runtime.extend_budget:
         return False
     try:
         metrics = json.loads(config.layout.metrics.read_text())
@@ -164,9 +163,9 @@ def _show_finished(config: Any, task: types.ModuleType, tuner: tuners.DurableTun
 
 def resolve_objective(config: Any, dataset: Any) -> Any:
     """`config` with its objective set for the loaded data's problem, and checked against it."""
-    objective = config.objective or config.task.default_objective(dataset.problem)
+    objective = config.budget.objective or config.task.default_objective(dataset.problem)
     config.task.check_objective(objective, dataset.problem, dataset.num_classes)  # type: ignore[arg-type]  # known
-    return dataclasses.replace(config, objective=objective, settings=config.settings)
+    return config.replace(objective=objective, settings=config.settings)
 
 
 def _load(config: Any, data: Mapping[str, Any] | None) -> Any:

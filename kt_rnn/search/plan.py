@@ -84,16 +84,16 @@ def plan(config: Any, dataset: Any) -> tuple[Any, Plan]:
     steps = math.ceil(windows * sp.epoch_passes(windows, batch, sp.MIN_EPOCH_STEPS) / batch)  # an epoch's
     if "max_epochs" not in config.given:
         changes["max_epochs"] = min(max(math.ceil(TRIAL_STEPS / steps), MIN_EPOCHS), MAX_EPOCHS)
-    epochs = changes.get("max_epochs", config.max_epochs)
+    epochs = changes.get("max_epochs", config.budget.max_epochs)
     if "patience" not in config.given:
-        changes["patience"] = max(config.patience, epochs // 8)
+        changes["patience"] = max(config.budget.patience, epochs // 8)
     if epochs > MIN_EPOCHS and not {"tuner", "max_trials"} & config.given:
         changes.update(tuner="bayesian", max_trials=TRIALS)
-    if config.folds is None:
+    if config.budget.folds is None:
         changes["folds"] = fold_count(train, dataset.sizes["validation"], (window, _longest(space)), spec, windows)
     notes.insert(0, _why(windows, window, space.domain(sp.BATCH_SIZE), steps, epochs, changes))
     found = Plan(tuple(notes))
-    config = dataclasses.replace(config, space=space, **changes, planned=found.line())
+    config = config.replace(space=space, **changes, planned=found.line())
     return config, found
 
 
@@ -117,7 +117,7 @@ def _plan_examples(config, dataset):
             f"(an epoch of {math.ceil(examples / batch)} steps at {batch})",
         )
     )
-    return dataclasses.replace(config, space=space.with_domains({sp.BATCH_SIZE: batches}), planned=found.line()), found
+    return config.replace(space=space.with_domains({sp.BATCH_SIZE: batches}), planned=found.line()), found
 
 
 def fold_count(train: int, validation: int, lengths: tuple[int, int], spec: Mapping[str, Any], windows: int) -> int:

@@ -135,7 +135,7 @@ class Progress:
     def _outcome(self, trial: "kt.Trial") -> str:
         if trial.status != COMPLETED:
             return _reason(getattr(trial, "message", None))
-        return f"{self.config.objective} {_score(trial.score)}"
+        return f"{self.config.budget.objective} {_score(trial.score)}"
 
     def _best(self) -> str:
         best = [t for t in self.oracle.get_best_trials(1) if t.status == COMPLETED and t.score is not None]

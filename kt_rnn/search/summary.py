@@ -19,13 +19,13 @@ def show(config: Any, result: "Export", test_lines: Iterable[str], out: Callable
         out(f"  trial {trial_id} failed: {reason}")
     if m.get("exported_base"):
         out(
-            f"Best trial {m['best_trial']}, {config.tuner} tuner: validation {m['objective']} "
+            f"Best trial {m['best_trial']}, {config.budget.tuner} tuner: validation {m['objective']} "
             f"{m['best_validation_score']:.4f} (best epoch {m['best_epoch']})"
         )
         if m["exported_base"].get("line"):  # an export of an earlier kt_rnn has none
             out(m["exported_base"]["line"])
     else:
-        out(f"Best trial {m['best_trial']}, {config.tuner} tuner:")
+        out(f"Best trial {m['best_trial']}, {config.budget.tuner} tuner:")
         width = max(map(len, result.hparams), default=0)
         for name, value in sorted(result.hparams.items()):
             out(f"  {name:<{width}}  {value}")

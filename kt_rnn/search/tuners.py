@@ -294,7 +294,7 @@ def get_tuner_class(name: str) -> tuple[type, type]:
 def objective(config: Any) -> keras_tuner.Objective:
     """KerasTuner's objective for `config`, its direction explicit (KerasTuner would guess it from the name)."""
     # The objective is resolved for the loaded data by then (`pipeline.resolve_objective`).
-    return keras_tuner.Objective(config.objective, tasks.objective(config.objective).direction)  # type: ignore[arg-type]
+    return keras_tuner.Objective(config.budget.objective, tasks.objective(config.budget.objective).direction)  # type: ignore[arg-type]
 
 
 def build(config: Any, hypermodel: keras_tuner.HyperModel, identity: dict[str, Any] | None = None) -> DurableTuner:
@@ -302,26 +302,29 @@ def build(config: Any, hypermodel: keras_tuner.HyperModel, identity: dict[str, A
 
     `identity` (the search's `search.json`) is kept in the oracle's state too.
     """
-    tuner_class, oracle_class = get_tuner_class(config.tuner)
+    tuner_class, oracle_class = get_tuner_class(config.budget.tuner)
     kind = config.tuner_kind
     oracle = oracle_class(
-        objective=objective(config), seed=config.seed, max_crashes=config.max_crashes, **kind.oracle_kwargs(config)
+        objective=objective(config),
+        seed=config.budget.seed,
+        max_crashes=config.runtime.max_crashes,
+        **kind.oracle_kwargs(config),
     )
     if kind.schedules_epochs and config.trials:
         oracle.max_trials = config.trials  # Hyperband takes no max_trials; its oracle honours it
     tuner = tuner_class(
         oracle,
         hypermodel,
-        max_failures=config.max_failures,
-        role=config.role,
+        max_failures=config.runtime.max_failures,
+        role=config.runtime.role,
         # Each fold is one more execution: KerasTuner averages the executions' best scores for the oracle.
-        executions_per_trial=config.executions_per_trial * (config.folds or 1),
-        distribution_strategy=devices.strategy(config.strategy),
+        executions_per_trial=config.budget.executions_per_trial * (config.budget.folds or 1),
+        distribution_strategy=devices.strategy(config.runtime.strategy),
         directory=str(config.project_dir),
         project_name=STATE_DIR,
         overwrite=False,  # the pipeline clears the whole project on --overwrite
     )
-    if identity is not None and not config.role.is_worker:
+    if identity is not None and not config.runtime.role.is_worker:
         tuner.oracle.identity = identity  # after the reload: this run's settings (a budget may have grown)
     return tuner
 
@@ -344,7 +347,7 @@ def callbacks(
 ) -> list[keras.callbacks.Callback]:
     """Callbacks added to every trial besides TensorBoard: early stopping (Hyperband sets each
     trial's epochs itself), and stopping a classifier at chance after its first epoch."""
-    at_chance = chance.callbacks(config.objective, class_counts)
+    at_chance = chance.callbacks(config.budget.objective, class_counts)
     if config.tuner_kind.schedules_epochs:
         return at_chance
-    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience), *at_chance]
+    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.budget.patience), *at_chance]

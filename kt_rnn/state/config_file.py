@@ -24,7 +24,7 @@ def save(config: Any) -> pathlib.Path | None:
     Writes nothing (returns `None`) for an `--export-only` run, which is not a
     search, or for a `Config` not built from a command line (no settings).
     """
-    if not config.settings or config.export_only:
+    if not config.settings or config.output.export_only:
         return None
     path = config.layout.runfile
     text = dumps(config.settings)

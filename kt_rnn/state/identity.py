@@ -34,10 +34,10 @@ def fingerprint(config: Any, dataset: Any = None) -> dict[str, Any]:
     """
     identity = {name: _plain(config.option(name)) for name in config.identity_names}
     identity["task"] = config.task.name
-    identity["direction"] = objectives.objective(config.objective).direction  # type: ignore[arg-type]  # Config resolves it
+    identity["direction"] = objectives.objective(config.budget.objective).direction  # type: ignore[arg-type]  # Config resolves it
     identity["space"] = config.space.describe()  # type: ignore[union-attr]  # Config resolves it
-    if (config.folds or 1) > 1:  # only then: searches made before folds existed keep their identity
-        identity["folds"] = config.folds
+    if (config.budget.folds or 1) > 1:  # only then: searches made before folds existed keep their identity
+        identity["folds"] = config.budget.folds
     if dataset is not None:
         identity["data"] = {
             "source": dataset.source,
@@ -45,7 +45,7 @@ def fingerprint(config: Any, dataset: Any = None) -> dict[str, Any]:
             "problem": dataset.problem,
             "sizes": dict(dataset.sizes),
         }
-    return {**identity, **{name: getattr(config, name) for name in BUDGET}}
+    return {**identity, **{name: config.option(name) for name in BUDGET}}
 
 
 def digest(identity: Mapping[str, Any]) -> str:
@@ -73,7 +73,7 @@ def diff(saved: Mapping[str, Any], current: Mapping[str, Any], nested: bool = Tr
 def check(config: Any, dataset: Any = None) -> None:
     """Writes `search.json` for a new search; refuses a resume whose settings or data drifted.
 
-    Raises `UsageError` with the diff, unless `config.extend_budget` covers a budget-only change.
+    Raises `UsageError` with the diff, unless `config.runtime.extend_budget` covers a budget-only change.
     """
     path = config.layout.identity
     current = fingerprint(config, dataset)
@@ -85,9 +85,9 @@ def check(config: Any, dataset: Any = None) -> None:
         return durable.write_json(path, current)
     changes = diff(saved, current)
     budget_only = all(_setting(line) in BUDGET for line in changes)
-    if not changes or (budget_only and config.export_only):
+    if not changes or (budget_only and config.output.export_only):
         return durable.write_json(path, saved) if rebuilt else None  # an export's budget does not matter
-    if not (budget_only and config.extend_budget):
+    if not (budget_only and config.runtime.extend_budget):
         raise UsageError(_refusal(path, changes, budget_only))
     return durable.write_json(path, current)
 

@@ -47,9 +47,9 @@ def hypermodel(config: Any, dataset: Any) -> RNNForecaster:
         stride=spec["stride"],
         season=spec["season"],
         min_epoch_steps=sp.MIN_EPOCH_STEPS,
-        loss="mae" if config.objective == "val_mae" else "mse",
+        loss="mae" if config.budget.objective == "val_mae" else "mse",
         space=config.space,
-        seed=config.seed,
+        seed=config.budget.seed,
         jit_compile=config.jit_for(dataset.sizes["train"]),
         dtype_policy=config.dtype_policy,
     )

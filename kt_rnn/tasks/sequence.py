@@ -27,10 +27,10 @@ def hypermodel(config: Any, dataset: Any) -> SequenceModel:
         mean=spec["mean"],
         variance=spec["variance"],
         space=config.space,
-        seed=config.seed,
+        seed=config.budget.seed,
         jit_compile=config.jit_for(dataset.sizes["train"]),
         dtype_policy=config.dtype_policy,
-        metrics=outputs.metrics_for(config.objective, dataset.problem),
+        metrics=outputs.metrics_for(config.budget.objective, dataset.problem),
     )
 
 

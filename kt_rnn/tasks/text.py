@@ -23,10 +23,10 @@ def hypermodel(config: Any, dataset: Any) -> RNNClassifier:
         dataset.spec["sequence_length"],
         dataset.num_classes,  # type: ignore[arg-type]
         space=config.space,
-        seed=config.seed,
+        seed=config.budget.seed,
         jit_compile=config.jit_for(dataset.sizes["train"]),
         dtype_policy=config.dtype_policy,
-        metrics=outputs.metrics_for(config.objective, dataset.problem),
+        metrics=outputs.metrics_for(config.budget.objective, dataset.problem),
     )
 
 

@@ -122,7 +122,7 @@ def test_build_parser_defaults_match_the_readme():
     args = search.build_parser().parse_args(["imdb"])
     assert (args.tuner, args.objective, args.logdir, args.validation_split) == (None, None, "logs", 0.2)
     config = config_lib.Config.from_args(args)  # a preset, else the defaults, fill what was not given
-    assert (config.tuner, config.patience, config.objective) == ("hyperband", 3, "val_accuracy")
+    assert (config.budget.tuner, config.budget.patience, config.budget.objective) == ("hyperband", 3, "val_accuracy")
 
 
 def _free_port():

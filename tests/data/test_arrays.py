@@ -7,7 +7,7 @@ from kt_rnn.errors import DataError
 
 
 def _config(tmp_path, path=None, **kwargs):
-    return Config("sequence", data=None if path is None else str(path), logdir=str(tmp_path / "logs"), **kwargs)
+    return Config.of("sequence", path=None if path is None else str(path), logdir=str(tmp_path / "logs"), **kwargs)
 
 
 def _npz(tmp_path, **saved):

@@ -17,7 +17,16 @@ def _config(**overrides):
         sequence_length=6,
         baselines="all",
     )
-    return types.SimpleNamespace(**{**fields, **overrides})
+    fields = {**fields, **overrides}
+    data = {
+        name: fields.pop(name)
+        for name in ("validation_split", "train_size", "test_size", "max_tokens", "sequence_length")
+    }
+    budget, output = (
+        types.SimpleNamespace(seed=fields.pop("seed")),
+        types.SimpleNamespace(baselines=fields.pop("baselines")),
+    )
+    return types.SimpleNamespace(data=types.SimpleNamespace(**data), budget=budget, output=output, **fields)
 
 
 def _reviews(n=40):

@@ -1,7 +1,5 @@
 """Devices: --gpus, --mixed-precision and --strategy, parsed before TensorFlow and applied at the start."""
 
-import dataclasses
-
 import pytest
 
 import searches
@@ -42,7 +40,7 @@ def _config(tmp_path, *argv):
 
 def test_config_takes_the_device_options(tmp_path):
     config = _config(tmp_path, "--gpus", "0,1", "--mixed-precision", "--strategy", "mirrored")
-    assert (config.gpus, config.precision, config.strategy) == ((0, 1), "mixed", "mirrored")
+    assert (config.runtime.gpus, config.runtime.precision, config.runtime.strategy) == ((0, 1), "mixed", "mirrored")
 
 
 def test_configure_on_a_cpu_prints_the_devices_and_resolves_mixed_to_bfloat16(tmp_path, capsys):
@@ -65,5 +63,5 @@ def test_configure_refuses_gpus_the_machine_lacks(tmp_path, argv, message):
 
 
 def test_configure_with_no_gpu_selected_hides_them(tmp_path, capsys):
-    devices.configure(dataclasses.replace(_config(tmp_path), gpus=()))
+    devices.configure(_config(tmp_path).replace(gpus=()))
     assert capsys.readouterr().out.splitlines()[0] == "Devices: CPU"

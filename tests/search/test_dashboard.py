@@ -48,7 +48,7 @@ def test_experiment_leads_with_the_best_epoch_objective():
 def test_write_best_logs_the_trials_score_in_its_session(tmp_path):
     import keras_tuner
 
-    config = config_lib.Config(dataset="imdb", logdir=str(tmp_path))
+    config = config_lib.Config.of("imdb", logdir=str(tmp_path))
     trial = keras_tuner.engine.trial.Trial(keras_tuner.HyperParameters(), trial_id="0003")
     trial.score, trial.best_step = 0.875, 2
     dashboard.write_best(config, trial)
@@ -61,8 +61,8 @@ def test_write_best_logs_the_trials_score_in_its_session(tmp_path):
 
 
 def test_write_experiment_once_at_the_tensorboard_root(tmp_path):
-    config = config_lib.Config(
-        dataset="imdb", logdir=str(tmp_path), space=sp.SearchSpace().with_domains({sp.CELL: sp.fixed("lstm")})
+    config = config_lib.Config.of(
+        "imdb", logdir=str(tmp_path), space=sp.SearchSpace().with_domains({sp.CELL: sp.fixed("lstm")})
     )
     dashboard.write_experiment(config)
     dashboard.write_experiment(config)  # a resumed search does not write it again
@@ -81,5 +81,5 @@ def test_write_experiment_once_at_the_tensorboard_root(tmp_path):
 
 
 def test_callback_logs_to_the_project_tensorboard_dir(tmp_path):
-    config = config_lib.Config(dataset="imdb", logdir=str(tmp_path))
+    config = config_lib.Config.of("imdb", logdir=str(tmp_path))
     assert dashboard.callback(config).log_dir == str(tmp_path / "imdb" / "tensorboard")

@@ -31,7 +31,7 @@ def test_get_unknown_tuner_lists_the_valid_names():
 
 
 def test_tuner_kind_schedule_is_hyperbands_own_and_none_for_the_tuners_that_take_trials(tmp_path):
-    config = SimpleNamespace(max_epochs=9, factor=3, trials=None)
+    config = SimpleNamespace(budget=SimpleNamespace(max_epochs=9, factor=3), trials=None)
     oracle = _hyperband_oracle(tmp_path, max_epochs=9)
     assert kinds.get("hyperband").schedule(config, oracle) == kinds.hyperband_schedule(oracle)
     worker = SimpleNamespace(max_trials=None)  # a worker's OracleClient: no schedule of its own

@@ -53,8 +53,8 @@ def test_plan_a_short_series_gets_small_batches_more_epochs_and_a_bayesian_searc
     planned, found = _planned(tmp_path, 144)  # airline's length: 96 training steps, 61 windows of 24
     assert planned.space.domain(sp.BATCH_SIZE).values == (8, 16, 32)
     # 61 windows in batches of 16: an epoch of 6 passes is 23 steps, 22 epochs make 500 steps.
-    assert planned.max_epochs == 22 and planned.patience == 3
-    assert (planned.tuner, planned.max_trials) == ("bayesian", plan.TRIALS)
+    assert planned.budget.max_epochs == 22 and planned.budget.patience == 3
+    assert (planned.budget.tuner, planned.budget.max_trials) == ("bayesian", plan.TRIALS)
     assert found.line().startswith(
         "planned for 61 training windows of 24 steps: batches of 8/16/32, up to 22 epochs (23 steps each)"
     )
@@ -63,7 +63,7 @@ def test_plan_a_short_series_gets_small_batches_more_epochs_and_a_bayesian_searc
 
 def test_plan_a_long_series_keeps_the_default_budget(tmp_path):
     planned, found = _planned(tmp_path, 20_000)
-    assert (planned.tuner, planned.max_epochs, planned.patience) == ("hyperband", 10, 3)
+    assert (planned.budget.tuner, planned.budget.max_epochs, planned.budget.patience) == ("hyperband", 10, 3)
     assert planned.space.domain(sp.BATCH_SIZE).values == (32, 64, 128)
     assert "bayesian" not in found.line()
 
@@ -79,7 +79,7 @@ def test_plan_a_long_series_keeps_the_default_budget(tmp_path):
 )
 def test_plan_keeps_every_budget_option_the_user_gave(tmp_path, argv, kept):
     planned, _ = _planned(tmp_path, 144, *argv)
-    assert {name: getattr(planned, name) for name in kept} == kept
+    assert {name: planned.option(name) for name in kept} == kept
 
 
 def test_plan_keeps_an_edited_batch_size_and_window(tmp_path):
@@ -144,14 +144,14 @@ def test_batch_domain_largest_batch_about_an_eighth_of_the_windows(windows, expe
 def test_plan_scores_a_short_series_on_as_many_folds_as_its_earliest_fold_can_train_on(tmp_path):
     # 96 training steps, validation parts of 24: 3 folds would leave the first 48 steps, 13 windows of 24.
     planned, found = _planned(tmp_path, 144)
-    assert planned.folds == 2 and "each scored on 2 rolling-origin folds" in found.line()
-    assert _planned(tmp_path, 240)[0].folds == plan.FOLDS
-    assert _planned(tmp_path, 600)[0].folds == 1  # 385 training windows: enough to rank trials on one part
-    assert _planned(tmp_path, 20_000)[0].folds == 1  # thousands of windows: one validation part ranks well
+    assert planned.budget.folds == 2 and "each scored on 2 rolling-origin folds" in found.line()
+    assert _planned(tmp_path, 240)[0].budget.folds == plan.FOLDS
+    assert _planned(tmp_path, 600)[0].budget.folds == 1  # 385 training windows: enough to rank trials on one part
+    assert _planned(tmp_path, 20_000)[0].budget.folds == 1  # thousands of windows: one validation part ranks well
 
 
 def test_plan_keeps_the_folds_the_user_gave(tmp_path):
-    assert _planned(tmp_path, 240, "--folds", "1")[0].folds == 1
+    assert _planned(tmp_path, 240, "--folds", "1")[0].budget.folds == 1
 
 
 def test_plan_keeps_the_seasonal_trend_base_for_a_trending_series(tmp_path):
@@ -193,7 +193,7 @@ def test_plan_halves_the_batch_of_a_small_corpus_until_an_epoch_makes_enough_ste
     assert planned.space.domain(sp.BATCH_SIZE) == sp.fixed(16)  # 25 steps an epoch; 32 would make 13
     assert found.line() == "planned for 400 training examples: batches of 16 (an epoch of 25 steps at 16)"
     assert planned.planned == found.line()
-    assert (planned.max_epochs, planned.tuner) == (10, "hyperband")
+    assert (planned.budget.max_epochs, planned.budget.tuner) == (10, "hyperband")
 
 
 def test_plan_keeps_the_batch_the_user_gave_for_a_small_corpus(tmp_path):

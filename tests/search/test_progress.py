@@ -60,7 +60,7 @@ def _run(oracle, score=None, message=None):
 
 
 def _config(tmp_path, **overrides):
-    return config_lib.Config("imdb", logdir=str(tmp_path), **overrides)
+    return config_lib.Config.of("imdb", logdir=str(tmp_path), **overrides)
 
 
 def _progress(config, oracle, clock, lines=None):

@@ -262,7 +262,7 @@ def test_tensorboard_server_lists_every_trial_and_hyperparameter(server, search)
 
 def test_tensorboard_server_scalars_list_train_and_validation_runs_for_every_trial(server, search):
     config, trials = search
-    assert config.objective == "val_accuracy"
+    assert config.budget.objective == "val_accuracy"
     tags = scalar_tags(server)
     groups = session_groups(server)
     for trial_id, trial in trials.items():

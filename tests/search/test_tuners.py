@@ -9,7 +9,7 @@ from kt_rnn.search import tuners
 
 
 def _config(tmp_path, **kwargs):
-    return config_lib.Config(dataset="imdb", logdir=str(tmp_path), **kwargs)
+    return config_lib.Config.of("imdb", logdir=str(tmp_path), **kwargs)
 
 
 def test_registry_names_match_the_cli_choices():

@@ -11,7 +11,7 @@ from kt_rnn.state import config_file
 
 def test_save_writes_nothing_for_export_only_or_a_config_without_settings(tmp_path):
     assert config_file.save(searches.config("imdb", "--logdir", str(tmp_path), "--export-only")) is None
-    assert config_file.save(config_lib.Config("imdb", logdir=str(tmp_path))) is None
+    assert config_file.save(config_lib.Config.of("imdb", logdir=str(tmp_path))) is None
     assert not os.listdir(tmp_path)
 
 

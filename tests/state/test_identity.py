@@ -1,6 +1,5 @@
 """search.json: a resumed search must be the same search, or say what changed."""
 
-import dataclasses
 import json
 
 import pytest
@@ -13,7 +12,7 @@ from kt_rnn.state import identity
 
 
 def _config(tmp_path, **changes):
-    return dataclasses.replace(config_lib.Config("imdb", logdir=str(tmp_path), tuner="random", max_trials=4), **changes)
+    return config_lib.Config.of("imdb", logdir=str(tmp_path), tuner="random", max_trials=4).replace(**changes)
 
 
 def test_check_writes_search_json_for_a_new_search(tmp_path):
@@ -26,7 +25,7 @@ def test_check_writes_search_json_for_a_new_search(tmp_path):
 
 def test_check_accepts_the_same_settings(tmp_path):
     identity.check(_config(tmp_path))
-    identity.check(_config(tmp_path, jit="on", data="/elsewhere", max_failures=9))  # not part of the search
+    identity.check(_config(tmp_path, jit="on", path="/elsewhere", max_failures=9))  # not part of the search
 
 
 @pytest.mark.parametrize(
@@ -120,7 +119,7 @@ def test_check_uses_the_oracles_copy_when_search_json_is_gone(tmp_path):
 
 def test_verify_accepts_a_worker_with_the_chiefs_settings_and_any_budget(tmp_path):
     identity.check(_config(tmp_path))
-    identity.verify(_config(tmp_path, max_trials=99, data="/mnt/elsewhere"))
+    identity.verify(_config(tmp_path, max_trials=99, path="/mnt/elsewhere"))
     assert json.loads(_config(tmp_path).layout.identity.read_text())["max_trials"] == 4  # nothing written
 
 

@@ -1,6 +1,5 @@
 """Forecasting end to end on the shared series, the leakage guards, and bad series data."""
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -335,7 +334,7 @@ def test_forecast_exports_the_seasonal_naive_alone_when_no_trial_beats_it(tmp_pa
     np.testing.assert_allclose(np.asarray(loaded(window))[0], later, atol=1e-3)
     again = pipeline.run(config)  # the finished search, shown again: the base's settings, as exported
     assert again.hparams == base["hparams"] and "refit" not in again.metrics["timings"]
-    config = dataclasses.replace(config, export_only=True, base_fallback=False)  # --no-base-fallback
+    config = config.replace(export_only=True, base_fallback=False)  # --no-base-fallback
     network = pipeline.run(config)
     assert "exported_base" not in network.metrics and network.metrics["test"]["model"]["mae"] > 1e-3
 

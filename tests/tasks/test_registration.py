@@ -48,9 +48,9 @@ def register_tally() -> None:
 # The loader: `read_inputs` checks the data before TensorFlow loads; `load` builds the splits.
 def read_inputs(config, values=None):
     if values is None:
-        path = pathlib.Path(config.data or "")
+        path = pathlib.Path(config.data.path or "")
         if not path.is_file():
-            raise DataError(f"--data {config.data!r} is not a file: give an .npy of digit sequences.")
+            raise DataError(f"--data {config.data.path!r} is not a file: give an .npy of digit sequences.")
         values = np.load(path)
     return {"values": values}
 
@@ -74,7 +74,7 @@ def load(config, values):
         None,
         {"train": a, "validation": b - a, "test": len(x) - b},
         fingerprint=data.fingerprint(values),
-        source=os.path.abspath(config.data),
+        source=os.path.abspath(config.data.path),
     )
 
 

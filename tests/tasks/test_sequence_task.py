@@ -39,7 +39,7 @@ def _problem(kind, n=240, seed=0):
 
 def _config(tmp_path, **kwargs):
     space = sp.SearchSpace(sp.SEQUENCE_PARAMS).with_domains({k: sp.fixed(v) for k, v in QUICK.items()})
-    return Config("sequence", logdir=str(tmp_path / "logs"), space=space, **kwargs)
+    return Config.of("sequence", logdir=str(tmp_path / "logs"), space=space, **kwargs)
 
 
 def _train(config, dataset, epochs=8):
@@ -84,7 +84,7 @@ def test_hypermodel_follows_the_dataset_and_the_config(tmp_path):
     assert isinstance(hypermodel, SequenceModel) and hypermodel.num_classes == 3
     assert (hypermodel.timesteps, hypermodel.features) == (STEPS, FEATURES)
     assert hypermodel.mean == dataset.spec["mean"] and hypermodel.metrics == ("accuracy", "macro_f1")
-    assert hypermodel.space == config.space and hypermodel.seed == config.seed
+    assert hypermodel.space == config.space and hypermodel.seed == config.budget.seed
 
 
 def test_serving_regression_predicts_in_the_users_units(trained):
