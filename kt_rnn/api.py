@@ -123,11 +123,12 @@ def run(config: "Config", data: dict[str, Any] | None = None) -> Result | None:
 def _source(data: Any, dataset: str | None) -> tuple[str, str | None, tuple[Any, Any] | None]:
     """`(dataset name, path or None, in-memory data or None)` for `tune`'s `data`."""
     from kt_rnn import data as data_lib  # numpy: not at `import kt_rnn`
+    from kt_rnn import tasks
 
     if isinstance(data, (str, os.PathLike)):
         text = os.fspath(data)
-        if dataset is None and text == "imdb":
-            return "imdb", None, None
+        if dataset is None and text in tasks.datasets() and not os.path.exists(text):
+            return text, None, None  # a dataset by name: tune("imdb")
         return dataset or data_lib.dataset_of(path=text), text, None
     if data is None:
         if dataset is None:

@@ -186,7 +186,7 @@ class Config:
                     f"{self.dataset}. Remove it, or choose the dataset it belongs to."
                 )
             if option.name not in FIELDS:  # a field of another name holds the value in its own form
-                option.check(value, self.task.name)
+                option.check(value, series=self.task.steps)
 
     def option(self, name: str) -> Any:
         """The value of option `name` (`kt_rnn.options`): its field's or the task's own; `None` for an option

@@ -41,8 +41,8 @@ class Option:
             another value is refused.
         minimum: the smallest integer allowed (`None`: no bound).
         fraction: a number strictly between 0 and 1.
-        fraction_tasks: the tasks whose data also take a fraction in (0, 1)
-            where `minimum` asks for an integer (a series' parts: a fraction of its rows).
+        steps: a size in steps: where the task's data is a series (`Task.steps`), a
+            fraction in (0, 1) of its rows is taken too where `minimum` asks for an integer.
         required: the tasks of `tasks` cannot run without it.
         saved: written to the resolved run file (`config.toml`); False for what
             acts once (`--overwrite`) or says where this process runs (`--role`).
@@ -62,7 +62,7 @@ class Option:
     identity: bool = False
     minimum: int | None = None
     fraction: bool = False
-    fraction_tasks: tuple[str, ...] = ()
+    steps: bool = False
     required: bool = False
     saved: bool = True
     path: bool = False
@@ -73,13 +73,14 @@ class Option:
         """The command line's spelling: `--max-trials`."""
         return "--" + self.name.replace("_", "-")
 
-    def check(self, value: Any, task: str | None = None) -> None:
-        """Raises `UsageError` unless `value` (not `None`) is allowed for this option (`task`: the data's task)."""
+    def check(self, value: Any, series: bool = False) -> None:
+        """Raises `UsageError` unless `value` (not `None`) is allowed for this option (`series`: the data's
+        task reads a series, whose sizes may be fractions of its rows)."""
         if self.choices is not None and value not in self.choices:
             raise UsageError(f"Expected {self.name} to be one of {list(self.choices)}. Received: {self.name}={value!r}")
         if self.fraction and not (_number(value) and 0 < value < 1):
             raise UsageError(f"{self.flag} must be between 0 and 1. Received: {value}")
-        if task in self.fraction_tasks and _number(value) and 0 < value < 1:
+        if self.steps and series and _number(value) and 0 < value < 1:
             return  # a series' test and validation parts may be fractions of its rows
         if self.minimum is not None and (isinstance(value, bool) or not isinstance(value, int) or value < self.minimum):
             raise UsageError(f"{self.flag} must be an integer >= {self.minimum}. Received: {value!r}")

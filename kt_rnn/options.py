@@ -120,7 +120,7 @@ COMMON: tuple[Option, ...] = (
         metavar="N",
         identity=True,
         minimum=1,
-        fraction_tasks=("forecast",),
+        steps=True,
         preset=True,
     ),
     Option(

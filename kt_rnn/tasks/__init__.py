@@ -73,6 +73,8 @@ class Task:
             common ones; given to another task's data, they are refused.
         domains: `settings -> {name: Domain}`: default domains that depend on
             the settings (the forecaster's windows on its horizon), or `None`.
+        steps: its data is a series of steps (its sizes, e.g. `--test-size`, may be
+            fractions of the rows); defaults to False.
     """
 
     name: str
@@ -82,6 +84,7 @@ class Task:
     datasets: tuple[str, ...]
     options: tuple[Option, ...] = ()
     domains: Callable[[Mapping[str, Any]], dict[str, sp.Domain]] | None = None
+    steps: bool = False
 
     def default_domains(self, settings: Mapping[str, Any]) -> dict[str, sp.Domain]:
         """`{name: Domain}` replacing the table's defaults for these settings (a dict of `Config` fields)."""
@@ -206,7 +209,7 @@ FORECAST_OPTIONS = (
         tasks=_FORECAST,
         identity=True,
         minimum=1,
-        fraction_tasks=_FORECAST,
+        steps=True,
     ),
     Option(
         "stride",
@@ -261,6 +264,7 @@ TASKS = {
             ("timeseries",),
             FORECAST_OPTIONS,
             _forecast_domains,
+            steps=True,
         ),
     )
 }
