@@ -22,6 +22,7 @@ from kt_rnn.errors import DataError
 from kt_rnn.option import Option
 
 TIMESTEPS = 8
+TINY = ("--tuner", "random", "--max-trials", "2", "--max-epochs", "2", "--quiet", "--baselines", "none")  # seconds
 PARAMS = (
     sp.Param("units", int, sp.choice((4, 8), 4), lambda v: v in (4, 8), "4 or 8"),
     sp.Param(sp.BATCH_SIZE, int, sp.fixed(16), lambda v: isinstance(v, int) and v > 0, "a positive integer"),
@@ -207,24 +208,7 @@ def test_registered_task_runs_from_the_command_line_and_tune_resumes_and_reports
     from kt_rnn.cli import report, search
 
     digits, logs = _digits(tmp_path / "digits.npy"), tmp_path / "logs"
-    argv = [
-        "tally",
-        "--data",
-        digits,
-        "--digit",
-        "7",
-        "--logdir",
-        str(logs),
-        "--tuner",
-        "random",
-        "--max-trials",
-        "2",
-        "--max-epochs",
-        "2",
-        "--quiet",
-        "--baselines",
-        "none",
-    ]
+    argv = ["tally", "--data", digits, "--digit", "7", "--logdir", str(logs), *TINY]
     assert search.main(argv) == 0
     best = logs / "tally" / "best"
     metrics = json.loads((best / "metrics.json").read_text())
@@ -265,26 +249,19 @@ def test_registered_task_found_through_its_entry_point_resumes_after_a_kill(tmp_
             [str(site), str(pathlib.Path(__file__).parent), os.environ.get("PYTHONPATH", "")]
         ),
     }
+    data = _digits(tmp_path / "d.npy")
     argv = [
         sys.executable,
         "-m",
         "kt_rnn.search",
         "tally",
         "--data",
-        _digits(tmp_path / "d.npy"),
+        data,
         "--digit",
         "3",
         "--logdir",
         str(tmp_path / "logs"),
-        "--tuner",
-        "random",
-        "--max-trials",
-        "2",
-        "--max-epochs",
-        "2",
-        "--quiet",
-        "--baselines",
-        "none",
+        *TINY,
     ]
     killed = subprocess.run(argv, env={**env, "KT_RNN_FAULT": "trial-end"}, capture_output=True, text=True, timeout=300)
     assert killed.returncode == -9, killed.stderr[-2000:]
