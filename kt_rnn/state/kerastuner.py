@@ -49,6 +49,7 @@ from keras_tuner.src.engine import base_tuner as _base_tuner
 from keras_tuner.src.engine import conditions as _conditions
 from keras_tuner.src.engine import oracle as _oracle
 from keras_tuner.src.engine import trial as _trial
+from keras_tuner.src.engine import tuner as _tuner
 from keras_tuner.src.engine import tuner_utils as _tuner_utils
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ Trial = _trial.Trial  # `Trial.from_state` rebuilds a trial from a checked read 
 TrialStatus = _trial.TrialStatus
 SaveBestEpoch = _tuner_utils.SaveBestEpoch  # the best-epoch checkpoint `Tuner.run_trial` adds
 convert_hyperparams_to_hparams = _tuner_utils.convert_hyperparams_to_hparams
+maybe_compute_model_size = _tuner.maybe_compute_model_size  # `Tuner._try_build`'s size check
 has_chief_oracle = _dist_utils.has_chief_oracle
 is_chief_oracle = _dist_utils.is_chief_oracle
 Display = _oracle.Display  # what an oracle prints at each trial's start and end
@@ -94,7 +96,7 @@ OVERRIDDEN = {
 # bookkeeping): class -> {name -> the parameters it passes, or None for data}.
 USED = {
     "BaseTuner": {"_get_tuner_fname": (), "_is_worker": ()},
-    "Tuner": {"_try_build": ("hp",), "_get_build_config_fname": ("trial_id",)},
+    "Tuner": {"_build_hypermodel": ("hp",), "_get_build_config_fname": ("trial_id",), "max_model_size": None},
     "Oracle": {
         "_get_oracle_fname": (),
         "_get_trial_dir": ("trial_id",),
@@ -139,7 +141,8 @@ DEPENDENTS = {
     "_save_model": ("kt_rnn.state.resume",),
     "_get_tuner_fname": (_TUNERS,),
     "_is_worker": ("kt_rnn.runtime.roles",),
-    "_try_build": (_TUNERS,),
+    "_build_hypermodel": (_TUNERS,),
+    "max_model_size": (_TUNERS,),
     "_get_build_config_fname": (_TUNERS,),
     "_get_oracle_fname": (_ORACLES,),
     "_get_trial_dir": (_ORACLES,),
@@ -345,8 +348,26 @@ def set_client_timeout(seconds: float) -> None:
 
 
 def try_build(tuner: keras_tuner.Tuner, hp: keras_tuner.HyperParameters) -> "keras.Model":
-    """Builds `tuner`'s model for `hp` as KerasTuner does: fresh session, compile overrides, size check."""
-    return tuner._try_build(hp)
+    """Builds `tuner`'s model for `hp` as `Tuner._try_build` does (a fresh Keras session, the compile
+    overrides, the model check), with one garbage collection where KerasTuner makes two.
+
+    `keras.backend.clear_session()` collects already; `_try_build` then calls `gc.collect()` again, a
+    second full collection whose cost grows with what the process holds: 0.2-0.3 s a trial, a tenth of
+    a tiny search's time (`bench/overhead.py`, BENCHMARKS.md), for nothing left to free.
+    """
+    import keras
+
+    keras.backend.clear_session()  # collects the previous trial's model (free_memory=True)
+    model = tuner._build_hypermodel(hp)
+    if not isinstance(model, keras.Model):
+        raise keras_tuner.errors.FatalTypeError(
+            "Expected the model-building function, or HyperModel.build() to return a valid Keras Model "
+            f"instance. Received: {model} of type {type(model)}."
+        )
+    size = maybe_compute_model_size(model)
+    if tuner.max_model_size and size > tuner.max_model_size:
+        raise keras_tuner.errors.FailedTrialError(f"Oversized model: {size} parameters. Skip model.")
+    return model
 
 
 check_version(keras_tuner.__version__)

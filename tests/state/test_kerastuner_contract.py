@@ -84,6 +84,8 @@ def _instance(owner, tmp_path):
         return _oracle(tmp_path)
     if owner == "Display":
         return kt.Display(_oracle(tmp_path))
+    if owner == "Tuner":
+        return _tuner(tmp_path)
     return kt.SaveBestEpoch(keras_tuner.Objective("val_loss", "min"), str(tmp_path / "checkpoint.weights.h5"))
 
 
@@ -379,10 +381,26 @@ def test_try_build_returns_the_hypermodels_model_and_rejects_anything_else(tmp_p
     _no_distribution(monkeypatch)
     tuner = _tuner(tmp_path)
     hp = keras_tuner.HyperParameters()
-    assert isinstance(kt.try_build(tuner, hp), keras.Model), _changed("_try_build", "no longer returns the model")
+    assert isinstance(kt.try_build(tuner, hp), keras.Model), _changed(
+        "_build_hypermodel", "no longer returns the model"
+    )
+    tuner.hypermodel.build = lambda hp: keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)])  # 16 weights
+    tuner.max_model_size = 15
+    with pytest.raises(keras_tuner.errors.FailedTrialError, match="Oversized model: 16 parameters"):
+        kt.try_build(tuner, hp)
     tuner.hypermodel.build = lambda hp: "not a model"
     with pytest.raises(keras_tuner.errors.FatalError):  # kt_rnn re-raises fatal errors: a bad hypermodel
         kt.try_build(tuner, hp)
+
+
+def test_try_build_collects_garbage_once_a_trial(tmp_path, monkeypatch):
+    import gc
+
+    _no_distribution(monkeypatch)
+    tuner, calls = _tuner(tmp_path), []
+    monkeypatch.setattr(gc, "collect", lambda *args: calls.append(args) or 0)
+    kt.try_build(tuner, keras_tuner.HyperParameters())
+    assert len(calls) == 1  # clear_session's; KerasTuner's _try_build adds a second, full, collection
 
 
 @pytest.mark.parametrize("tuner_id, worker", [(None, False), ("chief", False), ("tuner0", True)])
