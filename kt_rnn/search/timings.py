@@ -3,6 +3,10 @@
 A search that spends its time anywhere but training is doing something wrong:
 `outside_fit_pct` (the search's time outside the trials' `model.fit` calls, as a
 percentage of the search) makes that visible in `metrics.json` and the summary.
+It counts each trial's model build and what happens between trials (the oracle,
+its state files, the trial's directory); the callbacks run inside `model.fit`
+(TensorBoard, the per-epoch checkpoint, the epoch record) are not in it.
+`bench/overhead.py` measures those too, against the same trials fitted by hand.
 """
 
 import contextlib
