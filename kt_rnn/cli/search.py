@@ -4,6 +4,7 @@ TensorFlow, Keras and KerasTuner are imported only after the arguments are
 parsed and validated, so `--help` and usage errors return at once.
 """
 
+import argparse
 import os
 import sys
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from kt_rnn import api, runfile
 from kt_rnn import config as config_lib
 from kt_rnn.errors import EXIT_INTERRUPTED, DiskFull, KtRnnError, Terminated
 from kt_rnn.options import build_parser
+from kt_rnn.runtime import native_logs
 from kt_rnn.state import space_left, stopping
 
 
@@ -20,19 +22,31 @@ def _exit_now(code: int) -> NoReturn:
     """Exits with `code` without running finalizers, after flushing what was printed."""
     sys.stdout.flush()
     sys.stderr.flush()
+    native_logs.drain()
     os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the search command; returns the process exit code."""
-    # TensorFlow's C++ INFO lines (CPU features, oneDNN, XLA) say nothing a user acts on; its
-    # warnings and errors still show. Set before TensorFlow loads; a user's own setting wins.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    # TensorFlow's C++ INFO lines (CPU features, oneDNN, XLA) say nothing a user acts on, nor do the
+    # absl lines it writes whatever that level says (`native_logs`). Set before TensorFlow loads; a
+    # user's own setting wins, and then stderr is left as it is.
+    user_chose = native_logs.USER_SETTING in os.environ
+    os.environ.setdefault(native_logs.USER_SETTING, "1")
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # gRPC's INFO lines: a distributed search's closed channels
     parser = build_parser()
     args = runfile.parse_args(parser, argv)  # --config file, then the command line
     previous = stopping.install()  # Ctrl-C and SIGTERM stop the search, however many arrive
     space_left.quiet_finalizers()  # one message for a full disk, not a trace from each file closed at exit
+    try:
+        with native_logs.filtered(active=not user_chose):
+            return _search(parser, args)
+    finally:
+        stopping.restore(previous)
+
+
+def _search(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """The search of `args`; its exit code, a `KtRnnError` or an interruption reported on stderr."""
     try:
         config = config_lib.Config.from_args(args)
         api.run(config)
@@ -49,8 +63,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return getattr(e, "exit_code", EXIT_INTERRUPTED)
-    finally:
-        stopping.restore(previous)
     return 0
 
 
