@@ -15,6 +15,7 @@ import tomllib
 from hypermodels import edits
 from hypermodels import space as sp
 from hypermodels.space import SearchSpace
+from kt_rnn import data as data_lib
 from kt_rnn import options, presets, tasks
 from kt_rnn.errors import UsageError
 from kt_rnn.options import BASELINE_MODES, JIT_MODES, OBJECTIVES, TUNERS, duration  # noqa: F401
@@ -162,7 +163,7 @@ class Config:
         if self.budget.time_limit is not None:  # kt_rnn.tune(time_limit="5m") arrives as given: seconds from here on
             self._set("budget", time_limit=duration(self.budget.time_limit))
         self._check_role()
-        project = self.output.project or self.dataset
+        project = self.output.project or data_lib.default_project(self.dataset, self.data.path)
         if pathlib.PurePath(project).name != project or project in (".", ".."):
             raise UsageError(f"--project must be a plain directory name. Received: {project!r}")
         self._set("output", project=project)

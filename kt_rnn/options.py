@@ -336,7 +336,12 @@ COMMON: tuple[Option, ...] = (
     ),
     # output
     Option("logdir", "root of all outputs (default logs/)", "output", default="logs", path=True),
-    Option("project", "subdirectory of LOGDIR (default: the dataset name)", "output"),
+    Option(
+        "project",
+        "subdirectory of LOGDIR (default: the name of the --data file or folder without its suffix, "
+        "e.g. tickets for tickets.csv; imdb for IMDB; the dataset's name for data in memory)",
+        "output",
+    ),
     Option(
         "overwrite", "discard an earlier search and start afresh", "output", default=False, kind=SWITCH, saved=False
     ),

@@ -221,3 +221,10 @@ def test_config_given_names_the_hyperparameters_the_user_edited_even_at_their_de
     assert {"batch_size", "cell"} <= edited.given and not edited.is_default(sp.BATCH_SIZE)
     assert _config().is_default(sp.BATCH_SIZE)
     assert sp.BATCH_SIZE in _config("--tune", "units_0").given  # --tune fixes every other one
+
+
+def test_config_project_defaults_to_the_data_files_name_so_two_files_do_not_collide(tmp_path):
+    first = config_lib.Config.of("text", path=str(tmp_path / "tickets.csv"), logdir=str(tmp_path))
+    second = config_lib.Config.of("text", path=str(tmp_path / "reviews.csv"), logdir=str(tmp_path))
+    assert (first.output.project, second.output.project) == ("tickets", "reviews")
+    assert config_lib.Config.of("text", path=str(tmp_path / "t.csv"), project="p").output.project == "p"

@@ -118,6 +118,18 @@ def _module(name: str) -> types.ModuleType:
     return importlib.import_module(LOADERS[name].split(":")[0])
 
 
+def default_project(name: str, path: str | None) -> str:
+    """The project a search of dataset `name` goes to without `--project`: its data's file or folder name
+    without the suffix (`tickets.csv` -> `tickets`), or the dataset's own name for a named corpus (a
+    loader module with `CORPUS = True`: `imdb`) and for data in memory."""
+    import pathlib
+
+    found = pathlib.PurePath(path) if path else None
+    if found is None or getattr(_module(name), "CORPUS", False) or found.name in ("", ".", ".."):
+        return name
+    return found.stem if found.suffix else found.name
+
+
 # The datasets `kt_rnn.tune` guesses among when it is not told one, asked in this order: the first whose
 # loader's module `claims(path, pair)` the data is it ("text" claims any other path and texts in memory).
 GUESSED = ("sequence", "text")

@@ -18,6 +18,8 @@ from kt_rnn.errors import DataError
 if TYPE_CHECKING:
     from kt_rnn.data import Dataset
 
+CORPUS = True  # a named corpus: its search's project is "imdb" wherever the archive lies (`default_project`)
+
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 ENV_VAR = "KT_RNN_DATA"
 CLASS_NAMES = ("neg", "pos")  # label = index

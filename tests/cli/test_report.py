@@ -233,8 +233,8 @@ def test_cli_help_and_report_do_not_import_tensorflow(tmp_path):
     "task, project, objective",
     [
         ("text", "imdb", "val_accuracy"),
-        ("sequence", "sequence", "val_accuracy"),
-        ("timeseries", "timeseries", "val_loss"),
+        ("sequence", "sequences", "val_accuracy"),  # projects are named after the data files
+        ("timeseries", "wave", "val_loss"),
     ],
 )
 def test_main_reads_a_real_search_of_every_task(request, capsys, task, project, objective):

@@ -38,3 +38,18 @@ def test_register_refuses_a_name_taken_and_a_malformed_target():
         data.register("text", "m:f")
     with pytest.raises(ValueError, match="'module:function'"):
         data.register("new-kind", "no_function")
+
+
+@pytest.mark.parametrize(
+    "name, path, expected",
+    [
+        ("text", "data/tickets.csv", "tickets"),
+        ("text", "reviews/", "reviews"),
+        ("sequence", "/x/sensors.v2.npz", "sensors.v2"),
+        ("timeseries", "sales.csv", "sales"),
+        ("imdb", "/data/aclImdb_v1.tar.gz", "imdb"),  # a named corpus keeps its name
+        ("sequence", None, "sequence"),  # data in memory
+    ],
+)
+def test_default_project_is_named_after_the_data(name, path, expected):
+    assert data.default_project(name, path) == expected

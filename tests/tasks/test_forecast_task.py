@@ -1,6 +1,7 @@
 """Forecasting end to end on the shared series, the leakage guards, and bad series data."""
 
 import json
+import pathlib
 import subprocess
 import sys
 
@@ -145,7 +146,7 @@ def test_forecast_daily_temperatures_split_in_whole_horizons(tmp_path):
 @pytest.mark.e2e
 def test_forecast_through_the_api_resumes_and_reports(finished_timeseries_search, capsys):
     data, logs, _ = finished_timeseries_search
-    project = logs / "timeseries"
+    project = logs / pathlib.Path(data).stem  # the project is named after the data file
     trials = {p.name: (p / "trial.json").read_text() for p in (project / "tuner").glob("trial_*")}
     options = dict(
         dataset="timeseries",
@@ -421,11 +422,12 @@ def test_forecast_ensemble_export_reads_its_longest_members_window(finished_time
     )
     members = result.metrics["ensemble"]["members"]
     assert result.metrics["ensemble"]["size"] == 2 and len(members) == 2
-    hparams = json.loads((logs / "timeseries" / "best" / "hparams.json").read_text())
+    project = logs / pathlib.Path(data).stem  # the project is named after the data file
+    hparams = json.loads((project / "best" / "hparams.json").read_text())
     windows = [
-        json.loads((logs / "timeseries" / "tuner" / f"trial_{m['trial']}" / "trial.json").read_text())[
-            "hyperparameters"
-        ]["values"][sp.WINDOW]
+        json.loads((project / "tuner" / f"trial_{m['trial']}" / "trial.json").read_text())["hyperparameters"]["values"][
+            sp.WINDOW
+        ]
         for m in members
     ]
     assert hparams["window"] == max(windows) == int(result.model.input.shape[1])

@@ -210,19 +210,19 @@ def test_registered_task_runs_from_the_command_line_and_tune_resumes_and_reports
     digits, logs = _digits(tmp_path / "digits.npy"), tmp_path / "logs"
     argv = ["tally", "--data", digits, "--digit", "7", "--logdir", str(logs), *TINY]
     assert search.main(argv) == 0
-    best = logs / "tally" / "best"
+    best = logs / "digits" / "best"
     metrics = json.loads((best / "metrics.json").read_text())
     assert metrics["task"] == "tally" and metrics["trials"]["completed"] == 2 and "mae" in metrics["test"]
     assert (best / "saved_model" / "saved_model.pb").exists()
     runs = {
-        p.parent.relative_to(logs / "tally" / "tensorboard")
-        for p in (logs / "tally" / "tensorboard").rglob("events.out.tfevents.*")
+        p.parent.relative_to(logs / "digits" / "tensorboard")
+        for p in (logs / "digits" / "tensorboard").rglob("events.out.tfevents.*")
     }
     assert any(str(run).startswith(metrics["best_trial"]) for run in runs)  # every trial in TensorBoard
     assert search.main(argv) == 0  # the same command again: the finished search, nothing retrained
     assert json.loads((best / "metrics.json").read_text())["trials"] == metrics["trials"]
     capsys.readouterr()
-    assert report.main([str(logs / "tally")]) == 0
+    assert report.main([str(logs / "digits")]) == 0
     shown = capsys.readouterr().out
     assert "Export: tally test MAE" in shown and "units" in shown
     result = kt_rnn.tune(
@@ -265,9 +265,9 @@ def test_registered_task_found_through_its_entry_point_resumes_after_a_kill(tmp_
     ]
     killed = subprocess.run(argv, env={**env, "KT_RNN_FAULT": "trial-end"}, capture_output=True, text=True, timeout=300)
     assert killed.returncode == -9, killed.stderr[-2000:]
-    trials = tmp_path / "logs" / "tally" / "tuner"
+    trials = tmp_path / "logs" / "d" / "tuner"
     assert len(list(trials.glob("trial_*/trial.json"))) == 1
     resumed = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    metrics = json.loads((tmp_path / "logs" / "tally" / "best" / "metrics.json").read_text())
+    metrics = json.loads((tmp_path / "logs" / "d" / "best" / "metrics.json").read_text())
     assert metrics["trials"]["completed"] == 2 and metrics["task"] == "tally"
