@@ -10,6 +10,7 @@ validate a user's edits to the space before any heavy import or any training.
 """
 
 import dataclasses
+import difflib
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -312,7 +313,9 @@ class SearchSpace:
         """Returns the `Param` called `name`; raises `SpaceError` listing the valid names."""
         found = next((p for p in self.params if p.name == name), None)
         if found is None:
-            raise SpaceError(f"Unknown hyperparameter. Expected one of {list(self.names)}. Received: {name!r}")
+            close = difflib.get_close_matches(name, self.names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise SpaceError(f"Unknown hyperparameter. Expected one of {list(self.names)}. Received: {name!r}.{hint}")
         return found
 
     def domain(self, name: str) -> Domain:

@@ -61,7 +61,8 @@ def tune(data: Any = None, *, dataset: str | None = None, test_data: Any = None,
             - in memory: `(texts, labels)` (lists of strings and labels),
               `(x, y)` numpy arrays `[n, timesteps, features]` and `[n]`, or a
               `tf.data.Dataset` of `(x, y)` pairs.
-        dataset: `"imdb"`, `"text"` or `"sequence"`; defaults to `None`,
+        dataset: `"imdb"`, `"text"`, `"sequence"` or `"timeseries"` (a series to forecast: a CSV
+            path with `target=`); defaults to `None`,
             inferred from `data`.
         test_data: a test part in the same form as `data` (default: a
             seeded, stratified `test_split` of `data` is held out).

@@ -185,7 +185,16 @@ COMMON: tuple[Option, ...] = (
         seconds,
         metavar="DURATION",
     ),
-    Option("executions_per_trial", "", "tuning", int, 1, metavar="N", identity=True, minimum=1),
+    Option(
+        "executions_per_trial",
+        "models trained per trial, their validation scores averaged (default 1)",
+        "tuning",
+        int,
+        1,
+        metavar="N",
+        identity=True,
+        minimum=1,
+    ),
     Option(
         "objective",
         "what trials are ranked by (default: val_accuracy for classification, val_loss for "
@@ -204,7 +213,14 @@ COMMON: tuple[Option, ...] = (
         minimum=1,
         preset=True,
     ),
-    Option("seed", "", "tuning", int, 42, identity=True),
+    Option(
+        "seed",
+        "seeds the splits, the tuner's draws and the weights' initialization (default 42)",
+        "tuning",
+        int,
+        42,
+        identity=True,
+    ),
     Option(
         "fix",
         "fix one hyperparameter, e.g. --fix cell=lstm (repeatable)",

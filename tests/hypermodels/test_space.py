@@ -123,3 +123,8 @@ def test_window_domain_whole_seasons_where_the_season_reaches_the_model(horizon,
 def test_predict_domain_corrects_the_seasonal_naive_forecast_for_a_season_the_model_reads():
     assert sp.predict_domain(12).values == ("seasonal_trend", "seasonal")
     assert sp.predict_domain(None) == sp.predict_domain(365) == sp.fixed("change")
+
+
+def test_search_space_unknown_name_names_the_closest_hyperparameter():
+    with pytest.raises(sp.SpaceError, match=r"Received: 'learning_rat'\. Did you mean 'learning_rate'\?"):
+        sp.SearchSpace().param("learning_rat")
