@@ -6,6 +6,11 @@ name), its test scores, its serving wrapper for the export, and its summary
 lines. The pipeline, tuners, state and report never name a task: they ask the
 `Task` for each of these.
 
+Each task declares its own options (`Task.options`, rows of the options table
+that name it) and the datasets it serves. kt_rnn's own tasks are in `TASKS`;
+another package (or a test) adds one with `register(task, loaders)`, or through
+a `kt_rnn.tasks` entry point whose function calls it (`load_entry_points`).
+
 This module is pure Python (the command line validates options against it
 before TensorFlow loads); each task's implementation module is imported on use
 and provides:
