@@ -33,7 +33,7 @@ class Result:
         validation_score: the best trial's score on that objective.
         test_scores: the exported model's scores on the test part
             (accuracy, macro-F1, per class, ROC AUC; or MAE, RMSE, R²).
-        export_path: the `best/` directory (`saved_model/`, `model.keras`, ...).
+        export_path: the `best/` directory (`saved_model/`, `model.keras`, ...), an absolute path.
         metrics: everything in `best/metrics.json`.
         model: the exported Keras model (raw input in, the user's units out).
         tuner: the KerasTuner tuner, e.g. for `tuner.results_summary()`.
@@ -47,6 +47,19 @@ class Result:
     metrics: dict[str, Any]
     model: "keras.Model"
     tuner: "DurableTuner | None"
+
+    def __repr__(self) -> str:
+        """One line: the objective and its score, the test part's headline scores, where the export went."""
+        scores = self.test_scores.get("model", self.test_scores)  # a forecast's own scores sit under "model"
+        headline = {name: round(value, 4) for name, value in scores.items() if _is_number(value)}
+        return (
+            f"Result(objective={self.objective!r}, validation_score={self.validation_score:.4f}, "
+            f"test_scores={headline}, export_path='{self.export_path}')"
+        )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def tune(data: Any = None, *, dataset: str | None = None, test_data: Any = None, **options: Any) -> Result | None:
@@ -114,7 +127,7 @@ def run(config: "Config", data: dict[str, Any] | None = None) -> Result | None:
         m["objective"],
         m["best_validation_score"],
         m["test"],
-        export.path,
+        pathlib.Path(export.path).absolute(),
         m,
         export.model,
         export.tuner,

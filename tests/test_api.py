@@ -45,9 +45,11 @@ def _trial_files(logdir, project):
     return {p.parent.name: p.read_text() for p in (logdir / project / "tuner").glob("trial_*/trial.json")}
 
 
-def test_tune_in_memory_sequences_returns_the_result_and_resumes(tmp_path):
+def test_tune_in_memory_sequences_returns_the_result_and_resumes(tmp_path, monkeypatch):
     x, y = _sequences()
-    result = kt_rnn.tune((x, y), logdir=str(tmp_path), project="api", **SMALL)
+    monkeypatch.chdir(tmp_path.parent)
+    result = kt_rnn.tune((x, y), logdir=tmp_path.name, project="api", **SMALL)  # a relative --logdir
+    assert result.export_path.is_absolute()
     assert isinstance(result, kt_rnn.Result)
     assert result.objective == "val_accuracy" and 0 <= result.validation_score <= 1
     assert result.best_hyperparameters["units_0"] == 16 and "batch_size" in result.best_hyperparameters
@@ -144,3 +146,20 @@ def test_tune_takes_a_tf_data_dataset_of_pairs_as_arrays_or_texts():
     assert data.dataset_of(pair=pair) == "sequence"
     texts = api._pair(tf.data.Dataset.from_tensor_slices((["caf\u00e9 ok", "bad"], ["pos", "neg"])))
     assert texts == (["caf\u00e9 ok", "bad"], ["pos", "neg"]) and data.dataset_of(pair=texts) == "text"
+
+
+def test_result_repr_is_one_short_line_with_the_headline_scores(tmp_path):
+    from kt_rnn import api
+
+    per_class = {f"class_{i}": {"precision": 0.9, "recall": 0.8, "f1": 0.85, "support": 100} for i in range(20)}
+    test = {"accuracy": 0.83641, "macro_f1": 0.8362, "per_class": per_class}
+    result = api.Result({"units_0": 32}, "val_accuracy", 0.88499, test, tmp_path / "best", {"test": test}, None, None)
+    shown = repr(result)
+    assert shown == (
+        "Result(objective='val_accuracy', validation_score=0.8850, test_scores={'accuracy': 0.8364, "
+        f"'macro_f1': 0.8362}}, export_path='{tmp_path / 'best'}')"
+    )
+    forecast = {"model": {"mae": 9.01234, "rmse": 11.0}, "naive": {"mae": 10.0}}
+    assert "test_scores={'mae': 9.0123, 'rmse': 11.0}" in repr(
+        api.Result({}, "val_loss", 0.1, forecast, tmp_path, {}, None, None)
+    )
