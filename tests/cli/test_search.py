@@ -86,22 +86,6 @@ def test_main_quiets_tensorflows_info_lines_unless_the_user_chose(monkeypatch, u
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == expected
 
 
-@pytest.mark.e2e
-def test_main_healthy_run_prints_no_tensorflow_log_line(tmp_path, monkeypatch):
-    import numpy as np
-
-    from kt_rnn.runtime import native_logs
-
-    x = np.random.default_rng(0).normal(size=(120, 8, 2)).astype("float32")
-    np.savez(tmp_path / "s.npz", x=x, y=(x[:, :, 0].mean(axis=1) > 0).astype("int64"))
-    monkeypatch.delenv(native_logs.USER_SETTING, raising=False)
-    result = _cli(*searches.argv("sequence", tmp_path / "s.npz", tmp_path / "logs", "--tuner", "random",
-                                 "--max-trials", "1", "--quiet")[3:])  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    noise = [line for line in result.stderr.splitlines() if not native_logs.keep(line.encode())]
-    assert noise == [] and "absl" not in result.stderr and "I0000" not in result.stderr
-
-
 def test_main_missing_data_path_names_the_fix_and_writes_nothing_before_importing_tensorflow(tmp_path):
     result = _cli("imdb", "--data", str(tmp_path / "nowhere"), "--logdir", str(tmp_path / "logs"), probe=True)
     assert result.returncode == 3

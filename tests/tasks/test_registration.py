@@ -20,6 +20,7 @@ from hypermodels import space as sp
 from kt_rnn import data, options, tasks
 from kt_rnn.errors import DataError
 from kt_rnn.option import Option
+from kt_rnn.runtime import native_logs
 
 TIMESTEPS = 8
 TINY = ("--tuner", "random", "--max-trials", "2", "--max-epochs", "2", "--quiet", "--baselines", "none")  # seconds
@@ -241,7 +242,7 @@ def test_registered_task_runs_from_the_command_line_and_tune_resumes_and_reports
 
 
 @pytest.mark.e2e
-def test_registered_task_found_through_its_entry_point_resumes_after_a_kill(tmp_path):
+def test_registered_task_found_through_its_entry_point_resumes_after_a_kill_and_prints_no_tf_log(tmp_path):
     site = _site(tmp_path / "site")
     env = {
         **os.environ,
@@ -267,7 +268,10 @@ def test_registered_task_found_through_its_entry_point_resumes_after_a_kill(tmp_
     assert killed.returncode == -9, killed.stderr[-2000:]
     trials = tmp_path / "logs" / "d" / "tuner"
     assert len(list(trials.glob("trial_*/trial.json"))) == 1
+    env.pop(native_logs.USER_SETTING, None)
     resumed = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
+    noise = [line for line in resumed.stderr.splitlines() if not native_logs.keep(line.encode())]
+    assert noise == [] and "I0000" not in resumed.stderr  # a healthy run prints no TensorFlow log line
     metrics = json.loads((tmp_path / "logs" / "d" / "best" / "metrics.json").read_text())
     assert metrics["trials"]["completed"] == 2 and metrics["task"] == "tally"
