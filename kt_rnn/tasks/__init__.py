@@ -280,9 +280,6 @@ def datasets() -> tuple[str, ...]:
     return tuple(name for task in TASKS.values() for name in task.datasets)
 
 
-DATASETS = datasets()  # the built-in tasks' (a task registered later adds its own: `datasets()`)
-
-
 def get(name: str) -> Task:
     """Returns the task registered as `name`; raises `ValueError` listing the valid names."""
     if name not in TASKS:
