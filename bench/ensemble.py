@@ -41,9 +41,12 @@ def probabilities(export, texts):
     import tensorflow as tf
 
     served = tf.saved_model.load(str(export / "saved_model"))
-    return np.concatenate(
-        [served.serve(tf.constant(list(texts[i : i + BATCH]))).numpy().ravel() for i in range(0, len(texts), BATCH)]
-    )
+
+    def positive(batch):
+        out = served.serve(tf.constant(list(batch)))
+        return (out["probabilities"] if isinstance(out, dict) else out).numpy().ravel()  # named since 2026-12-05
+
+    return np.concatenate([positive(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)])
 
 
 def main(argv=None):

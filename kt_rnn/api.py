@@ -6,9 +6,11 @@ The command line (`python -m kt_rnn.search`) parses its options and calls
 pipeline: resume, TensorBoard, export.
 """
 
+import contextlib
 import dataclasses
 import os
 import pathlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from kt_rnn.errors import UsageError
@@ -48,6 +50,38 @@ class Result:
     model: "keras.Model"
     tuner: "DurableTuner | None"
 
+    def predict(self, raw: Any) -> Any:
+        """The exported model's answers to raw input: class names for a classifier, else values in `y`'s units.
+
+        Args:
+            raw: what the data held: texts (a list of strings), or numbers `[n, timesteps, features]`
+                (a forecast's raw windows of its `window` most recent rows).
+
+        Example:
+
+        ```python
+        result.predict(["A moving, wonderful film.", "Dull and far too long."])  # array(['pos', 'neg'])
+        ```
+        """
+        from kt_rnn.tasks import outputs
+
+        return outputs.predict_raw(self.model, raw, self.metrics.get("class_names"))
+
+    def evaluate(self, raw: Any, labels: Any) -> dict[str, Any]:
+        """The exported model's scores on raw input and its labels, as `test_scores` has them.
+
+        Args:
+            raw: as `predict` takes it.
+            labels: class names (or class ids) for a classifier; values (a forecast's
+                `[n, horizon]`) in `y`'s units otherwise.
+
+        Returns:
+            `{"accuracy", "macro_f1", "per_class", ...}` for classes, `{"mae", "rmse", "mse", "r2"}` for values.
+        """
+        from kt_rnn.tasks import outputs
+
+        return outputs.evaluate_raw(self.model, raw, labels, self.metrics.get("class_names"))
+
     def __repr__(self) -> str:
         """One line: the objective and its score, the test part's headline scores, where the export went."""
         scores = self.test_scores.get("model", self.test_scores)  # a forecast's own scores sit under "model"
@@ -56,6 +90,34 @@ class Result:
             f"Result(objective={self.objective!r}, validation_score={self.validation_score:.4f}, "
             f"test_scores={headline}, export_path='{self.export_path}')"
         )
+
+
+def load_model(path: str | os.PathLike[str]) -> "keras.Model":
+    """The exported Keras model (raw input in, the user's units out) of a search's `best/` directory.
+
+    Args:
+        path: `LOGDIR/PROJECT/best`, or its `model.keras`.
+
+    Example:
+
+    ```python
+    model = kt_rnn.load_model("logs/imdb/best")
+    model.predict(tf.constant(["A moving, wonderful film."]))
+    ```
+    """
+    file = pathlib.Path(path)
+    file = file / "model.keras" if file.is_dir() else file
+    if not file.is_file():
+        raise UsageError(
+            f"No exported model at {file}. Expected a search's best/ directory (LOGDIR/PROJECT/best) "
+            "or its model.keras: run the search first, or pass the --logdir and --project it used."
+        )
+    import keras
+
+    import hypermodels.layers  # noqa: F401  (registers the layers a forecaster's model.keras names)
+    import kt_rnn.data.text  # noqa: F401  (registers the text standardizer)
+
+    return keras.saving.load_model(file)
 
 
 def _is_number(value: Any) -> bool:
@@ -82,7 +144,9 @@ def tune(data: Any = None, *, dataset: str | None = None, test_data: Any = None,
         **options: any option of `python -m kt_rnn.search` with underscores
             for dashes: `tuner="random"`, `max_trials=5`, `fix=["cell=gru"]`,
             `logdir="logs"`, `project="tickets"`, `objective="val_macro_f1"`,
-            `task="regression"`, `quick=True`, ...
+            `task="regression"`, `quick=True`, ... `quiet=True` prints nothing at all (the
+            command line's `--quiet` keeps one line per trial); the run's record is in its
+            directory (`python -m kt_rnn.report`, TensorBoard) and in the `Result`.
 
     Example:
 
@@ -105,7 +169,31 @@ def tune(data: Any = None, *, dataset: str | None = None, test_data: Any = None,
     values = options_lib.resolve(options, where="for kt_rnn.tune", excluded=_NOT_KEYWORDS)
     paths = {name: value for name, value in (("data", path), ("test_data", test_path)) if value is not None}
     config = Config.from_options({**values, "dataset": dataset, **paths})
-    return run(config, data_lib.in_memory(dataset, memory, test_memory))
+    with _silenced(bool(values.get("quiet"))):
+        return run(config, data_lib.in_memory(dataset, memory, test_memory))
+
+
+@contextlib.contextmanager
+def _silenced(quiet: bool) -> Iterator[None]:
+    """Nothing on stdout, nor TensorFlow's C++ and Python log lines, while a quiet `tune` runs.
+
+    Errors still raise; warnings that Python's `warnings` module shows are left to the caller's filters.
+    """
+    if not quiet:
+        yield
+        return
+    import logging
+
+    from kt_rnn.runtime import native_logs
+
+    os.environ.setdefault(native_logs.USER_SETTING, "1")  # Python-side TensorFlow INFO lines, before it loads
+    tf_logger, level = logging.getLogger("tensorflow"), logging.getLogger("tensorflow").level
+    tf_logger.setLevel(logging.ERROR)  # "N out of the last M calls ... triggered tf.function retracing"
+    try:
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), native_logs.filtered():
+            yield
+    finally:
+        tf_logger.setLevel(level)
 
 
 def run(config: "Config", data: dict[str, Any] | None = None) -> Result | None:

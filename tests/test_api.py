@@ -67,7 +67,7 @@ def test_tune_in_memory_sequences_returns_the_result_and_resumes(tmp_path, monke
         kt_rnn.tune((x[::-1], y[::-1]), logdir=str(tmp_path), project="api", **SMALL)
 
 
-def test_tune_in_memory_texts_with_a_test_part(tmp_path):
+def test_tune_in_memory_texts_quiet_prints_nothing_and_the_result_predicts_raw_texts(tmp_path, capfd):
     words = {"spam": "win prize free cash claim".split(), "ham": "lunch meeting tomorrow see you".split()}
     rng = np.random.default_rng(0)
 
@@ -75,16 +75,34 @@ def test_tune_in_memory_texts_with_a_test_part(tmp_path):
         labels = rng.choice(["spam", "ham"], n).tolist()
         return [" ".join(rng.choice(words[label], 4)) for label in labels], labels
 
+    test = texts(20)
     result = kt_rnn.tune(
         texts(60),
-        test_data=texts(20),
+        test_data=test,
         logdir=str(tmp_path),
         sequence_length=8,
+        quiet=True,
         **{**SMALL, "fix": SMALL["fix"] + ["embedding_dim=8"]},
     )
+    printed = capfd.readouterr()
+    assert printed.out == "" and printed.err == ""
     assert result.metrics["class_names"] == ["ham", "spam"] and result.metrics["dataset"] == "text"
     assert result.metrics["sizes"]["test"] == 20 and result.metrics["data"] == "in memory"
     assert (result.export_path / "labels.txt").read_text() == "ham\nspam\n"
+    predicted = result.predict(test[0])  # class names, from raw texts
+    assert set(predicted) <= {"ham", "spam"} and (predicted == test[1]).mean() == result.test_scores["accuracy"]
+    scores, expected = result.evaluate(*test), dict(result.test_scores)
+    assert scores.pop("loss") == pytest.approx(expected.pop("loss"), rel=1e-5)
+    assert scores == {name: value for name, value in expected.items() if name != "baselines"}
+    import tensorflow as tf
+
+    loaded = kt_rnn.load_model(result.export_path)  # registered layers: nothing else to import
+    texts = tf.constant(test[0])
+    np.testing.assert_allclose(loaded.predict(texts, verbose=0), result.model.predict(texts, verbose=0), atol=1e-6)
+    with pytest.raises(UsageError, match=r"among the classes \['ham', 'spam'\]. Received: \['eggs'\]"):
+        result.evaluate(test[0][:1], ["eggs"])
+    with pytest.raises(UsageError, match="No exported model"):
+        kt_rnn.load_model(tmp_path / "nowhere")
 
 
 SERVE = """
@@ -92,7 +110,7 @@ import json, sys
 import numpy as np
 import tensorflow as tf
 saved_model = tf.saved_model.load(sys.argv[1])
-print(json.dumps(saved_model.serve(tf.constant(np.load(sys.argv[2]))).numpy().ravel().tolist()))
+print(json.dumps(saved_model.serve(tf.constant(np.load(sys.argv[2])))["value"].numpy().ravel().tolist()))
 """
 
 

@@ -53,15 +53,16 @@ def keep(line: bytes) -> bool:
 
 @contextlib.contextmanager
 def filtered(active: bool = True) -> Iterator[None]:
-    """Filters descriptor 2 through `keep` while the block runs, if `active` and stderr is descriptor 2.
+    """Filters descriptor 2 through `keep` while the block runs, if `active` and descriptor 2 is open.
 
     On leaving, descriptor 2 is the real stderr again and every line already written is
     copied out. The command line passes `active=False` when the user set `TF_CPP_MIN_LOG_LEVEL`.
+    Where Python's `sys.stderr` is not descriptor 2 (a notebook, pytest's capture) it is left alone.
     """
-    if not active or not _has_descriptor(sys.stderr):
+    if not active or not _is_open(2):
         yield
         return
-    pipe = _Pipe()
+    pipe = _Pipe(python_on_descriptor=_has_descriptor(sys.stderr))
     try:
         yield
     finally:
@@ -80,15 +81,17 @@ def drain() -> None:
 class _Pipe:
     """Descriptor 2 on a pipe; a thread copies the lines `keep` keeps to the real stderr."""
 
-    def __init__(self) -> None:
+    def __init__(self, python_on_descriptor: bool = True) -> None:
         sys.stderr.flush()
         self.real = os.dup(2)
         self.python_stderr = sys.stderr
-        encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
-        self.direct = io.TextIOWrapper(
-            os.fdopen(os.dup(self.real), "wb", buffering=0), encoding, "backslashreplace", write_through=True
-        )
-        sys.stderr = self.direct  # Python's messages: straight to the real stderr, never behind the thread
+        self.direct: io.TextIOWrapper | None = None
+        if python_on_descriptor:  # Python's messages: straight to the real stderr, never behind the thread
+            encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+            self.direct = io.TextIOWrapper(
+                os.fdopen(os.dup(self.real), "wb", buffering=0), encoding, "backslashreplace", write_through=True
+            )
+            sys.stderr = self.direct
         read, write = os.pipe()
         os.dup2(write, 2)
         os.close(write)
@@ -116,8 +119,17 @@ class _Pipe:
         self.thread.join(timeout=5)
         os.close(self.read)
         sys.stderr = self.python_stderr
-        self.direct.close()
+        if self.direct is not None:
+            self.direct.close()
         os.close(self.real)
+
+
+def _is_open(descriptor: int) -> bool:
+    try:
+        os.fstat(descriptor)
+    except OSError:
+        return False
+    return True
 
 
 def _has_descriptor(stream: object) -> bool:

@@ -1,7 +1,8 @@
 """Best trial -> serving model (raw input in, the user's units out) -> `best/`, written atomically.
 
-`best/` holds `saved_model/` (TF SavedModel, signature `serve` on the task's
-raw input: strings, raw float sequences), `model.keras`, `hparams.json`,
+`best/` holds `saved_model/` (TF SavedModel: signature `serve`, also `serving_default`, on the
+task's raw input (strings, raw float sequences) with named outputs (`probabilities` and `label`,
+`value`, `forecast`); a classifier's `class_names` signature), `model.keras`, `hparams.json`,
 `metrics.json` (validation and test scores, sizes, trials) and the task's
 assets (`labels.txt` for classes, also under `saved_model/assets/`). It is
 written to a temporary directory and renamed into place, so an interrupted
@@ -29,6 +30,7 @@ from kt_rnn.search import timings
 from kt_rnn.state import faults, resume
 from kt_rnn.state import kerastuner as kt
 from kt_rnn.state.layout import Layout
+from kt_rnn.tasks import outputs
 
 if typing.TYPE_CHECKING:
     from hypermodels.recurrent import RecurrentHyperModel
@@ -149,6 +151,8 @@ def export(
         metrics,
         task.assets(dataset),
         task.export_files(serving, dataset),
+        getattr(task, "named_outputs", outputs.named_outputs)(dataset),
+        list(dataset.class_names or ()),
         lambda: _finish(timed, started, export_started),
     )
     replace_atomically(config.layout.best, lambda tmp: _write(tmp, serving, files))
@@ -345,13 +349,15 @@ class _Files:
     metrics: dict[str, typing.Any]
     assets: dict[str, str]
     others: dict[str, Callable[[pathlib.Path], typing.Any]]
+    named: Callable[[typing.Any], dict[str, typing.Any]]  # the SavedModel's outputs by name
+    class_names: list[str]
     # More metrics (the final wall time), called just before metrics.json is written.
     finish: Callable[[], dict[str, typing.Any]] = dict
 
 
 def _write(directory: pathlib.Path, model: keras.Model, files: _Files) -> None:
     directory.mkdir(parents=True)
-    model.export(str(directory / SAVED_MODEL), format="tf_saved_model", verbose=False)
+    saved_model(model, directory / SAVED_MODEL, files.named, files.class_names)
     model.save(directory / "model.keras")
     (directory / "hparams.json").write_text(json.dumps(files.hparams, indent=2) + "\n")
     for name, text in files.assets.items():  # e.g. labels.txt: beside the export and in the SavedModel's assets/
@@ -362,6 +368,29 @@ def _write(directory: pathlib.Path, model: keras.Model, files: _Files) -> None:
         write(directory / name)
     files.metrics.update(files.finish())
     (directory / Layout.METRICS).write_text(json.dumps(files.metrics, indent=2) + "\n")
+
+
+def saved_model(
+    model: keras.Model,
+    path: pathlib.Path,
+    named: Callable[[typing.Any], dict[str, typing.Any]],
+    class_names: Sequence[str] = (),
+) -> None:
+    """Writes `model` as a SavedModel whose `serve` signature (also `serving_default`) returns `named(output)`.
+
+    `model.export` would name the one output `output_0`; a TF Serving client needs the names, and
+    the class names in the model itself (the `class_names` signature, no input).
+    """
+    import tensorflow as tf
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    raw = model.inputs[0]
+    spec = tf.TensorSpec(raw.shape, raw.dtype, name=raw.name.split(":")[0])
+    archive.add_endpoint("serve", lambda x: named(model(x)), input_signature=[spec])
+    if class_names:
+        archive.add_endpoint("class_names", lambda: {"class_names": tf.constant(list(class_names))}, input_signature=[])
+    archive.write_out(str(path), verbose=False)
 
 
 def replace_atomically(target: str | os.PathLike[str], write: Callable[[pathlib.Path], object]) -> None:

@@ -23,6 +23,8 @@ and provides:
   `serving_base(dataset, hparams)` and `base_line(base, trial_id)`: a simple model (a
   forecaster's base) the export serves instead when the best trial's validation MAE does not
   beat it, and the line that says so;
+- optionally `named_outputs(dataset)`: `output -> {name: tensor}`, the SavedModel's named outputs
+  (default `kt_rnn.tasks.outputs.named_outputs`: `probabilities` and `label`, or `value`);
 - `scores(serving_model, dataset)`: the test scores written to `metrics.json`;
 - `summary_lines(scores)`: what the end of a run prints about them (kept in `metrics.json` as
   `test_lines`, which the report shows);

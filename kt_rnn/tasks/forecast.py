@@ -67,6 +67,11 @@ def serving_model(model: keras.Model, dataset: Any, hparams: Mapping[str, Any]) 
     return keras.Model(window, _forecast(model, window, spec, hparams, "forecast"), name="forecaster")
 
 
+def named_outputs(dataset: Any) -> Callable[[Any], dict[str, Any]]:
+    """The SavedModel's output by name: `forecast`, the next `horizon` values in the target's units."""
+    return lambda forecast: {"forecast": forecast}
+
+
 def serving_ensemble(models: Sequence[keras.Model], dataset: Any, hparams: Sequence[Mapping[str, Any]]) -> keras.Model:
     """The mean forecast of `models` (trials with their own windows and bases, `hparams` in order), in
     the target's units: it reads the longest window, each member the most recent steps it was trained on."""

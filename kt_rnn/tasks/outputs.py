@@ -6,13 +6,14 @@ around the trained layers, the test predictions, the scores of
 """
 
 import pathlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
 
 from kt_rnn import tasks
+from kt_rnn.errors import UsageError
 from kt_rnn.tasks import scores as scores_lib
 
 if TYPE_CHECKING:
@@ -53,6 +54,28 @@ def serving(
     return keras.Model(raw_input, after(y) if after is not None else y, name="end_to_end")
 
 
+def named_outputs(dataset: Any) -> Callable[[Any], dict[str, Any]]:
+    """The SavedModel's outputs, by name, from the served model's output tensor.
+
+    Classes: `probabilities` (one column, the second class's, for two classes) and `label`,
+    the predicted class's name; regression: `value`. A TF Serving client reads them by name.
+    """
+    if dataset.problem == tasks.REGRESSION:
+        return lambda value: {"value": value}
+    names = list(dataset.class_names)
+
+    def named(probabilities: "tf.Tensor") -> dict[str, "tf.Tensor"]:
+        import tensorflow as tf
+
+        if probabilities.shape[-1] == 1:
+            index = tf.cast(probabilities[:, 0] >= 0.5, tf.int64)  # as the test scores count it
+        else:
+            index = tf.argmax(probabilities, axis=-1)
+        return {"probabilities": probabilities, "label": tf.gather(tf.constant(names), index)}
+
+    return named
+
+
 def predict(model: keras.Model, test: "tf.data.Dataset") -> tuple[np.ndarray, np.ndarray]:
     """`(targets, predictions)` of `model` over the unbatched `(raw input, target)` dataset `test`.
 
@@ -64,13 +87,79 @@ def predict(model: keras.Model, test: "tf.data.Dataset") -> tuple[np.ndarray, np
     return targets, np.asarray(model.predict(batches.map(lambda x, y: x), verbose=0))
 
 
+def predict_raw(model: keras.Model, raw: Any, class_names: Sequence[str] | None = None) -> np.ndarray:
+    """The served `model`'s answers to `raw` input: class names for a classifier, else its values.
+
+    Args:
+        model: an export's end-to-end model (raw input in, the user's units out).
+        raw: texts (a list of strings, or one string), or numbers `[n, timesteps, features]`.
+        class_names: the classes, index = class id (`metrics.json`'s `class_names`); `None`: values.
+    """
+    outputs = model.predict(_raw_batch(raw), batch_size=PREDICT_BATCH, verbose=0)
+    if not class_names:
+        return np.asarray(outputs)
+    return np.asarray(class_names, dtype=object)[scores_lib.predicted_classes(outputs)]
+
+
+def evaluate_raw(
+    model: keras.Model, raw: Any, targets: Any, class_names: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """The test scores of `metrics.json` for the served `model` on `raw` input and its `targets`.
+
+    Classes: accuracy, macro-F1, per class (and ROC AUC for two); `targets` are class names or
+    class ids. Values: MAE, RMSE, R² in the user's units (a forecast's every step counted).
+    """
+    outputs = np.asarray(model.predict(_raw_batch(raw), batch_size=PREDICT_BATCH, verbose=0))
+    if class_names:
+        return scored(class_ids(targets, class_names), outputs, class_names)
+    targets = np.asarray(targets, dtype=float)
+    if targets.shape == outputs.shape:  # forecasts: [n, horizon]
+        targets, outputs = targets.reshape(-1), outputs.reshape(-1)
+    return scored(targets, outputs, None)
+
+
+def class_ids(labels: Any, class_names: Sequence[str]) -> np.ndarray:
+    """Class ids of `labels` given as class names (or already as ids); raises `UsageError` naming the classes.
+
+    Example:
+
+    >>> class_ids(["pos", "neg"], ["neg", "pos"]).tolist()
+    [1, 0]
+    """
+    labels = np.asarray(labels)
+    if labels.dtype.kind in "iu":
+        return labels
+    index = {str(name): i for i, name in enumerate(class_names)}
+    unknown = sorted({str(label) for label in labels.ravel()} - set(index))
+    if unknown:
+        raise UsageError(f"Expected labels among the classes {list(index)}. Received: {unknown[:5]}")
+    return np.array([index[str(label)] for label in labels.ravel()])
+
+
+def _raw_batch(raw: Any) -> Any:
+    """`raw` as the served model reads it: a string tensor of texts, or float32 numbers."""
+    import tensorflow as tf
+
+    if isinstance(raw, str):
+        raw = [raw]
+    values = np.asarray(raw) if not isinstance(raw, np.ndarray) else raw
+    if values.dtype.kind in "USO":
+        return tf.constant([str(text) for text in values.ravel()], dtype=tf.string)
+    return tf.constant(values, dtype=tf.float32)
+
+
 def score(model: keras.Model, dataset: Any) -> dict[str, Any]:
     """The test scores of the serving `model` on `dataset.test`, for metrics.json."""
     targets, predictions = predict(model, dataset.test)
-    if dataset.problem == tasks.REGRESSION:
+    return scored(targets, predictions, dataset.class_names if dataset.problem == tasks.CLASSIFICATION else None)
+
+
+def scored(targets: Any, predictions: np.ndarray, class_names: Sequence[str] | None) -> dict[str, Any]:
+    """Classes (`class_names` given): `scores.classification` and the loss; values: `scores.regression`."""
+    if not class_names:
         return scores_lib.regression(targets, predictions)
-    found = scores_lib.classification(targets, predictions, dataset.class_names)  # type: ignore[arg-type]  # classes
-    found["loss"] = _classification_loss(targets, predictions)
+    found = scores_lib.classification(targets, predictions, class_names)
+    found["loss"] = _classification_loss(np.asarray(targets), predictions)
     return found
 
 

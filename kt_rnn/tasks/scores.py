@@ -51,12 +51,25 @@ def classification(
     probabilities = np.asarray(probabilities, dtype=float)
     probabilities = probabilities.reshape(-1, 1) if probabilities.ndim == 1 else probabilities
     _check(labels, probabilities, names)
-    sigmoid = probabilities.shape[1] == 1
-    predicted = (probabilities[:, 0] >= threshold).astype(int) if sigmoid else probabilities.argmax(axis=1)
-    scores = _class_scores(labels, predicted, names)
-    if sigmoid:
+    scores = _class_scores(labels, predicted_classes(probabilities, threshold), names)
+    if probabilities.shape[1] == 1:
         scores["roc_auc"] = _roc_auc(labels, probabilities[:, 0])
     return scores
+
+
+def predicted_classes(probabilities: npt.ArrayLike, threshold: float = 0.5) -> np.ndarray:
+    """Class ids from probabilities: `[n, 1]` (a sigmoid's P(class 1)) at `threshold`, else the argmax.
+
+    Example:
+
+    >>> predicted_classes([[0.2], [0.7]]).tolist(), predicted_classes([[0.1, 0.3, 0.6]]).tolist()
+    ([0, 1], [2])
+    """
+    probabilities = np.asarray(probabilities, dtype=float)
+    probabilities = probabilities.reshape(-1, 1) if probabilities.ndim == 1 else probabilities
+    if probabilities.shape[1] == 1:
+        return (probabilities[:, 0] >= threshold).astype(int)
+    return probabilities.argmax(axis=1)
 
 
 def regression(targets: npt.ArrayLike, predictions: npt.ArrayLike) -> dict[str, float | None]:

@@ -178,13 +178,11 @@ def test_run_export_only_without_a_search_is_a_search_error(tiny_imdb, tmp_path)
 SERVE = """
 import json, sys
 import tensorflow as tf
-import keras
-import kt_rnn.data.text  # registers the standardizer model.keras refers to
-import hypermodels.layers
+import kt_rnn
 best, probes = sys.argv[1], json.loads(sys.argv[2])
 saved_model = tf.saved_model.load(best + "/saved_model")  # keep a reference: it owns the variables
-served = saved_model.serve(tf.constant(probes))
-keras_model = keras.saving.load_model(best + "/model.keras")
+served = saved_model.serve(tf.constant(probes))["probabilities"]
+keras_model = kt_rnn.load_model(best)  # nothing else imported: it registers what model.keras names
 print(json.dumps({"serve": served.numpy().tolist(),
                   "keras": keras_model.predict(tf.constant(probes), verbose=0).tolist()}))
 """

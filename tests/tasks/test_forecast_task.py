@@ -64,7 +64,10 @@ import numpy as np
 import tensorflow as tf
 saved_model = tf.saved_model.load(sys.argv[1])  # keep a reference: it owns the variables
 window = np.load(sys.argv[2])
-print(json.dumps(saved_model.serve(tf.constant(window)).numpy().tolist()))
+served = saved_model.signatures["serving_default"](window=tf.constant(window))  # by name, as TF Serving reads it
+import kt_rnn
+keras_model = kt_rnn.load_model(sys.argv[1] + "/..")  # its forecast layers registered by kt_rnn alone
+print(json.dumps({"serve": served["forecast"].numpy().tolist(), "keras": keras_model.predict(window).tolist()}))
 """
 
 
@@ -102,8 +105,10 @@ def test_forecast_airline_exports_a_model_that_forecasts_in_passengers(tmp_path)
         timeout=300,
     )
     assert fresh.returncode == 0, fresh.stderr[-2000:]
-    forecast = np.array(json.loads(fresh.stdout.strip().splitlines()[-1]))
+    loaded = json.loads(fresh.stdout.strip().splitlines()[-1])
+    forecast = np.array(loaded["serve"])
     assert forecast.shape == (1, 12)
+    np.testing.assert_allclose(loaded["keras"], forecast, rtol=1e-5)
     np.testing.assert_allclose(forecast, result.model.predict(window, verbose=0), rtol=1e-4)
     assert 200 < forecast.mean() < 800  # passengers (thousands), not standardized values
     trial = next(config.layout.tensorboard.glob("*/execution0"))

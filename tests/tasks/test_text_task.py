@@ -66,13 +66,21 @@ def _config(data, logdir, *argv):
 
 SERVE = """
 import json, sys
-import numpy as np
 import tensorflow as tf
 best, probes = sys.argv[1], json.loads(sys.argv[2])
-names = open(best + "/saved_model/assets/labels.txt").read().splitlines()
 saved_model = tf.saved_model.load(best + "/saved_model")  # keep a reference: it owns the variables
-served = saved_model.serve(tf.constant(probes)).numpy()
-print(json.dumps({"names": [names[i] for i in served.argmax(axis=1)], "sums": served.sum(axis=1).tolist()}))
+served = saved_model.serve(tf.constant(probes))
+default = saved_model.signatures["serving_default"]  # what TF Serving and saved_model_cli read
+names = [name.decode() for name in saved_model.class_names()["class_names"].numpy()]
+print(json.dumps({
+    "names": names,
+    "file": open(best + "/saved_model/assets/labels.txt").read().splitlines(),
+    "labels": [label.decode() for label in served["label"].numpy()],
+    "argmax": [names[i] for i in served["probabilities"].numpy().argmax(axis=1)],
+    "sums": served["probabilities"].numpy().sum(axis=1).tolist(),
+    "inputs": sorted(default.structured_input_signature[1]),
+    "outputs": sorted(default.structured_outputs),
+}))
 """
 
 
@@ -102,7 +110,9 @@ def test_text_folder_of_three_classes_exports_class_names_read_back_in_a_fresh_p
     assert fresh.returncode == 0, fresh.stderr[-2000:]
     served = json.loads(fresh.stdout.strip().splitlines()[-1])
     assert served["sums"] == pytest.approx([1, 1, 1], abs=1e-5)  # softmax over the 3 classes
-    assert served["names"] == ["billing", "bug", "praise"]
+    assert served["names"] == served["file"] == ["billing", "bug", "praise"]  # the class names inside the model
+    assert served["labels"] == served["argmax"] == ["billing", "bug", "praise"]
+    assert served["inputs"] == ["text"] and served["outputs"] == ["label", "probabilities"]
 
 
 def test_text_imbalanced_binary_csv_ranks_trials_by_macro_f1(tmp_path):
