@@ -26,18 +26,26 @@ IMDB = pathlib.Path(os.environ.get("KT_RNN_DATA", REPO.parent / "shared" / "data
 
 
 def validation_curve(tensorboard):
-    """`[(wall time, trial, epoch, val accuracy)]` of every trial's epochs, in time order."""
+    """`[(wall time, trial, epoch, val accuracy)]` of every trial's epochs, in time order.
+
+    A trial's run is `tensorboard/<id>` (tag `val_accuracy`); searches before 2026-12-05 wrote
+    `tensorboard/<id>/execution0/validation` (tag `epoch_accuracy`).
+    """
     from tensorboard.backend.event_processing import event_accumulator
 
+    runs = [(run, run.name, "val_accuracy") for run in sorted(tensorboard.iterdir()) if run.is_dir()]
+    runs += [
+        (run, run.parent.parent.name, "epoch_accuracy") for run in sorted(tensorboard.glob("*/execution*/validation"))
+    ]
     points = []
-    for run in sorted(tensorboard.glob("*/execution*/validation")):
+    for run, trial, tag in runs:
         events = event_accumulator.EventAccumulator(str(run), size_guidance={"tensors": 0})
         events.Reload()
-        if "epoch_accuracy" not in events.Tags()["tensors"]:
+        if tag not in events.Tags()["tensors"]:
             continue
-        for event in events.Tensors("epoch_accuracy"):
+        for event in events.Tensors(tag):
             value = float(event.tensor_proto.float_val[0]) if event.tensor_proto.float_val else _scalar(event)
-            points.append((event.wall_time, run.parent.parent.name, event.step + 1, value))
+            points.append((event.wall_time, trial, event.step + 1, value))
     return sorted(points)
 
 

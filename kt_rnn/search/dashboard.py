@@ -1,10 +1,14 @@
-"""TensorBoard for a search: one callback (with each model's layer graph), plus the HParams experiment.
+"""TensorBoard for a search: one run per trial, holding its curves, its layer graph and its HParams session.
 
-KerasTuner copies the callback for each trial into `<root>/<trial_id>/execution<k>`
-and logs that run's HParams session, but writes no experiment config and
-misses hyperparameters first declared in `HyperModel.fit`. The experiment
-written here lists every hyperparameter of the space (batch size included) and
-the train/validation metrics, so the HParams tab shows every trial and column.
+KerasTuner copies the callback for each trial, points it at the trial's run
+(`run_dir`: `<root>/<trial_id>`, or `<root>/<trial_id>/execution<k>` when a trial
+trains several executions) and logs that run's HParams session there. Keras's own
+callback would make two runs of each (`train/`, `validation/`), add tags of its own
+(`evaluation_*_vs_iterations`) and need an experiment at the root, a run of its own.
+Here one writer per run logs each epoch's logs under Keras's names (`loss`, `val_loss`,
+`accuracy`, ...) at the epoch's step, and each run carries the HParams experiment,
+which lists every hyperparameter of the space (batch size included, which KerasTuner
+misses) and the per-epoch metrics, so the HParams tab shows every trial and column.
 """
 
 import os
@@ -21,35 +25,73 @@ from hypermodels import cudnn
 from hypermodels import space as sp
 from kt_rnn.state import kerastuner as kt
 
-METRICS = ("loss", "accuracy")  # a classifier's; `write_experiment` takes the model's own
-GROUPS = ("train", "validation")  # the run subdirectories Keras's callback writes
+METRICS = ("loss", "accuracy")  # a classifier's; `experiment` takes the model's own
 VISIBLE = 5  # hyperparameter columns the HParams tab shows before the user ticks more
 CUDNN = "cudnn_eligible"  # a trial's session value: its recurrent layers would run on cuDNN on a GPU
+LEARNING_RATE = "learning_rate"  # the optimizer's rate at each epoch's end, beside the logs
 
 
-def callback(config: Any) -> "TensorBoard":
-    """The TensorBoard callback to pass to `tuner.search`; KerasTuner makes it per trial."""
-    return TensorBoard(log_dir=str(config.layout.tensorboard))
+def callback(config: Any, metrics: Sequence[str] = METRICS) -> "TensorBoard":
+    """The TensorBoard callback to pass to `tuner.search`; KerasTuner makes it per trial.
+
+    `metrics`: the names the model logs per epoch, `loss` included (e.g. `("loss", "accuracy")`).
+    """
+    return TensorBoard(str(config.layout.tensorboard), experiment_summary(config, metrics))
 
 
-class TensorBoard(keras.callbacks.TensorBoard):
-    """Keras's TensorBoard callback, with each trial's model drawn in the Graphs tab as its layers.
+def run_dir(root: str | os.PathLike[str], trial_id: str, execution: int, executions: int) -> str:
+    """A trial's TensorBoard run: `<root>/<trial_id>`, or `<root>/<trial_id>/execution<k>` for one of several."""
+    run = os.path.join(os.fspath(root), str(trial_id))
+    return run if executions == 1 else os.path.join(run, f"execution{execution}")
 
-    Keras writes the model as a Keras-config summary that TensorBoard 2.21 cannot convert
-    for Keras 3 models (the tab shows "Malformed GraphDef"; the graph route answers HTTP 500),
-    and the train step's op graph, thousands of XLA and optimizer nodes. Instead, this writes
-    one graph per run: a node per layer, its class as the op, its output shape as an attribute.
+
+def executions(config: Any) -> int:
+    """Executions a trial trains: its repetitions (`--executions-per-trial`) times its folds (`--folds`)."""
+    return config.budget.executions_per_trial * (config.budget.folds or 1)
+
+
+class TensorBoard(keras.callbacks.Callback):
+    """Writes one trial's TensorBoard run: each epoch's logs, its layer graph and the HParams experiment.
+
+    Named `TensorBoard` because KerasTuner finds its TensorBoard callback by class name to point
+    it at the trial's run (`log_dir`) and to add the trial's HParams session to that run.
+
+    Args:
+        log_dir: the search's TensorBoard root (KerasTuner replaces it by the trial's run).
+        experiment: the serialized HParams experiment (`experiment_summary`), written into every run:
+            the tab reads it from any run, so no run of its own is needed.
     """
 
-    def __init__(self, log_dir: str, **kwargs: Any) -> None:
-        super().__init__(log_dir=log_dir, write_graph=False, **kwargs)
+    def __init__(self, log_dir: str, experiment: bytes | None = None) -> None:
+        super().__init__()
+        self.log_dir = log_dir
+        self.experiment = experiment
+        self._writer: Any = None
 
-    def set_model(self, model: keras.Model) -> None:
-        super().set_model(model)
-        writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "train"))
-        with writer.as_default():
-            tf.summary.graph(layer_graph(model))
-        writer.close()
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        self._writer = tf.summary.create_file_writer(self.log_dir)
+        with self._writer.as_default():
+            if self.experiment:
+                tf.summary.experimental.write_raw_pb(self.experiment, step=0)
+            # Keras would write a Keras-config summary TensorBoard 2.21 cannot convert for Keras 3
+            # models ("Malformed GraphDef"), or the train step's thousands of op nodes: one node a layer.
+            tf.summary.graph(layer_graph(self.model))
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        """`epoch` counts from the trial's start, a Hyperband continuation's parent epochs included."""
+        values = dict(logs or {})
+        rate = getattr(getattr(self.model, "optimizer", None), "learning_rate", None)
+        if rate is not None and LEARNING_RATE not in values:
+            values[LEARNING_RATE] = rate
+        with self._writer.as_default():
+            for name, value in values.items():
+                tf.summary.scalar(name, float(keras.ops.convert_to_numpy(value)), step=epoch)
+        self._writer.flush()  # a killed trial keeps the epochs it logged
+
+    def on_train_end(self, logs: Mapping[str, Any] | None = None) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
 
 def layer_graph(model: keras.Model) -> "tf.compat.v1.GraphDef":
@@ -58,13 +100,14 @@ def layer_graph(model: keras.Model) -> "tf.compat.v1.GraphDef":
     layers = model.get_config().get("layers", [])
     previous = None
     for spec in layers:
-        node = graph.node.add(name=spec["name"], op=spec["class_name"])
+        name = spec.get("name") or spec["config"]["name"]  # a Sequential's config names a layer in its own config
+        node = graph.node.add(name=name, op=spec["class_name"])
         parents = _callers(spec.get("inbound_nodes"))
         node.input.extend(parents if spec.get("inbound_nodes") is not None else [previous] if previous else [])
-        shape = _output_shape(model, spec["name"])
+        shape = _output_shape(model, name)
         if shape:
             node.attr["output_shape"].s = shape.encode()
-        previous = spec["name"]
+        previous = name
     return graph
 
 
@@ -102,9 +145,10 @@ def experiment(
     """Returns `(hparams, metrics)` of the HParams experiment for a `SearchSpace` and Keras metric names.
 
     Hyperparameters come in `space.ranked_names()` order (the dashboard shows its first
-    columns), without those no trial can have (`units_2` of a one-layer space). With an
-    `objective`, the first metric is each trial's best-epoch value of it (`best_metric`),
-    the value the tuner ranks trials by.
+    columns), without those no trial can have (`units_2` of a one-layer space). Metrics are the
+    last epoch's validation then training values, under Keras's names (`val_loss`, `loss`); with
+    an `objective`, the first is each trial's best-epoch value of it (`best_<objective>`), the
+    value the tuner ranks trials by.
     """
     hp = keras_tuner.HyperParameters()
     space.register_all(hp)
@@ -114,11 +158,7 @@ def experiment(
     hparams.append(
         hparams_api.HParam(CUDNN, hparams_api.Discrete([False, True]), display_name="cuDNN-eligible (on a GPU)")
     )
-    logged = [
-        hparams_api.Metric(f"epoch_{name}", group=group, display_name=f"{name} ({group})")
-        for group in GROUPS
-        for name in metrics
-    ]
+    logged = [hparams_api.Metric(tag) for tag in [f"val_{name}" for name in metrics] + list(metrics)]
     if objective:
         logged.insert(0, hparams_api.Metric(best_tag(objective), display_name=f"{objective} (best epoch)"))
     return hparams, logged
@@ -138,37 +178,36 @@ def best_tag(objective: str) -> str:
 
 
 def write_best(config: Any, trial: kt.Trial) -> None:
-    """Logs a trial's score (its best epoch's objective, as the tuner ranks it) in its HParams session."""
+    """Logs a trial's score (its best epoch's objective, as the tuner ranks it) in its HParams session(s),
+    at the step of that epoch in the trial's curves."""
     if trial.score is None:
         return
-    run = config.layout.tensorboard / trial.trial_id / "execution0"
-    writer = tf.summary.create_file_writer(str(run))
-    with writer.as_default():
-        # The objective is resolved for the loaded data by then (`pipeline.resolve_objective`).
-        tf.summary.scalar(best_tag(config.budget.objective), trial.score, step=trial.best_step or 0)  # type: ignore[arg-type]
-    writer.close()
+    # KerasTuner counts `best_step` from the trial's own first epoch; the curves count a Hyperband
+    # continuation's from its parent's (`tuner/initial_epoch`), as Keras's `fit` numbers them.
+    step = trial.hyperparameters.values.get("tuner/initial_epoch", 0) + (trial.best_step or 0)
+    count = executions(config)
+    for execution in range(count):
+        writer = tf.summary.create_file_writer(run_dir(config.layout.tensorboard, trial.trial_id, execution, count))
+        with writer.as_default():
+            # The objective is resolved for the loaded data by then (`pipeline.resolve_objective`).
+            tf.summary.scalar(best_tag(config.budget.objective), trial.score, step=step)  # type: ignore[arg-type]
+        writer.close()
 
 
-def write_experiment(config: Any, metrics: Sequence[str] = METRICS) -> None:
-    """Writes the HParams experiment config at the TensorBoard root, once per search.
+def experiment_summary(config: Any, metrics: Sequence[str] = METRICS) -> bytes:
+    """The search's HParams experiment, serialized, for every run to carry.
 
     `metrics`: the names the model logs per epoch, `loss` included (e.g. `("loss", "accuracy")`).
     """
-    root = config.layout.tensorboard
-    if root.is_dir() and any(root.glob("events.out.tfevents.*")):
-        return
     # `Config` sets the space (the task's model's default where none is given).
-    hparams, metrics = experiment(config.space, metrics, config.budget.objective)  # type: ignore[arg-type]
+    hparams, logged = experiment(config.space, metrics, config.budget.objective)  # type: ignore[arg-type]
     searched = [
         name
         for name in config.space.ranked_names()  # type: ignore[union-attr]
         if config.space.domain(name).kind != sp.FIXED
     ]  # type: ignore[union-attr]
-    summary = shown_first(hparams_api.hparams_config_pb(hparams=hparams, metrics=metrics), searched[:VISIBLE])
-    writer = tf.summary.create_file_writer(str(root))
-    with writer.as_default():
-        tf.summary.experimental.write_raw_pb(summary.SerializeToString(), step=0)
-    writer.close()
+    summary = shown_first(hparams_api.hparams_config_pb(hparams=hparams, metrics=logged), searched[:VISIBLE])
+    return summary.SerializeToString()
 
 
 def shown_first(summary: "tf.compat.v1.Summary", names: Sequence[str]) -> "tf.compat.v1.Summary":

@@ -76,7 +76,6 @@ def _search(config, dataset, task, hypermodel, started, timed):
     if _finished(config, current):
         return _show_finished(config, task, tuner)
     if not config.output.export_only:
-        dashboard.write_experiment(config, ("loss", *hypermodel.metrics))
         shown = progress.Progress(config, tuner.oracle, started)
         tuner.on_trial_done = lambda trial: (dashboard.write_best(config, trial), shown.trial_done(trial))
         kt.set_display(tuner.oracle, console.TrialDisplay(tuner.oracle, config.runtime.console))
@@ -133,7 +132,12 @@ def _tune(
             dataset.train,
             validation_data=dataset.validation,
             epochs=config.budget.max_epochs,
-            callbacks=[dashboard.callback(config), *tuners.callbacks(config, dataset.class_counts), *estimate, *limit],
+            callbacks=[
+                dashboard.callback(config, ("loss", *tuner.hypermodel.metrics)),
+                *tuners.callbacks(config, dataset.class_counts),
+                *estimate,
+                *limit,
+            ],
             verbose=config.runtime.verbose,
         )
     if not config.runtime.role.is_chief:  # the workers train; the chief's search is serving them

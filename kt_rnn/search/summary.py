@@ -44,7 +44,7 @@ def show(config: Any, result: "Export", test_lines: Iterable[str], out: Callable
     )
     spent = timings.line(m.get("timings", {}))
     out(f"Wall time: {m['wall_time_seconds']:.0f} s" + (f": {spent}" if spent else ""))
-    out(f"Inspect every trial: tensorboard --logdir {shlex.quote(str(config.project_dir))}")
+    out(f"Inspect every trial: tensorboard --logdir {shlex.quote(str(config.layout.tensorboard))}")
 
 
 def trials_line(counts: Mapping[str, Any]) -> str:

@@ -173,6 +173,10 @@ class DurableTuner(_Tuner):
             raise resume.NonFiniteLoss("loss not finite from the first epoch")
         return record.history()
 
+    def _get_tensorboard_dir(self, logdir: str, trial_id: str, execution: int) -> str:
+        """One TensorBoard run per trial (KerasTuner's would be `<id>/execution<k>` with two runs inside)."""
+        return dashboard.run_dir(logdir, trial_id, execution, self.executions_per_trial)
+
     def _trial_callbacks(
         self, callbacks: list[keras.callbacks.Callback], record: resume.EpochRecord
     ) -> list[keras.callbacks.Callback]:

@@ -86,7 +86,10 @@ HYPERBAND_VALUES = ("tuner/epochs", "tuner/initial_epoch", "tuner/bracket", "tun
 
 # Private methods kt_rnn overrides: class -> {method -> the parameters the override receives}.
 OVERRIDDEN = {
-    "Tuner": {"_build_and_fit_model": ("trial", "*args", "**kwargs")},
+    "Tuner": {
+        "_build_and_fit_model": ("trial", "*args", "**kwargs"),
+        "_get_tensorboard_dir": ("logdir", "trial_id", "execution"),
+    },
     "Oracle": {"_save_trial": ("trial",)},
     "SaveBestEpoch": {"_save_model": ()},
     "Display": {"on_trial_begin": ("trial",), "on_trial_end": ("trial",)},
@@ -137,6 +140,7 @@ _SERVING = "kt_rnn.runtime.serving"
 # Private name -> the kt_rnn modules relying on it, named by a failing contract test.
 DEPENDENTS = {
     "_build_and_fit_model": (_TUNERS,),
+    "_get_tensorboard_dir": (_TUNERS, "kt_rnn.search.dashboard"),
     "_save_trial": (_ORACLES,),
     "_save_model": ("kt_rnn.state.resume",),
     "_get_tuner_fname": (_TUNERS,),

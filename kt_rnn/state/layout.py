@@ -6,7 +6,7 @@ LOGDIR/PROJECT/
   config.toml        the resolved options, to repeat the run with --config
   tuner/             KerasTuner's state: oracle.json, <tuner id>.json,
                      trial_<id>/trial.json, trial_<id>/execution<e>/epochs.json + weights
-  tensorboard/       one run per trial (<id>/execution<e>), plus the HParams experiment
+  tensorboard/       one run per trial (<id>, or <id>/execution<e> for several), each with the HParams experiment
   best/              the export: saved_model/, model.keras, hparams.json, metrics.json
 ```
 

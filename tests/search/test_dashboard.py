@@ -15,15 +15,15 @@ def read_experiment(root):
     return hparams_metadata.parse_experiment_plugin_data(content)
 
 
-def test_experiment_lists_every_hyperparameter_a_trial_can_have_and_split_metric():
+def test_experiment_lists_every_hyperparameter_a_trial_can_have_and_each_metric_as_keras_logs_it():
     hparams, metrics = dashboard.experiment(sp.SearchSpace(sp.SEQUENCE_PARAMS))
     assert sorted(h.name for h in hparams) == sorted([*sp.SearchSpace(sp.SEQUENCE_PARAMS).names, dashboard.CUDNN])
-    assert {(m.as_proto().name.tag, m.as_proto().name.group) for m in metrics} == {
-        ("epoch_loss", "train"),
-        ("epoch_accuracy", "train"),
-        ("epoch_loss", "validation"),
-        ("epoch_accuracy", "validation"),
-    }
+    assert [(m.as_proto().name.tag, m.as_proto().name.group) for m in metrics] == [
+        ("val_loss", ""),
+        ("val_accuracy", ""),
+        ("loss", ""),
+        ("accuracy", ""),
+    ]
 
 
 def test_experiment_puts_the_searched_hyperparameters_that_matter_first():
@@ -45,41 +45,79 @@ def test_experiment_leads_with_the_best_epoch_objective():
     )
 
 
-def test_write_best_logs_the_trials_score_in_its_session(tmp_path):
+def _events(run):
+    events = event_accumulator.EventAccumulator(str(run), size_guidance={"tensors": 0})
+    events.Reload()
+    return events
+
+
+def test_write_best_logs_the_trials_score_in_its_run_at_its_best_epochs_step(tmp_path):
     import keras_tuner
 
     config = config_lib.Config.of("imdb", logdir=str(tmp_path))
-    trial = keras_tuner.engine.trial.Trial(keras_tuner.HyperParameters(), trial_id="0003")
-    trial.score, trial.best_step = 0.875, 2
+    hp = keras_tuner.HyperParameters()
+    hp.Fixed("tuner/initial_epoch", 2)  # a Hyperband continuation: its curve goes on from its parent's epoch 2
+    trial = keras_tuner.engine.trial.Trial(hp, trial_id="0003")
+    trial.score, trial.best_step = 0.875, 1
     dashboard.write_best(config, trial)
-    events = event_accumulator.EventAccumulator(
-        str(config.layout.tensorboard / "0003" / "execution0"), size_guidance={"tensors": 0}
-    )
-    events.Reload()
-    (event,) = events.Tensors("best_val_accuracy")
-    assert event.step == 2 and float(tf.make_ndarray(event.tensor_proto)) == 0.875
+    (event,) = _events(config.layout.tensorboard / "0003").Tensors("best_val_accuracy")
+    assert event.step == 3 and float(tf.make_ndarray(event.tensor_proto)) == 0.875
 
 
-def test_write_experiment_once_at_the_tensorboard_root(tmp_path):
-    config = config_lib.Config.of(
-        "imdb", logdir=str(tmp_path), space=sp.SearchSpace().with_domains({sp.CELL: sp.fixed("lstm")})
-    )
-    dashboard.write_experiment(config)
-    dashboard.write_experiment(config)  # a resumed search does not write it again
-    assert len(list(config.layout.tensorboard.glob("events.out.tfevents.*"))) == 1
-    experiment = read_experiment(config.layout.tensorboard)
+def test_write_best_logs_in_every_execution_run_of_a_trial(tmp_path):
+    import keras_tuner
+
+    config = config_lib.Config.of("imdb", logdir=str(tmp_path), executions_per_trial=2)
+    trial = keras_tuner.engine.trial.Trial(keras_tuner.HyperParameters(), trial_id="0001")
+    trial.score, trial.best_step = 0.5, 0
+    dashboard.write_best(config, trial)
+    for run in ("0001/execution0", "0001/execution1"):
+        assert len(_events(config.layout.tensorboard / run).Tensors("best_val_accuracy")) == 1
+
+
+def test_experiment_summary_lists_the_space_and_ticks_the_searched_columns():
+    config = config_lib.Config.of("imdb", space=sp.SearchSpace().with_domains({sp.CELL: sp.fixed("lstm")}))
+    config = config.replace(objective="val_accuracy")
+    summary = tf.compat.v1.Summary.FromString(dashboard.experiment_summary(config))
+    experiment = hparams_metadata.parse_experiment_plugin_data(summary.value[0].metadata.plugin_data.content)
     infos = {h.name: h for h in experiment.hparam_infos}
     assert set(infos) == set(sp.SearchSpace().names) - {sp.UNITS[1], sp.UNITS[2]} | {dashboard.CUDNN}  # one layer
     assert [v.bool_value for v in infos[dashboard.CUDNN].domain_discrete.values] == [False, True]
     assert [v.string_value for v in infos[sp.CELL].domain_discrete.values] == ["lstm"]
     assert [v.number_value for v in infos[sp.BATCH_SIZE].domain_discrete.values] == [128]
     assert infos[sp.LEARNING_RATE].domain_interval.min_value == 1e-3
-    assert {m.name.group for m in experiment.metric_infos} == {"", "train", "validation"}  # "": best epoch
-    assert experiment.metric_infos[0].name.tag == "best_val_accuracy"
+    assert [m.name.tag for m in experiment.metric_infos] == [
+        "best_val_accuracy",
+        "val_loss",
+        "val_accuracy",
+        "loss",
+        "accuracy",
+    ]
     shown = [h.name for h in experiment.hparam_infos if h.differs]  # the columns the HParams tab ticks
     assert shown == [sp.LEARNING_RATE, sp.UNITS[0], sp.EMBEDDING_DIM, sp.DROPOUT, sp.HEAD]  # cell: fixed here
 
 
-def test_callback_logs_to_the_project_tensorboard_dir(tmp_path):
-    config = config_lib.Config.of("imdb", logdir=str(tmp_path))
-    assert dashboard.callback(config).log_dir == str(tmp_path / "imdb" / "tensorboard")
+def test_callback_writes_one_run_with_each_epochs_logs_at_its_step_and_the_experiment(tmp_path):
+    import keras
+    import numpy as np
+
+    config = config_lib.Config.of("imdb", logdir=str(tmp_path)).replace(objective="val_accuracy")
+    callback = dashboard.callback(config)
+    assert callback.log_dir == str(tmp_path / "imdb" / "tensorboard")  # KerasTuner points it at the trial's run
+    callback.log_dir = dashboard.run_dir(callback.log_dir, "0002", 0, 1)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid", name="probabilities")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    x, y = np.zeros((8, 3), "float32"), np.ones(8)
+    model.fit(x, y, validation_data=(x, y), epochs=3, initial_epoch=1, callbacks=[callback], verbose=0)
+    run = tmp_path / "imdb" / "tensorboard" / "0002"
+    assert [p.name for p in run.iterdir() if p.is_dir()] == []  # one run: no train/ or validation/ inside
+    events = _events(run)
+    tags = set(events.Tags()["tensors"]) - {hparams_metadata.EXPERIMENT_TAG}
+    assert tags == {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
+    assert [e.step for e in events.Tensors("val_loss")] == [1, 2]  # Keras's epoch numbers, from initial_epoch
+    assert events.Graph() is not None and hparams_metadata.EXPERIMENT_TAG in events.Tags()["tensors"]
+
+
+def test_run_dir_is_the_trial_or_one_of_its_executions(tmp_path):
+    assert dashboard.run_dir(tmp_path, "0004", 0, 1) == str(tmp_path / "0004")
+    assert dashboard.run_dir(tmp_path, "0004", 1, 2) == str(tmp_path / "0004" / "execution1")

@@ -62,17 +62,20 @@ def _best_observation(trial, metric):
 
 
 def assert_trial_logged(config, trial):
-    """Every trial has its train/validation scalars and its own hyperparameter values in TensorBoard."""
-    run = config.layout.tensorboard / trial["trial_id"] / "execution0"
+    """Every trial is one TensorBoard run: its curves, its own hyperparameter values, its score at its best epoch."""
+    run = config.layout.tensorboard / trial["trial_id"]
+    assert [p.name for p in run.iterdir() if p.is_dir()] == []  # no train/, validation/, execution0/ runs
     values = {k: v for k, v in trial["hyperparameters"]["values"].items() if not k.startswith("tuner/")}
     assert sp.BATCH_SIZE in values  # declared in fit, logged from the first trial on
     assert _session_hparams(run) == pytest.approx({**values, dashboard.CUDNN: cudnn.eligible(values)})
-    validation = _scalars(run / "validation", "epoch_accuracy")
+    curve = _events(run).Tensors("val_accuracy")
+    validation = [float(tf.make_ndarray(e.tensor_proto)) for e in curve]
     best, step = _best_observation(trial, "val_accuracy")
     assert max(validation) == pytest.approx(best, abs=1e-6) == trial["score"]
     assert validation[step] == pytest.approx(best, abs=1e-6)
-    assert len(_scalars(run / "train", "epoch_loss")) == len(validation) >= 1
-    assert len(_scalars(run / "validation", "epoch_loss")) == len(validation)
+    (score,) = _events(run).Tensors("best_val_accuracy")
+    assert score.step == curve[step].step  # a Hyperband continuation's too: its steps go on from its parent's
+    assert len(_scalars(run, "loss")) == len(validation) == len(_scalars(run, "val_loss")) >= 1
 
 
 @pytest.mark.parametrize("tuner", config_lib.TUNERS)

@@ -1,8 +1,9 @@
 """TensorBoard as users see it: a tiny search, then the real `tensorboard` server and its HTTP API.
 
-The server runs against the project directory, as `tensorboard --logdir logs/imdb` does, so run
-names start with `tensorboard/`. Everything is checked through the plugins' HTTP routes that
-the dashboard's tabs call (`tensorboard/plugins/hparams/http_api.md`, the scalars plugin).
+The server runs against the project's `tensorboard/` directory, as README's
+`tensorboard --logdir logs/imdb/tensorboard` does, so a run is named by its trial id. Everything
+is checked through the plugins' HTTP routes that the dashboard's tabs call
+(`tensorboard/plugins/hparams/http_api.md`, the scalars plugin).
 """
 
 import json
@@ -31,9 +32,10 @@ EPOCHS = 2
 START_DEADLINE_S = 60  # server answering GET /
 LOAD_DEADLINE_S = 60  # every trial's logs loaded by the server
 STATUSES = ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"]
-SPLITS = ("train", "validation")
-# Per epoch and split, plus each trial's best-epoch objective (the value the tuner ranks by).
-METRICS = {(f"epoch_{name}", split) for name in ("loss", "accuracy") for split in SPLITS} | {("best_val_accuracy", "")}
+CURVES = ("loss", "accuracy", "val_loss", "val_accuracy")  # per epoch, under the names Keras logs
+# Each trial's best-epoch objective (the value the tuner ranks by), then the last epoch's values.
+METRICS = {(tag, "") for tag in ("best_val_accuracy", *CURVES)}
+TAGS = {*CURVES, "learning_rate", "best_val_accuracy"}  # every scalar a run holds: README's TensorBoard section
 TABS = ("scalars", "timeseries", "hparams", "graphs")  # what README's TensorBoard section describes
 
 
@@ -145,12 +147,6 @@ def scalar_values(server, run, tag):
     return [value for _, _, value in server.get("/data/plugin/scalars/scalars", run=run, tag=tag)]
 
 
-def _run_names(config, trial_id):
-    prefix = config.layout.tensorboard.relative_to(config.project_dir).as_posix()
-    session = f"{prefix}/{trial_id}/execution0"
-    return session, {split: f"{session}/{split}" for split in SPLITS}
-
-
 def _active_values(trial):
     return {k: v for k, v in trial["hyperparameters"]["values"].items() if not k.startswith("tuner/")}
 
@@ -158,11 +154,7 @@ def _active_values(trial):
 def _loaded(server, config, trials):
     groups = session_groups(server)
     tags = scalar_tags(server)
-    return set(groups) == set(trials) and all(
-        {"epoch_loss", "epoch_accuracy"} <= set(tags.get(run, {}))
-        for trial_id in trials
-        for run in _run_names(config, trial_id)[1].values()
-    )
+    return set(groups) == set(trials) and all(TAGS <= set(tags.get(trial_id, {})) for trial_id in trials)
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +174,7 @@ def search(finished_searches, tmp_path_factory):
 def server(search, tmp_path_factory):
     """The real server on a free loopback port, against the project dir, once it has loaded every trial."""
     config, trials = search
-    tensorboard = Server(config.project_dir, tmp_path_factory.mktemp("tensorboard_stderr") / "stderr.txt")
+    tensorboard = Server(config.layout.tensorboard, tmp_path_factory.mktemp("tensorboard_stderr") / "stderr.txt")
     try:
         tensorboard.wait_until_answering()
         deadline = time.monotonic() + LOAD_DEADLINE_S
@@ -203,15 +195,14 @@ def test_tensorboard_server_enables_the_dashboard_tabs(server):
 def test_tensorboard_server_graphs_tab_draws_each_trials_layers(server, search):
     config, trials = search
     info = server.get("/data/plugin/graphs/info")
-    for trial_id in trials:
-        run = _run_names(config, trial_id)[1]["train"]
+    for run in trials:
         assert info[run]["run_graph"] is True, info.get(run)
         assert not info[run].get("tags"), info[run]  # no Keras-config graph, which TensorBoard cannot convert
         status, graph = server.get_text("/data/plugin/graphs/graph", run=run, conceptual="false")
         assert status == 200
         nodes = re.findall(r'name: "([^"]+)"\n\s+op: "([^"]+)"', graph)
         assert ("tokens", "InputLayer") in nodes and ("probabilities", "Dense") in nodes, graph[:2000]
-        cell = trials[trial_id]["hyperparameters"]["values"][sp.CELL]
+        cell = trials[run]["hyperparameters"]["values"][sp.CELL]
         assert {"gru": "GRU", "lstm": "LSTM", "simple_rnn": "SimpleRNN"}[cell] in {op for _, op in nodes}
 
 
@@ -250,8 +241,7 @@ def test_tensorboard_server_lists_every_trial_and_hyperparameter(server, search)
         assert group["hparams"] == pytest.approx({**values, dashboard.CUDNN: cudnn.eligible(values)}), trial_id
         for name, value in group["hparams"].items():
             assert _in_domain(value, infos[name]), (trial_id, name, value, infos[name])
-        session, _ = _run_names(config, trial_id)
-        assert [(s["name"], s["status"]) for s in group["sessions"]] == [(session, "STATUS_SUCCESS")]
+        assert [(s["name"], s["status"]) for s in group["sessions"]] == [(trial_id, "STATUS_SUCCESS")]
         metrics = {(m["name"]["tag"], m["name"]["group"]): m for m in group["metricValues"]}
         assert set(metrics) == METRICS, trial_id
         assert metrics[("best_val_accuracy", "")]["value"] == pytest.approx(trial["score"])  # as the tuner ranks
@@ -260,25 +250,22 @@ def test_tensorboard_server_lists_every_trial_and_hyperparameter(server, search)
             assert math.isfinite(metric["value"]) and metric["trainingStep"] >= 0, (trial_id, metric)
 
 
-def test_tensorboard_server_scalars_list_train_and_validation_runs_for_every_trial(server, search):
+def test_tensorboard_server_has_one_run_per_trial_with_its_curves_and_its_score_at_its_best_epoch(server, search):
     config, trials = search
     assert config.budget.objective == "val_accuracy"
     tags = scalar_tags(server)
+    assert sorted(tags) == sorted(trials)  # no root run, no execution0/, train/ or validation/ runs
     groups = session_groups(server)
     for trial_id, trial in trials.items():
-        _, runs = _run_names(config, trial_id)
-        for split, run in runs.items():
-            assert {"epoch_loss", "epoch_accuracy"} <= set(tags.get(run, {})), (run, sorted(tags))
-            for tag in ("epoch_loss", "epoch_accuracy"):
-                series = scalar_values(server, run, tag)
-                assert 1 <= len(series) <= EPOCHS, (run, tag, series)
-                # The HParams tab shows each metric's last epoch.
-                metric = next(
-                    m
-                    for m in groups[trial_id]["metricValues"]
-                    if (m["name"]["tag"], m["name"]["group"]) == (tag, split)
-                )
-                assert metric["value"] == pytest.approx(series[-1]), (run, tag)
-        # The tuner's score is the best epoch of the validation accuracy the Scalars tab plots.
-        best = max(scalar_values(server, runs["validation"], "epoch_accuracy"))
-        assert best == pytest.approx(trial["score"], abs=1e-6), trial_id
+        assert set(tags[trial_id]) == TAGS, trial_id  # nothing undocumented (no evaluation_*_vs_iterations)
+        for tag in CURVES:
+            series = scalar_values(server, trial_id, tag)
+            assert 1 <= len(series) <= EPOCHS, (trial_id, tag, series)
+            # The HParams tab shows each metric's last epoch.
+            metric = next(m for m in groups[trial_id]["metricValues"] if m["name"]["tag"] == tag)
+            assert metric["value"] == pytest.approx(series[-1]), (trial_id, tag)
+        # The tuner's score is the best epoch of the validation accuracy the Scalars tab plots, at that epoch.
+        curve = server.get("/data/plugin/scalars/scalars", run=trial_id, tag="val_accuracy")
+        best_step = max(curve, key=lambda point: point[2])[1]
+        ((_, step, score),) = server.get("/data/plugin/scalars/scalars", run=trial_id, tag="best_val_accuracy")
+        assert score == pytest.approx(trial["score"], abs=1e-6) and step == best_step, trial_id

@@ -377,6 +377,32 @@ def test_run_trial_calls_build_and_fit_model_once_per_execution(tmp_path, monkey
     assert tuner.oracle.get_trial("0").status == kt.TrialStatus.COMPLETED
 
 
+def test_tensorboard_callback_found_by_class_name_is_pointed_at_get_tensorboard_dir(tmp_path, monkeypatch):
+    _no_distribution(monkeypatch)
+
+    class TensorBoard(keras.callbacks.Callback):  # kt_rnn's is no keras.callbacks.TensorBoard: only the name
+        def __init__(self):
+            super().__init__()
+            self.log_dir, self.seen = str(tmp_path / "tb"), []
+
+        def on_train_begin(self, logs=None):
+            self.seen.append(self.log_dir)
+
+    class Runs(keras_tuner.Tuner):
+        def _get_tensorboard_dir(self, logdir, trial_id, execution):
+            return f"{logdir}/run-{trial_id}-{execution}"
+
+    tuner = _tuner(tmp_path, Runs, executions_per_trial=2)
+    callback = TensorBoard()
+    x = np.zeros((4, 4), "float32")
+    seen = []
+    monkeypatch.setattr(TensorBoard, "on_train_end", lambda self, logs=None: seen.extend(self.seen))
+    tuner.search(x, x[:, :1], epochs=1, verbose=0, callbacks=[callback])
+    assert seen == [f"{tmp_path}/tb/run-0-0", f"{tmp_path}/tb/run-0-1"], _changed(
+        "_get_tensorboard_dir", f"no longer names the run of a callback called TensorBoard (it logged to {seen})"
+    )
+
+
 def test_try_build_returns_the_hypermodels_model_and_rejects_anything_else(tmp_path, monkeypatch):
     _no_distribution(monkeypatch)
     tuner = _tuner(tmp_path)
