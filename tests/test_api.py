@@ -59,7 +59,7 @@ def test_tune_in_memory_sequences_returns_the_result_and_resumes(tmp_path, monke
     assert result.tuner.oracle.get_best_trials(1)[0].trial_id == result.metrics["best_trial"]
     assert result.model.predict(x[:3], verbose=0).shape == (3, 1)
     trials = _trial_files(tmp_path, "api")
-    assert {p.name for p in (tmp_path / "api" / "tensorboard").iterdir() if p.is_dir()} == {"0"}  # every trial
+    assert {p.name for p in (tmp_path / "api" / "tensorboard").iterdir() if p.is_dir()} == {"0000"}  # every trial
     assert report.main([str(tmp_path / "api")]) == 0  # the report reads a sequence search as any other
     again = kt_rnn.tune((x, y), logdir=str(tmp_path), project="api", **SMALL)  # resumes: no trial re-run
     assert _trial_files(tmp_path, "api") == trials and again.metrics["best_trial"] == result.metrics["best_trial"]

@@ -22,7 +22,8 @@ What is here:
   `build_config_file`), oracle bookkeeping (`retry_queue`,
   `set_retry_queue`, `run_times`, `record_values`, `set_project_dir`),
   Hyperband's schedule (`hyperband_brackets`, `hyperband_rounds`,
-  `hyperband_size`, `hyperband_epochs`), tuner helpers (`is_worker`,
+  `hyperband_size`, `hyperband_epochs`), trial ids of one width for every tuner
+  (`padded_trial_ids`, `trial_id_width`), tuner helpers (`is_worker`,
   `try_build`) and the distributed search's gRPC service (`oracle_servicer`,
   `service`, `set_client_timeout`, `synchronized`, `quiet_parent_to_proto`).
 - `OVERRIDDEN` and `USED`: the private names kt_rnn overrides in its
@@ -37,10 +38,11 @@ What is here:
 Imports KerasTuner, hence Keras and TensorFlow.
 """
 
+import contextlib
 import pathlib
 import types
 import warnings
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import keras_tuner
@@ -105,6 +107,7 @@ USED = {
         "_get_trial_dir": ("trial_id",),
         "_record_values": ("trial",),
         "_set_project_dir": ("directory", "project_name"),
+        "max_trials": None,  # public, but its `str` sets the trial ids' width (`padded_trial_ids`)
         "_project_dir": None,
         "_retry_queue": None,
         "_run_times": None,
@@ -152,6 +155,7 @@ DEPENDENTS = {
     "_get_trial_dir": (_ORACLES,),
     "_record_values": (_ORACLES,),
     "_set_project_dir": ("tests/state/test_oracles.py", "tests/search/test_progress.py"),
+    "max_trials": (_ORACLES,),
     "_project_dir": (_ORACLES,),
     "_retry_queue": (_ORACLES,),
     "_run_times": (_ORACLES,),
@@ -270,6 +274,45 @@ def run_times(oracle: keras_tuner.Oracle) -> MutableMapping[str, int]:
 def record_values(oracle: keras_tuner.Oracle, trial: _trial.Trial) -> None:
     """Records `trial`'s values as tried, so the oracle does not propose them again."""
     oracle._record_values(trial)
+
+
+# Trial ids: KerasTuner's `Oracle.create_trial` numbers them `len(self.trials)` padded to
+# `len(str(self.max_trials))` digits: "0" for 2 random trials, "02" for 10, "0000" for Hyperband
+# (no max_trials: "None"). kt_rnn names them alike for every tuner.
+TRIAL_ID_WIDTH = 4
+
+
+class _Padded(int):
+    """`max_trials` whose `str` is `width` characters: KerasTuner pads trial ids to that length."""
+
+    width: int
+
+    def __new__(cls, value: int, width: int) -> "_Padded":
+        padded = super().__new__(cls, value)
+        padded.width = width
+        return padded
+
+    def __str__(self) -> str:
+        return str(int(self)).zfill(self.width)
+
+
+def trial_id_width(oracle: keras_tuner.Oracle) -> int:
+    """The digits of `oracle`'s trial ids: those of its first trial (a search begun by an earlier release
+    keeps its own), else `TRIAL_ID_WIDTH`."""
+    first = next(iter(oracle.trials), None)
+    return len(first) if first is not None and first.isdigit() else TRIAL_ID_WIDTH
+
+
+@contextlib.contextmanager
+def padded_trial_ids(oracle: keras_tuner.Oracle) -> Iterator[None]:
+    """While it runs, `oracle.create_trial` numbers a new trial with `trial_id_width` digits."""
+    max_trials = oracle.max_trials
+    if max_trials is not None:  # None pads to len("None"): 4 already
+        oracle.max_trials = _Padded(max_trials, trial_id_width(oracle))
+    try:
+        yield
+    finally:
+        oracle.max_trials = max_trials
 
 
 # Hyperband's schedule: brackets of rounds of trials, each round training longer.

@@ -81,6 +81,8 @@ class DurableOracle(_Oracle):
     def create_trial(self, tuner_id: str) -> kt.Trial:
         """KerasTuner's next trial for `tuner_id`, counting a worker that comes back for its own trial.
 
+        Trial ids have `kt.TRIAL_ID_WIDTH` digits for every tuner (KerasTuner's depend on `max_trials`).
+
         A tuner asks for a trial only after ending its last one, so a worker whose trial is still
         running here was restarted: its trial resumes, counted as re-run (and failed at `max_crashes`).
         """
@@ -93,7 +95,8 @@ class DurableOracle(_Oracle):
             self._crashed(taken_back.trial_id)
         if self.out_of_time():
             return kt.Trial(self.hyperparameters.copy(), status=Status.STOPPED)
-        trial = super().create_trial(tuner_id)
+        with kt.padded_trial_ids(self):  # "0003" whatever the tuner, as the README names trials
+            trial = super().create_trial(tuner_id)
         self._handed_out[trial.trial_id] = time.time()
         return trial
 

@@ -317,9 +317,9 @@ def test_main_survives_repeated_kills_and_completes_each_trial_once(tiny_imdb, t
             if trial["status"] == "COMPLETED":
                 assert completed.setdefault(name, trial) == trial
 
-    assert _run(command, fault="batch@1#3").returncode == KILLED  # mid-epoch: trial 1, epoch 2
+    assert _run(command, fault="batch@0001#3").returncode == KILLED  # mid-epoch: trial 0001, epoch 2
     check_completed_unchanged()
-    first_epoch = _record(project, "trial_1")["epochs"]
+    first_epoch = _record(project, "trial_0001")["epochs"]
     assert [e["epoch"] for e in first_epoch] == [0]
     for fault in ("checkpoint", "trial-end", "state#2"):  # checkpoint write, between trials, oracle.json write
         assert _run(command, fault=fault).returncode == KILLED, fault
@@ -340,11 +340,11 @@ def test_main_survives_repeated_kills_and_completes_each_trial_once(tiny_imdb, t
     assert sorted(oracle["end_order"]) == sorted(t["trial_id"] for t in trials.values())  # each ended once
     for name in trials:
         assert [e["epoch"] for e in _record(project, name)["epochs"]] == [0, 1, 2]  # no epoch trained twice
-    resumed = _record(project, "trial_1")["epochs"]
+    resumed = _record(project, "trial_0001")["epochs"]
     assert resumed[0] == first_epoch[0]  # killed in epoch 2: continued from there, epoch 1 kept
     scores = [e["logs"]["val_accuracy"] for e in resumed]
-    assert trials["trial_1"]["score"] == pytest.approx(max(scores))  # scored over all its epochs
-    assert scores[trials["trial_1"]["best_step"]] == pytest.approx(max(scores))
+    assert trials["trial_0001"]["score"] == pytest.approx(max(scores))  # scored over all its epochs
+    assert scores[trials["trial_0001"]["best_step"]] == pytest.approx(max(scores))
     metrics = json.loads((project / "best" / "metrics.json").read_text())
     assert metrics["trials"]["total"] == 4 and metrics["trials"]["rerun"] >= 2
     assert not list(project.glob(".best*"))  # the stale export temporary was cleaned
@@ -358,14 +358,14 @@ def test_main_fails_a_trial_whose_process_dies_every_time(tiny_imdb, tmp_path):
     command = _command(tiny_imdb, tmp_path / "logs", "--max-crashes", "2", "--max-trials", "2")
     project = tmp_path / "logs" / "imdb"
     for _ in range(2):
-        assert _run(command, fault="batch@0").returncode == KILLED
-    result = _run(command, fault="batch@0")
+        assert _run(command, fault="batch@0000").returncode == KILLED
+    result = _run(command, fault="batch@0000")
     assert result.returncode == 0, result.stderr[-3000:]
     trials = _trial_files(project)
-    assert trials["trial_0"]["status"] == "FAILED"
-    assert trials["trial_0"]["message"] == "process died during the trial, 2 times"
-    assert trials["trial_1"]["status"] == "COMPLETED"
-    assert "trial 0 failed: process died during the trial, 2 times" in result.stdout
+    assert trials["trial_0000"]["status"] == "FAILED"
+    assert trials["trial_0000"]["message"] == "process died during the trial, 2 times"
+    assert trials["trial_0001"]["status"] == "COMPLETED"
+    assert "trial 0000 failed: process died during the trial, 2 times" in result.stdout
 
 
 def _bad_inputs(root, good_data):

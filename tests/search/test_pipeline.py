@@ -84,6 +84,7 @@ def test_run_every_tuner_logs_each_trial_and_exports(tiny_imdb, tmp_path, tuner)
     result = pipeline.run(config)
     trials = read_trials(config)
     assert len(trials) == 2 and {t["status"] for t in trials.values()} == {"COMPLETED"}
+    assert sorted(t["trial_id"] for t in trials.values()) == ["0000", "0001"]  # one id format for every tuner
     for trial in trials.values():
         assert_trial_logged(config, trial)
     best = config.layout.best
@@ -125,7 +126,7 @@ def test_run_again_resumes_and_overwrite_starts_afresh(finished_text_search):
     again = read_trials_after(_tiny(data, logs, "--tuner", "random", "--max-trials", "3", "--no-refit"))
     assert again == resumed
     fresh = read_trials_after(_tiny(data, logs, "--tuner", "random", "--max-trials", "1", "--no-refit", "--overwrite"))
-    assert len(fresh) == 1 and not (logs / "imdb" / "tensorboard" / "1").exists()
+    assert len(fresh) == 1 and not (logs / "imdb" / "tensorboard" / "0001").exists()
 
 
 def read_trials_after(config):
@@ -242,8 +243,8 @@ def _damaged(finished, name, keep):
     [
         ("tuner/oracle.json", 0),
         ("tuner/oracle.json", 0.5),
-        ("tuner/trial_0/trial.json", 0),
-        ("tuner/trial_1/trial.json", 0.5),
+        ("tuner/trial_0000/trial.json", 0),
+        ("tuner/trial_0001/trial.json", 0.5),
         ("tuner/tuner0.json", 0),
         ("tuner/tuner0.json", 0.5),
     ],
@@ -320,18 +321,18 @@ def test_run_export_only_with_a_corrupt_checkpoint_names_the_trial_and_the_fix(f
 def test_run_after_a_trial_directory_vanished_records_it_lost_and_never_reuses_an_id(finished_text_search, tmp_path):
     data = finished_text_search.data
     tuner_dir = tmp_path / "logs" / "imdb" / "tuner"
-    kept = {p.name: (p / "trial.json").read_text() for p in tuner_dir.glob("trial_*") if p.name != "trial_0"}
-    shutil.rmtree(tuner_dir / "trial_0")
+    kept = {p.name: (p / "trial.json").read_text() for p in tuner_dir.glob("trial_*") if p.name != "trial_0000"}
+    shutil.rmtree(tuner_dir / "trial_0000")
     argv = searches.argv(
         "imdb", data, tmp_path / "logs", "--tuner", "random", "--max-trials", 3, "--no-refit", "--extend-budget"
     )
     result = subprocess.run(argv, capture_output=True, text=True, timeout=300)  # a loop would time out
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "Trial 0's directory" in result.stdout and "vanished" in result.stdout
+    assert "Trial 0000's directory" in result.stdout and "vanished" in result.stdout
     trials = read_trials(_tiny(data, tmp_path / "logs", "--tuner", "random"))
-    assert sorted(trials) == ["0", "1", "2"]
-    assert trials["0"]["status"] == "FAILED" and trials["0"]["message"].startswith("lost")
-    assert trials["2"]["status"] == "COMPLETED"  # the new trial got a fresh id
+    assert sorted(trials) == ["0000", "0001", "0002"]
+    assert trials["0000"]["status"] == "FAILED" and trials["0000"]["message"].startswith("lost")
+    assert trials["0002"]["status"] == "COMPLETED"  # the new trial got a fresh id
     assert {name: (tuner_dir / name / "trial.json").read_text() for name in kept} == kept
     oracle = json.loads((tuner_dir / "oracle.json").read_text())
     assert len(oracle["end_order"]) == 3 == len(set(oracle["end_order"]))

@@ -131,11 +131,11 @@ def test_search_fails_a_trial_with_non_finite_loss_from_the_first_epoch(tiny_imd
     config = _search(tiny_imdb, tmp_path, "--max-trials", "2")
     result = pipeline.run(config)
     trials = _trials(config)
-    assert trials["0"]["status"] == "FAILED"
-    assert trials["0"]["message"] == "loss not finite from the first epoch"
-    assert trials["1"]["status"] == "COMPLETED" and result.metrics["best_trial"] == "1"
-    assert result.metrics["trials"]["failures"] == {"0": "loss not finite from the first epoch"}
-    assert "trial 0 failed: loss not finite from the first epoch" in capsys.readouterr().out
+    assert trials["0000"]["status"] == "FAILED"
+    assert trials["0000"]["message"] == "loss not finite from the first epoch"
+    assert trials["0001"]["status"] == "COMPLETED" and result.metrics["best_trial"] == "0001"
+    assert result.metrics["trials"]["failures"] == {"0000": "loss not finite from the first epoch"}
+    assert "trial 0000 failed: loss not finite from the first epoch" in capsys.readouterr().out
 
 
 @pytest.mark.e2e
@@ -143,8 +143,10 @@ def test_search_keeps_the_best_finite_epoch_when_the_loss_turns_nan(tiny_imdb, t
     sabotage(n0="nan_later")
     config = _search(tiny_imdb, tmp_path, "--max-trials", "1", "--fix", "optimizer=adam")
     pipeline.run(config)
-    trial = _trials(config)["0"]
-    record = json.loads((config.project_dir / tuners.STATE_DIR / "trial_0" / "execution0" / resume.RECORD).read_text())
+    trial = _trials(config)["0000"]
+    record = json.loads(
+        (config.project_dir / tuners.STATE_DIR / "trial_0000" / "execution0" / resume.RECORD).read_text()
+    )
     assert [e["finite"] for e in record["epochs"]] == [True, False]  # stopped in the epoch that went NaN
     assert trial["status"] == "COMPLETED"
     assert trial["score"] == pytest.approx(record["epochs"][0]["logs"]["val_accuracy"]) and trial["best_step"] == 0
@@ -156,9 +158,9 @@ def test_search_fails_only_the_trial_that_ran_out_of_memory(tiny_imdb, tmp_path,
     config = _search(tiny_imdb, tmp_path, "--max-trials", "2")
     pipeline.run(config)
     trials = _trials(config)
-    assert trials["0"]["status"] == "FAILED"
-    assert trials["0"]["message"] == "out of memory: OOM when allocating tensor with shape[64,200,128]"
-    assert trials["1"]["status"] == "COMPLETED"
+    assert trials["0000"]["status"] == "FAILED"
+    assert trials["0000"]["message"] == "out of memory: OOM when allocating tensor with shape[64,200,128]"
+    assert trials["0001"]["status"] == "COMPLETED"
 
 
 @pytest.mark.e2e
@@ -167,21 +169,21 @@ def test_search_stops_after_too_many_failures_in_a_row_then_continues(tiny_imdb,
     config = _search(tiny_imdb, tmp_path, "--max-trials", "4", "--max-failures", "2")
     with pytest.raises(
         SearchError,
-        match=r"2 trials failed in a row \(trial 0: loss not finite.*; "
-        r"trial 1: out of memory.*\).*run the same command again",
+        match=r"2 trials failed in a row \(trial 0000: loss not finite.*; "
+        r"trial 0001: out of memory.*\).*run the same command again",
     ):
         pipeline.run(config)
-    assert {i: t["status"] for i, t in _trials(config).items()} == {"0": "FAILED", "1": "FAILED"}
+    assert {i: t["status"] for i, t in _trials(config).items()} == {"0000": "FAILED", "0001": "FAILED"}
     assert not config.layout.best.exists()
     sabotage()  # the cause is fixed
     result = pipeline.run(config)
     assert {i: t["status"] for i, t in _trials(config).items()} == {
-        "0": "FAILED",
-        "1": "FAILED",
-        "2": "COMPLETED",
-        "3": "COMPLETED",
+        "0000": "FAILED",
+        "0001": "FAILED",
+        "0002": "COMPLETED",
+        "0003": "COMPLETED",
     }
-    assert result.metrics["best_trial"] in ("2", "3")
+    assert result.metrics["best_trial"] in ("0002", "0003")
 
 
 @pytest.mark.e2e

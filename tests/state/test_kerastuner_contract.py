@@ -263,6 +263,26 @@ def test_oracle_bookkeeping_records_each_tuners_trial_and_the_start_and_end_orde
     assert "tuner1" not in oracle.ongoing_trials, _changed("ongoing_trials", "keeps a trial that ended")
 
 
+@pytest.mark.parametrize("max_trials", [2, 10, 12345])
+def test_create_trial_pads_trial_ids_to_the_length_of_str_max_trials(tmp_path, max_trials):
+    oracle = _oracle(tmp_path, max_trials=max_trials)
+    with kt.padded_trial_ids(oracle):
+        first = oracle.create_trial("tuner0").trial_id
+    assert first == "0" * max(kt.TRIAL_ID_WIDTH, len(str(max_trials))), _changed(
+        "max_trials", f"no longer sets the trial ids' width (got {first!r})"
+    )
+    assert oracle.max_trials == max_trials and type(oracle.max_trials) is int  # put back as it was
+    oracle.end_trial(oracle.trials[first])
+    assert oracle.create_trial("tuner0").trial_id == str(1).zfill(len(str(max_trials)))  # KerasTuner's own
+
+
+def test_trial_id_width_keeps_a_searchs_own_width(tmp_path):
+    oracle = _oracle(tmp_path, max_trials=10)
+    assert kt.trial_id_width(oracle) == kt.TRIAL_ID_WIDTH
+    oracle.create_trial("tuner0")  # unpadded: a search begun by an earlier release, "00"
+    assert kt.trial_id_width(oracle) == 2
+
+
 def test_retry_queue_is_what_create_trial_runs_first(tmp_path):
     oracle = _oracle(tmp_path)
     trial = oracle.create_trial("tuner0")
