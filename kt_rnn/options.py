@@ -20,6 +20,7 @@ import difflib
 import json
 import os
 import re
+import sys
 import textwrap
 from collections.abc import Mapping
 from typing import Any, NoReturn
@@ -573,10 +574,21 @@ class Parser(argparse.ArgumentParser):
         return f" (did you mean {close[0]}?)" if close else ""
 
 
+def prog(script: str, module: str) -> str:
+    """The command's name as the user typed it: the console script (`kt-rnn-search`) or `python -m ...`.
+
+    Example:
+
+    >>> prog("kt-rnn-report", "python -m kt_rnn.report") in ("kt-rnn-report", "python -m kt_rnn.report")
+    True
+    """
+    return script if os.path.basename(sys.argv[0]) == script else module
+
+
 def build_parser() -> Parser:
     """Returns the `argparse.ArgumentParser` of the search command, one argument per row of `table()`."""
     parser = Parser(
-        prog="python -m kt_rnn.search",
+        prog=prog("kt-rnn-search", "python -m kt_rnn.search"),
         description="Tune a recurrent network with KerasTuner, log every trial to "
         "TensorBoard and export the best model as a SavedModel that serves raw input "
         "(text, numeric sequences) and answers in the data's own units.",

@@ -24,7 +24,7 @@ STDOUT = "-"
 def build_parser() -> options.Parser:
     """Returns the `argparse.ArgumentParser` of the report command."""
     parser = options.Parser(
-        prog="python -m kt_rnn.report",
+        prog=options.prog("kt-rnn-report", "python -m kt_rnn.report"),
         description="Show every trial of a search (status, hyperparameters, best-epoch objective, "
         "epochs, wall time), best first, and export them as CSV, JSON or PNG figures.",
         epilog="Exit codes: 0 success; 2 usage error (bad option, an output inside the search "
@@ -44,6 +44,11 @@ def build_parser() -> options.Parser:
         metavar="DIR",
         help="write PNG figures into DIR: the objective per "
         f"trial, and against each hyperparameter (needs matplotlib: {INSTALL_PLOT})",
+    )
+    parser.add_argument(
+        "--table",
+        action="store_true",
+        help="also print the table when writing --csv, --json or --plot files (shown alone by default)",
     )
     return parser
 
@@ -68,7 +73,8 @@ def run(args: argparse.Namespace, out: Callable[[str], object] = print) -> None:
     plots = _plots_module() if args.plot else None
     search = tt.load(args.directory)
     _check_outputs(search, args)
-    if STDOUT not in (args.csv, args.json):
+    files = any((args.csv, args.json, args.plot))
+    if (args.table or not files) and STDOUT not in (args.csv, args.json):
         out("\n".join(views.render(search)))
     if args.csv:
         _write(args.csv, "--csv", lambda f: views.write_csv(search, f))

@@ -63,7 +63,7 @@ def trials_figure(search: tt.Search) -> Figure:
     if len(search.trials) <= MAX_TICK_LABELS:
         ax.set_xticks(list(position.values()), list(position), rotation=90)
     ax.set(xlabel="trial, in start order", ylabel=search.objective, title=_title(search, "per trial"))
-    ax.legend(loc="best")
+    _legend(fig, ax)
     return fig
 
 
@@ -86,8 +86,14 @@ def hyperparameter_figure(search: tt.Search, name: str, trials: Sequence[tt.Tria
     x_of = dict(zip((t.trial_id for t in trials), xs)).get
     _star_best(ax, search, x_of)
     ax.set(xlabel=name, ylabel=search.objective, title=_title(search, f"against {name}"))
-    ax.legend(loc="best")
+    _legend(fig, ax)
     return fig
+
+
+def _legend(fig: Figure, ax: Any) -> None:
+    """The legend below the plot, where it can hide no point (inside, "best" still covers some)."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
 
 
 def _figure():

@@ -27,6 +27,8 @@ UNREADABLE = "UNREADABLE"
 DEFAULT_OBJECTIVE = "val_accuracy"
 DIRECTIONS = ("min", "max")
 HYPERBAND_COLUMNS = ("bracket", "round")
+PARENT = "trial_id"  # Hyperband's `tuner/trial_id`: the trial a continuation goes on from
+CONTINUES = "continues"  # its column
 CUDNN = "cudnn_eligible"  # as in the TensorBoard HParams sessions
 _ABSENT = object()
 
@@ -151,6 +153,7 @@ def record(search: Search, trial: Trial) -> dict[str, Any]:
     }
     if search.hyperband():
         row.update({c: trial.tuner_values.get(c) for c in HYPERBAND_COLUMNS})
+        row[CONTINUES] = trial.tuner_values.get(PARENT)
     for name, column in hyperparameter_columns(search, row).items():
         row[column] = trial.values.get(name)
     return row

@@ -7,17 +7,18 @@ Pure Python, like the rest of the reading side: no TensorFlow.
 import collections
 import csv
 import json
-import shutil
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
+from hypermodels import space as sp
 from kt_rnn.report import trials as tt
 
 REASON_WIDTH = 60
 NAME_SHORT, REASON_SHORT = 10, 24  # what a column keeps when the table is too wide for the terminal
 MIN_REASON = 8
-FIRST_COLUMNS = 7  # best mark, trial, status, objective, best epoch, epochs, time: never left out
+NO_TERMINAL_WIDTH = 120  # the table's width when no terminal says (a pipe, a file): `COLUMNS` overrides it
 
 
 def render(search: tt.Search, width: int | None = None) -> list[str]:
@@ -48,27 +49,36 @@ def table(search: tt.Search, trials: Sequence[tt.Trial], width: int | None = Non
     """Lines of an aligned text table, one row per trial; numbers right-aligned.
 
     Columns blank in every row are left out, and the table fits `width` characters
-    (default: the terminal's; no limit when the output is not a terminal): long texts and
-    names are shortened, then the last hyperparameter columns are left out, with a note
-    (--csv and --json keep every column).
+    (default: the terminal's, else `COLUMNS`, else `NO_TERMINAL_WIDTH`): long texts and
+    names are shortened, then the hyperparameter columns that matter least (`hypermodels.space.
+    IMPORTANCE`) are left out, with a note (--csv and --json keep every column).
     """
-    cols = _table_columns(search)
+    cols, first = _table_columns(search)
     raw = [[get(t) for _, get, _ in cols] for t in trials]
     kept = [i for i, (h, _, _) in enumerate(cols) if not h or any(row[i] not in (None, "") for row in raw)]
+    first -= sum(i not in kept for i in range(first))
     cols, raw = [cols[i] for i in kept], [[row[i] for i in kept] for row in raw]
     header = [h for h, _, _ in cols]
     cells = [[_cell(v, fmt) for v, (_, _, fmt) in zip(row, cols)] for row in raw]
     right = [_is_numeric([row[i] for row in raw]) for i in range(len(cols))]
-    width = width or _terminal_width()
-    header, cells, right, left_out = _fit([header, *cells], right, width) if width else (header, cells, right, 0)
+    header, cells, right, left_out = _fit([header, *cells], right, width or _terminal_width(), first)
     lines = [_line(row, _widths([header, *cells]), right) for row in [header, *cells]]
     if left_out:
         lines.append(f"({left_out} more column{'s' * (left_out > 1)}: see --csv or --json)")
     return lines
 
 
-def _terminal_width() -> int | None:
-    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+def _terminal_width() -> int:
+    """`COLUMNS` if set, else the terminal's width (stdout's, or stderr's while stdout is piped), else 120."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream.isatty():
+                return os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):  # a stream without a descriptor (captured, closed)
+            continue
+    return NO_TERMINAL_WIDTH
 
 
 def _widths(rows: Sequence[Sequence[str]]) -> list[int]:
@@ -79,18 +89,19 @@ def _total(rows: Sequence[Sequence[str]]) -> int:
     return sum(_widths(rows)) + 2 * (len(rows[0]) - 1)
 
 
-def _fit(rows, right, width):
-    """Shortens texts and names, then leaves out columns from the right (the reason stays last)."""
+def _fit(rows, right, width, first):
+    """Shortens texts and names, then leaves out columns from the right (the reason stays last); the
+    `first` columns (best mark, trial, status, objective, epochs, time, ...) are never shortened or left out."""
     if _total(rows) > width:
         rows = [
             [
-                c if i < FIRST_COLUMNS else _shorten(c, REASON_SHORT if i == len(row) - 1 else NAME_SHORT)
+                c if i < first else _shorten(c, REASON_SHORT if i == len(row) - 1 else NAME_SHORT)
                 for i, c in enumerate(row)
             ]
             for row in rows
         ]
     left_out = 0
-    while _total(rows) > width and len(rows[0]) > FIRST_COLUMNS + 1:
+    while _total(rows) > width and len(rows[0]) > first + 1:
         rows = [row[:-2] + row[-1:] for row in rows]  # drop the last hyperparameter, keep the reason
         right = right[:-2] + right[-1:]
         left_out += 1
@@ -118,6 +129,7 @@ def write_json(search: tt.Search, file: TextIO) -> None:
 
 
 def _table_columns(search):
+    """`([(header, value of a trial, format)], how many lead and are never shortened or left out)`."""
     columns = [
         ("", lambda t: "*" if t.best else "", str),
         ("trial", lambda t: t.trial_id, str),
@@ -127,12 +139,21 @@ def _table_columns(search):
         ("epochs", lambda t: t.epochs, _text),
         ("time", lambda t: t.seconds, _duration),
     ]
-    columns += [(n, lambda t, n=n: t.values.get(n), _text) for n in search.space if not search.is_fixed(n)]
+    first = len(columns)
+    if search.hyperband():  # a continuation's epochs and best epoch count from its parent's: name it (left out last)
+        columns.append((tt.CONTINUES, lambda t: t.tuner_values.get(tt.PARENT), str))
+    searched = [n for n in search.space if not search.is_fixed(n)]
+    columns += [(n, lambda t, n=n: t.values.get(n), _text) for n in sorted(searched, key=_importance)]
     if any(tt.cudnn_eligible(t) is False for t in search.trials):  # a trial that would leave cuDNN on a GPU
         columns.append(("cuDNN", tt.cudnn_eligible, lambda eligible: "yes" if eligible else "no"))
     if search.hyperband():  # after the hyperparameters: the first to go in a narrow terminal
         columns += [(c, lambda t, c=c: t.tuner_values.get(c), _text) for c in tt.HYPERBAND_COLUMNS]
-    return columns + [("reason", _reason, str)]
+    return columns + [("reason", _reason, str)], first
+
+
+def _importance(name: str) -> int:
+    """Where `name` comes in `IMPORTANCE` (what most often decides a score first); unknown names last."""
+    return sp.IMPORTANCE.index(name) if name in sp.IMPORTANCE else len(sp.IMPORTANCE)
 
 
 def _cell(value: Any, fmt: Callable[[Any], str]) -> str:

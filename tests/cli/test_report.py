@@ -100,13 +100,15 @@ def test_main_prints_table_sorted_by_objective(tmp_path, capsys):
     assert code == 0
     table = out.split("\n\n")[1].splitlines()
     assert table[0].split()[:3] == ["trial", "status", "val_accuracy"]
-    assert [row[1:].split()[0] for row in table[1:]] == ["01", "06", "04", "00", "02", "03", "05"]
+    rows = [row for row in table[1:] if not row.startswith("(")]  # "(N more columns: see --csv or --json)"
+    assert [row[1:].split()[0] for row in rows] == ["01", "06", "04", "00", "02", "03", "05"]
     assert "0.8600" in table[1] and "0.8000" in table[4]
 
 
 def test_main_csv_has_one_row_per_trial_with_hyperparameter_columns(tmp_path, capsys):
     path = tmp_path / "trials.csv"
-    assert _run(capsys, _search(tmp_path), "--csv", path)[0] == 0
+    code, out, err = _run(capsys, _search(tmp_path), "--csv", path)
+    assert code == 0 and out == "" and err == f"Wrote {path}\n"  # the file, not the table too
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["trial_id"] for r in rows] == ["01", "06", "04", "00", "02", "03", "05"]
@@ -123,6 +125,11 @@ def test_main_json_round_trips_as_records(tmp_path, capsys):
     search = tt.load(root)
     assert records == [tt.record(search, t) for t in search.ranked()]
     assert records[0][sp.LEARNING_RATE] == 3e-3 and records[5]["val_accuracy"] is None
+
+
+def test_main_table_prints_the_table_beside_the_files(tmp_path, capsys):
+    code, out, _ = _run(capsys, _search(tmp_path), "--json", tmp_path / "trials.json", "--table")
+    assert code == 0 and "* best: trial 01" in out and (tmp_path / "trials.json").exists()
 
 
 def test_main_csv_to_stdout_prints_only_the_csv(tmp_path, capsys):
@@ -248,3 +255,13 @@ def test_main_reads_a_real_search_of_every_task(request, capsys, task, project, 
     code, out, _ = _run(capsys, finished.logdir / project)
     assert code == 0 and f"objective {objective}" in out
     assert ("TF-IDF + logistic regression: test accuracy" in out) == (task == "text")  # the text baseline
+
+
+@pytest.mark.parametrize(
+    "argv0, prog",
+    [("/venv/bin/kt-rnn-report", "kt-rnn-report"), ("/repo/kt_rnn/report/__main__.py", "python -m kt_rnn.report")],
+)
+def test_build_parser_names_the_command_as_the_user_ran_it(monkeypatch, argv0, prog):
+    monkeypatch.setattr(sys, "argv", [argv0])
+    assert report.build_parser().prog == prog
+    assert report.build_parser().format_usage().startswith(f"usage: {prog} ")

@@ -63,6 +63,18 @@ def test_trials_figure_draws_best_so_far(tmp_path):
     assert list(line.get_ydata()) == [0.80, 0.86, 0.86, 0.86]
 
 
+@pytest.mark.parametrize("figure", ["trials", sp.LEARNING_RATE, sp.CELL])
+def test_figures_legend_sits_outside_the_plot_where_it_hides_no_point(tmp_path, figure):
+    search = tt.load(write_search(tmp_path / "p"))
+    scored = [t for t in search.trials if t.score is not None]
+    fig = plots.trials_figure(search) if figure == "trials" else plots.hyperparameter_figure(search, figure, scored)
+    fig.canvas.draw()
+    (legend,) = fig.legends
+    box, plot = legend.get_window_extent(), fig.axes[0].get_window_extent()
+    assert not box.overlaps(plot) and box.y1 <= plot.y0  # below the axes
+    assert "best: trial 01" in [text.get_text() for text in legend.get_texts()]
+
+
 def test_main_plot_writes_figures(tmp_path, capsys):
     code = report.main([str(write_search(tmp_path / "p")), "--plot", str(tmp_path / "plots")])
     assert code == 0

@@ -17,7 +17,7 @@ def _by_id(search):
 
 
 def test_render_marks_best_and_shows_failure_reason(tmp_path):
-    lines = views.render(tt.load(_search(tmp_path)))
+    lines = views.render(tt.load(_search(tmp_path)), width=1000)
     rows = {line.split()[1] if line.startswith("*") else line.split()[0]: line for line in lines[4:11]}
     assert rows["01"].startswith("*") and not rows["06"].startswith("*")
     assert rows["02"].rstrip().endswith("ResourceExhaustedError: OOM when allocating tensor")
@@ -31,7 +31,7 @@ def test_render_leaves_out_columns_blank_in_every_trial(tmp_path):
         "class_name": "Int",
         "config": {"name": "units_2", "min_value": 16, "max_value": 128, "step": 16},
     }
-    header = views.table(search, search.ranked())[0].split()
+    header = views.table(search, search.ranked(), width=1000)[0].split()
     assert sp.LEARNING_RATE in header and "units_2" in tt.columns(search)  # no trial has a third layer
     assert "units_2" not in header and sp.RECURRENT_DROPOUT not in header
 
@@ -48,7 +48,7 @@ def test_render_fits_the_terminal_width_and_says_what_it_left_out(tmp_path, widt
 
 
 def test_render_shows_running_trial_progress_and_fixed_values(tmp_path):
-    text = "\n".join(views.render(tt.load(_search(tmp_path))))
+    text = "\n".join(views.render(tt.load(_search(tmp_path)), width=1000))
     assert "so far 0.7500 at epoch 2" in text
     assert f"Fixed in every trial: {sp.RECURRENT_DROPOUT}=0" in text
     assert "7 trials: 4 completed, 1 failed, 1 running, 1 unreadable" in text
@@ -56,7 +56,7 @@ def test_render_shows_running_trial_progress_and_fixed_values(tmp_path):
 
 def test_render_shows_which_trials_would_leave_cudnn_on_a_gpu(tmp_path):
     search = tt.load(_search(tmp_path))
-    header, *rows = views.table(search, search.ranked())
+    header, *rows = views.table(search, search.ranked(), width=1000)
     by_id = {t.trial_id: tt.cudnn_eligible(t) for t in search.trials}
     assert "cuDNN" in header.split() and False in by_id.values()  # the fake search has a simple_rnn trial
     simple = next(t.trial_id for t in search.trials if t.values.get(sp.CELL) == "simple_rnn")
@@ -67,4 +67,28 @@ def test_render_shows_which_trials_would_leave_cudnn_on_a_gpu(tmp_path):
 def test_render_has_no_cudnn_column_when_every_trial_would_run_on_it(tmp_path):
     search = tt.load(_search(tmp_path))
     search.trials = [t for t in search.trials if t.values.get(sp.CELL) != "simple_rnn"]
-    assert "cuDNN" not in views.table(search, search.ranked())[0].split()
+    assert "cuDNN" not in views.table(search, search.ranked(), width=1000)[0].split()
+
+
+def test_table_names_the_trial_a_hyperband_continuation_goes_on_from(tmp_path):
+    search = tt.load(_search(tmp_path))
+    header, *rows = views.table(search, search.ranked(), width=1000)
+    column = header.split().index(tt.CONTINUES)
+    continuation = next(row for row in rows if row.split()[0] == "06")  # epochs 4, best epoch 5: after trial 00
+    assert continuation.split()[column] == "00"
+    assert tt.record(search, _by_id(search)["06"])[tt.CONTINUES] == "00"
+
+
+def test_table_keeps_the_hyperparameters_that_matter_most_when_columns_are_left_out(tmp_path):
+    search = tt.load(_search(tmp_path))
+    header = views.table(search, search.ranked(), width=120)[0].split()
+    assert header[6] == tt.CONTINUES and header[7].startswith("learning_")  # IMPORTANCE order, not the space's
+    assert sp.CELL in views.table(search, search.ranked(), width=1000)[0].split()
+
+
+def test_table_fits_columns_or_120_characters_without_a_terminal(tmp_path, monkeypatch):
+    search = tt.load(_search(tmp_path))
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert max(map(len, views.table(search, search.ranked()))) <= views.NO_TERMINAL_WIDTH  # piped: not 160 wide
+    monkeypatch.setenv("COLUMNS", "90")
+    assert max(map(len, views.table(search, search.ranked()))) <= 90
