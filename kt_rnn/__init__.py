@@ -20,12 +20,12 @@ Importing `kt_rnn` is light: TensorFlow loads when a search starts.
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Result", "load_model", "tune", "__version__"]
+__all__ = ["Result", "forecast", "load_model", "tune", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     # Keep `import kt_rnn` light: the API module pulls in the CLI parser only, TensorFlow on use.
-    if name in ("tune", "Result", "load_model"):
+    if name in ("tune", "Result", "load_model", "forecast"):
         from kt_rnn import api
 
         return getattr(api, name)

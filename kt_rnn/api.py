@@ -17,6 +17,7 @@ from kt_rnn.errors import UsageError
 
 if TYPE_CHECKING:
     import keras
+    import numpy as np
 
     from kt_rnn.config import Config
     from kt_rnn.search.tuners import DurableTuner
@@ -118,6 +119,66 @@ def load_model(path: str | os.PathLike[str]) -> "keras.Model":
     import kt_rnn.data.text  # noqa: F401  (registers the text standardizer)
 
     return keras.saving.load_model(file)
+
+
+def forecast(best: str | os.PathLike[str], rows: Any) -> "np.ndarray":
+    """The next `horizon` values of a forecast search's target, in its units, from the most recent rows.
+
+    The rows are read as the search read its CSV: sorted by the date column, gaps filled as it filled
+    them (`--fill-missing`), categorical columns one-hot encoded with the training part's categories;
+    the export reads the last `window` of them.
+
+    Args:
+        best: the search's `best/` directory (`LOGDIR/PROJECT/best`).
+        rows: a CSV laid out as the search's data (the whole file with new rows appended, or just the
+            recent rows under its header), or the rows in memory: a list of `{column: value}` dicts,
+            oldest first, values as in the CSV (`""` or `None` for a gap).
+
+    Example:
+
+    ```python
+    kt_rnn.forecast("logs/sales/best", "sales.csv")  # array([...]): the next 12 months of Sales
+    ```
+    """
+    import json
+
+    from kt_rnn.data import series
+
+    settings_file = pathlib.Path(best) / "hparams.json"
+    try:
+        settings = json.loads(settings_file.read_text())
+    except (OSError, ValueError):
+        raise UsageError(
+            f"No forecast export at {best}: {settings_file} cannot be read. Expected a timeseries search's "
+            "best/ directory (LOGDIR/PROJECT/best)."
+        ) from None
+    if "horizon" not in settings or "window" not in settings:
+        raise UsageError(f"{best} is not a forecast export (its hparams.json has no horizon): use result.predict.")
+    with _as_csv(rows) as path:
+        window = series.latest_window(path, settings)
+    return load_model(best).predict(window[None], verbose=0)[0]
+
+
+@contextlib.contextmanager
+def _as_csv(rows: Any) -> Iterator[str]:
+    """`rows` as a CSV path: a path as it is; dicts written to a temporary file with their keys as header."""
+    if isinstance(rows, (str, os.PathLike)):
+        yield os.fspath(rows)
+        return
+    import csv
+    import tempfile
+
+    rows = list(rows)
+    if not rows or not all(isinstance(row, dict) for row in rows):
+        raise UsageError("Expected rows as a CSV path or a non-empty list of {column: value} dicts, oldest first.")
+    header = list(dict.fromkeys(name for row in rows for name in row))
+    with tempfile.TemporaryDirectory(prefix="kt_rnn_rows_") as directory:
+        path = os.path.join(directory, "rows.csv")
+        with open(path, "w", newline="", encoding="utf-8") as file:
+            writer = csv.DictWriter(file, fieldnames=header)
+            writer.writeheader()
+            writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+        yield path
 
 
 def _is_number(value: Any) -> bool:

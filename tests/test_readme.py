@@ -26,7 +26,8 @@ def marked_examples(text):
 
 
 def _write_inputs(directory):
-    """The files the examples read: support tickets, monthly sales and sensor sequences."""
+    """The files the examples read: support tickets, monthly sales (with a price that has a gap and a
+    promotion that is a category) and sensor sequences."""
     rng = np.random.default_rng(0)
     rows = ["text,label"]
     for label, words in WORDS.items():
@@ -34,7 +35,10 @@ def _write_inputs(directory):
     (directory / "tickets.csv").write_text("\n".join(rows) + "\n")
     months = np.arange(np.datetime64("2015-01"), np.datetime64("2025-01"))
     sales = 200 + 2.0 * np.arange(len(months)) + 40 * np.sin(2 * np.pi * np.arange(len(months)) / 12)
-    (directory / "sales.csv").write_text("Month,Sales\n" + "".join(f"{m},{s:.1f}\n" for m, s in zip(months, sales)))
+    prices = [f"{9.5 + 0.01 * i:.2f}" if i != 100 else "" for i in range(len(months))]
+    promos = rng.choice(["none", "tv", "web"], len(months))
+    rows = "".join(f"{m},{s:.1f},{p},{c}\n" for m, s, p, c in zip(months, sales, prices, promos))
+    (directory / "sales.csv").write_text("Month,Sales,Price,Promo\n" + rows)
     x = rng.normal(size=(120, 10, 2)).astype("float32")
     np.savez(directory / "sensors.npz", x=x, y=(x[:, :, 0].mean(axis=1) > 0).astype("int64"))
 

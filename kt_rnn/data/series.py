@@ -22,7 +22,7 @@ import os
 import pathlib
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -154,6 +154,40 @@ def read(
     return Series(
         values, columns, table.header[target_index], dates, _frequency(dates, table, notes), str(table.path), notes
     )
+
+
+def latest_window(path: str | os.PathLike[str], settings: Mapping[str, Any]) -> np.ndarray:
+    """The last `window` rows of a CSV laid out as a forecast search's data, as its export reads them.
+
+    Read as the search read its file (`settings["reading"]`: rows sorted by date, gaps filled the
+    same way, categorical columns one-hot encoded), then put in the export's column order
+    (`settings["features"]`, target first): a category the training part never had is left out
+    (all its columns 0), one the rows lack is 0.
+
+    Args:
+        path: the CSV (the search's file with new rows, or just the recent rows with its header).
+        settings: the export's `hparams.json`: `features`, `target`, `window`, `reading`.
+
+    Returns:
+        float32 array `[window, len(features)]`, the raw values the export takes.
+
+    Raises:
+        DataError: what `read` refuses, or fewer than `window` rows.
+    """
+    reading = settings.get("reading") or {}
+    columns, categorical = list(settings["features"]), list(reading.get("categorical") or ())
+    encoded = {c for c in columns if c.split("=", 1)[0] in categorical and "=" in c}
+    raw = [c for c in columns[1:] if c not in encoded]
+    data = read(path, settings["target"], raw, reading.get("date_column"), reading.get("fill_missing"), categorical)
+    index = {name: i for i, name in enumerate(data.columns)}
+    values = np.stack([data.values[:, index[c]] if c in index else np.zeros(len(data.values)) for c in columns], axis=1)
+    window = int(settings["window"])
+    if len(values) < window:
+        raise DataError(
+            f"{str(data.source)!r} has {len(values)} rows to read; the export reads the last {window}. "
+            f"Give at least {window} rows (the file's whole history works too)."
+        )
+    return values[-window:].astype("float32")
 
 
 def _check_fill_mode(mode: str | None) -> None:

@@ -112,4 +112,10 @@ def _spec(data: series_lib.Series, config: Any, horizon: int, train_end: int, va
         "dates": data.dates,
         "frequency": data.frequency,
         "baselines": config.output.baselines != "none",  # AutoETS and AutoARIMA beside the naive forecasts
+        # How the rows were read: the export's user reads recent rows the same way (`series.latest_window`).
+        "reading": {
+            "date_column": config.option("date_column"),
+            "fill_missing": config.option("fill_missing"),
+            "categorical": list(config.option("categorical") or ()),
+        },
     }

@@ -188,7 +188,8 @@ def summary_lines(scores: Mapping[str, Any]) -> list[str]:
 
 
 def settings(dataset: Any, model: keras.Model | None = None) -> dict[str, Any]:
-    """What a user of the export needs to know: columns in order, target, horizon, season and, given
+    """What a user of the export needs to know: columns in order, target, horizon, season, how the rows
+    were read (`reading`: date column, gap filling, categorical columns, for `kt_rnn.forecast`) and, given
     the served `model`, the rows of history it reads (`window`: an ensemble's longest member's)."""
     spec = dataset.spec
     found = {
@@ -197,6 +198,7 @@ def settings(dataset: Any, model: keras.Model | None = None) -> dict[str, Any]:
         "horizon": spec["horizon"],
         "season": spec["season"],
         "frequency": spec["frequency"],
+        "reading": spec["reading"],
     }
     return found if model is None else {**found, "window": int(model.input.shape[1])}
 

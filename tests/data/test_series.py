@@ -307,3 +307,35 @@ def test_check_length_names_the_numbers_and_the_fixes():
         "plus a horizon of 12 needs at least 36."
     )
     assert "--fix window=" in str(info.value)
+
+
+SETTINGS = {
+    "features": ["y", "price", "promo=none", "promo=tv", "promo=web"],
+    "target": "y",
+    "window": 3,
+    "reading": {"date_column": "day", "fill_missing": "interpolate", "categorical": ["promo"]},
+}
+
+
+def test_latest_window_reads_recent_rows_as_the_search_read_its_file(tmp_path):
+    # Out of date order, a gap in price, only two of training's three promotions, and one it never had.
+    path = _csv(
+        tmp_path,
+        "day,y,price,promo\n2020-01-04,4,13,tv\n2020-01-01,1,10,none\n2020-01-02,2,,tv\n2020-01-03,3,12,radio\n",
+    )
+    window = series.latest_window(path, SETTINGS)
+    assert window.dtype == np.float32
+    np.testing.assert_array_equal(
+        window,
+        [
+            [2, 11, 0, 1, 0],  # the gap interpolated between its neighbours, as --fill-missing interpolate does
+            [3, 12, 0, 0, 0],  # "radio": a category training never had, left out
+            [4, 13, 0, 1, 0],  # sorted by date: the last row of the file is not the last step
+        ],
+    )
+
+
+def test_latest_window_needs_the_exports_window_of_rows(tmp_path):
+    path = _csv(tmp_path, "day,y,price,promo\n2020-01-01,1,10,tv\n2020-01-02,2,11,web\n")
+    with pytest.raises(DataError, match="has 2 rows to read; the export reads the last 3. Give at least 3"):
+        series.latest_window(path, SETTINGS)
