@@ -257,7 +257,7 @@ COMMON: tuple[Option, ...] = (
     Option(
         "verbose",
         "KerasTuner's table of every hyperparameter at each trial's start (default: one line with "
-        "those that differ from the best trial)",
+        "those that differ from the best trial), and a failed trial's whole traceback (default: its reason)",
         "console",
         default=False,
         kind=SWITCH,

@@ -78,11 +78,7 @@ def _where(values: Mapping[str, Any]) -> str:
 
 
 def _pairs(values: Mapping[str, Any]) -> str:
-    return " ".join(f"{name}={_value(value)}" for name, value in values.items())
-
-
-def _value(value: object) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
+    return " ".join(f"{name}={progress.value(value)}" for name, value in values.items())
 
 
 def _best(oracle: kt.Oracle) -> kt.Trial | None:
@@ -126,6 +122,18 @@ def trials_budget(config: Any, schedule: Sequence[int] | None = None) -> int | N
     return len(schedule) if schedule else config.trials
 
 
+class EpochHeader(keras.callbacks.Callback):
+    """Prints `Epoch 1/1` before a one-epoch fit's progress, as Keras does for longer fits.
+
+    Keras's progress bar heads an epoch only when a fit has more than one (Hyperband's first
+    rung trains one): without it, those trials' progress lines followed each other unlabelled.
+    """
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.params.get("verbose") and self.params.get("epochs") == 1:
+            print(f"Epoch {epoch + 1}/1")
+
+
 class FirstEpochEstimate(keras.callbacks.Callback):
     """Prints what the whole search should take: after the first epoch this process trains, an upper
     bound (that epoch compiles the graph); after the first second epoch of a trial, an estimate that
@@ -149,6 +157,7 @@ class FirstEpochEstimate(keras.callbacks.Callback):
         self.epochs, self.trials, self.out, self.clock = epochs, trials, out, clock
         self.first: float | None = None  # the first epoch's seconds, once seen
         self.done = False
+        self._pending: str | None = None  # the line to say once the progress bar has ended its epoch
 
     def __deepcopy__(self, memo: dict[int, Any]) -> "FirstEpochEstimate":
         return self  # KerasTuner copies the callbacks for each trial; this one speaks once per search
@@ -157,16 +166,27 @@ class FirstEpochEstimate(keras.callbacks.Callback):
         self._seconds: list[float] = []  # this fit's epochs
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._say()
         self._started = self.clock()
 
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self._say()
+
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        # Said at the next epoch's start or the fit's end: Keras's progress bar ends the epoch's line
+        # after every other callback's `on_epoch_end`, so a line printed now would land inside it.
         self._seconds.append(self.clock() - self._started)
         if self.first is None:
             self.first = self._seconds[0]
-            self.out(self._first_line(self.first))
+            self._pending = self._first_line(self.first)
         elif len(self._seconds) == 2 and not self.done:
             self.done = True
-            self.out(self._later_line(*self._seconds))
+            self._pending = self._later_line(*self._seconds)
+
+    def _say(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending:
+            self.out(pending)
 
     def _first_line(self, seconds: float) -> str:
         line = f"First epoch: {progress.duration(seconds)} (graph compilation included)"

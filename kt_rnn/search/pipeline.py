@@ -122,9 +122,10 @@ def _tune(
         []
         if config.runtime.console == "quiet"
         else [
+            console.EpochHeader(),
             console.FirstEpochEstimate(
                 console.epochs_budget(config, shown.schedule), console.trials_budget(config, shown.schedule)
-            )
+            ),
         ]
     )
     with timed.phase("search"):

@@ -148,6 +148,17 @@ class Progress:
         return sum(_epochs(t) or 0 for t in trials if t.status in ENDED or t.trial_id in self._seen_ids)
 
 
+def value(hyperparameter: object) -> str:
+    """A hyperparameter's value as a person reads it: floats to 3 significant digits (`0.00204`, `0.3`).
+
+    Example:
+
+    >>> value(0.0020432861), value(0.3), value(64), value("gru")
+    ('0.00204', '0.3', '64', 'gru')
+    """
+    return f"{hyperparameter:.3g}" if isinstance(hyperparameter, float) else str(hyperparameter)
+
+
 def duration(seconds: float) -> str:
     """Formats seconds compactly: `45s`, `3m12s`, `1h04m`."""
     seconds = int(round(max(seconds, 0)))

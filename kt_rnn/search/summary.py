@@ -4,7 +4,7 @@ import shlex
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from kt_rnn.search import timings
+from kt_rnn.search import progress, timings
 
 if TYPE_CHECKING:
     from kt_rnn.search.export import Export
@@ -28,7 +28,7 @@ def show(config: Any, result: "Export", test_lines: Iterable[str], out: Callable
         out(f"Best trial {m['best_trial']}, {config.budget.tuner} tuner:")
         width = max(map(len, result.hparams), default=0)
         for name, value in sorted(result.hparams.items()):
-            out(f"  {name:<{width}}  {value}")
+            out(f"  {name:<{width}}  {progress.value(value)}")
         out(f"Validation {m['objective']}: {m['best_validation_score']:.4f} (best epoch {m['best_epoch']})")
     model = (
         "the base alone" if m.get("exported_base") else "refit on train + validation" if m["refit"] else "trial weights"

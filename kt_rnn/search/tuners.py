@@ -307,6 +307,7 @@ def build(config: Any, hypermodel: keras_tuner.HyperModel, identity: dict[str, A
     `identity` (the search's `search.json`) is kept in the oracle's state too.
     """
     tuner_class, oracle_class = get_tuner_class(config.budget.tuner)
+    kt.show_trial_tracebacks(config.runtime.console == "verbose")  # else a failed trial's one-line reason
     kind = config.tuner_kind
     oracle = oracle_class(
         objective=objective(config),

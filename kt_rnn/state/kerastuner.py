@@ -24,7 +24,7 @@ What is here:
   Hyperband's schedule (`hyperband_brackets`, `hyperband_rounds`,
   `hyperband_size`, `hyperband_epochs`), trial ids of one width for every tuner
   (`padded_trial_ids`, `trial_id_width`), tuner helpers (`is_worker`,
-  `try_build`) and the distributed search's gRPC service (`oracle_servicer`,
+  `try_build`, `show_trial_tracebacks`) and the distributed search's gRPC service (`oracle_servicer`,
   `service`, `set_client_timeout`, `synchronized`, `quiet_parent_to_proto`).
 - `OVERRIDDEN` and `USED`: the private names kt_rnn overrides in its
   subclasses or calls, with the parameters it relies on; `DEPENDENTS`: the
@@ -46,6 +46,7 @@ from collections.abc import Iterable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 import keras_tuner
+from keras_tuner.src import config as _kt_config
 from keras_tuner.src.distribute import utils as _dist_utils
 from keras_tuner.src.engine import base_tuner as _base_tuner
 from keras_tuner.src.engine import conditions as _conditions
@@ -156,6 +157,7 @@ DEPENDENTS = {
     "_record_values": (_ORACLES,),
     "_set_project_dir": ("tests/state/test_oracles.py", "tests/search/test_progress.py"),
     "max_trials": (_ORACLES,),
+    "config.DEBUG": (_TUNERS,),
     "_project_dir": (_ORACLES,),
     "_retry_queue": (_ORACLES,),
     "_run_times": (_ORACLES,),
@@ -337,6 +339,14 @@ def hyperband_epochs(oracle: keras_tuner.oracles.HyperbandOracle, bracket: int, 
 
 
 # Tuner helpers.
+def show_trial_tracebacks(show: bool) -> None:
+    """Whether a failed trial prints its whole traceback (KerasTuner's `config.DEBUG`, on by default).
+
+    kt_rnn prints a failed trial's one-line reason and keeps the traceback for `--verbose`.
+    """
+    _kt_config.DEBUG = show
+
+
 def set_display(oracle: keras_tuner.Oracle, display: _oracle.Display) -> None:
     """Makes `display` (a `Display`) print `oracle`'s trial starts and ends, keeping the old one's state."""
     display.set_state(oracle._display.get_state())

@@ -16,7 +16,7 @@ from kt_rnn.errors import DiskFull
 
 ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO)
 WORDS = ("no space left on device", "disk quota exceeded", "input/output error")
-MIN_FREE_MB = 50
+MIN_FREE_MB = 10  # an export and a trial's checkpoints of a small model
 
 
 def disk_full(error: BaseException | None) -> BaseException | None:
@@ -56,24 +56,44 @@ def _quiet_excepthook(kind, value, traceback):
 
 
 def stopped(root: pathlib.Path, error: BaseException) -> DiskFull:
-    """The `DiskFull` to raise for `error` under the search directory `root`."""
+    """The `DiskFull` to raise for `error` under the search directory `root`.
+
+    It asks for what the search needs (`needed_mb`), or, on a file system smaller than that, for
+    another place: freeing space there could never be enough.
+    """
+    usage, needed = shutil.disk_usage(_existing(root)), needed_mb(root)
+    total, free = usage.total / 2**20, usage.free / 2**20
+    if needed > total:
+        advice = (
+            f"That file system holds {_mb(total)} in all, less than the search needs (about {_mb(needed)}): "
+            "copy LOGDIR to a larger one and pass it with --logdir, then run the same command again to resume."
+        )
+    else:
+        advice = (
+            f"Free at least {_mb(needed)} there (or copy LOGDIR to another disk and pass it with --logdir), then "
+            "run the same command again to resume."
+        )
     return DiskFull(
-        f"No space left where the search writes ({root}: {_free_mb(root):.0f} MB free; {error}). The search "
-        f"stopped with its state saved and no trial counted as failed. Free at least {needed_mb(root):.0f} MB "
-        "there (or move LOGDIR with --logdir), then run the same command again to resume."
+        f"No space left where the search writes ({root}: {_mb(free)} free; {error}). The search stopped with "
+        f"its state saved and no trial counted as failed. {advice}"
     )
 
 
 def needed_mb(root: pathlib.Path) -> float:
-    """Space to free: twice the largest trial directory (checkpoints and records), at least 50 MB."""
+    """Space to free: twice the largest trial directory (checkpoints and records), at least `MIN_FREE_MB`."""
     trials = [_size_mb(d) for d in (root / "tuner").glob("trial_*") if d.is_dir()] if root.is_dir() else []
     return max([MIN_FREE_MB, *(2 * size for size in trials)])
+
+
+def _mb(size: float) -> str:
+    """`0.6 MB`, `12 MB`: a size in MiB as a person reads it."""
+    return f"{size:.1f} MB" if size < 10 else f"{size:.0f} MB"
 
 
 def _size_mb(directory: pathlib.Path) -> float:
     return sum(f.stat().st_size for f in directory.rglob("*") if f.is_file()) / 2**20
 
 
-def _free_mb(root: pathlib.Path) -> float:
-    existing = next((p for p in (root, *root.parents) if p.exists()), root)
-    return shutil.disk_usage(existing).free / 2**20
+def _existing(root: pathlib.Path) -> pathlib.Path:
+    """`root`, or its nearest existing parent (the file system it would be written on)."""
+    return next((p for p in (root, *root.parents) if p.exists()), root)

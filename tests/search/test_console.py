@@ -89,6 +89,7 @@ def _fit(estimate, seconds):
         estimate.on_epoch_begin(epoch)
         estimate.now += spent
         estimate.on_epoch_end(epoch)
+    estimate.on_train_end()
 
 
 def _estimate(epochs, trials=None):
@@ -130,6 +131,28 @@ def test_first_epoch_estimate_without_a_budget_gives_the_pace_alone():
         "First epoch: 12s (graph compilation included)",
         "Later epochs: 2s each (a trial's first also compiles its graph: 10s more)",
     ]
+
+
+def _fit_tiny_model(epochs, callbacks, capsys):
+    import keras
+    import numpy as np
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(np.zeros((4, 2)), np.zeros(4), epochs=epochs, callbacks=callbacks, verbose=2)
+    return capsys.readouterr().out.splitlines()
+
+
+def test_first_epoch_estimate_comes_after_the_epochs_progress_line_not_inside_it(capsys):
+    lines = _fit_tiny_model(2, [console.FirstEpochEstimate(10)], capsys)
+    first = next(i for i, line in enumerate(lines) if line.startswith("First epoch:"))
+    assert lines[first - 1].startswith("1/1 - ") and "loss" in lines[first - 1]  # epoch 1's line, ended
+    assert lines[first + 1] == "Epoch 2/2"
+
+
+def test_epoch_header_heads_a_one_epoch_fit_as_keras_heads_longer_ones(capsys):
+    assert _fit_tiny_model(1, [console.EpochHeader()], capsys)[0] == "Epoch 1/1"
+    assert _fit_tiny_model(2, [console.EpochHeader()], capsys).count("Epoch 1/2") == 1  # Keras's own, not twice
 
 
 def test_trials_budget_is_the_schedule_or_max_trials():

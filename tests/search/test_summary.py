@@ -23,3 +23,28 @@ def test_ensemble_line_says_why_it_holds_fewer_models_than_asked():
 def test_trials_line_counts_outcomes():
     counts = {"total": 12, "completed": 10, "failed": 2, "rerun": 1}
     assert summary.trials_line(counts) == "Trials: 12 (10 completed, 2 failed, 1 re-run after an interruption)"
+
+
+def test_show_prints_the_best_hyperparameters_as_a_person_reads_them(tmp_path):
+    import types
+
+    config = types.SimpleNamespace(
+        budget=types.SimpleNamespace(tuner="random"), layout=types.SimpleNamespace(tensorboard=tmp_path / "tensorboard")
+    )
+    metrics = {
+        "trials": {"total": 1, "completed": 1, "failed": 0, "rerun": 0, "failures": {}},
+        "best_trial": "0000",
+        "objective": "val_accuracy",
+        "best_validation_score": 0.88,
+        "best_epoch": 2,
+        "refit": True,
+        "sizes": {"test": 10},
+        "wall_time_seconds": 3.0,
+    }
+    result = types.SimpleNamespace(
+        metrics=metrics, hparams={"learning_rate": 0.0020432861, "units_0": 64, "dropout": 0.3}, path=tmp_path
+    )
+    lines = []
+    summary.show(config, result, [], out=lines.append)
+    assert "  learning_rate  0.00204" in lines and "  units_0        64" in lines and "  dropout        0.3" in lines
+    assert lines[-1] == f"Inspect every trial: tensorboard --logdir {tmp_path / 'tensorboard'}"

@@ -423,6 +423,31 @@ def test_tensorboard_callback_found_by_class_name_is_pointed_at_get_tensorboard_
     )
 
 
+@pytest.mark.parametrize("show", [False, True])
+def test_show_trial_tracebacks_is_what_decides_whether_a_failed_trial_prints_its_traceback(
+    tmp_path, monkeypatch, capsys, show
+):
+    _no_distribution(monkeypatch)
+
+    class Failing(keras_tuner.Tuner):
+        def run_trial(self, trial, *args, **kwargs):
+            raise keras_tuner.errors.FailedTrialError("no model today")
+
+    oracle = keras_tuner.oracles.RandomSearchOracle(
+        objective="loss", max_trials=1, seed=1, max_retries_per_trial=0, max_consecutive_failed_trials=2
+    )
+    tuner = Failing(oracle, _build, directory=str(tmp_path), project_name="tuner")
+    kt.show_trial_tracebacks(show)
+    try:
+        tuner.search(np.zeros((4, 4), "float32"), np.zeros((4, 1)), epochs=1, verbose=0)
+    finally:
+        kt.show_trial_tracebacks(True)  # KerasTuner's default, for the tests after
+    printed = capsys.readouterr()
+    assert ("Traceback" in printed.out + printed.err) is show, _changed(
+        "config.DEBUG", "no longer decides whether a failed trial's traceback is printed"
+    )
+
+
 def test_try_build_returns_the_hypermodels_model_and_rejects_anything_else(tmp_path, monkeypatch):
     _no_distribution(monkeypatch)
     tuner = _tuner(tmp_path)

@@ -38,6 +38,15 @@ def test_stopped_names_the_directory_and_the_space_to_free(tmp_path):
     assert "run the same command again" in str(error)
 
 
+def test_stopped_on_a_file_system_smaller_than_the_search_needs_asks_for_another_place(tmp_path, monkeypatch):
+    (tmp_path / "tuner" / "trial_0000").mkdir(parents=True)
+    (tmp_path / "tuner" / "trial_0000" / "checkpoint.weights.h5").write_bytes(b"0" * (2 * 2**20))
+    monkeypatch.setattr(space_left.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(3 * 2**20, 3 * 2**20, 0))
+    error = str(space_left.stopped(tmp_path, OSError(errno.ENOSPC, "No space left on device")))
+    assert "0.0 MB free" in error and "holds 3.0 MB in all, less than the search needs (about 10 MB)" in error
+    assert "Free at least" not in error and "--logdir" in error  # freeing 10 MB of 3 could never work
+
+
 def _config(data, logdir):
     return searches.tiny("imdb", data, logdir, "--tuner", "random", "--max-trials", 3, "--no-refit")
 
@@ -98,6 +107,7 @@ def test_search_on_a_small_real_filesystem_exits_5_then_resumes_after_it_grows(t
         full = subprocess.run(command, capture_output=True, text=True, timeout=300)
         assert full.returncode == EXIT_DISK_FULL, full.stderr[-3000:]
         assert "No space left where the search writes" in full.stderr and "Traceback" not in full.stderr
+        assert "holds 0.6 MB in all" in full.stderr and "Free at least" not in full.stderr
         subprocess.run(["mount", "-o", "remount,size=64m", str(mountpoint)], check=True)
         resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
         assert resumed.returncode == 0, resumed.stderr[-3000:]
