@@ -153,7 +153,7 @@ def experiment(
     hp = keras_tuner.HyperParameters()
     space.register_all(hp)
     # KerasTuner's own converter, so the domains match the sessions it writes.
-    converted = {h.name: h for h in kt.convert_hyperparams_to_hparams(_AllActive(hp.space), hparams_api)}
+    converted = {h.name: as_text(h) for h in kt.convert_hyperparams_to_hparams(_AllActive(hp.space), hparams_api)}
     hparams = [converted[name] for name in space.ranked_names() if name in converted]
     hparams.append(
         hparams_api.HParam(CUDNN, hparams_api.Discrete([False, True]), display_name="cuDNN-eligible (on a GPU)")
@@ -164,13 +164,33 @@ def experiment(
     return hparams, logged
 
 
+def as_text(hparam: hparams_api.HParam) -> hparams_api.HParam:
+    """`hparam` with a discrete domain of integers as text (`"32"`, `"128"`), else as it is.
+
+    The HParams tab has no integer type: it shows every number to 5 significant digits (`32.000`,
+    `128.00`). A discrete domain can hold text instead, shown as written (it then sorts as text).
+    """
+    domain = hparam.domain
+    if isinstance(domain, hparams_api.Discrete) and domain.dtype is int:
+        text = hparams_api.Discrete([str(value) for value in domain.values])
+        return hparams_api.HParam(hparam.name, text, hparam.display_name, hparam.description)
+    return hparam
+
+
 def with_cudnn(callbacks: list[keras.callbacks.Callback], values: Mapping[str, Any]) -> list[keras.callbacks.Callback]:
-    """Adds `CUDNN` (would this trial's recurrent layers run on cuDNN on a GPU) to the HParams
-    session that KerasTuner's callback in `callbacks` writes for the trial (`values`: its hyperparameters)."""
+    """The HParams session KerasTuner's callback in `callbacks` writes for the trial (`values`: its
+    hyperparameters), with `CUDNN` (would its recurrent layers run on cuDNN on a GPU) added and the
+    integers of discrete domains as text, as the experiment lists them (`as_text`)."""
     for callback in callbacks:
-        if isinstance(callback, hparams_api.KerasCallback):
-            callback._hparams[CUDNN] = cudnn.eligible(values)  # read when the session starts
+        if isinstance(callback, hparams_api.KerasCallback):  # read when the session starts
+            callback._hparams = dict(_as_text_item(key, value) for key, value in callback._hparams.items())
+            callback._hparams[CUDNN] = cudnn.eligible(values)
     return callbacks
+
+
+def _as_text_item(key: Any, value: Any) -> tuple[Any, Any]:
+    shown = as_text(key) if isinstance(key, hparams_api.HParam) else key
+    return shown, (str(value) if shown is not key and value is not None else value)
 
 
 def best_tag(objective: str) -> str:

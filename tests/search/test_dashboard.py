@@ -84,7 +84,7 @@ def test_experiment_summary_lists_the_space_and_ticks_the_searched_columns():
     assert set(infos) == set(sp.SearchSpace().names) - {sp.UNITS[1], sp.UNITS[2]} | {dashboard.CUDNN}  # one layer
     assert [v.bool_value for v in infos[dashboard.CUDNN].domain_discrete.values] == [False, True]
     assert [v.string_value for v in infos[sp.CELL].domain_discrete.values] == ["lstm"]
-    assert [v.number_value for v in infos[sp.BATCH_SIZE].domain_discrete.values] == [128]
+    assert [v.string_value for v in infos[sp.BATCH_SIZE].domain_discrete.values] == ["128"]  # 128, not 128.00
     assert infos[sp.LEARNING_RATE].domain_interval.min_value == 1e-3
     assert [m.name.tag for m in experiment.metric_infos] == [
         "best_val_accuracy",
@@ -116,6 +116,19 @@ def test_callback_writes_one_run_with_each_epochs_logs_at_its_step_and_the_exper
     assert tags == {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
     assert [e.step for e in events.Tensors("val_loss")] == [1, 2]  # Keras's epoch numbers, from initial_epoch
     assert events.Graph() is not None and hparams_metadata.EXPERIMENT_TAG in events.Tags()["tensors"]
+
+
+def test_as_text_shows_a_discrete_domain_of_integers_as_written():
+    from tensorboard.plugins.hparams import api as hparams_api
+
+    units = dashboard.as_text(hparams_api.HParam("units_0", hparams_api.Discrete([32, 64, 128])))
+    assert units.domain.dtype is str and sorted(units.domain.values) == ["128", "32", "64"]
+    for kept in (
+        hparams_api.HParam("dropout", hparams_api.Discrete([0.1, 0.2])),
+        hparams_api.HParam("bidirectional", hparams_api.Discrete([True, False])),
+        hparams_api.HParam("num_layers", hparams_api.IntInterval(1, 3)),
+    ):
+        assert dashboard.as_text(kept) is kept
 
 
 def test_run_dir_is_the_trial_or_one_of_its_executions(tmp_path):

@@ -61,13 +61,21 @@ def _best_observation(trial, metric):
     return observation["value"][0], observation["step"]
 
 
+def _as_shown(config, values):
+    """A trial's values as its HParams session holds them: a discrete domain of integers as text."""
+    text = {h.name for h in dashboard.experiment(config.space)[0] if getattr(h.domain, "dtype", None) is str}
+    return {name: str(value) if name in text and isinstance(value, int) else value for name, value in values.items()}
+
+
 def assert_trial_logged(config, trial):
     """Every trial is one TensorBoard run: its curves, its own hyperparameter values, its score at its best epoch."""
     run = config.layout.tensorboard / trial["trial_id"]
     assert [p.name for p in run.iterdir() if p.is_dir()] == []  # no train/, validation/, execution0/ runs
     values = {k: v for k, v in trial["hyperparameters"]["values"].items() if not k.startswith("tuner/")}
     assert sp.BATCH_SIZE in values  # declared in fit, logged from the first trial on
-    assert _session_hparams(run) == pytest.approx({**values, dashboard.CUDNN: cudnn.eligible(values)})
+    assert _session_hparams(run) == pytest.approx(
+        {**_as_shown(config, values), dashboard.CUDNN: cudnn.eligible(values)}
+    )
     curve = _events(run).Tensors("val_accuracy")
     validation = [float(tf.make_ndarray(e.tensor_proto)) for e in curve]
     best, step = _best_observation(trial, "val_accuracy")

@@ -237,8 +237,9 @@ def test_tensorboard_server_lists_every_trial_and_hyperparameter(server, search)
     assert sorted(groups) == sorted(trials)  # one session group per trial, named by trial id
     for trial_id, trial in trials.items():
         group, values = groups[trial_id], _active_values(trial)
-        assert sp.BATCH_SIZE in group["hparams"]
-        assert group["hparams"] == pytest.approx({**values, dashboard.CUDNN: cudnn.eligible(values)}), trial_id
+        assert group["hparams"][sp.BATCH_SIZE] == str(values[sp.BATCH_SIZE])  # "64", not 64.000: as text
+        shown = {n: str(v) if isinstance(infos[n].get("domainDiscrete", [0])[0], str) else v for n, v in values.items()}
+        assert group["hparams"] == pytest.approx({**shown, dashboard.CUDNN: cudnn.eligible(values)}), trial_id
         for name, value in group["hparams"].items():
             assert _in_domain(value, infos[name]), (trial_id, name, value, infos[name])
         assert [(s["name"], s["status"]) for s in group["sessions"]] == [(trial_id, "STATUS_SUCCESS")]
