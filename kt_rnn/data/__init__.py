@@ -77,6 +77,26 @@ class Dataset:
         return lines
 
 
+# The models standardize inputs and targets in float32 (`keras.layers.Normalization`, the forecaster's
+# target scale): a value whose square passes float32's largest (about 3.4e38) makes a variance infinite,
+# and the search would fail deep in TensorFlow. Larger magnitudes are refused when the data is read.
+MAX_MAGNITUDE = 1e19
+
+
+def too_large(values: np.ndarray) -> np.ndarray:
+    """Mask of `values` whose magnitude passes `MAX_MAGNITUDE` (NaN counts as not too large)."""
+    with np.errstate(invalid="ignore"):
+        return np.abs(np.asarray(values, dtype=np.float64)) > MAX_MAGNITUDE
+
+
+def rescale_hint(name: str) -> str:
+    """The fix for values beyond `MAX_MAGNITUDE` in `name`."""
+    return (
+        f"the model standardizes {name} in float32, whose variance overflows beyond ±{MAX_MAGNITUDE:.0e}. "
+        f"Rescale {name} (divide it by a power of ten, or take logs) and run again"
+    )
+
+
 def fingerprint(*parts: Iterable[Any]) -> str:
     """A short hex digest of the examples: numpy arrays (dtype, shape and bytes) or sequences of str/int.
 

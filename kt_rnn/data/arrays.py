@@ -282,6 +282,13 @@ def _check_finite(name: str, array: np.ndarray) -> None:
             f"{name} holds {int(bad.sum())} NaN or infinite value(s), the first at {name}[{first}]. "
             f"Replace them (e.g. np.nan_to_num, or interpolate) or drop those examples."
         )
+    large = data.too_large(array)
+    if large.any():
+        at = np.unravel_index(np.argmax(large), large.shape)
+        raise DataError(
+            f"{name} holds {int(large.sum())} value(s) too large to train on, the first {name}"
+            f"[{', '.join(str(int(i)) for i in at)}] = {float(array[at]):.3g}: {data.rescale_hint(name)}."
+        )
 
 
 def _check_count(arrays):

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from kt_rnn import data
 from kt_rnn.data import tables
 from kt_rnn.errors import DataError, UsageError
 
@@ -510,6 +511,12 @@ def _numbers(table, name, cells):
             f"{len(infinite)} infinite values in column {name!r} of {str(table.path)!r} (lines "
             f"{_listed(table.lines[infinite].tolist())}). Replace them with numbers, or empty "
             f"those cells and pass --fill-missing."
+        )
+    large = np.flatnonzero(data.too_large(column))
+    if len(large):
+        raise DataError(
+            f"{len(large)} values too large to train on in column {name!r} of {str(table.path)!r} (lines "
+            f"{_listed(table.lines[large].tolist())}, e.g. {column[large[0], 0]:.3g}): {data.rescale_hint(repr(name))}."
         )
     return column
 

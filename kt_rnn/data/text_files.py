@@ -22,6 +22,7 @@ import dataclasses
 import os
 import pathlib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -253,6 +254,7 @@ def _finish(
     if all(_INT.fullmatch(label) for label in labels):
         labels = [str(int(label)) for label in labels]  # "01" and "1" are one class
     class_names = _sorted_classes(set(labels))
+    _refuse_control_characters(path, class_names, label_source)
     if len(class_names) < 2:
         raise DataError(
             f"Only one class in {str(path)!r}: {class_names[0]!r} (labels from {label_source}, "
@@ -260,6 +262,20 @@ def _finish(
             f"of another class{_column_hint(label_source)}."
         )
     return Labelled(list(texts), labels, class_names, str(path), notes)
+
+
+def _refuse_control_characters(path: str | os.PathLike[str], class_names: Sequence[str], label_source: str) -> None:
+    """A class name with a line break (a quoted CSV cell may hold one) or another control character
+    would split `labels.txt`, one name a line, and shift every class after it."""
+    broken = [
+        name for name in class_names if any(unicodedata.category(c)[0] == "C" or c in "\u2028\u2029" for c in name)
+    ]
+    if broken:
+        raise DataError(
+            f"Label {broken[0]!r} in {str(path)!r} (labels from {label_source}) holds a line break or another "
+            f"control character, which the export's class names (labels.txt, one a line) cannot hold. Edit "
+            f"{'that label' if len(broken) == 1 else f'the {len(broken)} labels like it'} in the data."
+        )
 
 
 def _column_hint(label_source: str) -> str:

@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import searches
@@ -481,3 +482,32 @@ def test_main_options_are_matched_exactly_and_a_near_miss_is_named(capsys):
     code, err = _main(capsys, "imdb", "--max-trial", "5")
     assert code == 2
     assert "unrecognized arguments: --max-trial 5" in err and "did you mean --max-trials?" in err
+
+
+@pytest.mark.parametrize(
+    "dataset, write, argv, text",
+    [
+        (
+            "sequence",
+            lambda p: np.savez(p, x=np.full((30, 4, 2), 1e20), y=np.arange(30) % 2),
+            [],
+            "x holds 240 value(s) too large",
+        ),
+        (
+            "sequence",
+            lambda p: np.savez(p, x=np.full((30, 4, 2), 1e39), y=np.arange(30) % 2),
+            [],
+            "the first x[0, 0, 0] = 1e+39",
+        ),
+        ("timeseries", lambda p: p.write_text("y\n" + "1\n" * 60 + "6e30\n"), ["--target", "y"], "values too large"),
+    ],
+)
+def test_main_refuses_values_too_large_for_float32_before_writing_anything(
+    tmp_path, capsys, dataset, write, argv, text
+):
+    data = tmp_path / ("data.npz" if dataset == "sequence" else "data.csv")
+    write(data)
+    logdir = tmp_path / "logs"
+    assert search.main([dataset, "--data", str(data), "--logdir", str(logdir), *argv]) == 3
+    err = capsys.readouterr().err
+    assert text in err and "Rescale" in err and not logdir.exists()

@@ -339,3 +339,11 @@ def test_latest_window_needs_the_exports_window_of_rows(tmp_path):
     path = _csv(tmp_path, "day,y,price,promo\n2020-01-01,1,10,tv\n2020-01-02,2,11,web\n")
     with pytest.raises(DataError, match="has 2 rows to read; the export reads the last 3. Give at least 3"):
         series.latest_window(path, SETTINGS)
+
+
+def test_read_refuses_values_too_large_for_float32_training_naming_the_lines(tmp_path):
+    path = _csv(tmp_path, "y\n1\n6e30\n3\n4\n")
+    with pytest.raises(
+        DataError, match=r"1 values too large to train on in column 'y' .*lines 3, e\.g\. 6e\+30.*Rescale"
+    ):
+        series.read(path, "y")

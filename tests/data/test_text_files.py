@@ -185,3 +185,10 @@ def test_read_header_detection_by_label_values(tmp_path):
     assert data.class_names == ("ham", "spam") and len(data.texts) == len(SPAM)
     votes = "y,keep the old name\nn,rename it\ny,fine either way\nn,no\n"  # a "y" label is no header
     assert text_files.read(_write(tmp_path / "votes.csv", votes)).labels == ["y", "n", "y", "n"]
+
+
+@pytest.mark.parametrize("label", ['"bil\nling"', "bil\x85ling", "bil\u2028ling"])
+def test_read_refuses_a_label_that_would_split_the_class_names_file(tmp_path, label):
+    path = _write(tmp_path / "t.csv", f"text,label\ncharged twice,{label}\nthe app crashes,bug\nrefund please,praise\n")
+    with pytest.raises(DataError, match=r"Label 'bil.{1,6}ling' in .* holds a line break or another control character"):
+        text_files.read(path)
