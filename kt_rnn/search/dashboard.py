@@ -25,18 +25,17 @@ from hypermodels import cudnn
 from hypermodels import space as sp
 from kt_rnn.state import kerastuner as kt
 
-METRICS = ("loss", "accuracy")  # a classifier's; `experiment` takes the model's own
+# The HParams table gives each column about 160 px: at 1,600 px beside its filter pane it shows the
+# trial id, its "Show Metrics" box and 6 more columns (headless Chromium, TensorBoard 2.21, 2026-12-05);
+# the tab ticks 5 hyperparameters whatever the experiment marks. So 5 hyperparameters and 1 metric.
 VISIBLE = 5  # hyperparameter columns the HParams tab shows before the user ticks more
 CUDNN = "cudnn_eligible"  # a trial's session value: its recurrent layers would run on cuDNN on a GPU
 LEARNING_RATE = "learning_rate"  # the optimizer's rate at each epoch's end, beside the logs
 
 
-def callback(config: Any, metrics: Sequence[str] = METRICS) -> "TensorBoard":
-    """The TensorBoard callback to pass to `tuner.search`; KerasTuner makes it per trial.
-
-    `metrics`: the names the model logs per epoch, `loss` included (e.g. `("loss", "accuracy")`).
-    """
-    return TensorBoard(str(config.layout.tensorboard), experiment_summary(config, metrics))
+def callback(config: Any) -> "TensorBoard":
+    """The TensorBoard callback to pass to `tuner.search`; KerasTuner makes it per trial."""
+    return TensorBoard(str(config.layout.tensorboard), experiment_summary(config))
 
 
 def run_dir(root: str | os.PathLike[str], trial_id: str, execution: int, executions: int) -> str:
@@ -140,15 +139,15 @@ def _output_shape(model: keras.Model, name: str) -> str | None:
 
 
 def experiment(
-    space: sp.SearchSpace, metrics: Sequence[str] = METRICS, objective: str | None = None
+    space: sp.SearchSpace, objective: str | None = None
 ) -> tuple[list[hparams_api.HParam], list[hparams_api.Metric]]:
-    """Returns `(hparams, metrics)` of the HParams experiment for a `SearchSpace` and Keras metric names.
+    """Returns `(hparams, metrics)` of the HParams experiment for a `SearchSpace`.
 
     Hyperparameters come in `space.ranked_names()` order (the dashboard shows its first
-    columns), without those no trial can have (`units_2` of a one-layer space). Metrics are the
-    last epoch's validation then training values, under Keras's names (`val_loss`, `loss`); with
-    an `objective`, the first is each trial's best-epoch value of it (`best_<objective>`), the
-    value the tuner ranks trials by.
+    columns), without those no trial can have (`units_2` of a one-layer space). The metric is each
+    trial's best-epoch value of the `objective` (`best_<objective>`, the value the tuner ranks trials
+    by; without one, the last epoch's `val_loss`): every curve is in the Scalars tab, and a second
+    metric column would not fit a 1,600 px screen beside the hyperparameters.
     """
     hp = keras_tuner.HyperParameters()
     space.register_all(hp)
@@ -158,10 +157,9 @@ def experiment(
     hparams.append(
         hparams_api.HParam(CUDNN, hparams_api.Discrete([False, True]), display_name="cuDNN-eligible (on a GPU)")
     )
-    logged = [hparams_api.Metric(tag) for tag in [f"val_{name}" for name in metrics] + list(metrics)]
     if objective:
-        logged.insert(0, hparams_api.Metric(best_tag(objective), display_name=f"{objective} (best epoch)"))
-    return hparams, logged
+        return hparams, [hparams_api.Metric(best_tag(objective), display_name=f"{objective} (best epoch)")]
+    return hparams, [hparams_api.Metric("val_loss")]
 
 
 def as_text(hparam: hparams_api.HParam) -> hparams_api.HParam:
@@ -214,13 +212,10 @@ def write_best(config: Any, trial: kt.Trial) -> None:
         writer.close()
 
 
-def experiment_summary(config: Any, metrics: Sequence[str] = METRICS) -> bytes:
-    """The search's HParams experiment, serialized, for every run to carry.
-
-    `metrics`: the names the model logs per epoch, `loss` included (e.g. `("loss", "accuracy")`).
-    """
+def experiment_summary(config: Any) -> bytes:
+    """The search's HParams experiment, serialized, for every run to carry."""
     # `Config` sets the space (the task's model's default where none is given).
-    hparams, logged = experiment(config.space, metrics, config.budget.objective)  # type: ignore[arg-type]
+    hparams, logged = experiment(config.space, config.budget.objective)  # type: ignore[arg-type]
     searched = [
         name
         for name in config.space.ranked_names()  # type: ignore[union-attr]

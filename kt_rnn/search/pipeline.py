@@ -134,7 +134,7 @@ def _tune(
             validation_data=dataset.validation,
             epochs=config.budget.max_epochs,
             callbacks=[
-                dashboard.callback(config, ("loss", *tuner.hypermodel.metrics)),
+                dashboard.callback(config),
                 *tuners.callbacks(config, dataset.class_counts),
                 *estimate,
                 *limit,
