@@ -59,8 +59,8 @@ def run(config: Any, data: Mapping[str, Any] | None = None) -> export.Export | N
             return _work(config, dataset, task, hypermodel, started, timed)
         with lock.ProjectLock(layout.root):
             return _search(config, dataset, task, hypermodel, started, timed)
-    except OSError as e:  # a full disk outside a trial: writing state, the export
-        if space_left.disk_full(e) is None:
+    except Exception as e:  # a full disk outside a trial: writing state, the export (TensorFlow raises its own
+        if space_left.disk_full(e) is None:  # ResourceExhaustedError for ENOSPC while writing a SavedModel)
             raise
         raise space_left.stopped(layout.root, e) from None
 

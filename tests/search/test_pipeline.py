@@ -287,6 +287,28 @@ def test_run_a_finished_search_again_trains_and_rewrites_nothing(finished_text_s
     assert again.metrics["search_digest"] == result.metrics["search_digest"] and read_trials(config) == trials
 
 
+def test_run_export_on_a_full_disk_stops_with_the_disk_full_error_and_keeps_the_previous_export(
+    finished_text_search, tmp_path, monkeypatch
+):
+    from kt_rnn.errors import DiskFull
+    from kt_rnn.search import export
+
+    data, logs = finished_text_search.data, tmp_path / "logs"
+    best = logs / "imdb" / "best"
+    before = {p.relative_to(best): p.read_bytes() for p in best.rglob("*") if p.is_file()}
+
+    def full(*args, **kwargs):  # what TensorFlow raises for ENOSPC while writing the SavedModel's variables
+        raise tf.errors.ResourceExhaustedError(
+            None, None, "saved_model/variables/variables.data: No space left on device"
+        )
+
+    monkeypatch.setattr(export, "saved_model", full)
+    with pytest.raises(DiskFull, match=r"(?s)No space left where the search writes.*run the same command again"):
+        pipeline.run(_tiny(data, logs, "--tuner", "random", "--max-trials", "2", "--no-refit", "--export-only"))
+    assert {p.relative_to(best): p.read_bytes() for p in best.rglob("*") if p.is_file()} == before
+    assert not list((logs / "imdb").glob(".best*"))  # no half-written export left behind
+
+
 def read_trials_of(finished):
     """The trials of the session's search, as it finished (not this test's copy)."""
     return read_trials(_tiny(finished.data, finished.original, "--tuner", "random"))
