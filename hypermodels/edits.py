@@ -38,13 +38,14 @@ _FORMS = {
 
 
 SpaceError = sp.SpaceError
+_A = {int: "an integer", float: "a number", bool: "a boolean", str: "a string"}  # a param's type, in words
 
 
 def parse_value(param: sp.Param, raw: object) -> Any:
     """Converts `raw` (a CLI string or a TOML value) to `param`'s type and checks it."""
     value = _convert(param, raw)
     if value is None or not _finite(value) or not param.valid(value):
-        raise SpaceError(f"{param.name} takes a {param.type.__name__} {param.rule}. Received: {param.name}={raw!r}")
+        raise SpaceError(f"{param.name} takes {_A[param.type]} {param.rule}. Received: {param.name}={raw!r}")
     return value
 
 

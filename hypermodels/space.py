@@ -139,14 +139,27 @@ def _options(allowed: Collection[Any]) -> tuple[Callable[[Any], bool], str]:
     return lambda v: v in allowed, f"one of {list(allowed)}"
 
 
+# What a model can build: beyond these a trial runs out of memory (a GRU of 100 million units asks
+# for petabytes) instead of training; each bound is said in the error that refuses a larger value.
+MAX_WIDTH = 4096  # units of a recurrent layer, embedding dimension
+MAX_BATCH_SIZE = 65536
+MAX_LEARNING_RATE = 10.0
+
+
+def _between(low: float, high: float, low_open: bool = False) -> tuple[Callable[[Any], bool], str]:
+    if low_open:
+        return lambda v: low < v <= high, f"> {low:g} and <= {high:g}"
+    return lambda v: low <= v <= high, f"from {low:g} to {high:g}"
+
+
 def _units_param(layer: int) -> Param:
     parent = (NUM_LAYERS, tuple(range(layer + 1, MAX_LAYERS + 1)))
     domain = span(16, 128, step=16, default=64)
-    return Param(UNITS[layer], int, domain, lambda v: v >= 1, ">= 1", parent)
+    return Param(UNITS[layer], int, domain, *_between(1, MAX_WIDTH), parent)
 
 
 def _embedding_param() -> Param:
-    return Param(EMBEDDING_DIM, int, choice((32, 64, 128), 64), lambda v: v >= 1, ">= 1")
+    return Param(EMBEDDING_DIM, int, choice((32, 64, 128), 64), *_between(1, MAX_WIDTH))
 
 
 # Shared by every recurrent HyperModel, in the order the HParams dashboard lists them.
@@ -162,10 +175,10 @@ RECURRENT_PARAMS = (
     Param(INITIALIZER, str, choice(INITIALIZERS, "glorot_uniform"), *_options(INITIALIZERS)),
     Param(HEAD, str, choice(SEARCHED_HEADS, "last"), *_options(HEADS)),
     Param(OPTIMIZER, str, choice(OPTIMIZERS, "adam"), *_options(OPTIMIZERS)),
-    Param(LEARNING_RATE, float, span(1e-4, 1e-2, sampling="log", default=1e-3), lambda v: v > 0, "> 0"),
+    Param(LEARNING_RATE, float, span(1e-4, 1e-2, sampling="log", default=1e-3), *_between(0, MAX_LEARNING_RATE, True)),
     # 0 means no gradient clipping.
     Param(CLIPNORM, float, choice((0.0, 1.0, 5.0), 0.0), lambda v: v >= 0, ">= 0 (0 = off)"),
-    Param(BATCH_SIZE, int, choice((32, 64, 128), 64), lambda v: v >= 1, ">= 1"),
+    Param(BATCH_SIZE, int, choice((32, 64, 128), 64), *_between(1, MAX_BATCH_SIZE)),
 )
 
 

@@ -58,10 +58,23 @@ def best_trial(tuner: "DurableTuner") -> kt.Trial:
     for trial in oracle.get_best_trials(max(len(oracle.trials), 1)):
         if trial.status == COMPLETED and trial.score is not None and math.isfinite(trial.score):
             return trial
+    failed = [t for t in oracle.trials.values() if t.status == kt.TrialStatus.FAILED]
+    if failed:  # the search ran: every trial it ran failed
+        reasons = "; ".join(f"trial {t.trial_id}: {_first_line(t.message)}" for t in failed[:3])
+        raise SearchError(
+            f"No completed trial under {tuner.project_dir!r}: nothing to export. {len(failed)} trial(s) failed "
+            f"({reasons}{'; ...' if len(failed) > 3 else ''}). Fix what they name (a smaller space, other data), "
+            "then start afresh with --overwrite, or add trials with --extend-budget and a larger --max-trials."
+        )
     raise SearchError(
         f"No completed trial under {tuner.project_dir!r}: nothing to export. "
         "Run the search without --export-only first."
     )
+
+
+def _first_line(message: str | None) -> str:
+    lines = [line.strip() for line in str(message or "no reason recorded").splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "no reason recorded"  # a traceback's last line names the error
 
 
 def best_trials(tuner: "DurableTuner", count: int) -> list[kt.Trial]:

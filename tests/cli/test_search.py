@@ -69,7 +69,7 @@ def test_main_bad_fix_names_the_valid_hyperparameters_before_importing_tensorflo
 def test_main_bad_fix_value_states_the_rule(capsys):
     code, err = _main(capsys, "imdb", "--fix", "num_layers=7")
     assert code == 2
-    assert "num_layers takes a int one of [1, 2, 3]. Received: num_layers='7'" in err
+    assert "num_layers takes an integer one of [1, 2, 3]. Received: num_layers='7'" in err
 
 
 def test_main_zero_budget_is_a_usage_error(capsys):

@@ -35,11 +35,11 @@ def test_parse_fix_unknown_name_lists_the_valid_names():
         ("cell", "Expected --fix NAME=VALUE"),
         ("=3", "Expected --fix NAME=VALUE"),
         ("cell=transformer", "one of \\['simple_rnn', 'gru', 'lstm'\\]"),
-        ("num_layers=4", "num_layers takes a int one of \\[1, 2, 3\\]"),
+        ("num_layers=4", "num_layers takes an integer one of \\[1, 2, 3\\]"),
         ("num_layers=two", "Received: num_layers='two'"),
-        ("units_0=1.5", "units_0 takes a int"),
+        ("units_0=1.5", "units_0 takes an integer"),
         ("dropout=1.0", "in \\[0, 1\\)"),
-        ("bidirectional=maybe", "bidirectional takes a bool"),
+        ("bidirectional=maybe", "bidirectional takes a boolean"),
         ("learning_rate=-1", "> 0"),
     ],
 )
@@ -102,11 +102,15 @@ def test_parse_fix_refuses_values_that_are_not_finite(text):
 @pytest.mark.parametrize(
     "content, fragment",
     [
-        ("[learning_rate]\nmin_value = 1e-4\nmax_value = inf\n", "learning_rate takes a float"),
+        ("[learning_rate]\nmin_value = 1e-4\nmax_value = inf\n", "learning_rate takes a number"),
+        ("[units_0]\nmin_value = 16\nmax_value = 100000000\n", r"units_0 takes an integer from 1 to 4096\. Received"),
+        ("[embedding_dim]\nvalues = [64, 1000000]\n", r"embedding_dim takes an integer from 1 to 4096"),
+        ("[batch_size]\nvalue = 1000000\n", r"batch_size takes an integer from 1 to 65536"),
+        ("[learning_rate]\nmin_value = 1e-4\nmax_value = 100.0\n", r"learning_rate takes a number > 0 and <= 10"),
         ("units_0 = 5\n", r"\[units_0\] in the space file expects `value = x`"),
     ],
 )
-def test_load_space_file_refuses_infinite_ranges_and_bare_values(tmp_path, content, fragment):
+def test_load_space_file_refuses_infinite_or_unbuildable_ranges_and_bare_values(tmp_path, content, fragment):
     path = tmp_path / "space.toml"
     path.write_text(content)
     with pytest.raises(edits.SpaceError, match=fragment):

@@ -49,10 +49,18 @@ def test_restore_interrupted_puts_back_the_set_aside_export(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best"]
 
 
-def test_best_trial_without_completed_trials_is_a_search_error():
-    trial = types.SimpleNamespace(status="FAILED", score=None)
-    oracle = types.SimpleNamespace(trials={"0": trial}, get_best_trials=lambda n: [trial])
-    with pytest.raises(SearchError, match="No completed trial under 'logs/imdb/tuner'"):
+def test_best_trial_without_completed_trials_names_the_failures_and_a_way_on():
+    trial = types.SimpleNamespace(status="FAILED", score=None, trial_id="0000", message="Traceback...\nOOM here")
+    oracle = types.SimpleNamespace(trials={"0000": trial}, get_best_trials=lambda n: [trial])
+    with pytest.raises(
+        SearchError, match=r"No completed trial under 'logs/imdb/tuner'.*trial 0000: OOM here.*--overwrite"
+    ):
+        export.best_trial(types.SimpleNamespace(oracle=oracle, project_dir="logs/imdb/tuner"))
+
+
+def test_best_trial_of_a_search_that_never_ran_asks_to_run_it_first():
+    oracle = types.SimpleNamespace(trials={}, get_best_trials=lambda n: [])
+    with pytest.raises(SearchError, match="Run the search without --export-only first"):
         export.best_trial(types.SimpleNamespace(oracle=oracle, project_dir="logs/imdb/tuner"))
 
 

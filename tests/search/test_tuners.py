@@ -192,8 +192,11 @@ def test_search_stops_after_too_many_failures_in_a_row_then_continues(tiny_imdb,
 def test_export_with_no_completed_trial_is_a_search_error_and_writes_nothing(tiny_imdb, tmp_path, sabotage):
     sabotage(n0="oom", n1="oom")
     config = _search(tiny_imdb, tmp_path, "--max-trials", "2", "--max-failures", "5")
-    with pytest.raises(SearchError, match="No completed trial"):
+    with pytest.raises(
+        SearchError, match=r"No completed trial.*2 trial\(s\) failed \(trial 0000: out of memory"
+    ) as info:
         pipeline.run(config)
+    assert "--overwrite" in str(info.value) and "without --export-only" not in str(info.value)  # the run had run
     assert not config.layout.best.exists()
     assert not list(config.project_dir.glob(".best*"))
 
