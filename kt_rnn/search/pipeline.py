@@ -162,6 +162,8 @@ def _show_finished(config: Any, task: types.ModuleType, tuner: tuners.DurableTun
         "again, --extend-budget with a larger budget goes on, --overwrite starts afresh."
     )
     result = export.load(config.layout.best, tuner)
+    # The trials as the search holds them now: one whose directory vanished since the export is lost.
+    result.metrics["trials"] = export.trial_counts(tuner.oracle)
     summary.show(config, result, task.summary_lines(result.metrics["test"]))
     return result
 

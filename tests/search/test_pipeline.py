@@ -309,6 +309,19 @@ def test_run_export_on_a_full_disk_stops_with_the_disk_full_error_and_keeps_the_
     assert not list((logs / "imdb").glob(".best*"))  # no half-written export left behind
 
 
+def test_run_a_finished_search_again_counts_a_trial_whose_directory_vanished_as_lost(finished_text_search, capsys):
+    data, logs = finished_text_search.data, finished_text_search.logdir
+    config = _tiny(data, logs, "--tuner", "random", "--max-trials", "2", "--no-refit")
+    best = json.loads(config.layout.metrics.read_text())["best_trial"]
+    other = next(t for t in read_trials(config) if t != best)
+    shutil.rmtree(config.project_dir / "tuner" / f"trial_{other}")
+    capsys.readouterr()
+    pipeline.run(config)
+    out = capsys.readouterr().out
+    assert "This search is finished" in out and "Trials: 2 (1 completed, 1 failed" in out  # not "2 completed"
+    assert f"  trial {other} failed: lost" in out
+
+
 def read_trials_of(finished):
     """The trials of the session's search, as it finished (not this test's copy)."""
     return read_trials(_tiny(finished.data, finished.original, "--tuner", "random"))
