@@ -154,14 +154,18 @@ class DurableOracle(_Oracle):
 
     def reload(self) -> None:
         """Loads trials and oracle state (previous copies where torn), then reconciles them."""
+        unreadable = {}  # trial id -> why its trial file is gone
         for path in sorted(kt.project_dir(self).glob(f"{kt.TRIAL_DIR_PREFIX}*/")):
-            state = durable.read_json(path / kt.TRIAL_FILE, missing=None)
+            state, why = _read_trial_file(path / kt.TRIAL_FILE)
             if state is None:
-                raise durable.DamagedStateError(_lost_trial_message(path / kt.TRIAL_FILE))
+                unreadable[path.name[len(kt.TRIAL_DIR_PREFIX) :]] = why
+                continue
             self.trials[state["trial_id"]] = kt.Trial.from_state(state)
         state = self._read_state()
         for trial_id in lost_ids(state, self.trials):
-            self._record_lost(trial_id)
+            self._record_lost(trial_id, unreadable.pop(trial_id, VANISHED))
+        for trial_id, why in unreadable.items():  # a directory the oracle state never named
+            self._record_lost(trial_id, why)
         self.set_state(_known_ids_only(state, self.trials))
         loaded = _snapshot(self.get_state())
         self._reconcile()
@@ -202,19 +206,21 @@ class DurableOracle(_Oracle):
             state["hyperparameters"] = self.trials[ordered[-1]].hyperparameters.get_config()
         return state
 
-    def _record_lost(self, trial_id):
-        """Records a trial whose directory vanished as FAILED, so its id is never given to a new trial.
+    def _record_lost(self, trial_id, why=None):
+        """Records a trial whose directory vanished, or whose trial file is unreadable with no good copy,
+        as FAILED ('lost'), so its id is never given to a new trial and the search goes on.
 
         KerasTuner numbers a new trial by how many it knows: without this, the next
         trial would take the id of one still on disk and overwrite it.
         """
+        why = why or VANISHED
         trial = kt.Trial(self.hyperparameters.copy(), trial_id=trial_id, status=Status.FAILED)
-        trial.message = "lost: its directory vanished (settings, score and checkpoints are gone)"
+        trial.message = f"lost: {why} (its settings and score are gone)"
         self.trials[trial_id] = trial
         self._save_trial(trial)
         print(
-            f"Trial {trial_id}'s directory {kt.trial_dir(self, trial_id)} vanished: its settings, score and "
-            "checkpoints are lost. It is recorded as failed ('lost'); new trials get fresh ids."
+            f"Trial {trial_id}: {why} ({kt.trial_dir(self, trial_id)}): its settings and score are lost. It is "
+            "recorded as failed ('lost'); the other trials are kept and new trials get fresh ids."
         )
 
     def _reconcile(self):
@@ -307,11 +313,19 @@ def _known_ids_only(state, trials):
     return state
 
 
-def _lost_trial_message(path):
-    return (
-        f"{path} is missing and has no previous copy, so the trial's settings are lost. "
-        "Restore it from a backup, or start afresh with --overwrite (or another --project)."
-    )
+VANISHED = "its directory vanished"
+
+
+def _read_trial_file(path):
+    """`(state, None)`, or `(None, why)` for a trial file missing or damaged with no good previous copy
+    (a damaged one is kept beside it as `trial.json.damaged`, out of the way of the next write)."""
+    try:
+        state = durable.read_json(path, missing=None)
+    except durable.DamagedStateError:
+        os.replace(path, f"{path}.damaged")
+        durable.previous(path).unlink(missing_ok=True)
+        return None, f"its {kt.TRIAL_FILE} was damaged with no good previous copy (kept as {kt.TRIAL_FILE}.damaged)"
+    return (state, None) if state is not None else (None, f"its {kt.TRIAL_FILE} is missing")
 
 
 @functools.cache

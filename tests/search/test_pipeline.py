@@ -322,6 +322,31 @@ def test_run_a_finished_search_again_counts_a_trial_whose_directory_vanished_as_
     assert f"  trial {other} failed: lost" in out
 
 
+def test_run_with_a_trial_file_and_its_copy_both_damaged_records_that_trial_lost_and_goes_on(
+    finished_text_search, capsys
+):
+    data, logs = finished_text_search.data, finished_text_search.logdir
+    config = _tiny(data, logs, "--tuner", "random", "--max-trials", "2", "--no-refit")
+    best = json.loads(config.layout.metrics.read_text())["best_trial"]
+    kept = read_trials(config)[best]
+    other = next(t for t in read_trials(config) if t != best)
+    trial_file = config.project_dir / "tuner" / f"trial_{other}" / "trial.json"
+    for path in (trial_file, durable.previous(trial_file)):
+        path.write_text('{"trial_id": ')  # both garbage: nothing to fall back on
+    capsys.readouterr()
+    pipeline.run(config)  # the same command, no advice to follow: it goes on
+    out = capsys.readouterr().out
+    assert f"Trial {other}: its trial.json was damaged with no good previous copy" in out
+    trials = read_trials(config)
+    assert trials[other]["status"] == "FAILED" and trials[other]["message"].startswith(
+        "lost: its trial.json was damaged"
+    )
+    assert trials[best] == kept and trial_file.with_name("trial.json.damaged").exists()
+    more = pipeline.run(_tiny(data, logs, "--tuner", "random", "--max-trials", "3", "--no-refit", "--extend-budget"))
+    assert more.metrics["trials"] == {**more.metrics["trials"], "total": 3, "completed": 2, "failed": 1}
+    assert sorted(read_trials(config)) == ["0000", "0001", "0002"]  # the new trial got a fresh id
+
+
 def read_trials_of(finished):
     """The trials of the session's search, as it finished (not this test's copy)."""
     return read_trials(_tiny(finished.data, finished.original, "--tuner", "random"))
@@ -371,7 +396,7 @@ def test_run_after_a_trial_directory_vanished_records_it_lost_and_never_reuses_a
     )
     result = subprocess.run(argv, capture_output=True, text=True, timeout=300)  # a loop would time out
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "Trial 0000's directory" in result.stdout and "vanished" in result.stdout
+    assert "Trial 0000: its directory vanished" in result.stdout
     trials = read_trials(_tiny(data, tmp_path / "logs", "--tuner", "random"))
     assert sorted(trials) == ["0000", "0001", "0002"]
     assert trials["0000"]["status"] == "FAILED" and trials["0000"]["message"].startswith("lost")

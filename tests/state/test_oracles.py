@@ -126,15 +126,25 @@ def test_reload_reruns_a_trial_whose_file_fell_behind_the_oracle(tmp_path):
     assert _start(oracle).trial_id == trial.trial_id
 
 
-def test_reload_stops_with_the_file_name_when_a_trial_file_is_lost(tmp_path):
+@pytest.mark.parametrize("damage", ["garbled", "missing"])
+def test_reload_records_a_trial_whose_file_is_lost_as_lost_and_keeps_the_damaged_file(tmp_path, damage):
     oracle = _oracle(tmp_path)
-    trial = _start(oracle)
-    _complete(oracle, trial)
-    _trial_file(tmp_path, trial.trial_id).write_text("")
-    durable.previous(_trial_file(tmp_path, trial.trial_id)).write_text("")
-    with pytest.raises(durable.DamagedStateError, match=f"trial_{trial.trial_id}/trial.json"):
-        _restart(tmp_path)
-    assert _trial_file(tmp_path, trial.trial_id).exists()  # nothing deleted
+    lost = _start(oracle)
+    _complete(oracle, lost)
+    kept = _start(oracle)
+    _complete(oracle, kept)
+    path = _trial_file(tmp_path, lost.trial_id)
+    if damage == "garbled":
+        path.write_text("")
+        durable.previous(path).write_text("")
+    else:
+        path.unlink()
+        durable.previous(path).unlink(missing_ok=True)
+    restarted = _restart(tmp_path)
+    assert restarted.trials[lost.trial_id].status == Status.FAILED
+    assert restarted.trials[lost.trial_id].message.startswith("lost: its trial.json")
+    assert restarted.trials[kept.trial_id].status == Status.COMPLETED
+    assert path.with_name("trial.json.damaged").exists() is (damage == "garbled")  # kept for a post-mortem
 
 
 def test_end_trial_does_not_raise_on_consecutive_failures(tmp_path):
