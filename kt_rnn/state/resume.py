@@ -2,7 +2,9 @@
 
 `EpochRecord` keeps `trial_<id>/execution<e>/epochs.json` (every epoch's logs
 and duration) and the latest weights with optimizer state, so a trial killed at
-epoch k continues from epoch k and is scored over all its epochs.
+epoch k continues from epoch k and is scored over all its epochs. The epoch before's
+weights are kept too: if the latest file is found damaged, the trial goes on from
+the epoch before (that epoch trains again), else, with neither, from its start.
 """
 
 import math
@@ -44,6 +46,25 @@ class EpochRecord(keras.callbacks.Callback):
             "weights": None,
         }
         self._began: float | None = None
+        if not self.state["finished"] and self.state["weights"]:
+            self._fall_back_from_damaged_weights()
+
+    def _fall_back_from_damaged_weights(self) -> None:
+        """Goes back to the epoch before when the latest weights cannot be read, or to the start."""
+        if _readable(self.directory / self.state["weights"]):
+            return
+        damaged, before = self.state["weights"], self.state.get("before")
+        if before and _readable(self.directory / before):
+            kept = int(before.split("-")[1].split(".")[0])  # epoch-<n>.weights.h5: n epochs trained
+            self.state["epochs"] = [e for e in self.state["epochs"] if e["epoch"] < kept]
+            self.state["weights"], self.state["before"] = before, None
+            where = f"from the epoch before ({before})"
+        else:
+            self.state.update(epochs=[], weights=None, before=None)
+            where = "from its first epoch"
+        (self.directory / damaged).unlink(missing_ok=True)
+        durable.write_json(self.directory / RECORD, self.state)
+        print(f"{self.directory / damaged} is damaged: this trial goes on {where}.")
 
     @property
     def finished(self) -> bool:
@@ -101,10 +122,14 @@ class EpochRecord(keras.callbacks.Callback):
         self._set_weights(None)
 
     def _set_weights(self, name: str | None) -> None:
-        old, self.state["weights"] = self.state["weights"], name
+        """Records `name` as the latest weights, keeps the epoch before's (`before`), deletes the rest."""
+        self.state["before"] = self.state["weights"] if name else None
+        self.state["weights"] = name
         durable.write_json(self.directory / RECORD, self.state)
-        if old and old != name:
-            (self.directory / old).unlink(missing_ok=True)
+        kept = {self.state["weights"], self.state["before"]}
+        for path in self.directory.glob("epoch-*.weights.h5"):
+            if path.name not in kept:
+                path.unlink(missing_ok=True)
 
 
 class StopWhenAsked(keras.callbacks.Callback):
@@ -158,6 +183,18 @@ class SaveBestEpoch(kt.SaveBestEpoch):
             if checkpoint.objective.better_than(value, resumed.best_value):
                 resumed.best_value = value
         return resumed
+
+
+def _readable(path: pathlib.Path) -> bool:
+    """Whether a `.weights.h5` file opens and lists its layers (a torn or truncated one does not)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as file:
+            file.visit(lambda name: None)
+    except (OSError, ValueError, RuntimeError, KeyError):  # h5py's errors for a damaged file
+        return False
+    return True
 
 
 def _no_copy(path: pathlib.Path) -> bool:

@@ -81,11 +81,27 @@ def test_epoch_record_resumes_an_interrupted_fit_at_its_next_epoch(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [resume.RECORD, resume.RECORD + ".prev"]
 
 
-def test_epoch_record_keeps_only_the_latest_weights(tmp_path):
+def test_epoch_record_keeps_the_latest_weights_and_the_epoch_befores_only(tmp_path):
     x, y = _data()
     with pytest.raises(KeyboardInterrupt):
         _model().fit(x, y, epochs=4, verbose=0, callbacks=[resume.EpochRecord(tmp_path), _At(3, _interrupt)])
-    assert sorted(p.name for p in tmp_path.glob("*.weights.h5")) == ["epoch-3.weights.h5"]
+    assert sorted(p.name for p in tmp_path.glob("*.weights.h5")) == ["epoch-2.weights.h5", "epoch-3.weights.h5"]
+    state = json.loads((tmp_path / resume.RECORD).read_text())
+    assert (state["weights"], state["before"]) == ("epoch-3.weights.h5", "epoch-2.weights.h5")
+
+
+@pytest.mark.parametrize("damaged, left", [(("epoch-3",), 2), (("epoch-3", "epoch-2"), 0)])
+def test_epoch_record_goes_back_to_the_epoch_before_or_to_the_start_when_weights_are_damaged(tmp_path, damaged, left):
+    x, y = _data()
+    with pytest.raises(KeyboardInterrupt):
+        _model().fit(x, y, epochs=4, verbose=0, callbacks=[resume.EpochRecord(tmp_path), _At(3, _interrupt)])
+    for name in damaged:
+        (tmp_path / f"{name}.weights.h5").write_bytes(b"torn")
+    record = resume.EpochRecord(tmp_path)  # a restart
+    assert [e["epoch"] for e in record.finite_epochs()] == list(range(left))
+    model = _model()
+    model.fit(x, y, epochs=4, verbose=0, callbacks=[record])  # resumes from what is left
+    assert [e["epoch"] for e in record.state["epochs"]] == [0, 1, 2, 3] and record.finished
 
 
 def _poison(model):
