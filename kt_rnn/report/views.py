@@ -18,6 +18,7 @@ from kt_rnn.report import trials as tt
 REASON_WIDTH = 60
 NAME_SHORT, REASON_SHORT = 10, 24  # what a column keeps when the table is too wide for the terminal
 MIN_REASON = 8
+REASON = "reason"  # the last column: why a trial failed, or how far a running one got
 NO_TERMINAL_WIDTH = 120  # the table's width when no terminal says (a pipe, a file): `COLUMNS` overrides it
 
 
@@ -90,23 +91,22 @@ def _total(rows: Sequence[Sequence[str]]) -> int:
 
 
 def _fit(rows, right, width, first):
-    """Shortens texts and names, then leaves out columns from the right (the reason stays last); the
+    """Shortens texts and names, then leaves out columns from the right (a reason column stays last); the
     `first` columns (best mark, trial, status, objective, epochs, time, ...) are never shortened or left out."""
+    reason = rows[0][-1] == REASON  # blank in every row, it was left out: the last column is then a name's
     if _total(rows) > width:
+        last = REASON_SHORT if reason else NAME_SHORT
         rows = [
-            [
-                c if i < first else _shorten(c, REASON_SHORT if i == len(row) - 1 else NAME_SHORT)
-                for i, c in enumerate(row)
-            ]
+            [c if i < first else _shorten(c, last if i == len(row) - 1 else NAME_SHORT) for i, c in enumerate(row)]
             for row in rows
         ]
-    left_out = 0
-    while _total(rows) > width and len(rows[0]) > first + 1:
-        rows = [row[:-2] + row[-1:] for row in rows]  # drop the last hyperparameter, keep the reason
-        right = right[:-2] + right[-1:]
+    left_out, keep = 0, 1 if reason else 0
+    while _total(rows) > width and len(rows[0]) > first + keep:
+        rows = [row[: len(row) - 1 - keep] + row[len(row) - keep :] for row in rows]  # the last hyperparameter
+        right = right[: len(right) - 1 - keep] + right[len(right) - keep :]
         left_out += 1
     room = width - (_total(rows) - _widths(rows)[-1])  # what the reason may still take
-    if _total(rows) > width and room >= MIN_REASON:
+    if reason and _total(rows) > width and room >= MIN_REASON:
         rows = [row[:-1] + [_shorten(row[-1], room)] for row in rows]
     return rows[0], rows[1:], right, left_out
 
@@ -148,7 +148,7 @@ def _table_columns(search):
         columns.append(("cuDNN", tt.cudnn_eligible, lambda eligible: "yes" if eligible else "no"))
     if search.hyperband():  # after the hyperparameters: the first to go in a narrow terminal
         columns += [(c, lambda t, c=c: t.tuner_values.get(c), _text) for c in tt.HYPERBAND_COLUMNS]
-    return columns + [("reason", _reason, str)], first
+    return columns + [(REASON, _reason, str)], first
 
 
 def _importance(name: str) -> int:

@@ -86,6 +86,15 @@ def test_table_keeps_the_hyperparameters_that_matter_most_when_columns_are_left_
     assert sp.CELL in views.table(search, search.ranked(), width=1000)[0].split()
 
 
+def test_table_without_a_reason_column_leaves_out_the_hyperparameters_that_matter_least(tmp_path):
+    search = tt.load(_search(tmp_path))
+    search.trials = [t for t in search.trials if t.status == "COMPLETED"]  # no reason to show: no reason column
+    full = views.table(search, search.ranked(), width=1000)[0].split()
+    header = views.table(search, search.ranked(), width=90)[0].split()
+    assert "reason" not in full and len(header) < len(full)
+    assert all(f.startswith(h.rstrip("…")) for h, f in zip(header, full))  # the last ones went (names shortened)
+
+
 def test_table_fits_columns_or_120_characters_without_a_terminal(tmp_path, monkeypatch):
     search = tt.load(_search(tmp_path))
     monkeypatch.delenv("COLUMNS", raising=False)
