@@ -8,7 +8,7 @@ callback would make two runs of each (`train/`, `validation/`), add tags of its 
 Here one writer per run logs each epoch's logs under Keras's names (`loss`, `val_loss`,
 `accuracy`, ...) at the epoch's step, and each run carries the HParams experiment,
 which lists every hyperparameter of the space (batch size included, which KerasTuner
-misses) and the per-epoch metrics, so the HParams tab shows every trial and column.
+misses) and each trial's best-epoch objective, so the HParams tab shows every trial and column.
 """
 
 import os
