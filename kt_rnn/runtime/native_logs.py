@@ -120,7 +120,9 @@ class _Pipe:
         os.close(self.read)
         sys.stderr = self.python_stderr
         if self.direct is not None:
-            self.direct.close()
+            # Flushed, not closed: a logging handler made inside the block (TensorFlow's, on import) keeps
+            # this stream and writes to it later; it stays a copy of the real stderr.
+            self.direct.flush()
         os.close(self.real)
 
 
