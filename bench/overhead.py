@@ -120,14 +120,7 @@ class Probe:
         return search
 
     def _timed(self, name, original):
-        def timed(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self.add(name, time.perf_counter() - started)
-
-        return timed
+        return timing(self, name, original)
 
     def _oracle(self, original):
         probe = self
@@ -157,6 +150,19 @@ def _keras_tuners_build(tuner, hp):
     return tuner._try_build(hp)  # clear_session (collects), then gc.collect() again
 
 
+def timing(probe, name, function):
+    """`function`, its seconds added to `probe` under `name` at each call."""
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            probe.add(name, time.perf_counter() - started)
+
+    return timed
+
+
 def timed_callback(inner, probe):
     """`inner`, each of its hooks timed into `probe` under its group (`CALLBACK_GROUPS`, else "other callbacks")."""
     import keras
@@ -173,16 +179,8 @@ def timed_callback(inner, probe):
             super().set_params(params)
 
     def hook(name):
-        method = getattr(inner, name)
-
-        def timed(self, *args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return method(*args, **kwargs)
-            finally:
-                probe.add(group, time.perf_counter() - started)
-
-        return timed
+        timed = timing(probe, group, getattr(inner, name))
+        return lambda self, *args, **kwargs: timed(*args, **kwargs)
 
     for name in HOOKS:  # only the hooks the callback has: Keras skips the others' batch calls
         if getattr(type(inner), name, None) is not getattr(keras.callbacks.Callback, name):

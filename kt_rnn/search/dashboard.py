@@ -175,7 +175,9 @@ def as_text(hparam: hparams_api.HParam) -> hparams_api.HParam:
     return hparam
 
 
-def with_cudnn(callbacks: list[keras.callbacks.Callback], values: Mapping[str, Any]) -> list[keras.callbacks.Callback]:
+def trial_session(
+    callbacks: list[keras.callbacks.Callback], values: Mapping[str, Any]
+) -> list[keras.callbacks.Callback]:
     """The HParams session KerasTuner's callback in `callbacks` writes for the trial (`values`: its
     hyperparameters), with `CUDNN` (would its recurrent layers run on cuDNN on a GPU) added and the
     integers of discrete domains as text, as the experiment lists them (`as_text`)."""

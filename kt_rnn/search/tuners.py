@@ -160,7 +160,7 @@ class DurableTuner(_Tuner):
             fit_args = (train, *fit_args[1:])
         self._execution += 1
         if not record.finished:
-            callbacks = dashboard.with_cudnn(fit_kwargs["callbacks"], trial.hyperparameters.values)
+            callbacks = dashboard.trial_session(fit_kwargs["callbacks"], trial.hyperparameters.values)
             fit_kwargs["callbacks"] = self._trial_callbacks(callbacks, record)
             model = kt.try_build(self, trial.hyperparameters)
             fit_started = time.perf_counter()

@@ -95,9 +95,9 @@ def predict_raw(model: keras.Model, raw: Any, class_names: Sequence[str] | None 
         raw: texts (a list of strings, or one string), or numbers `[n, timesteps, features]`.
         class_names: the classes, index = class id (`metrics.json`'s `class_names`); `None`: values.
     """
-    outputs = model.predict(_raw_batch(raw), batch_size=PREDICT_BATCH, verbose=0)
+    outputs = _predicted(model, raw)
     if not class_names:
-        return np.asarray(outputs)
+        return outputs
     return np.asarray(class_names, dtype=object)[scores_lib.predicted_classes(outputs)]
 
 
@@ -109,7 +109,7 @@ def evaluate_raw(
     Classes: accuracy, macro-F1, per class (and ROC AUC for two); `targets` are class names or
     class ids. Values: MAE, RMSE, R² in the user's units (a forecast's every step counted).
     """
-    outputs = np.asarray(model.predict(_raw_batch(raw), batch_size=PREDICT_BATCH, verbose=0))
+    outputs = _predicted(model, raw)
     if class_names:
         return scored(class_ids(targets, class_names), outputs, class_names)
     targets = np.asarray(targets, dtype=float)
@@ -134,6 +134,10 @@ def class_ids(labels: Any, class_names: Sequence[str]) -> np.ndarray:
     if unknown:
         raise UsageError(f"Expected labels among the classes {list(index)}. Received: {unknown[:5]}")
     return np.array([index[str(label)] for label in labels.ravel()])
+
+
+def _predicted(model: keras.Model, raw: Any) -> np.ndarray:
+    return np.asarray(model.predict(_raw_batch(raw), batch_size=PREDICT_BATCH, verbose=0))
 
 
 def _raw_batch(raw: Any) -> Any:
