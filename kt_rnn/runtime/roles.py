@@ -22,6 +22,12 @@ CHIEF_ID = "chief"  # KerasTuner takes any tuner id containing "chief" for the c
 DEFAULT_WORKER_TIMEOUT = 60.0  # s without a heartbeat before the chief re-queues a worker's trial
 DEFAULT_CHIEF_TIMEOUT = 60.0  # s without an answer before a worker gives its chief up
 HEARTBEAT_S = 5.0  # a worker tells the chief it lives this often (the timeouts are several of these)
+# A worker process whose last call is more recent than this is live: another process under its id is refused.
+LIVE_S = 3 * HEARTBEAT_S
+# Every call of a kt_rnn worker carries its id and its process's own token as gRPC metadata (KerasTuner's
+# requests carry only the tuner id, and only some of them): the chief tells two processes of one id apart.
+WORKER_KEY, INSTANCE_KEY = "kt-rnn-worker", "kt-rnn-instance"
+HEARD_KEY = "kt-rnn-heard-s"  # in a refusal: how long ago the chief heard from the process holding the id
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")  # a worker id names its state file, <id>.json
 
 

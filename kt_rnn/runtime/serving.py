@@ -12,27 +12,35 @@ the same servicer is served with three guards:
 - the chief returns once the budget is spent and every trial has ended; a worker
   not heard of for `DRAIN_S` is not waited for (a live one asks every few seconds);
 - the failure budget: after `max_failures` failed trials in a row no trial is
-  handed out, the running ones are released to resume, and `serve` raises.
+  handed out, the running ones are released to resume, and `serve` raises;
+- one live process per worker id (`Admission`): each call of a kt_rnn worker names
+  its id and its process; a second process under the id of one heard from within
+  `LIVE_S` is refused, so two processes never write one trial's files;
+- a restarted chief keeps each trial that was running for the worker that ran it
+  (`DurableOracle.keep_for_owners`), so restarted workers take their own trials back.
 
 Results from a worker whose trial was re-queued meanwhile are ignored (the trial
 runs again), so one trial never ends twice.
 """
 
 import concurrent.futures
+import functools
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import grpc
+
 from kt_rnn.errors import SearchError
-from kt_rnn.runtime.roles import HEARTBEAT_S
+from kt_rnn.runtime.roles import HEARD_KEY, HEARTBEAT_S, INSTANCE_KEY, LIVE_S, WORKER_KEY
 from kt_rnn.state import kerastuner as kt
 
 if TYPE_CHECKING:
-    import grpc
-
     from kt_rnn.state.oracles import DurableOracle
 
 DRAIN_S = 3 * HEARTBEAT_S  # after the budget, how long the chief waits for a silent worker to ask again
+KEEP_S = 300.0  # a restarted chief keeps each running trial this long for its worker (restarted by hand)
 POLL_S = 0.5
 _messages, _grpc = kt.service()
 
@@ -131,6 +139,51 @@ class Servicer(kt.oracle_servicer()):  # type: ignore[misc]  # KerasTuner's clas
         return [t for t in list(self.oracle.tuner_ids) if now - self.heard.get(t, -float("inf")) < DRAIN_S]
 
 
+class Admission(grpc.ServerInterceptor):  # type: ignore[misc]
+    """Lets one live process call under each worker id: a call from another process under the id of
+    one heard from within `live` seconds is refused with `ALREADY_EXISTS`, naming the id.
+
+    A process silent that long is taken for dead (a restarted worker's old process): the newcomer is
+    let in, and the old one, should it call again, is refused in its turn. Calls without kt_rnn's
+    metadata (a plain KerasTuner worker) pass unchecked.
+
+    Args:
+        live: seconds, defaults to `LIVE_S` (three heartbeats).
+        clock: returns seconds (default `time.monotonic`).
+    """
+
+    def __init__(self, live: float = LIVE_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self.live, self.clock = live, clock
+        self.processes: dict[str, tuple[str, float]] = {}  # worker id -> (its process's token, when it last called)
+        self._lock = threading.Lock()
+
+    def refusal(self, worker_id: str, instance: str) -> tuple[str, float] | None:
+        """Why a call from process `instance` of worker `worker_id` is refused, and how many seconds
+        ago the process holding the id was heard from; None when it is let in (then noted)."""
+        with self._lock:
+            now = self.clock()
+            current, heard = self.processes.get(worker_id, (instance, now))
+            age = now - heard
+            if current != instance and age < self.live:
+                return f"Worker {worker_id} already runs in another live process (heard from {age:.0f} s ago).", age
+            self.processes[worker_id] = (instance, now)
+            return None
+
+    def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
+        metadata = dict(details.invocation_metadata or ())
+        if WORKER_KEY not in metadata or INSTANCE_KEY not in metadata:
+            return continuation(details)
+        refusal = self.refusal(metadata[WORKER_KEY], metadata[INSTANCE_KEY])
+        if refusal is None:
+            return continuation(details)
+        return grpc.unary_unary_rpc_method_handler(functools.partial(_refuse, *refusal))
+
+
+def _refuse(message: str, heard_s: float, request: Any, context: "grpc.ServicerContext") -> None:
+    context.set_trailing_metadata(((HEARD_KEY, f"{heard_s:.3f}"),))
+    context.abort(grpc.StatusCode.ALREADY_EXISTS, message)
+
+
 def serve(
     oracle: "DurableOracle",
     address: str,
@@ -152,6 +205,7 @@ def serve(
             workers that ask are told to stop first).
     """
     servicer = Servicer(oracle, on_trial_end, check_failures)
+    oracle.keep_for_owners(KEEP_S)
     server = _grpc_server(servicer, address)
     try:
         while not servicer.finished():
@@ -165,12 +219,11 @@ def serve(
         server.stop(grace=None)
 
 
-def _grpc_server(servicer: Servicer, address: str) -> "grpc.Server":
+def _grpc_server(servicer: Servicer, address: str, admission: Admission | None = None) -> "grpc.Server":
     # KerasTuner serves on one thread; a heartbeat must not queue behind a slow oracle call, and
     # the oracle's own lock (`synchronized`) keeps its calls one at a time.
-    import grpc
-
-    server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=8))
+    interceptors = [admission or Admission()]
+    server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=8), interceptors=interceptors)
     _grpc.add_OracleServicer_to_server(servicer, server)
     try:
         bound = server.add_insecure_port(address)

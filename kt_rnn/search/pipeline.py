@@ -91,7 +91,7 @@ def _work(config, dataset, task, hypermodel, started, timed):
     identity.verify(config, dataset)  # the chief wrote search.json before it served
     tuner = tuners.build(config, hypermodel)
     tuner.folds = task.folds(dataset, config.budget.folds)
-    heartbeat.paced(tuner.oracle)
+    heartbeat.paced(heartbeat.named(tuner.oracle, config.runtime.role))
     shown = progress.Progress(config, tuner.oracle, started)
     tuner.on_trial_done = shown.trial_done  # the chief logs each trial's best score to TensorBoard
     with heartbeat.Heartbeat(config.runtime.role, lambda: tuner.running) as beat:
@@ -101,7 +101,9 @@ def _work(config, dataset, task, hypermodel, started, timed):
             if not beat.gone:
                 raise
             raise heartbeat.ChiefGone(heartbeat.gone_message(config.runtime.role)) from None
-        except grpc.RpcError as e:  # a call to the chief outlasted --chief-timeout
+        except grpc.RpcError as e:  # a call to the chief outlasted --chief-timeout, or the id was taken over
+            if e.code() == heartbeat.TAKEN:
+                raise heartbeat.duplicate(config.runtime.role, e.details()) from None
             raise heartbeat.ChiefGone(f"{heartbeat.gone_message(config.runtime.role)} ({e.code().name})") from None
     print("This worker's trials are done; the chief exports the best model.")
     return None

@@ -199,6 +199,7 @@ DEPENDENTS = {
     "stop_triggered": (_SERVING,),
     "service": (_SERVING, "kt_rnn.runtime.heartbeat"),
     "TIMEOUT": ("kt_rnn.runtime.heartbeat",),
+    "stub": ("kt_rnn.runtime.heartbeat",),
     "synchronized": (_ORACLES,),
     "to_proto": ("kt_rnn.state.kerastuner.quiet_parent_to_proto",),
 }
@@ -402,6 +403,11 @@ def set_client_timeout(seconds: float) -> None:
     from keras_tuner.src.distribute import oracle_client
 
     oracle_client.TIMEOUT = seconds
+
+
+def set_client_channel(client: Any, channel: Any) -> None:
+    """Makes a worker's `OracleClient` call the chief through `channel` (KerasTuner opens its own, plain one)."""
+    client.stub = service()[1].OracleStub(channel)
 
 
 def try_build(tuner: keras_tuner.Tuner, hp: keras_tuner.HyperParameters) -> "keras.Model":

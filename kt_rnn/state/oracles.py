@@ -9,6 +9,7 @@ with a kept previous copy, counts deaths and fails a trial after
 leaves the failure budget to the tuner (after the state is saved).
 """
 
+import contextlib
 import decimal
 import functools
 import json
@@ -16,7 +17,7 @@ import math
 import os
 import statistics
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import keras_tuner
@@ -57,9 +58,15 @@ class DurableOracle(_Oracle):
         self.trial_seconds: list[float] = []  # how long each trial ended in this run took, handing out to end
         self._handed_out: dict[str, float] = {}  # trial id -> when this run handed it out
         self._told = False  # the time limit's message is printed once
+        # A restarted chief's: trial id -> the worker that was running it, kept for it (`keep_for_owners`).
+        self.owners: dict[str, str] = {}
+        self._keep_s = 0.0
+        self._kept_until: float | None = None  # `time.monotonic()`; counted from the first request
+        self._hidden: list[str] = []  # queued trials kept from the worker now asking (still saved as queued)
 
     def get_state(self) -> dict[str, Any]:
         state = super().get_state()
+        state["retry_queue"] = [*self._hidden, *state["retry_queue"]]
         state["kt_rnn"] = {"crashes": self.crashes, "interruptions": self.interruptions, "identity": self.identity}
         return state
 
@@ -95,10 +102,44 @@ class DurableOracle(_Oracle):
             self._crashed(taken_back.trial_id)
         if self.out_of_time():
             return kt.Trial(self.hyperparameters.copy(), status=Status.STOPPED)
-        with kt.padded_trial_ids(self):  # "0003" whatever the tuner, as the README names trials
+        kept = self._kept_for_others(tuner_id)
+        with kt.padded_trial_ids(self), self._own_first(tuner_id, kept):  # "0003" whatever the tuner
             trial = super().create_trial(tuner_id)
+        if trial.status == Status.STOPPED and kept:  # the budget is spent, but a trial waits for its worker
+            self.tuner_ids.add(tuner_id)
+            return kt.Trial(self.hyperparameters.copy(), status=Status.IDLE)
+        if self.owners.pop(trial.trial_id, None) == tuner_id:
+            print(f"Worker {tuner_id} takes its trial {trial.trial_id} back.")
         self._handed_out[trial.trial_id] = time.time()
         return trial
+
+    def keep_for_owners(self, seconds: float) -> None:
+        """Keeps each trial that was running when this (restarted) chief loaded the search for the worker
+        that ran it, for `seconds` after the first worker asks; meanwhile other workers get other trials."""
+        self._keep_s = seconds
+
+    def _kept_for_others(self, tuner_id: str) -> list[str]:
+        """The queued trials kept for workers other than `tuner_id`."""
+        if not self.owners or self._keep_s <= 0:
+            return []
+        now = time.monotonic()
+        self._kept_until = self._kept_until or now + self._keep_s
+        if now >= self._kept_until:
+            self.owners = {}
+        return [i for i in kt.retry_queue(self) if self.owners.get(i, tuner_id) != tuner_id]
+
+    @contextlib.contextmanager
+    def _own_first(self, tuner_id: str, kept: list[str]) -> Iterator[None]:
+        """Queues `tuner_id`'s own trial where KerasTuner takes the next from (the end), `kept` out of reach."""
+        queue = [i for i in kt.retry_queue(self) if i not in kept]
+        own = [i for i in queue if self.owners.get(i) == tuner_id]
+        self._hidden = kept
+        kt.set_retry_queue(self, [*(i for i in queue if i not in own), *own])
+        try:
+            yield
+        finally:
+            self._hidden = []
+            kt.set_retry_queue(self, [*kept, *kt.retry_queue(self)])
 
     @kt.synchronized
     def end_trial(self, trial: kt.Trial) -> None:
@@ -169,7 +210,8 @@ class DurableOracle(_Oracle):
         self.set_state(_known_ids_only(state, self.trials))
         loaded = _snapshot(self.get_state())
         self._reconcile()
-        for trial_id in [t.trial_id for t in self.ongoing_trials.values()]:
+        self.owners = {t.trial_id: tuner_id for tuner_id, t in self.ongoing_trials.items()}
+        for trial_id in self.owners:
             self._crashed(trial_id)
         self.ongoing_trials = {}
         if _snapshot(self.get_state()) != loaded:

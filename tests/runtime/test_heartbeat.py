@@ -79,3 +79,76 @@ def test_paced_pauses_when_the_chief_has_no_trial_yet(monkeypatch):
     heartbeat.paced(client)
     assert client.create_trial("a").status == kt.TrialStatus.IDLE and pauses == [heartbeat.IDLE_WAIT_S]
     assert client.create_trial("a").status == kt.TrialStatus.RUNNING and pauses == [heartbeat.IDLE_WAIT_S]
+
+
+def _chief(tmp_path, live=serving.LIVE_S):
+    """A chief's gRPC server on a free port, its admission of worker processes `live` seconds."""
+    import keras_tuner
+
+    oracle = oracles.durable_oracle("RandomSearchOracle")(objective="val_accuracy", max_trials=1, seed=1)
+    oracle._set_project_dir(str(tmp_path), "tuner")
+    oracle.update_space(keras_tuner.HyperParameters())
+    port = _free_port()
+    server = serving._grpc_server(serving.Servicer(oracle), f"127.0.0.1:{port}", serving.Admission(live))
+    return server, port
+
+
+def _call_as(role, instance):
+    """One call to the chief from process `instance` of worker `role.worker_id`."""
+    messages, service = serving.kt.service()
+    with heartbeat.channel(role, instance) as channel:
+        service.OracleStub(channel).GetSpace(messages.GetSpaceRequest(), timeout=10)
+
+
+def test_connect_refuses_a_second_live_process_of_a_worker_id_as_soon_as_the_first_is_heard_again(tmp_path):
+    import threading
+
+    server, port = _chief(tmp_path)
+    stop = threading.Event()
+
+    def live_worker():  # worker a runs already, and beats
+        while not stop.wait(0.3):
+            _call_as(_role(port), "another process")
+
+    _call_as(_role(port), "another process")
+    beating = threading.Thread(target=live_worker)
+    beating.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(
+            heartbeat.DuplicateWorker, match="Worker a already runs in another live process.*--worker-id"
+        ):
+            heartbeat.connect(_role(port), timeout=10, patience=60)
+    finally:
+        stop.set()
+        beating.join()
+        server.stop(grace=None)
+    assert time.monotonic() - started < 10  # not the whole patience: the other process was heard since
+    assert heartbeat.DuplicateWorker.exit_code == 2
+
+
+def test_connect_lets_a_restarted_worker_in_once_its_old_process_falls_silent(tmp_path, capsys):
+    server, port = _chief(tmp_path, live=1.0)
+    try:
+        _call_as(_role(port), "the process before the restart")
+        heartbeat.connect(_role(port), timeout=10, patience=5)
+    finally:
+        server.stop(grace=None)
+    assert "Waiting up to 5 s for it to fall silent" in capsys.readouterr().out
+
+
+def test_heartbeat_leaves_at_once_when_another_process_took_its_worker_id_over(tmp_path, capsys):
+    server, port = _chief(tmp_path, live=0.2)
+    left = []
+    try:
+        beat = heartbeat.Heartbeat(_role(port), lambda: None, interval=0.05, leave=left.append)
+        messages, service = serving.kt.service()
+        with heartbeat.channel(_role(port)) as channel:
+            assert beat.beat(service.OracleStub(channel), messages)  # this process, heard from
+            time.sleep(0.3)  # ... then silent too long (stalled): a new process takes the id
+            _call_as(_role(port), "the newcomer")
+            beat.beat(service.OracleStub(channel), messages)
+    finally:
+        server.stop(grace=None)
+    assert left == [2]
+    assert "took its --worker-id and trial over: it stops now, writing nothing" in capsys.readouterr().err

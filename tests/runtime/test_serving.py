@@ -1,5 +1,8 @@
 """The chief's service: silent workers' trials re-queued, stale results ignored, an exit once all is done."""
 
+import json
+import time
+
 import keras_tuner
 import pytest
 
@@ -167,3 +170,65 @@ def test_serve_stops_the_workers_and_raises_once_the_failure_budget_is_spent(tmp
         with pytest.raises(SearchError, match="1 trials failed in a row"):
             served.result(timeout=60)
     assert oracle.halted
+
+
+# One live process per worker id.
+
+
+def test_admission_refuses_a_second_live_process_of_one_worker_id_naming_it():
+    admission = serving.Admission(clock=Clock())
+    assert admission.refusal("w", "first") is None
+    admission.clock.now += serving.LIVE_S - 1
+    assert admission.refusal("w", "second") == (
+        "Worker w already runs in another live process (heard from 14 s ago).",
+        14,
+    )
+    assert admission.refusal("v", "second") is None  # another id: another worker
+    assert admission.refusal("w", "first") is None  # the first process goes on
+
+
+def test_admission_lets_a_restarted_worker_in_once_its_old_process_is_silent_and_then_refuses_the_old_one():
+    admission = serving.Admission(clock=Clock())
+    admission.refusal("w", "old")
+    admission.clock.now += serving.LIVE_S + 1  # the old process died (or stalled)
+    assert admission.refusal("w", "new") is None
+    admission.clock.now += 1
+    assert "already runs in another live process" in admission.refusal("w", "old")[0]
+
+
+# A restarted chief: each worker takes its own trial back.
+
+
+def _restarted(tmp_path, keep_s=300.0):
+    """A chief whose workers a and b ran trials when it died, loaded again from the same files."""
+    servicer = _servicer(tmp_path, max_trials=3)
+    trials = {worker: _create(servicer, worker).trial_id for worker in ("a", "b")}
+    again = _servicer(tmp_path, max_trials=3)
+    again.oracle.reload()
+    again.oracle.keep_for_owners(keep_s)
+    return again, trials
+
+
+def test_a_restarted_chief_gives_each_worker_its_own_trial_and_others_a_new_one(tmp_path, capsys):
+    servicer, trials = _restarted(tmp_path)
+    assert _create(servicer, "a").trial_id == trials["a"]  # a is back first: its own, not the next queued (b's)
+    assert _create(servicer, "c").trial_id not in trials.values()  # a newcomer: a new trial; b's waits for b
+    assert _create(servicer, "b").trial_id == trials["b"]
+    assert "Worker a takes its trial" in capsys.readouterr().out
+    saved = json.loads(serving.kt.oracle_file(servicer.oracle).read_text())
+    assert sorted(saved["ongoing_trials"].values()) == sorted([*trials.values(), "0002"])
+
+
+def test_a_restarted_chief_keeps_queued_trials_on_disk_while_kept_for_their_workers(tmp_path):
+    servicer, trials = _restarted(tmp_path)
+    _create(servicer, "c")  # saved while a's and b's trials were out of c's reach
+    saved = json.loads(serving.kt.oracle_file(servicer.oracle).read_text())
+    assert sorted(saved["retry_queue"]) == sorted(trials.values())
+
+
+def test_a_restarted_chief_tells_a_worker_to_wait_for_a_kept_trial_then_gives_it(tmp_path):
+    servicer, trials = _restarted(tmp_path, keep_s=0.2)
+    _end(servicer, _create(servicer, "c").trial_id)  # the last of the budget
+    assert _create(servicer, "c").status == Status.IDLE  # not STOPPED: a and b's trials are left
+    time.sleep(0.3)  # neither came back in time: any worker takes their trials
+    assert {_create(servicer, "c").trial_id, _create(servicer, "d").trial_id} == set(trials.values())

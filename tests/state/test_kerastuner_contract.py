@@ -565,6 +565,29 @@ def test_set_client_timeout_sets_the_deadline_the_oracle_client_reads(monkeypatc
     )
 
 
+def test_set_client_channel_is_the_channel_the_oracle_clients_calls_go_through(monkeypatch):
+    from keras_tuner.src.distribute import oracle_client
+
+    class Called(Exception):
+        pass
+
+    class Channel:  # what an OracleStub asks a channel for: one callable per method
+        def unary_unary(self, method, *args, **kwargs):
+            def call(*args, **kwargs):
+                raise Called(method)
+
+            return call
+
+    for name, value in (("KERASTUNER_ORACLE_IP", "127.0.0.1"), ("KERASTUNER_ORACLE_PORT", "1"), (kt.TUNER_ID_ENV, "w")):
+        monkeypatch.setenv(name, value)
+    client = oracle_client.OracleClient(object())
+    kt.set_client_channel(client, Channel())
+    with pytest.raises(Called, match="GetSpace"):
+        client.get_space()
+    with pytest.raises(Called, match="CreateTrial"):
+        client.create_trial("w")
+
+
 @pytest.mark.parametrize("values", [["gru", "lstm"], [True], [1, 2], [0.5]])
 def test_quiet_parent_to_proto_matches_kerastuners_and_prints_nothing(values, capsys):
     from keras_tuner.src.engine import conditions
