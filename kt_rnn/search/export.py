@@ -262,6 +262,7 @@ def _refit(
 ) -> keras.Model:
     """The best trial's hyperparameters trained again on train + validation for its best epoch count."""
     print(f"Refitting trial {trial.trial_id}'s hyperparameters on train + validation for {epochs} epoch(s).")
+    faults.hit("refit")
     model = hypermodel.build(trial.hyperparameters)
     hypermodel.fit(
         trial.hyperparameters,

@@ -6,7 +6,9 @@ optionally only inside trial TRIAL. Unset, every call is a dictionary lookup.
 Points: `batch` (mid-epoch), `epoch-saved` (after an epoch's resume state is
 written), `trial-end` (between trials), `checkpoint` (best-epoch weights
 written, not yet renamed), `state` (oracle state written, not yet renamed),
-`export` (export written, not yet renamed).
+`export` (export written, not yet renamed), `oracle-fit` (inside the Bayesian
+oracle's fit of its Gaussian process, as it chooses a trial), `refit` (as each
+model of the export starts its refit: `refit#2`, the second member of an ensemble).
 """
 
 import os
@@ -42,6 +44,20 @@ def hit(point: str | None) -> None:
         _hits[key] = _hits.get(key, 0) + 1
         if _hits[key] == nth:
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+def before(owner: object, method: str, point: str) -> None:
+    """Makes `owner.method` reach `point` as it starts (once per object; nothing if `owner` is None)."""
+    original = getattr(owner, method, None)
+    if original is None or getattr(original, "fault_point", None) == point:
+        return
+
+    def hooked(*args: object, **kwargs: object) -> object:
+        hit(point)
+        return original(*args, **kwargs)
+
+    hooked.fault_point = point  # type: ignore[attr-defined]
+    setattr(owner, method, hooked)
 
 
 def _parse(fault: str) -> tuple[str, str | None, int]:

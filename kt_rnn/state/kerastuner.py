@@ -200,6 +200,7 @@ DEPENDENTS = {
     "service": (_SERVING, "kt_rnn.runtime.heartbeat"),
     "TIMEOUT": ("kt_rnn.runtime.heartbeat",),
     "stub": ("kt_rnn.runtime.heartbeat",),
+    "gpr": (_ORACLES,),
     "synchronized": (_ORACLES,),
     "to_proto": ("kt_rnn.state.kerastuner.quiet_parent_to_proto",),
 }
@@ -403,6 +404,12 @@ def set_client_timeout(seconds: float) -> None:
     from keras_tuner.src.distribute import oracle_client
 
     oracle_client.TIMEOUT = seconds
+
+
+def gaussian_process(oracle: keras_tuner.Oracle) -> Any:
+    """A Bayesian oracle's Gaussian process regressor, fitted as it chooses each trial after its
+    random ones (None for other oracles)."""
+    return getattr(oracle, "gpr", None)
 
 
 def set_client_channel(client: Any, channel: Any) -> None:

@@ -17,12 +17,13 @@ import math
 import os
 import statistics
 import time
+import warnings
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import keras_tuner
 
-from kt_rnn.state import durable
+from kt_rnn.state import durable, faults
 from kt_rnn.state import kerastuner as kt
 
 Status = kt.TrialStatus
@@ -78,8 +79,17 @@ class DurableOracle(_Oracle):
         self.identity = extra.get("identity")
 
     def populate_space(self, trial_id: str) -> dict[str, Any]:
-        """The oracle's next values, floats with a step rounded to it (0.3, not 0.30000000000000004)."""
-        result = super().populate_space(trial_id)
+        """The oracle's next values, floats with a step rounded to it (0.3, not 0.30000000000000004).
+
+        A Bayesian oracle given no `num_initial_points` gets `initial_points` of its space.
+        """
+        if getattr(self, "num_initial_points", 0) is None:  # a Bayesian oracle, none given
+            self.num_initial_points = initial_points(self.hyperparameters)
+        if faults.armed("oracle-fit"):  # the kill tests only
+            faults.before(kt.gaussian_process(self), "fit", "oracle-fit")
+        with warnings.catch_warnings():  # scikit-learn's words on a length scale at its bound: not the user's to act on
+            warnings.filterwarnings("ignore", message=".*length_scale is close to the specified")
+            result = super().populate_space(trial_id)
         if result.get("values"):
             result["values"] = rounded_to_steps(self.hyperparameters, result["values"])
         return result
@@ -380,6 +390,17 @@ def durable_oracle(name: str) -> type:
         (DurableOracle, base),
         {"__doc__": f"`keras_tuner.oracles.{name}` with durable state.", "__module__": __name__},
     )
+
+
+def initial_points(hyperparameters: keras_tuner.HyperParameters) -> int:
+    """Random trials before a Bayesian oracle fits its Gaussian process: 3 per tuned hyperparameter (at least 3).
+
+    KerasTuner's default says "3 times the dimensionality of the space" but counts the fixed values too:
+    kt_rnn fixes every hyperparameter it does not tune, so `--tune learning_rate` (one dimension
+    among 16 names) ran 48 random trials before its first Bayesian choice, where this runs 3.
+    """
+    tuned = [hp for hp in hyperparameters.space if not isinstance(hp, keras_tuner.engine.hyperparameters.Fixed)]
+    return max(3 * len(tuned), 3)
 
 
 def rounded_to_steps(hyperparameters: keras_tuner.HyperParameters, values: Mapping[str, Any]) -> dict[str, Any]:

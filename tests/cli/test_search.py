@@ -315,7 +315,11 @@ def _digest(directory):
 
 @pytest.mark.e2e
 def test_main_survives_repeated_kills_and_completes_each_trial_once(tiny_imdb, tmp_path):
-    command, project = _command(tiny_imdb, tmp_path / "logs"), tmp_path / "logs" / "imdb"
+    """A Bayesian search (one hyperparameter tuned: 3 random trials, then its Gaussian process chooses
+    the 4th) that exports a two-model ensemble, killed at every kind of point, its oracle's fit and the
+    ensemble's refit included."""
+    ensemble = ["--tuner", "bayesian", "--tune", "learning_rate", "--ensemble", "2"]
+    command, project = _command(tiny_imdb, tmp_path / "logs", *ensemble), tmp_path / "logs" / "imdb"
     completed = {}  # trial -> its trial.json when first seen completed
 
     def check_completed_unchanged():
@@ -327,13 +331,16 @@ def test_main_survives_repeated_kills_and_completes_each_trial_once(tiny_imdb, t
     check_completed_unchanged()
     first_epoch = _record(project, "trial_0001")["epochs"]
     assert [e["epoch"] for e in first_epoch] == [0]
-    for fault in ("checkpoint", "trial-end", "state#2"):  # checkpoint write, between trials, oracle.json write
+    for fault in ("checkpoint", "trial-end", "oracle-fit", "state#2"):
+        # a checkpoint's write, between trials, inside the fit that chooses trial 0003, oracle.json's write
         assert _run(command, fault=fault).returncode == KILLED, fault
         check_completed_unchanged()
     code, err = _terminate_when(command, (" starts", "Refitting"))  # a trial start, or the export
     assert code == EXIT_TERMINATED and "stopped by SIGTERM; state is saved" in err
     assert "run the same command" in err.lower()
     check_completed_unchanged()
+    refit = _run(command, fault="refit#2")  # as the second model of the ensemble starts its refit
+    assert refit.returncode == KILLED and "Refitting trial" in refit.stdout and not (project / "best").exists()
     while (result := _run(command, fault="export")).returncode == KILLED and not list(project.glob(".best.tmp-*")):
         pass  # trials left to finish before the export is reached
     assert result.returncode == KILLED and not (project / "best").exists()  # nothing half-written
@@ -353,6 +360,7 @@ def test_main_survives_repeated_kills_and_completes_each_trial_once(tiny_imdb, t
     assert scores[trials["trial_0001"]["best_step"]] == pytest.approx(max(scores))
     metrics = json.loads((project / "best" / "metrics.json").read_text())
     assert metrics["trials"]["total"] == 4 and metrics["trials"]["rerun"] >= 2
+    assert metrics["ensemble"]["size"] == 2 and result.stdout.count("Refitting trial") == 2  # both refit again
     assert not list(project.glob(".best*"))  # the stale export temporary was cleaned
     before = _digest(project / "best")
     assert _run([*command, "--export-only"], fault="export").returncode == KILLED
@@ -433,13 +441,13 @@ def _signal_when(command, marks, signals, gap=0.05):
 
 @pytest.mark.e2e
 @pytest.mark.parametrize(
-    "signals, code",
+    "signals, code, finish",
     [
-        ((signal.SIGINT, signal.SIGINT), 130),
-        ((signal.SIGTERM, signal.SIGINT, signal.SIGTERM), 143),  # three, of both kinds
+        ((signal.SIGINT, signal.SIGINT), 130, True),
+        ((signal.SIGTERM, signal.SIGINT, signal.SIGTERM), 143, False),  # three, of both kinds; its state as checked
     ],
 )
-def test_main_any_rhythm_of_signals_stops_with_state_saved(tiny_imdb, tmp_path, signals, code):
+def test_main_any_rhythm_of_signals_stops_with_state_saved(tiny_imdb, tmp_path, signals, code, finish):
     command, project = _command(tiny_imdb, tmp_path / "logs"), tmp_path / "logs" / "imdb"
     returncode, err = _signal_when(command, ("Epoch 1/",), signals)
     assert returncode == code, err[-3000:]
@@ -448,19 +456,26 @@ def test_main_any_rhythm_of_signals_stops_with_state_saved(tiny_imdb, tmp_path, 
         json.loads(path.read_text())  # no half-written state file
     trials = _trial_files(project)
     assert trials and all(t["status"] in ("IDLE", "COMPLETED") for t in trials.values())  # requeued, not lost
-    assert _run(command).returncode == 0  # and the same command finishes the search
+    assert not finish or _run(command).returncode == 0  # and the same command finishes the search
 
 
 # A storm per tuner whose oracle keeps state of its own: Hyperband (its brackets in oracle.json, and
 # continuations that load their parent's checkpoint) and grid search (its order of tried combinations).
-# Random and Bayesian search keep the base Oracle's state (Bayesian adds three constant settings),
-# under the same DurableOracle: the random search's kills above cover both.
+# Random and Bayesian search keep the base Oracle's state, under the same DurableOracle: the Bayesian
+# search's kills above cover both.
+STORMS = {
+    "hyperband": (["--max-trials", "3"], ("batch#5", "state#3", "checkpoint#2")),
+    "grid": (["--max-trials", "3"], ("batch#5", "state#3", "checkpoint#2")),
+}
+
+
 @pytest.mark.e2e
-@pytest.mark.parametrize("tuner", ["hyperband", "grid"])
+@pytest.mark.parametrize("tuner", list(STORMS))
 def test_main_kill_storm_keeps_every_tuners_trials(tiny_imdb, tmp_path, tuner):
-    command = _command(tiny_imdb, tmp_path / "logs", "--tuner", tuner, "--max-trials", "3")
+    argv, storm = STORMS[tuner]
+    command = _command(tiny_imdb, tmp_path / "logs", "--tuner", tuner, *argv)
     project, completed, kills = tmp_path / "logs" / "imdb", {}, 0
-    for fault in ("batch#5", "state#3", "checkpoint#2"):  # mid-epoch, oracle.json write, checkpoint write
+    for fault in storm:
         code = _run(command, fault=fault).returncode
         if code == 0:
             break  # the search ended before this point was reached again

@@ -49,3 +49,18 @@ def test_armed_only_for_the_points_asked_for(monkeypatch):
     assert faults.armed("batch") and faults.armed("export") and not faults.armed("checkpoint")
     monkeypatch.delenv(faults.ENV_VAR)
     assert not faults.armed("batch")
+
+
+def test_before_makes_a_method_reach_the_point_as_it_starts_once_per_object(monkeypatch):
+    class Model:
+        def fit(self, x):
+            return x + 1
+
+    model = Model()
+    monkeypatch.setenv(faults.ENV_VAR, "oracle-fit#3")  # killed at the third call, not before
+    monkeypatch.setattr(faults, "_hits", {})
+    faults.before(model, "fit", "oracle-fit")
+    faults.before(model, "fit", "oracle-fit")  # already hooked: one hit a call, not two
+    assert model.fit(1) == 2 and model.fit(2) == 3
+    assert faults._hits == {("oracle-fit", None): 2}
+    faults.before(None, "fit", "oracle-fit")  # no such object (another oracle): nothing

@@ -565,6 +565,21 @@ def test_set_client_timeout_sets_the_deadline_the_oracle_client_reads(monkeypatc
     )
 
 
+def test_gaussian_process_is_what_a_bayesian_oracle_fits_once_its_random_trials_ended(tmp_path, monkeypatch):
+    oracle = _oracle(tmp_path, keras_tuner.oracles.BayesianOptimizationOracle, num_initial_points=2)
+    for score in (0.5, 0.4):
+        trial = oracle.create_trial("tuner0")
+        oracle.update_trial(trial.trial_id, {"val_loss": score})
+        trial.status = "COMPLETED"
+        oracle.end_trial(trial)
+    assert kt.gaussian_process(_oracle(tmp_path / "random")) is None
+    fits = []
+    monkeypatch.setattr(kt.gaussian_process(oracle), "fit", lambda x, y: fits.append(len(y)))
+    monkeypatch.setattr(kt.gaussian_process(oracle), "predict", lambda x, return_std: (x[:, 0] * 0, x[:, 0] * 0 + 1))
+    oracle.create_trial("tuner0")
+    assert fits == [2], _changed("gpr", "is no longer what the Bayesian oracle fits to choose a trial")
+
+
 def test_set_client_channel_is_the_channel_the_oracle_clients_calls_go_through(monkeypatch):
     from keras_tuner.src.distribute import oracle_client
 

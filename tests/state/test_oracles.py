@@ -209,3 +209,31 @@ def test_oracle_without_a_time_limit_hands_out_its_whole_budget(tmp_path):
         assert trial.status == Status.RUNNING
         _complete(oracle, trial)
     assert _start(oracle).status == Status.STOPPED and oracle.deadline is None
+
+
+def test_initial_points_are_three_per_tuned_hyperparameter_not_per_fixed_one():
+    hp = keras_tuner.HyperParameters()
+    for name in ("cell", "units", "dropout"):
+        hp.Fixed(name, 1)
+    assert oracles.initial_points(hp) == 3  # nothing tuned yet: KerasTuner's floor
+    hp.Float("learning_rate", 1e-4, 1e-2)
+    assert oracles.initial_points(hp) == 3
+    hp.Int("layers", 1, 3)
+    assert oracles.initial_points(hp) == 6
+
+
+def test_bayesian_oracle_chooses_by_its_model_after_three_random_trials_of_one_tuned_hyperparameter(tmp_path):
+    oracle = oracles.durable_oracle("BayesianOptimizationOracle")(objective="val_accuracy", max_trials=5, seed=1)
+    oracle._set_project_dir(str(tmp_path), "tuner")
+    hp = keras_tuner.HyperParameters()
+    for name in range(15):  # kt_rnn fixes every hyperparameter --tune leaves out
+        hp.Fixed(f"fixed_{name}", 1)
+    hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
+    oracle.update_space(hp)
+    fits = []
+    for score in (0.5, 0.6, 0.7):
+        _complete(oracle, _start(oracle), score)
+    fit = oracle.gpr.fit
+    oracle.gpr.fit = lambda x, y: (fits.append(len(y)), fit(x, y))[1]
+    _start(oracle)
+    assert fits == [3]  # KerasTuner alone would draw 48 random trials first (3 per name, fixed ones too)
