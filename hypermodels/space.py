@@ -334,6 +334,11 @@ class SearchSpace:
     def domain(self, name: str) -> Domain:
         return dict(self.domains).get(name, self.param(name).domain)
 
+    @property
+    def tuned(self) -> tuple[str, ...]:
+        """The names searched (their domain is not fixed)."""
+        return tuple(n for n in self.names if self.domain(n).kind != FIXED)
+
     def with_domains(self, domains: Mapping[str, Domain]) -> "SearchSpace":
         """Returns a copy with `{name: Domain}` replacing the current domains."""
         for name in domains:

@@ -17,6 +17,7 @@ import keras
 
 from kt_rnn.search import progress
 from kt_rnn.state import kerastuner as kt
+from kt_rnn.state import oracles
 
 MODES = ("quiet", "normal", "verbose")
 
@@ -103,7 +104,18 @@ def plan_line(
             f", within {progress.duration(config.budget.time_limit)} (no trial starts that the time left cannot hold)"
         )
     data = " / ".join(f"{sizes[part]:,} {part}" for part in ("train", "validation") if part in sizes)
-    return f"Plan: {config.budget.tuner} tuner, {budget}; {data} {unit}."
+    return f"Plan: {config.budget.tuner} tuner{_random_first(config)}, {budget}; {data} {unit}."
+
+
+def _random_first(config: Any) -> str:
+    """A Bayesian search's note: how many of its trials are random before its model chooses."""
+    if config.budget.tuner != "bayesian":
+        return ""
+    random = oracles.random_trials(len(config.space.tuned))
+    why = f"3 random trials per tuned hyperparameter, {random}, come first"
+    if config.trials and random >= config.trials:
+        return f" (all {config.trials} trials random: {why})"
+    return f" ({why}, then its model chooses)"
 
 
 def epochs_budget(config: Any, schedule: Sequence[int] | None = None) -> int | None:

@@ -392,15 +392,23 @@ def durable_oracle(name: str) -> type:
     )
 
 
+RANDOM_PER_TUNED = 3  # KerasTuner's Bayesian oracle: random trials per dimension before its model chooses
+
+
 def initial_points(hyperparameters: keras_tuner.HyperParameters) -> int:
-    """Random trials before a Bayesian oracle fits its Gaussian process: 3 per tuned hyperparameter (at least 3).
+    """Random trials before a Bayesian oracle fits its Gaussian process: `random_trials` of the tuned ones.
 
     KerasTuner's default says "3 times the dimensionality of the space" but counts the fixed values too:
     kt_rnn fixes every hyperparameter it does not tune, so `--tune learning_rate` (one dimension
     among 16 names) ran 48 random trials before its first Bayesian choice, where this runs 3.
     """
-    tuned = [hp for hp in hyperparameters.space if not isinstance(hp, keras_tuner.engine.hyperparameters.Fixed)]
-    return max(3 * len(tuned), 3)
+    fixed = keras_tuner.engine.hyperparameters.Fixed
+    return random_trials(sum(not isinstance(hp, fixed) for hp in hyperparameters.space))
+
+
+def random_trials(tuned: int) -> int:
+    """How many of a Bayesian search's first trials are drawn at random, for `tuned` hyperparameters."""
+    return max(RANDOM_PER_TUNED * tuned, RANDOM_PER_TUNED)
 
 
 def rounded_to_steps(hyperparameters: keras_tuner.HyperParameters, values: Mapping[str, Any]) -> dict[str, Any]:

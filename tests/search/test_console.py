@@ -82,6 +82,16 @@ def test_plan_line_gives_the_budget_and_the_data():
     )
 
 
+def test_plan_line_says_how_many_of_a_bayesian_searchs_trials_are_random():
+    sizes = {"train": 200, "validation": 50}
+    narrowed = console.plan_line(_config("--tuner", "bayesian", "--max-trials", "8", "--tune", "learning_rate"), sizes)
+    assert narrowed.startswith(
+        "Plan: bayesian tuner (3 random trials per tuned hyperparameter, 3, come first, then its"
+    )
+    wide = console.plan_line(_config("--tuner", "bayesian", "--max-trials", "8"), sizes)
+    assert "bayesian tuner (all 8 trials random: 3 random trials per tuned hyperparameter" in wide
+
+
 def _fit(estimate, seconds):
     """One fit of `len(seconds)` epochs, each taking its seconds on the estimate's clock."""
     estimate.on_train_begin()
