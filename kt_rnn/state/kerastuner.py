@@ -190,7 +190,7 @@ DEPENDENTS = {
     "TRIAL_FILE": (_ORACLES, "kt_rnn.report.trials"),
     "TRIAL_DIR_PREFIX": (_ORACLES, "kt_rnn.report.trials"),
     "TUNER_ID_ENV": (_TUNERS,),
-    "DEFAULT_TUNER_ID": (_TUNERS,),
+    "DEFAULT_TUNER_ID": (_TUNERS, _ORACLES),
     "STATE_ID_LISTS": (_ORACLES,),
     "STATE_ONGOING": (_ORACLES,),
     "HYPERBAND_VALUES": ("kt_rnn.search.progress", "kt_rnn.search.export", "kt_rnn.report.trials"),

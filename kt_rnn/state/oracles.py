@@ -220,9 +220,12 @@ class DurableOracle(_Oracle):
         self.set_state(_known_ids_only(state, self.trials))
         loaded = _snapshot(self.get_state())
         self._reconcile()
-        self.owners = {t.trial_id: tuner_id for tuner_id, t in self.ongoing_trials.items()}
-        for trial_id in self.owners:
+        running = {t.trial_id: tuner_id for tuner_id, t in self.ongoing_trials.items()}
+        for trial_id in running:
             self._crashed(trial_id)
+        # Kept for the worker that ran it, should this be a restarted chief; a lone search's own tuner
+        # never asks a chief, so its trial goes to the first worker.
+        self.owners = {i: tuner_id for i, tuner_id in running.items() if tuner_id != kt.DEFAULT_TUNER_ID}
         self.ongoing_trials = {}
         if _snapshot(self.get_state()) != loaded:
             # On disk too: a search with nothing left to run writes no oracle state again, and a

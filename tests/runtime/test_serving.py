@@ -232,3 +232,12 @@ def test_a_restarted_chief_tells_a_worker_to_wait_for_a_kept_trial_then_gives_it
     assert _create(servicer, "c").status == Status.IDLE  # not STOPPED: a and b's trials are left
     time.sleep(0.3)  # neither came back in time: any worker takes their trials
     assert {_create(servicer, "c").trial_id, _create(servicer, "d").trial_id} == set(trials.values())
+
+
+def test_a_search_begun_alone_then_served_gives_its_running_trial_to_the_first_worker(tmp_path):
+    alone = _servicer(tmp_path, max_trials=3)
+    trial_id = _create(alone, oracles.kt.DEFAULT_TUNER_ID).trial_id  # the one process's tuner, killed
+    chief = _servicer(tmp_path, max_trials=3)
+    chief.oracle.reload()
+    chief.oracle.keep_for_owners(300.0)
+    assert _create(chief, "a").trial_id == trial_id  # not kept for a tuner that never comes back
