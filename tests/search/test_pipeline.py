@@ -444,7 +444,8 @@ def test_pipeline_short_seasonal_series_with_the_defaults_and_a_time_limit(tmp_p
     )
     result = pipeline.run(config)
     out = capsys.readouterr().out
-    assert "Plan: bayesian tuner, up to 15 trials of at most 24 epochs each, within 8s" in out
+    assert "Plan: bayesian tuner (all 15 trials random: 3 random trials per tuned hyperparameter" in out
+    assert "up to 15 trials of at most 24 epochs each, within 8s" in out
     assert "(planned for 55 training windows of 24 steps: batches of 8/16/32" in out
     assert "Time limit: " in out and "no further trial starts" in out
     metrics = result.metrics
