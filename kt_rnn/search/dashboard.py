@@ -218,11 +218,8 @@ def experiment_summary(config: Any) -> bytes:
     """The search's HParams experiment, serialized, for every run to carry."""
     # `Config` sets the space (the task's model's default where none is given).
     hparams, logged = experiment(config.space, config.budget.objective)  # type: ignore[arg-type]
-    searched = [
-        name
-        for name in config.space.ranked_names()  # type: ignore[union-attr]
-        if config.space.domain(name).kind != sp.FIXED
-    ]  # type: ignore[union-attr]
+    tuned = config.space.tuned  # type: ignore[union-attr]
+    searched = [name for name in config.space.ranked_names() if name in tuned]  # type: ignore[union-attr]
     summary = shown_first(hparams_api.hparams_config_pb(hparams=hparams, metrics=logged), searched[:VISIBLE])
     return summary.SerializeToString()
 
