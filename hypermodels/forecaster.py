@@ -19,6 +19,7 @@ import tensorflow as tf
 from hypermodels import bases, recurrent
 from hypermodels import space as sp
 from hypermodels.bases import base_weights
+from hypermodels.layers import FromLastValue
 
 if TYPE_CHECKING:
     import keras_tuner
@@ -184,7 +185,11 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
     def build(self, hp: "keras_tuner.HyperParameters") -> keras.Model:
         v = self.values(hp)
         window = keras.Input(shape=(v[sp.WINDOW], self.inputs), dtype="float32", name="window")
-        x = keras.layers.Normalization(axis=-1, mean=self.mean, variance=self.variance)(window)
+        x, mean, variance = window, self.mean, self.variance
+        if v[sp.NORMALIZE] == "window":  # the target relative to the window's last value, in the output's scale
+            x = FromLastValue(name="from_last_value")(x)
+            mean, variance = [0.0, *mean[1:]], [self.target_std**2, *variance[1:]]
+        x = keras.layers.Normalization(axis=-1, mean=mean, variance=variance)(x)
         outputs = keras.layers.Dense(
             self.horizon, kernel_regularizer=recurrent.l2(v), dtype="float32", name="scaled_forecast"
         )(self.stack(x, v))

@@ -47,6 +47,42 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="kt_rnn")
+class FromLastValue(keras.layers.Layer):
+    """Each window's target column relative to the window's last target value; other columns as they are.
+
+    A forecaster's inputs scaled by the training part's mean are out of the range it trained on once
+    a trending series leaves that range (the test years of a growing series); relative to the last
+    value, every window reads the same way wherever the series' level is (ES-RNN's per-window level
+    normalization, additive).
+
+    Args:
+        target_index: int, defaults to 0, the target's column in the raw window.
+
+    Example:
+
+    ```python
+    window = keras.Input((24, 3))  # raw values, target in column 0
+    relative = FromLastValue()(window)  # column 0 minus its value at the last step
+    ```
+    """
+
+    def __init__(self, target_index: int = 0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.target_index = int(target_index)
+
+    def call(self, window: Any) -> Any:
+        columns = window.shape[-1]
+        shift = (
+            ops.one_hot(self.target_index, columns, dtype=window.dtype)
+            * window[:, -1:, self.target_index : self.target_index + 1]
+        )
+        return window - shift
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "target_index": self.target_index}
+
+
+@keras.saving.register_keras_serializable(package="kt_rnn")
 class ForecastOutput(keras.layers.Layer):
     """Turns a forecaster's scaled output back into the target's own units.
 

@@ -35,6 +35,7 @@ CLIPNORM = "clipnorm"
 BATCH_SIZE = "batch_size"
 WINDOW = "window"  # forecasting: steps of history the model reads
 PREDICT = "predict"  # forecasting: the next steps' level, change from the last value, or from a season before
+NORMALIZE = "normalize"  # forecasting: the target's inputs scaled by the training part's level, or each window's
 
 CELLS = ("simple_rnn", "gru", "lstm")
 INITIALIZERS = ("glorot_uniform", "he_normal", "orthogonal")
@@ -42,6 +43,7 @@ HEADS = ("last", "max_pool", "max_mean_pool")
 SEARCHED_HEADS = HEADS[:2]  # max_mean_pool (1.5x the head's inputs) only where asked for: --fix, --space
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 PREDICTS = ("change", "level", "seasonal", "seasonal_trend")
+NORMALIZES = ("series", "window")
 # Seasons up to this many steps reach the forecaster (windows of whole seasons, predict="seasonal"):
 # monthly, quarterly, weekly and hourly data. A daily series' 365 would make every window a year of
 # steps, which a recurrent network reads slowly and a few years of data cannot fill.
@@ -216,6 +218,10 @@ FORECAST_PARAMS = (
     *RECURRENT_PARAMS,
     Param(WINDOW, int, choice((12, 24, 48), 24), lambda v: v >= 1, ">= 1"),
     Param(PREDICT, str, fixed("change"), *_options(PREDICTS)),
+    # Only where the model learns a correction to a base from the window: a level forecast needs the level.
+    Param(
+        NORMALIZE, str, fixed("series"), *_options(NORMALIZES), (PREDICT, tuple(p for p in PREDICTS if p != "level"))
+    ),
 )
 
 
@@ -283,6 +289,7 @@ IMPORTANCE = (
     INITIALIZER,
     RECURRENT_DROPOUT,
     PREDICT,
+    NORMALIZE,
 )
 
 

@@ -106,3 +106,19 @@ def test_rnn_forecaster_fit_an_epoch_over_few_windows_makes_at_least_min_epoch_s
     counter = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: batches.append(batch))
     model.fit(hp, built, Segment(y, 0, 40), epochs=1, verbose=0, callbacks=[counter])
     assert len(batches) == 21  # 25 windows are 2 batches of 16: 13 passes, 325 windows, 21 batches
+
+
+@pytest.mark.parametrize("normalize, moves", [("window", False), ("series", True)])
+def test_rnn_forecaster_normalize_window_reads_a_window_the_same_at_any_level(normalize, moves):
+    import keras_tuner
+
+    space = sp.SearchSpace(sp.FORECAST_PARAMS).with_domains(
+        {sp.WINDOW: sp.fixed(12), sp.NORMALIZE: sp.fixed(normalize), sp.UNITS[0]: sp.fixed(8)}
+    )
+    model = RNNForecaster(1, 4, [50.0], [100.0], 50.0, 10.0, space=space, jit_compile=False).build(
+        keras_tuner.HyperParameters()
+    )
+    x = _series(12)[None, :, None].astype("float32")
+    shifted = model.predict(x + 500.0, verbose=0) - model.predict(x, verbose=0)
+    # the scaled correction to the base: the same wherever the window's level is, or not
+    assert (np.abs(shifted).max() > 1e-3) == moves

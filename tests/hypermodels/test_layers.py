@@ -28,3 +28,23 @@ def test_masked_global_max_pooling_in_a_model_uses_the_embedding_mask(tmp_path):
     model.save(tmp_path / "m.keras")
     reloaded = keras.saving.load_model(tmp_path / "m.keras")
     np.testing.assert_allclose(reloaded.predict(ids, verbose=0), model.predict(ids, verbose=0))
+
+
+def test_from_last_value_subtracts_each_windows_last_target_value_from_the_target_only():
+    from hypermodels.layers import FromLastValue
+
+    x = np.array([[[1.0, 10.0], [4.0, 20.0], [3.0, 30.0]], [[7.0, 1.0], [7.0, 2.0], [9.0, 3.0]]], dtype="float32")
+    out = keras.ops.convert_to_numpy(FromLastValue()(x))
+    np.testing.assert_allclose(out[..., 0], [[-2.0, 1.0, 0.0], [-2.0, -2.0, 0.0]])
+    np.testing.assert_allclose(out[..., 1], x[..., 1])  # a feature column keeps its values
+
+
+def test_from_last_value_reads_the_target_column_it_is_given_and_survives_saving(tmp_path):
+    from hypermodels.layers import FromLastValue
+
+    window = keras.Input((3, 2))
+    model = keras.Model(window, FromLastValue(target_index=1)(window))
+    x = np.array([[[1.0, 10.0], [4.0, 20.0], [3.0, 30.0]]], dtype="float32")
+    model.save(tmp_path / "m.keras")
+    out = keras.saving.load_model(tmp_path / "m.keras").predict(x, verbose=0)
+    np.testing.assert_allclose(out, [[[1.0, -20.0], [4.0, -10.0], [3.0, 0.0]]])

@@ -128,3 +128,13 @@ def test_predict_domain_corrects_the_seasonal_naive_forecast_for_a_season_the_mo
 def test_search_space_unknown_name_names_the_closest_hyperparameter():
     with pytest.raises(sp.SpaceError, match=r"Received: 'learning_rat'\. Did you mean 'learning_rate'\?"):
         sp.SearchSpace().param("learning_rat")
+
+
+def test_forecast_params_normalize_applies_only_to_a_correction_of_a_base():
+    import keras_tuner
+
+    for predict, expected in (("level", None), ("change", "window"), ("seasonal_trend", "window")):
+        space = sp.SearchSpace(sp.FORECAST_PARAMS).with_domains(
+            {sp.PREDICT: sp.fixed(predict), sp.NORMALIZE: sp.fixed("window")}
+        )
+        assert space.register_all(keras_tuner.HyperParameters())[sp.NORMALIZE] == expected
