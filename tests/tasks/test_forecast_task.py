@@ -186,9 +186,16 @@ def test_forecast_normalization_statistics_are_the_training_parts(tmp_path):
     np.testing.assert_allclose(dataset.spec["mean"], [sales[:train_end].mean()])
     np.testing.assert_allclose(dataset.spec["variance"], [sales[:train_end].var()])
     assert dataset.spec["target_mean"] == pytest.approx(sales[:train_end].mean())
-    built = forecast.hypermodel(config, dataset).build(keras_tuner.HyperParameters())
-    normalization = next(layer for layer in built.layers if "normalization" in layer.name)
-    np.testing.assert_allclose(np.ravel(normalization.mean), [sales[:train_end].mean()], rtol=1e-5)
+    for normalize, mean, variance in (
+        ("series", sales[:train_end].mean(), sales[:train_end].var()),
+        ("window", 0.0, sales[:train_end].std() ** 2),  # relative to the last value, in the output's scale
+    ):
+        hp = keras_tuner.HyperParameters()
+        hp.Fixed("normalize", normalize)
+        built = forecast.hypermodel(config, dataset).build(hp)
+        normalization = next(layer for layer in built.layers if "normalization" in layer.name)
+        np.testing.assert_allclose(np.ravel(normalization.mean), [mean], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(np.ravel(normalization.variance), [variance], rtol=1e-5)
 
 
 def test_forecast_no_test_step_is_in_any_training_or_validation_window(tmp_path):
