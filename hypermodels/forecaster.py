@@ -1,9 +1,10 @@
 """The forecaster HyperModel: a window of raw history -> the shared recurrent stack -> the next `horizon` values.
 
 The search space is `hypermodels.space.FORECAST_PARAMS`: the shared recurrent
-params plus `window` (steps of history read) and `predict` (the level of the
+params plus `window` (steps of history read), `predict` (the level of the
 next steps, their change from the last observed value, or from the value one
-season earlier). Because the window
+season earlier) and `normalize` (the target read at the series' scale or
+relative to each window's last value). Because the window
 is a hyperparameter, the training windows are cut per trial, in `fit`, from a
 `Segment` of the series with `keras.utils.timeseries_dataset_from_array`.
 """
@@ -99,7 +100,9 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
     """Forecasts the next `horizon` values of a series' target from a window of raw history.
 
     The model normalizes its raw input with the training part's statistics
-    (`keras.layers.Normalization`) and learns the scaled targets
+    (`keras.layers.Normalization`), the target's column either as it is
+    (`normalize="series"`) or relative to each window's last value
+    (`"window"`, `hypermodels.layers.FromLastValue`), and learns the scaled targets
     `(y - base) / target_std`, `base` being the target's training mean
     (`predict="level"`), each window's last target value (`"change"`), its
     seasonal-naive forecast (`"seasonal"`) or that plus the change over the last

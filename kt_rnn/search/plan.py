@@ -18,7 +18,7 @@ from the training windows of the default window:
   epoch being at least `MIN_EPOCH_STEPS` steps (the forecaster passes over a few dozen windows
   several times an epoch), with early stopping after an eighth of them without improvement;
 - the tuner: a Bayesian search of `TRIALS` trials where the epochs grew (Hyperband's first rounds
-  would train a few steps each); over the default space's 15 tuned hyperparameters, its 45 initial
+  would train a few steps each); over the default space's 16-17 tuned hyperparameters, its 48-51 initial
   random trials (`kt_rnn.state.oracles.initial_points`) cover them all, so it is a random search;
 - the folds: a series of fewer than `FOLD_WINDOWS` training windows scores each trial on `FOLDS`
   rolling origins (its validation part and the parts of the same length before it), as many as

@@ -136,7 +136,7 @@ def _forecast_domains(settings: Mapping[str, Any]) -> dict[str, sp.Domain]:
         sp.PREDICT: sp.predict_domain(settings.get("season")),
         # Each window read relative to its last value, or the series' scale: neither won on every
         # development series' validation folds (window: airline, co2, realgdp; series: woolyrnq,
-        # elec_equip; BENCHMARKS.md), so each search chooses.
+        # elec_equip, elnino, ausbeer; BENCHMARKS.md), so each search chooses.
         sp.NORMALIZE: sp.choice(("window", "series"), "window"),
         sp.BATCH_SIZE: sp.choice((16, 32, 64), 32),
     }
