@@ -116,13 +116,22 @@ def _elnino(directory):
     return _write(directory, "elnino", "Month", "Temperature", dates, values)
 
 
-def _realgdp(directory):
-    import statsmodels.datasets
+def _quarters(frame):
+    """A quarter dated by its first month: 1959 Q1 -> 1959-01-01, Q2 -> 04-01, ..."""
+    return [f"{int(year)}-{3 * int(quarter) - 2:02d}-01" for year, quarter in zip(frame["year"], frame["quarter"])]
 
-    frame = statsmodels.datasets.macrodata.load_pandas().data
-    # A quarter is dated by its first month: 1959Q1 -> 1959-01-01, Q2 -> 04-01, ...
-    dates = [f"{int(year)}-{3 * int(quarter) - 2:02d}-01" for year, quarter in zip(frame["year"], frame["quarter"])]
-    return _write(directory, "realgdp", "Quarter", "realgdp", dates, frame["realgdp"])
+
+def _macrodata(column, name=None):
+    """A `make` for one column of statsmodels' `macrodata` (US, quarterly, 1959 Q1 - 2009 Q3), written
+    to `name`.csv (default: the column's name)."""
+
+    def make(directory):
+        import statsmodels.datasets
+
+        frame = statsmodels.datasets.macrodata.load_pandas().data
+        return _write(directory, name or column, "Quarter", column, _quarters(frame), frame[column])
+
+    return make
 
 
 def _elec_equip(directory):
@@ -136,24 +145,7 @@ def _inflation(directory):
     import statsmodels.datasets.interest_inflation
 
     frame = statsmodels.datasets.interest_inflation.load_pandas().data
-    dates = [f"{int(year)}-{3 * int(quarter) - 2:02d}-01" for year, quarter in zip(frame["year"], frame["quarter"])]
-    return _write(directory, "inflation", "Quarter", "Dp", dates, frame["Dp"])
-
-
-def _unemployment(directory):
-    import statsmodels.datasets
-
-    frame = statsmodels.datasets.macrodata.load_pandas().data
-    dates = [f"{int(year)}-{3 * int(quarter) - 2:02d}-01" for year, quarter in zip(frame["year"], frame["quarter"])]
-    return _write(directory, "unemployment", "Quarter", "unemp", dates, frame["unemp"])
-
-
-def _realcons(directory):
-    import statsmodels.datasets
-
-    frame = statsmodels.datasets.macrodata.load_pandas().data
-    dates = [f"{int(year)}-{3 * int(quarter) - 2:02d}-01" for year, quarter in zip(frame["year"], frame["quarter"])]
-    return _write(directory, "realcons", "Quarter", "realcons", dates, frame["realcons"])
+    return _write(directory, "inflation", "Quarter", "Dp", _quarters(frame), frame["Dp"])
 
 
 def _pmdarima(name, start, frequency, date_column, target):
@@ -238,7 +230,7 @@ SERIES = {
         "held_out": False,
     },
     "realgdp": {
-        "make": _realgdp,
+        "make": _macrodata("realgdp"),
         "target": "realgdp",
         "date_column": "Quarter",
         "horizon": 4,
@@ -326,7 +318,7 @@ SERIES = {
     },
     "unemployment": {
         # US unemployment rate, quarterly, 1959 Q1 - 2009 Q3 (macrodata, seasonally adjusted: no season given).
-        "make": _unemployment,
+        "make": _macrodata("unemp", "unemployment"),
         "target": "unemp",
         "date_column": "Quarter",
         "horizon": 8,
@@ -338,7 +330,7 @@ SERIES = {
     # measured on the development series; run once, when its default was fixed.
     "realcons": {
         # US real personal consumption, quarterly, 1959 Q1 - 2009 Q3 (macrodata, seasonally adjusted).
-        "make": _realcons,
+        "make": _macrodata("realcons"),
         "target": "realcons",
         "date_column": "Quarter",
         "horizon": 8,
@@ -510,44 +502,18 @@ def search(name, path, seed, logdir, args):
     figures.update({f"{key}_mae": _mae(classical.get(key)) for key, _ in CLASSICAL})
     figures.update(wall_s=seconds, model_vs_classical=_ratio(figures), validation_score=float(result.validation_score))
     base = result.metrics.get("exported_base")
+
+    def exported_again(**changes):  # the test MAE of the same search exported again another way
+        again = {**options, "baselines": "none", "export_only": True, **changes}
+        found = kt_rnn.tune(str(path), dataset="timeseries", logdir=str(logdir), seed=seed, **again)
+        return float(found.test_scores["model"]["mae"])
+
     if args.compare_network or args.compare_refit:  # the network the base was exported instead of (where it was)
-        figures["network_mae"] = (
-            figures["model_mae"]
-            if not base
-            else float(
-                kt_rnn.tune(
-                    str(path),
-                    dataset="timeseries",
-                    logdir=str(logdir),
-                    seed=seed,
-                    export_only=True,
-                    no_base_fallback=True,
-                    **{**options, "baselines": "none"},
-                ).test_scores["model"]["mae"]
-            )
-        )
+        figures["network_mae"] = exported_again(no_base_fallback=True) if base else figures["model_mae"]
     if args.compare_refit:  # the same network exported again from the selected trial's own weights
-        kept = kt_rnn.tune(
-            str(path),
-            dataset="timeseries",
-            logdir=str(logdir),
-            seed=seed,
-            export_only=True,
-            no_refit=True,
-            no_base_fallback=True,
-            **{**options, "baselines": "none"},
-        )
-        figures["no_refit_mae"] = float(kept.test_scores["model"]["mae"])
+        figures["no_refit_mae"] = exported_again(no_refit=True, no_base_fallback=True)
     if args.compare_ensemble:  # the same search exported again as the mean of its K best trials
-        averaged = kt_rnn.tune(
-            str(path),
-            dataset="timeseries",
-            logdir=str(logdir),
-            seed=seed,
-            export_only=True,
-            **{**options, "baselines": "none", "ensemble": args.compare_ensemble},
-        )
-        figures["ensemble_mae"] = float(averaged.test_scores["model"]["mae"])
+        figures["ensemble_mae"] = exported_again(ensemble=args.compare_ensemble)
     return {
         "seed": seed,
         "figures": figures,
