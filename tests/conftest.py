@@ -27,6 +27,15 @@ def pytest_configure(config):
             os.environ.setdefault(name, value)
 
 
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist, the tests that run alone first, then the end-to-end ones, the unit tests last:
+    an alone test does not wait for a long test of the other worker to end, and the workers end on
+    short tests together instead of one idling while the other runs a long one (`--dist worksteal`
+    hands the tail of one's queue to the other)."""
+    if WORKER is not None:
+        items.sort(key=lambda item: (item.get_closest_marker("alone") is None, item.get_closest_marker("e2e") is None))
+
+
 @contextlib.contextmanager
 def _turn(tmp_path_factory, alone):
     """Holds the suite's lock, shared, or alone with it: a test marked `alone` waits for the running
