@@ -392,7 +392,7 @@ COMMON: tuple[Option, ...] = (
     Option(
         "ensemble",
         "export the average of the K best trials with distinct hyperparameters, each refit (K "
-        "times the refit's cost); classes and sequences, not forecasts (default 1)",
+        "times the refit's cost); a forecast's members each read their own window (default 1)",
         "output",
         int,
         1,
