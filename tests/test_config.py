@@ -58,7 +58,7 @@ def test_config_preset_sets_tuner_and_patience_unless_given():
     assert (best.budget.tuner, best.data.sequence_length, best.output.ensemble) == (
         chosen["tuner"],
         chosen["sequence_length"],
-        3,
+        4,
     )
     assert _config("--preset", "imdb-best", "--tuner", "random", "--patience", "5").budget.tuner == "random"
     assert _config().budget.tuner == "hyperband" and _config().budget.patience == 3
