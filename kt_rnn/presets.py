@@ -62,7 +62,7 @@ PRESETS = {
     "imdb-best": Preset(
         "imdb-best",
         "IMDB accuracy: the mean of four bidirectional GRUs pooled over 400 tokens "
-        "(46 min on 2 CPU cores, 0.890 test accuracy: BENCHMARKS.md)",
+        "(29-32 min on 2 CPU cores, 0.889-0.890 test accuracy: BENCHMARKS.md)",
         {"tuner": "random", "max_trials": 4, "max_epochs": 3, "patience": 1, "sequence_length": 400, "ensemble": 4},
         {
             sp.CELL: sp.fixed("gru"),
