@@ -118,28 +118,13 @@ def handwritten(work, seed):
 
 def kt_rnn(work, seed, extra):
     started = time.perf_counter()
-    _run(
-        [
-            sys.executable,
-            "-m",
-            "kt_rnn.search",
-            "imdb",
-            "--data",
-            str(IMDB),
-            *BUDGET,
-            "--seed",
-            str(seed),
-            "--logdir",
-            str(work / "logs"),
-            *extra,
-        ],
-        work / "kt_rnn.log",
-    )
+    _run(_search_command(work, seed, extra), work / "kt_rnn.log")
+    command_s = time.perf_counter() - started  # the user's command; the export below is the bench's own
     metrics = json.loads((work / "logs" / "imdb" / "best" / "metrics.json").read_text())
     own_weights = _export_without_refit(work, seed, extra)
     return {
         "search_s": metrics["timings"]["search_s"],
-        "command_s": time.perf_counter() - started,
+        "command_s": command_s,
         "refit_s": metrics["timings"].get("refit_s"),
         "outside_fit_pct": metrics["timings"].get("outside_fit_pct"),
         "best_val_accuracy": metrics["best_validation_score"],
@@ -156,11 +141,28 @@ def _export_without_refit(work, seed, extra):
     20,000 training reviews, as the script's best model is) instead of the refit on all 25,000: the
     refit's share of the test difference. Runs after the figures above are read (it rewrites best/)."""
     _run(
-        [sys.executable, "-m", "kt_rnn.search", "imdb", "--data", str(IMDB), *BUDGET, "--seed", str(seed)]
-        + ["--logdir", str(work / "logs"), *extra, "--export-only", "--no-refit", "--baselines", "none"],
+        _search_command(work, seed, [*extra, "--export-only", "--no-refit", "--baselines", "none"]),
         work / "kt_rnn_no_refit.log",
     )
     return json.loads((work / "logs" / "imdb" / "best" / "metrics.json").read_text())
+
+
+def _search_command(work, seed, extra):
+    """kt_rnn's search at the head-to-head's budget, under `work`/logs, with `extra` options last."""
+    return [
+        sys.executable,
+        "-m",
+        "kt_rnn.search",
+        "imdb",
+        "--data",
+        str(IMDB),
+        *BUDGET,
+        "--seed",
+        str(seed),
+        "--logdir",
+        str(work / "logs"),
+        *extra,
+    ]
 
 
 def epochs(log, until=None):
