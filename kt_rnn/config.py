@@ -93,6 +93,7 @@ class Output:
     base_fallback: bool = True  # a forecaster's base is exported where no trial beat it on validation
     baselines: str = "all"  # "none": no classical model is fitted beside the network
     ensemble: int = DEFAULTS["ensemble"]  # the export averages this many best trials (distinct hyperparameters)
+    refits: int = DEFAULTS["refits"]  # each exported trial is refit this many times, from seeds of its own
 
 
 SECTIONS = {"data": Data, "budget": Budget, "runtime": Runtime, "output": Output}

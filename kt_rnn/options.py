@@ -400,6 +400,18 @@ COMMON: tuple[Option, ...] = (
         minimum=1,
         preset=True,
     ),
+    Option(
+        "refits",
+        "refit each exported trial N times, each from its own seed, and export their mean (N times the "
+        "refit's cost): one refit is one draw of the initial weights and the shuffling (default 1; "
+        "planned for a series, see README)",
+        "output",
+        int,
+        1,
+        metavar="N",
+        minimum=1,
+        preset=True,
+    ),
 )
 # The options a preset may set, with their defaults without one (`None`: no cap / the tuner's choice).
 PRESET_DEFAULTS = {option.name: option.default for option in COMMON if option.preset}

@@ -7,10 +7,12 @@ task's raw input (strings, raw float sequences) with named outputs (`probabiliti
 assets (`labels.txt` for classes, also under `saved_model/assets/`). It is
 written to a temporary directory and renamed into place, so an interrupted
 export leaves the previous one intact. With `--ensemble K` the exported model
-averages the outputs of the K best trials with distinct hyperparameters. A forecaster whose best
+averages the outputs of the K best trials with distinct hyperparameters, with `--refits N` the
+outputs of N refits of each (each from its own seed). A forecaster whose best
 trial does not beat its base (the seasonal-naive forecast, ...) on validation exports the base alone.
 """
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -143,13 +145,13 @@ def export(
     trial, epochs = members[0], trained_epochs(members[0])
     base = base_instead(config, tuner, hypermodel, dataset, task, trial)
     with timed.phase("refit" if config.output.refit and not base else "export"):
-        models = [] if base else [_member(config, tuner, hypermodel, dataset, member) for member in members]
+        models = [] if base else [m for member in members for m in _member(config, tuner, hypermodel, dataset, member)]
     export_started = time.perf_counter()  # scoring on test and writing best/
     if base:
         hparams, serving = base["hparams"], task.serving_base(dataset, base["hparams"])
     else:
-        hparams = hparams_of(trial)
-        serving = _serving(task, models, dataset, [hparams_of(member) for member in members])
+        hparams, draws = hparams_of(trial), len(models) // len(members)  # each member's models, in a row
+        serving = _serving(task, models, dataset, [hparams_of(member) for member in members for _ in range(draws)])
     scores = task.scores(serving, dataset)
     metrics = _metrics(config, tuner, trial, dataset, scores, epochs, time.time() - started)
     metrics["test_lines"] = list(task.summary_lines(scores))  # the task's words on them, for the report
@@ -157,6 +159,8 @@ def export(
         metrics["exported_base"] = {**base, "line": task.base_line(base, trial.trial_id)}
     elif config.output.ensemble > 1:
         metrics["ensemble"] = _described(members, config.output.ensemble)
+    if len(models) > len(members):  # each member the mean of its refits
+        metrics["refits"] = len(models) // len(members)
     if search_digest:
         metrics["search_digest"] = search_digest
     files = _Files(
@@ -212,11 +216,11 @@ def base_instead(
 
 def _member(
     config: typing.Any, tuner: "DurableTuner", hypermodel: "RecurrentHyperModel", dataset: typing.Any, trial: kt.Trial
-) -> keras.Model:
-    """A trial's model for the export: refit on train + validation, or its own weights (`--no-refit`)."""
-    if config.output.refit:
-        return _refit(config, hypermodel, dataset, trial, trained_epochs(trial))
-    return _trial_model(tuner, trial)
+) -> list[keras.Model]:
+    """A trial's models for the export: `--refits` refits on train + validation, or its own weights (`--no-refit`)."""
+    if not config.output.refit:
+        return [_trial_model(tuner, trial)]
+    return [_refit(config, hypermodel, dataset, trial, draw) for draw in range(config.output.refits)]
 
 
 def _serving(
@@ -258,20 +262,44 @@ def _described(members: list[kt.Trial], asked: int) -> dict[str, typing.Any]:
 
 
 def _refit(
-    config: typing.Any, hypermodel: "RecurrentHyperModel", dataset: typing.Any, trial: kt.Trial, epochs: int
+    config: typing.Any, hypermodel: "RecurrentHyperModel", dataset: typing.Any, trial: kt.Trial, draw: int = 0
 ) -> keras.Model:
-    """The best trial's hyperparameters trained again on train + validation for its best epoch count."""
-    print(f"Refitting trial {trial.trial_id}'s hyperparameters on train + validation for {epochs} epoch(s).")
-    faults.hit("refit")
-    model = hypermodel.build(trial.hyperparameters)
-    hypermodel.fit(
-        trial.hyperparameters,
-        model,
-        dataset.train.concatenate(dataset.validation),
-        epochs=epochs,
-        verbose=config.runtime.verbose,
+    """A trial's hyperparameters trained again on train + validation for its best epoch count.
+
+    A single refit goes on from the run's random state, as it always has. Of `--refits N` > 1, refit
+    `draw` (0 to N - 1) starts from seed `--seed + 1 + draw` (initial weights and shuffling): N
+    distinct draws, the same N again on `--export-only`.
+    """
+    epochs, of = trained_epochs(trial), config.output.refits
+    print(
+        f"Refitting trial {trial.trial_id}'s hyperparameters on train + validation for {epochs} epoch(s)"
+        + (f" ({draw + 1} of {of})." if of > 1 else ".")
     )
+    faults.hit("refit")
+    with _seeded(hypermodel, config.budget.seed + 1 + draw if of > 1 else None):
+        model = hypermodel.build(trial.hyperparameters)
+        hypermodel.fit(
+            trial.hyperparameters,
+            model,
+            dataset.train.concatenate(dataset.validation),
+            epochs=epochs,
+            verbose=config.runtime.verbose,
+        )
     return model
+
+
+@contextlib.contextmanager
+def _seeded(hypermodel: "RecurrentHyperModel", seed: int | None) -> typing.Iterator[None]:
+    """Keras's random state and the hypermodel's shuffling from `seed` inside the block (None: as they are)."""
+    if seed is None:
+        yield
+        return
+    keras.utils.set_random_seed(seed)
+    kept, hypermodel.seed = hypermodel.seed, seed
+    try:
+        yield
+    finally:
+        hypermodel.seed = kept
 
 
 def _trial_model(tuner: "DurableTuner", trial: kt.Trial) -> keras.Model:

@@ -31,7 +31,13 @@ def show(config: Any, result: "Export", test_lines: Iterable[str], out: Callable
             out(f"  {name:<{width}}  {progress.value(value)}")
         out(f"Validation {m['objective']}: {m['best_validation_score']:.4f} (best epoch {m['best_epoch']})")
     model = (
-        "the base alone" if m.get("exported_base") else "refit on train + validation" if m["refit"] else "trial weights"
+        "the base alone"
+        if m.get("exported_base")
+        else f"the mean of {m['refits']} refits on train + validation"
+        if m.get("refits")
+        else "refit on train + validation"
+        if m["refit"]
+        else "trial weights"
     )
     out(f"Test part: {m['sizes']['test']} {m.get('size_unit', 'examples')}, {model}")
     if m.get("ensemble"):
