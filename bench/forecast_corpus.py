@@ -25,7 +25,8 @@ those kept aside to judge a default on data it was not chosen on; `--series NAME
 some by name. `--json` is rewritten after every run; `--merge` prints the table of several
 such files together (seeds run in separate processes, `--first-seed`). `--time-limit` and
 `--extra KEY=VALUE` override the defaults for experiments (the figures in BENCHMARKS.md use
-neither). `--list` only writes the CSVs, reads them back with kt_rnn's reader and prints
+neither). `--export-again` trains nothing: it exports the searches kept under `--logdir` again with
+this checkout's defaults, so a change of the export is measured on the same searches. `--list` only writes the CSVs, reads them back with kt_rnn's reader and prints
 what each holds.
 """
 
@@ -432,6 +433,12 @@ def parse_args(argv):
     )
     experiments.add_argument("--time-limit", metavar="TIME", help="passed to kt_rnn.tune as time_limit, e.g. 10m")
     experiments.add_argument(
+        "--export-again",
+        action="store_true",
+        help="train nothing: export each search already under --logdir again (--export-only) with this "
+        "checkout's defaults, e.g. a new export after the searches ran; wall time is the export's",
+    )
+    experiments.add_argument(
         "--extra",
         action="append",
         default=[],
@@ -442,6 +449,8 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error(f"--repeats must be at least 1. Received: {args.repeats}")
+    if args.export_again and not args.logdir:
+        parser.error("--export-again exports the searches under --logdir: give it")
     try:
         args.extra = extras(args.extra)
     except ValueError as error:
@@ -517,6 +526,8 @@ def search(name, path, seed, logdir, args):
     if args.time_limit:
         options["time_limit"] = args.time_limit
     options.update(args.extra)
+    if args.export_again:
+        options["export_only"] = True
     started = time.perf_counter()
     result = kt_rnn.tune(str(path), dataset="timeseries", logdir=str(logdir), seed=seed, **options)
     seconds = time.perf_counter() - started
@@ -681,7 +692,16 @@ def main(argv=None):
             for i in range(args.repeats)
             if (logdir / f"{name}_{args.first_seed + i}").exists()
         ]
-        if taken:
+        missing = [
+            name
+            for name in chosen
+            for i in range(args.repeats)
+            if not (logdir / f"{name}_{args.first_seed + i}").exists()
+        ]
+        if args.export_again and missing:
+            print(f"--export-again: no search of {', '.join(missing)} under {logdir}.", file=sys.stderr)
+            return 2
+        if taken and not args.export_again:
             print(
                 f"Earlier runs are in the way: {', '.join(taken)}. Remove them or pass another --logdir.",
                 file=sys.stderr,
