@@ -17,7 +17,7 @@ from hypermodels import cudnn
 from hypermodels import space as sp
 from kt_rnn import config as config_lib
 from kt_rnn.errors import SearchError, UsageError
-from kt_rnn.search import dashboard, pipeline
+from kt_rnn.search import dashboard, pipeline, plan
 from kt_rnn.state import durable
 
 pytestmark = pytest.mark.e2e  # whole searches, real IMDB included
@@ -454,6 +454,7 @@ def test_pipeline_short_seasonal_series_with_the_defaults_and_a_time_limit(tmp_p
     # A trend of 0.8 a step: the last season's change carried ahead forecasts the training part best.
     assert "predict=seasonal_trend: its base forecasts the training part with MAE" in metrics["plan"]
     assert result.hparams[sp.PREDICT] == "seasonal_trend" and result.hparams[sp.WINDOW] in (13, 24, 48)
+    assert metrics["refits"] == plan.REFITS and out.count(f" of {plan.REFITS}).") == plan.REFITS  # one draw each
     assert {"auto_ets", "auto_arima"} <= set(metrics["test"]["baselines"])
     last = out.strip().splitlines()
     assert any(line.startswith("test MAE ") and "| ETS " in line for line in last[-6:])

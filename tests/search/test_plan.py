@@ -210,3 +210,14 @@ def test_plan_halves_the_batch_of_a_small_sequence_set_too(tmp_path):
 
 def _first_value(domain):
     return domain.default if domain.default is not None else domain.values[0]
+
+
+def test_plan_averages_refits_for_a_short_series_only(tmp_path):
+    planned, found = _planned(tmp_path, 144)
+    assert planned.output.refits == plan.REFITS and f"an export that averages {plan.REFITS} refits" in found.line()
+    assert _planned(tmp_path, 20_000)[0].output.refits == 1  # thousands of windows: one refit's draw matters little
+
+
+def test_plan_keeps_the_refits_the_user_gave_and_plans_none_without_a_refit(tmp_path):
+    assert _planned(tmp_path, 144, "--refits", "2")[0].output.refits == 2
+    assert _planned(tmp_path, 144, "--no-refit")[0].output.refits == 1

@@ -434,6 +434,7 @@ def test_forecast_ensemble_export_reads_its_longest_members_window(finished_time
         logdir=str(logs),
         export_only=True,
         ensemble=2,
+        refits=1,
         baselines="none",
     )
     members = result.metrics["ensemble"]["members"]
