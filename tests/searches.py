@@ -40,3 +40,20 @@ def argv(dataset, data, logdir, *more):
 
 def _tiny_args(dataset, data, logdir):
     return ["--data", str(data), "--logdir", str(logdir), *TINY[dataset]]
+
+
+def wave(logdir, **options):
+    """`kt_rnn.tune`'s keywords for the session's finished tiny forecasting search (conftest's
+    `finished_timeseries_search`, 2 random trials on a sine wave) under `logdir`, then `options`."""
+    return {
+        "dataset": "timeseries",
+        "target": "y",
+        "horizon": 4,
+        "tuner": "random",
+        "max_trials": 2,
+        "max_epochs": 2,
+        "fix": ["units_0=16", "num_layers=1", "batch_size=32"],
+        "refits": 1,
+        "logdir": str(logdir),
+        **options,
+    }

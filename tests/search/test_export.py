@@ -1,8 +1,11 @@
 import os
 import types
 
+import numpy as np
 import pytest
 
+import kt_rnn
+import searches
 from hypermodels import space as sp
 from kt_rnn.errors import SearchError
 from kt_rnn.search import export
@@ -105,7 +108,6 @@ def test_best_trials_takes_one_trial_per_set_of_hyperparameters_best_first():
 
 def test_average_outputs_the_mean_of_its_members_and_one_model_as_is():
     import keras
-    import numpy as np
 
     def member(scale):
         x = keras.Input((3,), name="features")
@@ -121,38 +123,16 @@ def test_average_outputs_the_mean_of_its_members_and_one_model_as_is():
     assert [layer.name for layer in ensemble.layers[1:4]] == ["member_0", "member_1", "member_2"]
 
 
-def _export_wave_again(finished, **options):
-    """The session's tiny forecasting search (`finished_timeseries_search`) exported again with `options`."""
-    import kt_rnn
-
-    data, logs, _ = finished
-    return kt_rnn.tune(
-        data,
-        dataset="timeseries",
-        target="y",
-        horizon=4,
-        tuner="random",
-        max_trials=2,
-        max_epochs=2,
-        fix=["units_0=16", "num_layers=1", "batch_size=32"],
-        logdir=str(logs),
-        export_only=True,
-        baselines="none",
-        **options,
-    )
-
-
 def test_export_refits_serves_the_mean_of_distinct_seeded_refits_drawn_the_same_again(
     finished_timeseries_search, capsys
 ):
-    import numpy as np
-
-    first = _export_wave_again(finished_timeseries_search, refits=2)
+    data, logs, _ = finished_timeseries_search
+    first = kt_rnn.tune(data, **searches.wave(logs, export_only=True, baselines="none", refits=2))
     printed = capsys.readouterr().out
     assert first.metrics["refits"] == 2 and "ensemble" not in first.metrics
     assert "(1 of 2)." in printed and "(2 of 2)." in printed and "the mean of 2 refits on train + validation" in printed
     window = 50 + 10 * np.sin(np.arange(first.model.input.shape[1], dtype="float32") / 4)[None, :, None]
     members = [first.model.get_layer(f"member_{i}") for i in range(2)]
     assert not np.allclose(members[0](window), members[1](window))  # two draws, not one model twice
-    again = _export_wave_again(finished_timeseries_search, refits=2)
+    again = kt_rnn.tune(data, **searches.wave(logs, export_only=True, baselines="none", refits=2))
     np.testing.assert_allclose(np.asarray(again.model(window)), np.asarray(first.model(window)), rtol=1e-5)

@@ -153,17 +153,7 @@ def test_forecast_through_the_api_resumes_and_reports(finished_timeseries_search
     data, logs, _ = finished_timeseries_search
     project = logs / pathlib.Path(data).stem  # the project is named after the data file
     trials = {p.name: (p / "trial.json").read_text() for p in (project / "tuner").glob("trial_*")}
-    options = dict(
-        dataset="timeseries",
-        target="y",
-        horizon=4,
-        tuner="random",
-        max_trials=2,
-        max_epochs=2,
-        fix=["units_0=16", "num_layers=1", "batch_size=32"],
-        logdir=str(logs),
-    )
-    result = kt_rnn.tune(data, **options)  # the same search: resumes, nothing trained again
+    result = kt_rnn.tune(data, **searches.wave(logs))  # the same search: resumes, nothing trained again
     assert result.objective == "val_loss" and result.metrics["direction"] == "min"
     assert result.metrics["size_unit"] == "steps" and result.metrics["sizes"]["test"] == 24
     assert {p.name: (p / "trial.json").read_text() for p in (project / "tuner").glob("trial_*")} == trials
@@ -422,21 +412,7 @@ def test_forecast_serving_ensemble_is_the_mean_of_its_members_each_on_its_own_re
 @pytest.mark.e2e
 def test_forecast_ensemble_export_reads_its_longest_members_window(finished_timeseries_search):
     data, logs, _ = finished_timeseries_search
-    result = kt_rnn.tune(
-        data,
-        dataset="timeseries",
-        target="y",
-        horizon=4,
-        tuner="random",
-        max_trials=2,
-        max_epochs=2,
-        fix=["units_0=16", "num_layers=1", "batch_size=32"],
-        logdir=str(logs),
-        export_only=True,
-        ensemble=2,
-        refits=1,
-        baselines="none",
-    )
+    result = kt_rnn.tune(data, **searches.wave(logs, export_only=True, ensemble=2, baselines="none"))
     members = result.metrics["ensemble"]["members"]
     assert result.metrics["ensemble"]["size"] == 2 and len(members) == 2
     project = logs / pathlib.Path(data).stem  # the project is named after the data file
