@@ -26,8 +26,8 @@ some by name. `--json` is rewritten after every run; `--merge` prints the table 
 such files together (seeds run in separate processes, `--first-seed`). `--time-limit` and
 `--extra KEY=VALUE` override the defaults for experiments (the figures in BENCHMARKS.md use
 neither). `--export-again` trains nothing: it exports the searches kept under `--logdir` again with
-this checkout's defaults, so a change of the export is measured on the same searches. `--list` only writes the CSVs, reads them back with kt_rnn's reader and prints
-what each holds.
+this checkout's defaults, so a change of the export is measured on the same searches. `--list`
+only writes the CSVs, reads them back with kt_rnn's reader and prints what each holds.
 """
 
 import argparse
@@ -55,6 +55,7 @@ COMPARISONS = (
     ("ensemble_mae", "MAE of the ensemble"),
     ("network_mae", "the network's MAE (--no-base-fallback)"),
 )
+TEMPORARY = []  # the run's temporary logdir, removed however it ends
 # Options the command line collects into a list (`--fix a=1 --fix b=2`): an `--extra` of one of them is one item.
 LIST_OPTIONS = ("fix", "categorical")
 
@@ -681,6 +682,8 @@ def main(argv=None):
         return merge(args.merge)
     chosen = names(args)
     logdir = args.logdir or pathlib.Path(tempfile.mkdtemp(prefix="kt_rnn_forecast_corpus_"))
+    if args.logdir is None:
+        TEMPORARY.append(logdir)
     logdir.mkdir(parents=True, exist_ok=True)
     try:
         if args.list:
@@ -781,8 +784,16 @@ def merge(files):
     return 0 if all(beats_both(runs) for runs in results.values()) else 1
 
 
+def _terminated(signum, frame):
+    """SIGTERM (a kill, a scheduler): the temporary directory goes, as after Ctrl-C, and the process ends
+    now. Raising SystemExit here did not stop it: it landed in a TensorFlow weakref callback, which
+    printed and dropped it, and the run went on to the next series."""
+    for directory in TEMPORARY:
+        shutil.rmtree(directory, ignore_errors=True)
+    os._exit(128 + signum)
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(REPO))
-    # A stopped run (kill, a scheduler's SIGTERM) removes its temporary directory as Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    signal.signal(signal.SIGTERM, _terminated)
     sys.exit(main())
