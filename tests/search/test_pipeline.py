@@ -454,7 +454,11 @@ def test_pipeline_short_seasonal_series_with_the_defaults_and_a_time_limit(tmp_p
     # A trend of 0.8 a step: the last season's change carried ahead forecasts the training part best.
     assert "predict=seasonal_trend: its base forecasts the training part with MAE" in metrics["plan"]
     assert result.hparams[sp.PREDICT] == "seasonal_trend" and result.hparams[sp.WINDOW] in (13, 24, 48)
-    assert metrics["refits"] == plan.REFITS and out.count(f" of {plan.REFITS}).") == plan.REFITS  # one draw each
+    assert f"an export that averages {plan.REFITS} refits" in metrics["plan"]
+    if "exported_base" in metrics:  # the few trials 8 s allow did not beat the base: nothing is refit
+        assert "refits" not in metrics and "Refitting" not in out
+    else:
+        assert metrics["refits"] == plan.REFITS and out.count(f" of {plan.REFITS}).") == plan.REFITS  # one draw each
     assert {"auto_ets", "auto_arima"} <= set(metrics["test"]["baselines"])
     last = out.strip().splitlines()
     assert any(line.startswith("test MAE ") and "| ETS " in line for line in last[-6:])
