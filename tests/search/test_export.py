@@ -123,6 +123,7 @@ def test_average_outputs_the_mean_of_its_members_and_one_model_as_is():
     assert [layer.name for layer in ensemble.layers[1:4]] == ["member_0", "member_1", "member_2"]
 
 
+@pytest.mark.e2e  # two exports through kt_rnn.tune, four refits
 def test_export_refits_serves_the_mean_of_distinct_seeded_refits_drawn_the_same_again(
     finished_timeseries_search, capsys
 ):
