@@ -403,8 +403,8 @@ COMMON: tuple[Option, ...] = (
     Option(
         "refits",
         "refit each exported trial N times, each from its own seed, and export their mean (N times the "
-        "refit's cost): one refit is one draw of the initial weights and the shuffling (default 1; "
-        "planned for a series, see README)",
+        "refit's cost): one refit is one draw of the initial weights and the shuffling (default 1; 5 for "
+        "a series of fewer than 300 training windows)",
         "output",
         int,
         1,
