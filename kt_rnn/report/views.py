@@ -35,9 +35,10 @@ def render(search: tt.Search, width: int | None = None) -> list[str]:
 
 
 def _export_lines(search):
-    """What the export's task said of its test scores (`metrics.json` `test_lines`), and of its base."""
+    """What the export's task said of its test scores (`metrics.json` `test_lines`), and of its base (exported
+    instead of the network, or beaten by it on validation)."""
     export = search.export or {}
-    base = (export.get("exported_base") or {}).get("line")
+    base = (export.get("exported_base") or export.get("base_comparison") or {}).get("line")
     lines = export.get("test_lines")
     if lines is None:  # no export, or one written before kt_rnn kept its lines
         return ["Export: test scores in best/metrics.json (by an earlier kt_rnn, which kept no summary)"] * bool(

@@ -9,7 +9,8 @@ written to a temporary directory and renamed into place, so an interrupted
 export leaves the previous one intact. With `--ensemble K` the exported model
 averages the outputs of the K best trials with distinct hyperparameters, with `--refits N` the
 outputs of N refits of each (each from its own seed). A forecaster whose best
-trial does not beat its base (the seasonal-naive forecast, ...) on validation exports the base alone.
+trial does not beat its base (the seasonal-naive forecast, ...) on validation exports the base alone;
+either way `metrics.json` says how the two compared there (`exported_base`, `base_comparison`).
 """
 
 import contextlib
@@ -143,7 +144,8 @@ def export(
     timed = timed or timings.Timings()
     members = best_trials(tuner, config.output.ensemble)
     trial, epochs = members[0], trained_epochs(members[0])
-    base = base_instead(config, tuner, hypermodel, dataset, task, trial)
+    comparison = base_comparison(tuner, hypermodel, dataset, task, trial, config)
+    base = comparison if comparison and config.output.base_fallback and task.base_wins(comparison) else None
     with timed.phase("refit" if config.output.refit and not base else "export"):
         models = [] if base else [m for member in members for m in _member(config, tuner, hypermodel, dataset, member)]
     export_started = time.perf_counter()  # scoring on test and writing best/
@@ -157,7 +159,9 @@ def export(
     metrics["test_lines"] = list(task.summary_lines(scores))  # the task's words on them, for the report
     if base:
         metrics["exported_base"] = {**base, "line": task.base_line(base, trial.trial_id)}
-    elif config.output.ensemble > 1:
+    elif comparison:  # how far the network was ahead of its base (behind, with --no-base-fallback)
+        metrics["base_comparison"] = {**comparison, "line": task.network_line(comparison, trial.trial_id)}
+    if not base and config.output.ensemble > 1:
         metrics["ensemble"] = _described(members, config.output.ensemble)
     if len(models) > len(members):  # each member the mean of its refits
         metrics["refits"] = len(models) // len(members)
@@ -196,22 +200,23 @@ def _finish(timed: timings.Timings, started: float, export_started: float) -> di
     return {"wall_time_seconds": round(time.time() - started, 1), "timings": timed.as_dict()}
 
 
-def base_instead(
-    config: typing.Any,
+def base_comparison(
     tuner: "DurableTuner",
     hypermodel: "RecurrentHyperModel",
     dataset: typing.Any,
     task: types.ModuleType,
     trial: kt.Trial,
+    config: typing.Any,
 ) -> dict[str, typing.Any] | None:
-    """The task's simple model to export instead of the best trial's (`task.base_instead`: a forecaster's
-    base, when the trial's validation MAE does not beat it), or None; no refit is needed for it."""
-    if not config.output.base_fallback or not hasattr(task, "base_instead"):
+    """The task's simple model beside the best trial (`task.best_base`: a forecaster's best base on the
+    validation windows, and the trial's MAE there), or None for a task without one or a trial that logged
+    no MAE. The export serves that base instead where `task.base_wins` (no refit is needed for it)."""
+    if not hasattr(task, "best_base"):
         return None
     maes = fold_values(tuner, trial, config, "val_mae")
     if None in maes:  # an execution that logged no MAE: nothing to compare it with
         return None
-    return task.base_instead(hypermodel, dataset, tuner.folds, hparams_of(trial), sum(maes) / len(maes))  # type: ignore[arg-type]  # no None left
+    return task.best_base(hypermodel, dataset, tuner.folds, hparams_of(trial), sum(maes) / len(maes))  # type: ignore[arg-type]  # no None left
 
 
 def _member(

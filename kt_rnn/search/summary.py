@@ -30,6 +30,8 @@ def show(config: Any, result: "Export", test_lines: Iterable[str], out: Callable
         for name, value in sorted(result.hparams.items()):
             out(f"  {name:<{width}}  {progress.value(value)}")
         out(f"Validation {m['objective']}: {m['best_validation_score']:.4f} (best epoch {m['best_epoch']})")
+        if (m.get("base_comparison") or {}).get("line"):  # a forecaster's: the network against its base
+            out(m["base_comparison"]["line"])
     model = (
         "the base alone"
         if m.get("exported_base")

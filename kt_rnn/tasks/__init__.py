@@ -19,10 +19,11 @@ and provides:
 - `serving_model(model, dataset, hparams)`: raw input -> prediction in the user's units;
 - optionally `serving_ensemble(models, dataset, hparams_list)`: the mean prediction of members
   that read inputs of their own shape (without it, `--ensemble` averages the models' outputs);
-- optionally `base_instead(hypermodel, dataset, folds, hparams, trial_mae)`,
-  `serving_base(dataset, hparams)` and `base_line(base, trial_id)`: a simple model (a
-  forecaster's base) the export serves instead when the best trial's validation MAE does not
-  beat it, and the line that says so;
+- optionally `best_base(hypermodel, dataset, folds, hparams, trial_mae)`, `base_wins(base)`,
+  `serving_base(dataset, hparams)`, `base_line(base, trial_id)` and `network_line(base, trial_id)`:
+  a simple model (a forecaster's best base on validation) beside the best trial, which the export
+  serves instead where `base_wins` (the trial's validation MAE does not beat it), and the lines
+  that say which was exported and by how much the two differed;
 - optionally `named_outputs(dataset)`: `output -> {name: tensor}`, the SavedModel's named outputs
   (default `kt_rnn.tasks.outputs.named_outputs`: `probabilities` and `label`, or `value`);
 - `scores(serving_model, dataset)`: the test scores written to `metrics.json`;

@@ -21,7 +21,7 @@ from hypermodels import space as sp
 from hypermodels.forecaster import RNNForecaster, windows
 from hypermodels.layers import ForecastOutput
 from kt_rnn.tasks import baselines, forecast_scores
-from kt_rnn.tasks.forecast_scores import base_line  # noqa: F401  (the task's own: what the export says of its base)
+from kt_rnn.tasks.forecast_scores import base_line, network_line  # noqa: F401  (the task's own: what the export says of its base)
 from kt_rnn.tasks.outputs import PREDICT_BATCH, assets  # noqa: F401  (the task's own: no assets)
 
 if TYPE_CHECKING:
@@ -84,20 +84,21 @@ def serving_ensemble(models: Sequence[keras.Model], dataset: Any, hparams: Seque
     return keras.Model(window, keras.layers.Average(name="ensemble_mean")(forecasts), name="forecaster")
 
 
-def base_instead(
+def best_base(
     hypermodel: RNNForecaster,
     dataset: Any,
     folds: Sequence[tuple["Segment", "Segment"]] | None,
     hparams: Mapping[str, Any],
     trial_mae: float,
-) -> dict[str, Any] | None:
-    """The base to export instead of the best trial's network, or None when the network beats every base.
+) -> dict[str, Any]:
+    """The base that forecasts the validation windows best, beside the best trial's validation MAE there.
 
     On a short series a network can learn a correction that does worse than none: each base (`_bases`:
     the space's, and the naive and seasonal-naive forecasts the test scores compare with) is scored alone
     (`RNNForecaster.base_error`) on the validation windows the trials were scored on (each fold's,
-    averaged), with the best trial's window; the best base is exported when `trial_mae`, the best
-    trial's validation MAE there (`val_mae`, scaled, each fold's at its best epoch), is not lower.
+    averaged), with the best trial's window. `trial_mae` is the best trial's validation MAE there
+    (`val_mae`, scaled, each fold's at its best epoch). The export serves the base instead of the network
+    where its MAE is not higher (`base_wins`), and says how far apart they were either way.
     Returns `{"hparams": {window, predict}, "validation_mae", "trial_validation_mae"}`, the MAEs in
     the target's units.
     """
@@ -108,18 +109,20 @@ def base_instead(
         for predict in _bases(hypermodel, window)
     }
     best = min(errors, key=errors.get)  # type: ignore[arg-type]
-    trial_mae *= dataset.spec["target_std"]
-    if errors[best] > trial_mae:
-        return None
     return {
         "hparams": {sp.WINDOW: window, sp.PREDICT: best},
         "validation_mae": errors[best],
-        "trial_validation_mae": trial_mae,
+        "trial_validation_mae": trial_mae * dataset.spec["target_std"],
     }
 
 
+def base_wins(comparison: Mapping[str, Any]) -> bool:
+    """True when `best_base`'s base forecast the validation windows at least as well as the best trial."""
+    return bool(comparison["validation_mae"] <= comparison["trial_validation_mae"])
+
+
 def _bases(hypermodel, window):
-    """The bases `base_instead` weighs: the space's `predict`s, the naive forecast (`change`) and, where
+    """The bases `best_base` weighs: the space's `predict`s, the naive forecast (`change`) and, where
     the season reaches the model and `window` holds it, the seasonal ones, whether the plan kept them
     or not (a base the training part ranked lower can still forecast the validation part best)."""
     found = set(sp.possible_values(hypermodel.space.domain(sp.PREDICT))) | {"change"}

@@ -48,3 +48,33 @@ def test_show_prints_the_best_hyperparameters_as_a_person_reads_them(tmp_path):
     summary.show(config, result, [], out=lines.append)
     assert "  learning_rate  0.00204" in lines and "  units_0        64" in lines and "  dropout        0.3" in lines
     assert lines[-1] == f"Inspect every trial: tensorboard --logdir {tmp_path / 'tensorboard'}"
+
+
+def test_show_says_how_far_the_exported_network_was_ahead_of_its_base(tmp_path):
+    import types
+
+    config = types.SimpleNamespace(
+        budget=types.SimpleNamespace(tuner="bayesian"), layout=types.SimpleNamespace(tensorboard=tmp_path / "tb")
+    )
+    line = (
+        "Trial 03's validation MAE 1.215 against 1.35 for the best base alone (window=24, predict=seasonal): 10% lower"
+    )
+    metrics = {
+        "trials": {"total": 4, "completed": 4, "failed": 0, "rerun": 0, "failures": {}},
+        "best_trial": "03",
+        "objective": "val_loss",
+        "best_validation_score": 0.12,
+        "best_epoch": 9,
+        "refit": True,
+        "refits": 5,
+        "sizes": {"test": 24},
+        "size_unit": "steps",
+        "wall_time_seconds": 30.0,
+        "base_comparison": {"line": line},
+    }
+    lines = []
+    summary.show(
+        config, types.SimpleNamespace(metrics=metrics, hparams={"window": 24}, path=tmp_path), [], lines.append
+    )
+    assert lines[lines.index("Validation val_loss: 0.1200 (best epoch 9)") + 1] == line
+    assert "Test part: 24 steps, the mean of 5 refits on train + validation" in lines

@@ -267,7 +267,7 @@ def _seasonal(path, steps=160, season=6, noise=0.0):
     return path
 
 
-def test_forecast_base_instead_is_the_best_base_only_when_the_trials_validation_mae_does_not_beat_it(tmp_path):
+def test_forecast_best_base_is_compared_with_the_trial_and_wins_only_when_the_trial_does_not_beat_it(tmp_path):
     config = _config(
         _seasonal(tmp_path / "s.csv", noise=1.0), tmp_path / "logs", "--target", "y", "--horizon", "4", "--season", "6"
     )
@@ -280,14 +280,26 @@ def test_forecast_base_instead_is_the_best_base_only_when_the_trials_validation_
     }
     best = min(errors, key=errors.get)
     scaled = errors[best] / dataset.spec["target_std"]  # a trial's val_mae is in the scaled units it learns
-    assert forecast.base_instead(hypermodel, dataset, None, {sp.WINDOW: window}, scaled * 0.99) is None
-    chosen = forecast.base_instead(hypermodel, dataset, None, {sp.WINDOW: window}, scaled * 1.01)
+    beaten = forecast.best_base(hypermodel, dataset, None, {sp.WINDOW: window}, scaled * 0.99)
+    assert not forecast.base_wins(beaten)
+    assert beaten["trial_validation_mae"] == pytest.approx(errors[best] * 0.99)
+    chosen = forecast.best_base(hypermodel, dataset, None, {sp.WINDOW: window}, scaled * 1.01)
+    assert forecast.base_wins(chosen)
     assert chosen["hparams"] == {sp.WINDOW: window, sp.PREDICT: best}
     assert chosen["validation_mae"] == pytest.approx(errors[best])
     assert chosen["trial_validation_mae"] == pytest.approx(errors[best] * 1.01)
 
 
-def test_forecast_base_instead_weighs_the_seasonal_naive_even_when_the_space_holds_another_base(tmp_path):
+def test_forecast_network_line_says_how_far_the_trial_was_from_its_base():
+    base = {"hparams": {"window": 24, "predict": "seasonal"}, "validation_mae": 1.35, "trial_validation_mae": 1.215}
+    assert forecast.network_line(base, "03") == (
+        "Trial 03's validation MAE 1.215 against 1.35 for the best base alone (window=24, predict=seasonal): 10% lower"
+    )
+    behind = {**base, "trial_validation_mae": 1.485}  # --no-base-fallback exports a network its base beat
+    assert forecast.network_line(behind, "03").endswith(": 10% higher")
+
+
+def test_forecast_best_base_weighs_the_seasonal_naive_even_when_the_space_holds_another_base(tmp_path):
     # The trials corrected the naive forecast (`--fix predict=change`); on an exact season the seasonal
     # naive forecast, which the test scores compare with, forecasts the validation part better than either.
     config = _config(
@@ -305,7 +317,8 @@ def test_forecast_base_instead_weighs_the_seasonal_naive_even_when_the_space_hol
     dataset = timeseries.load(config)
     hypermodel = forecast.hypermodel(config, dataset)
     naive = hypermodel.base_error(dataset.validation, 12, "change") / dataset.spec["target_std"]
-    chosen = forecast.base_instead(hypermodel, dataset, None, {sp.WINDOW: 12}, 0.5 * naive)
+    chosen = forecast.best_base(hypermodel, dataset, None, {sp.WINDOW: 12}, 0.5 * naive)
+    assert forecast.base_wins(chosen)
     assert chosen["hparams"][sp.PREDICT] in ("seasonal", "seasonal_trend") and chosen["validation_mae"] < 1e-4
 
 
@@ -344,6 +357,8 @@ def test_forecast_exports_the_seasonal_naive_alone_when_no_trial_beats_it(tmp_pa
     config = config.replace(export_only=True, base_fallback=False)  # --no-base-fallback
     network = pipeline.run(config)
     assert "exported_base" not in network.metrics and network.metrics["test"]["model"]["mae"] > 1e-3
+    assert network.metrics["base_comparison"]["hparams"] == base["hparams"]  # still said: how far behind it was
+    assert network.metrics["base_comparison"]["line"].endswith("higher")
 
 
 @pytest.mark.e2e
