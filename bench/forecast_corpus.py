@@ -432,6 +432,13 @@ def parse_args(argv):
         "alone, export it again with --no-base-fallback (the best trial's network, refit) and "
         "report that model's MAE too",
     )
+    experiments.add_argument(
+        "--development",
+        action="store_true",
+        help="cut each series' test part (as kt_rnn splits the whole series) off before the search: the run "
+        "reads none of it, and its own test part lies in the whole series' validation part, so a choice "
+        "made on these figures is made on validation data; each run also reports its best base's MAE there",
+    )
     experiments.add_argument("--time-limit", metavar="TIME", help="passed to kt_rnn.tune as time_limit, e.g. 10m")
     experiments.add_argument(
         "--export-again",
@@ -492,6 +499,35 @@ def names(args):
     return [name for name, spec in SERIES.items() if chosen == "all" or spec["held_out"] == (chosen == "held-out")]
 
 
+def without_test(name, path):
+    """The CSV of series `name` without its test part (the steps kt_rnn's split of the whole series tests
+    on), written beside it; its path."""
+    from kt_rnn.data import series as series_lib
+
+    steps = len(read_back(name, path).values)
+    _, test = series_lib.split_sizes(steps, SERIES[name]["horizon"])
+    lines = path.read_text().splitlines(keepends=True)  # a header, then one row a step
+    cut = path.with_name(f"{path.stem}_development{path.suffix}")
+    cut.write_text("".join(lines[: 1 + steps - test]))
+    return cut
+
+
+def base_test_mae(name, path, base):
+    """The MAE of `base` (`{"hparams": {window, predict}}`, a search's best base on validation) alone on the
+    run's test windows, in the target's units: what the export would have scored had it served the base."""
+    import numpy as np
+
+    from hypermodels.bases import base_errors
+    from kt_rnn.data import series as series_lib
+
+    spec, values = SERIES[name], np.asarray(read_back(name, path).values, dtype="float64")
+    target = values.reshape(len(values), -1)[:, 0]
+    _, test = series_lib.split_sizes(len(target), spec["horizon"])
+    window, predict = base["hparams"]["window"], base["hparams"]["predict"]
+    found = base_errors(target[len(target) - test - window :], [predict], window, spec["horizon"], spec["season"] or 1)
+    return found[predict]
+
+
 def read_back(name, path):
     """The CSV of series `name` read by kt_rnn's own reader, the one the search uses (no TensorFlow)."""
     from kt_rnn.data import series as series_lib
@@ -538,6 +574,13 @@ def search(name, path, seed, logdir, args):
     figures.update({f"{key}_mae": _mae(classical.get(key)) for key, _ in CLASSICAL})
     figures.update(wall_s=seconds, model_vs_classical=_ratio(figures), validation_score=float(result.validation_score))
     base = result.metrics.get("exported_base")
+    compared = base or result.metrics.get("base_comparison")  # the best base on validation, beside the best trial
+    if compared:
+        figures.update(
+            base_validation_mae=compared["validation_mae"],
+            trial_validation_mae=compared["trial_validation_mae"],
+            base_mae=base_test_mae(name, path, compared),
+        )
 
     def exported_again(**changes):  # the test MAE of the same search exported again another way
         again = {**options, "baselines": "none", "export_only": True, **changes}
@@ -713,6 +756,8 @@ def main(argv=None):
         results, rows = {}, {}
         for name in chosen:
             path = SERIES[name]["make"](logdir)
+            if args.development:
+                path = without_test(name, path)
             rows[name] = len(read_back(name, path).values)
             results[name] = []
             for repeat in range(args.repeats):
