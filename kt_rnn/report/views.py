@@ -44,7 +44,13 @@ def _export_lines(search):
         return ["Export: test scores in best/metrics.json (by an earlier kt_rnn, which kept no summary)"] * bool(
             export.get("test")
         )
-    return [*([base] if base else []), *(f"Export: {line}" if i == 0 else f"  {line}" for i, line in enumerate(lines))]
+    # What the export serves (an export written before metrics.json said so has none).
+    served = [f"Exported: {export['exported_model']}"] if export.get("exported_model") else []
+    return [
+        *([base] if base else []),
+        *served,
+        *(f"Export: {line}" if i == 0 else f"  {line}" for i, line in enumerate(lines)),
+    ]
 
 
 def table(search: tt.Search, trials: Sequence[tt.Trial], width: int | None = None) -> list[str]:

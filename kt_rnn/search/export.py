@@ -165,6 +165,7 @@ def export(
         metrics["ensemble"] = _described(members, config.output.ensemble)
     if len(models) > len(members):  # each member the mean of its refits
         metrics["refits"] = len(models) // len(members)
+    metrics["exported_model"] = described(bool(base), len(members), metrics.get("refits", 1), config.output.refit)
     if search_digest:
         metrics["search_digest"] = search_digest
     files = _Files(
@@ -178,6 +179,21 @@ def export(
     )
     replace_atomically(config.layout.best, lambda tmp: _write(tmp, serving, files))
     return Export(serving, hparams, metrics, config.layout.best, tuner)
+
+
+def described(base: bool, members: int, refits: int, refit: bool) -> str:
+    """What the export serves, in words: `"the mean of 5 refits on train + validation"`, `"the base alone"`,
+    `"the mean of 3 trials (trial weights each)"` (`--ensemble 3 --no-refit`)."""
+    if base:
+        return "the base alone"
+    each = (
+        f"the mean of {refits} refits on train + validation"
+        if refits > 1
+        else "refit on train + validation"
+        if refit
+        else "trial weights"
+    )
+    return each if members == 1 else f"the mean of {members} trials ({each} each)"
 
 
 def load(directory: pathlib.Path, tuner: "DurableTuner") -> Export:

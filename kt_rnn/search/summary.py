@@ -32,16 +32,7 @@ def show(config: Any, result: "Export", test_lines: Iterable[str], out: Callable
         out(f"Validation {m['objective']}: {m['best_validation_score']:.4f} (best epoch {m['best_epoch']})")
         if (m.get("base_comparison") or {}).get("line"):  # a forecaster's: the network against its base
             out(m["base_comparison"]["line"])
-    model = (
-        "the base alone"
-        if m.get("exported_base")
-        else f"the mean of {m['refits']} refits on train + validation"
-        if m.get("refits")
-        else "refit on train + validation"
-        if m["refit"]
-        else "trial weights"
-    )
-    out(f"Test part: {m['sizes']['test']} {m.get('size_unit', 'examples')}, {model}")
+    out(f"Test part: {m['sizes']['test']} {m.get('size_unit', 'examples')}, {m['exported_model']}")
     if m.get("ensemble"):
         out(ensemble_line(m["ensemble"]))
     for line in test_lines:

@@ -199,7 +199,7 @@ def test_main_says_when_the_export_is_a_forecasters_base_alone(tmp_path, capsys)
     assert out.splitlines()[-2:] == ["Exported the base alone (window=16, ...)", "Export: test MAE 12 | naive 14"]
 
 
-def test_main_says_how_far_the_exported_network_was_ahead_of_its_base(tmp_path, capsys):
+def test_main_says_what_the_export_serves_and_how_far_its_network_was_ahead_of_its_base(tmp_path, capsys):
     root = _search(tmp_path)
     (root / "best").mkdir()
     line = "Trial 03's validation MAE 1.2 against 1.35 for the best base alone (window=16, predict=seasonal): 11% lower"
@@ -207,11 +207,16 @@ def test_main_says_how_far_the_exported_network_was_ahead_of_its_base(tmp_path, 
         "test": {"model": {"mae": 12.0}},
         "test_lines": ["test MAE 12 | naive 14"],
         "base_comparison": {"line": line},
+        "exported_model": "the mean of 5 refits on train + validation",
     }
     (root / "best" / "metrics.json").write_text(json.dumps(metrics))
     code, out, _ = _run(capsys, root)
     assert code == 0
-    assert out.splitlines()[-2:] == [line, "Export: test MAE 12 | naive 14"]
+    assert out.splitlines()[-3:] == [
+        line,
+        "Exported: the mean of 5 refits on train + validation",
+        "Export: test MAE 12 | naive 14",
+    ]
 
 
 def test_main_points_to_the_scores_of_an_export_written_without_its_lines(tmp_path, capsys):

@@ -137,3 +137,10 @@ def test_export_refits_serves_the_mean_of_distinct_seeded_refits_drawn_the_same_
     assert not np.allclose(members[0](window), members[1](window))  # two draws, not one model twice
     again = kt_rnn.tune(data, **searches.wave(logs, export_only=True, baselines="none", refits=2))
     np.testing.assert_allclose(np.asarray(again.model(window)), np.asarray(first.model(window)), rtol=1e-5)
+
+
+def test_described_says_what_the_export_serves():
+    assert export.described(False, 1, 5, True) == "the mean of 5 refits on train + validation"
+    assert export.described(False, 1, 1, True) == "refit on train + validation"
+    assert export.described(False, 3, 1, False) == "the mean of 3 trials (trial weights each)"
+    assert export.described(True, 3, 5, True) == "the base alone"  # nothing trained for it

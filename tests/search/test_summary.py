@@ -38,6 +38,7 @@ def test_show_prints_the_best_hyperparameters_as_a_person_reads_them(tmp_path):
         "best_validation_score": 0.88,
         "best_epoch": 2,
         "refit": True,
+        "exported_model": "refit on train + validation",
         "sizes": {"test": 10},
         "wall_time_seconds": 3.0,
     }
@@ -66,7 +67,7 @@ def test_show_says_how_far_the_exported_network_was_ahead_of_its_base(tmp_path):
         "best_validation_score": 0.12,
         "best_epoch": 9,
         "refit": True,
-        "refits": 5,
+        "exported_model": "the mean of 5 refits on train + validation",
         "sizes": {"test": 24},
         "size_unit": "steps",
         "wall_time_seconds": 30.0,
