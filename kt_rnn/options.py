@@ -392,7 +392,8 @@ COMMON: tuple[Option, ...] = (
     Option(
         "ensemble",
         "export the average of the K best trials with distinct hyperparameters, each refit (K "
-        "times the refit's cost); a forecast's members each read their own window (default 1)",
+        "times the refit's cost); a forecast's members each read their own window (default 1; 5 for a "
+        "series of fewer than 300 training windows unless --refits is given)",
         "output",
         int,
         1,
@@ -403,8 +404,7 @@ COMMON: tuple[Option, ...] = (
     Option(
         "refits",
         "refit each exported trial N times, each from its own seed, and export their mean (N times the "
-        "refit's cost): one refit is one draw of the initial weights and the shuffling (default 1; 5 for "
-        "a series of fewer than 300 training windows)",
+        "refit's cost): one refit is one draw of the initial weights and the shuffling (default 1)",
         "output",
         int,
         1,

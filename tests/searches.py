@@ -18,7 +18,7 @@ TINY = {
     "sequence": ("--max-epochs", "2", "--fix", "units_0=16", "--fix", "num_layers=1"),
     "timeseries": (
         *("--max-epochs", "2", "--fix", "units_0=16", "--fix", "num_layers=1", "--fix", "batch_size=32"),
-        *("--refits", "1"),  # a short series' export would average 5 refits
+        *("--ensemble", "1"),  # a short series' export would average its 5 best trials
     ),
 }
 
@@ -53,7 +53,7 @@ def wave(logdir, **options):
         "max_trials": 2,
         "max_epochs": 2,
         "fix": ["units_0=16", "num_layers=1", "batch_size=32"],
-        "refits": 1,
+        "ensemble": 1,  # a short series' export would average its 5 best trials
         "logdir": str(logdir),
         **options,
     }

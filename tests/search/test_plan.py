@@ -212,12 +212,14 @@ def _first_value(domain):
     return domain.default if domain.default is not None else domain.values[0]
 
 
-def test_plan_averages_refits_for_a_short_series_only(tmp_path):
+def test_plan_averages_the_best_trials_for_a_short_series_only(tmp_path):
     planned, found = _planned(tmp_path, 144)
-    assert planned.output.refits == plan.REFITS and f"an export that averages {plan.REFITS} refits" in found.line()
-    assert _planned(tmp_path, 20_000)[0].output.refits == 1  # thousands of windows: one refit's draw matters little
+    assert planned.output.ensemble == plan.ENSEMBLE and planned.output.refits == 1
+    assert f"an export that averages the {plan.ENSEMBLE} best trials" in found.line()
+    assert _planned(tmp_path, 20_000)[0].output.ensemble == 1  # thousands of windows rank the trials
 
 
-def test_plan_keeps_the_refits_the_user_gave_and_plans_none_without_a_refit(tmp_path):
-    assert _planned(tmp_path, 144, "--refits", "2")[0].output.refits == 2
-    assert _planned(tmp_path, 144, "--no-refit")[0].output.refits == 1
+def test_plan_keeps_the_export_the_user_gave(tmp_path):
+    assert _planned(tmp_path, 144, "--ensemble", "2")[0].output.ensemble == 2
+    given = _planned(tmp_path, 144, "--refits", "3")[0].output  # three refits of the best trial, as asked
+    assert (given.ensemble, given.refits) == (1, 3)
