@@ -1,3 +1,5 @@
+import types
+
 from kt_rnn.search import summary
 
 
@@ -25,9 +27,8 @@ def test_trials_line_counts_outcomes():
     assert summary.trials_line(counts) == "Trials: 12 (10 completed, 2 failed, 1 re-run after an interruption)"
 
 
-def test_show_prints_the_best_hyperparameters_as_a_person_reads_them(tmp_path):
-    import types
-
+def _shown(tmp_path, hparams, **metrics):
+    """The lines `summary.show` prints for an export of `hparams` with `metrics` (else a one-trial search's)."""
     config = types.SimpleNamespace(
         budget=types.SimpleNamespace(tuner="random"), layout=types.SimpleNamespace(tensorboard=tmp_path / "tensorboard")
     )
@@ -41,41 +42,33 @@ def test_show_prints_the_best_hyperparameters_as_a_person_reads_them(tmp_path):
         "exported_model": "refit on train + validation",
         "sizes": {"test": 10},
         "wall_time_seconds": 3.0,
+        **metrics,
     }
-    result = types.SimpleNamespace(
-        metrics=metrics, hparams={"learning_rate": 0.0020432861, "units_0": 64, "dropout": 0.3}, path=tmp_path
-    )
     lines = []
-    summary.show(config, result, [], out=lines.append)
+    summary.show(config, types.SimpleNamespace(metrics=metrics, hparams=hparams, path=tmp_path), [], out=lines.append)
+    return lines
+
+
+def test_show_prints_the_best_hyperparameters_as_a_person_reads_them(tmp_path):
+    lines = _shown(tmp_path, {"learning_rate": 0.0020432861, "units_0": 64, "dropout": 0.3})
     assert "  learning_rate  0.00204" in lines and "  units_0        64" in lines and "  dropout        0.3" in lines
     assert lines[-1] == f"Inspect every trial: tensorboard --logdir {tmp_path / 'tensorboard'}"
 
 
 def test_show_says_how_far_the_exported_network_was_ahead_of_its_base(tmp_path):
-    import types
-
-    config = types.SimpleNamespace(
-        budget=types.SimpleNamespace(tuner="bayesian"), layout=types.SimpleNamespace(tensorboard=tmp_path / "tb")
-    )
     line = (
         "Trial 03's validation MAE 1.215 against 1.35 for the best base alone (window=24, predict=seasonal): 10% lower"
     )
-    metrics = {
-        "trials": {"total": 4, "completed": 4, "failed": 0, "rerun": 0, "failures": {}},
-        "best_trial": "03",
-        "objective": "val_loss",
-        "best_validation_score": 0.12,
-        "best_epoch": 9,
-        "refit": True,
-        "exported_model": "the mean of 5 refits on train + validation",
-        "sizes": {"test": 24},
-        "size_unit": "steps",
-        "wall_time_seconds": 30.0,
-        "base_comparison": {"line": line},
-    }
-    lines = []
-    summary.show(
-        config, types.SimpleNamespace(metrics=metrics, hparams={"window": 24}, path=tmp_path), [], lines.append
+    lines = _shown(
+        tmp_path,
+        {"window": 24},
+        objective="val_loss",
+        best_validation_score=0.12,
+        best_epoch=9,
+        exported_model="the mean of 5 trials (refit on train + validation each)",
+        sizes={"test": 24},
+        size_unit="steps",
+        base_comparison={"line": line},
     )
     assert lines[lines.index("Validation val_loss: 0.1200 (best epoch 9)") + 1] == line
-    assert "Test part: 24 steps, the mean of 5 refits on train + validation" in lines
+    assert "Test part: 24 steps, the mean of 5 trials (refit on train + validation each)" in lines
