@@ -207,7 +207,17 @@ def load(directory: pathlib.Path, tuner: "DurableTuner") -> Export:
             "--export-only to export the search again."
         ) from None
     base = metrics.get("exported_base") if isinstance(metrics, dict) else None  # the base's settings, as exported
+    if isinstance(metrics, dict):  # an export of an earlier kt_rnn did not say what it serves: its keys do
+        metrics.setdefault("exported_model", served(metrics))
     return Export(model, base["hparams"] if base else hparams_of(best_trial(tuner)), metrics, directory, tuner)
+
+
+def served(metrics: typing.Mapping[str, typing.Any]) -> str:
+    """What an export serves, in words (`described`), from its `metrics.json`."""
+    if "exported_model" in metrics:
+        return str(metrics["exported_model"])
+    members = (metrics.get("ensemble") or {}).get("size", 1)
+    return described(bool(metrics.get("exported_base")), members, metrics.get("refits", 1), metrics.get("refit", True))
 
 
 def _finish(timed: timings.Timings, started: float, export_started: float) -> dict[str, typing.Any]:

@@ -144,3 +144,14 @@ def test_described_says_what_the_export_serves():
     assert export.described(False, 1, 1, True) == "refit on train + validation"
     assert export.described(False, 3, 1, False) == "the mean of 3 trials (trial weights each)"
     assert export.described(True, 3, 5, True) == "the base alone"  # nothing trained for it
+
+
+def test_served_reads_what_an_export_serves_from_the_metrics_of_an_earlier_kt_rnn_too():
+    assert export.served({"exported_model": "the base alone", "refit": True}) == "the base alone"
+    earlier = {"refit": True, "refits": 5}  # written before metrics.json said what it serves
+    assert export.served(earlier) == "the mean of 5 refits on train + validation"
+    assert (
+        export.served({"refit": True, "ensemble": {"size": 2}})
+        == "the mean of 2 trials (refit on train + validation each)"
+    )
+    assert export.served({"refit": False, "exported_base": {"hparams": {}}}) == "the base alone"
