@@ -323,14 +323,17 @@ def _skill(model_mae: float, baseline_mae: float) -> float | None:
     return None if baseline_mae == 0 else 1 - model_mae / baseline_mae
 
 
+TIE_PERCENT = 0.05  # a difference under it is a tie: an exported base served in float32 is its baseline, rounded
+
+
 def _verdict(baseline: str, skill: float | None) -> str:
     if skill is None:
         return f"{baseline} is exact"
     percent = abs(skill) * 100
+    if percent < TIE_PERCENT:
+        return f"ties with {baseline}"
     text = f"{percent:.0f}%" if percent >= 9.5 else f"{percent:.2g}%"
-    if skill > 0:
-        return f"beats {baseline} by {text}"
-    return f"loses to {baseline} by {text}" if skill < 0 else f"ties with {baseline}"
+    return f"beats {baseline} by {text}" if skill > 0 else f"loses to {baseline} by {text}"
 
 
 def _step_labels(dates: np.ndarray | None, origins: np.ndarray, horizon: int) -> np.ndarray:

@@ -133,6 +133,15 @@ def test_comparison_line_beats_with_four_significant_digits():
     assert line == "test MAE 1210 | naive 1841 | seasonal naive 153000 | MASE 0.79 | beats naive by 34%"
 
 
+def test_comparison_line_ties_where_the_model_is_the_baseline_up_to_float32_rounding():
+    # The naive forecast exported as the model, served in float32: its MAE differs from the baseline's in the 7th digit.
+    actual, naive = np.array([[0.1, 0.3]]), np.array([[0.2, 0.2]])
+    served = naive.astype("float32").astype("float64")
+    line = fs.comparison_line({**fs.forecast(actual, served, naive, naive, 1.0), "season": 1})
+    assert line.endswith("| ties with naive"), line
+    assert fs.comparison_line(_scores()).endswith("loses to seasonal naive by 60%")  # a real loss still reads as one
+
+
 def _read(path):
     with open(path, newline="") as f:
         return list(csv.reader(f))
