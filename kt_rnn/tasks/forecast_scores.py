@@ -27,6 +27,7 @@ import numpy.typing as npt
 PREDICTIONS_FILE = "predictions.csv"
 COLUMNS = ("origin", "date", "step", "actual", "forecast", "naive", "seasonal_naive")
 METHODS = ("model", "naive", "seasonal_naive")
+TIE_PERCENT = 0.05  # a difference under it is a tie: an exported base served in float32 is its baseline, rounded
 
 
 def baselines(
@@ -321,9 +322,6 @@ def _smape(actual: np.ndarray, forecast: np.ndarray) -> float:
 def _skill(model_mae: float, baseline_mae: float) -> float | None:
     # An exact baseline leaves no room for skill: undefined rather than -inf.
     return None if baseline_mae == 0 else 1 - model_mae / baseline_mae
-
-
-TIE_PERCENT = 0.05  # a difference under it is a tie: an exported base served in float32 is its baseline, rounded
 
 
 def _verdict(baseline: str, skill: float | None) -> str:
