@@ -200,7 +200,7 @@ print(json.dumps({"serve": served.numpy().tolist(),
 """
 
 
-@pytest.mark.alone  # the one search on real data: both cores, as a user's --quick has them
+# The one search on real data. Nothing in it is timed, so it shares the cores with the other worker's tests.
 def test_run_quick_on_real_imdb_serves_raw_text(tmp_path):
     archive = shared_file("aclImdb_v1.tar.gz")
     # Half the preset's reviews, a shorter round and the best trial exported as trained (the refit has its

@@ -157,7 +157,9 @@ def _loaded(server, config, trials):
     return set(groups) == set(trials) and all(TAGS <= set(tags.get(trial_id, {})) for trial_id in trials)
 
 
-@pytest.fixture(scope="module")
+# Session scope: under `--dist worksteal` a module's tests may reach a worker apart, and a module fixture
+# would then be torn down and set up again between them (a server start and its load, ~20 s each).
+@pytest.fixture(scope="session")
 def search(finished_searches, tmp_path_factory):
     """A copy of the session's finished tiny random search: `(config, {trial_id: trial.json})`."""
     data, original = finished_searches("text")
@@ -170,7 +172,7 @@ def search(finished_searches, tmp_path_factory):
     return config, trials
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(search, tmp_path_factory):
     """The real server on a free loopback port, against the project dir, once it has loaded every trial."""
     config, trials = search
