@@ -34,6 +34,8 @@ class RNNClassifier(recurrent.RecurrentHyperModel):
         dtype_policy: the Keras dtype policy of the layers, defaults to
             `"float32"` (`"mixed_float16"`, `"mixed_bfloat16"`: mixed precision; the
             output layer stays float32).
+        ema: float in (0, 1) or None (default): the momentum of a moving average of
+            the weights, which validation scores and a fit leaves in the model.
         metrics: tuple of metric names compiled in, defaults to `("accuracy",)`;
             also `"auc"` (binary) and `"macro_f1"` (objectives `val_auc`, `val_macro_f1`).
         name, tunable: see `keras_tuner.HyperModel`.
@@ -58,12 +60,19 @@ class RNNClassifier(recurrent.RecurrentHyperModel):
         seed: int | None = None,
         jit_compile: str | bool = "auto",
         dtype_policy: str = "float32",
+        ema: float | None = None,
         metrics: Sequence[str] = ("accuracy",),
         name: str | None = None,
         tunable: bool = True,
     ) -> None:
         super().__init__(
-            space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name, tunable=tunable
+            space=space,
+            seed=seed,
+            jit_compile=jit_compile,
+            dtype_policy=dtype_policy,
+            ema=ema,
+            name=name,
+            tunable=tunable,
         )
         self.vocab_size = recurrent.positive_int("vocab_size", vocab_size, minimum=2)
         self.sequence_length = recurrent.positive_int("sequence_length", sequence_length)

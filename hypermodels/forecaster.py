@@ -131,6 +131,8 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         dtype_policy: the Keras dtype policy of the layers, defaults to
             `"float32"` (`"mixed_float16"`, `"mixed_bfloat16"`: mixed precision; the
             output layer stays float32).
+        ema: float in (0, 1) or None (default): the momentum of a moving average of
+            the weights, which validation scores and a fit leaves in the model.
         name, tunable: see `keras_tuner.HyperModel`.
 
     Example:
@@ -162,13 +164,20 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         seed: int | None = None,
         jit_compile: str | bool = "auto",
         dtype_policy: str = "float32",
+        ema: float | None = None,
         name: str | None = None,
         tunable: bool = True,
         season: int = 1,
         min_epoch_steps: int = 1,
     ) -> None:
         super().__init__(
-            space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name, tunable=tunable
+            space=space,
+            seed=seed,
+            jit_compile=jit_compile,
+            dtype_policy=dtype_policy,
+            ema=ema,
+            name=name,
+            tunable=tunable,
         )
         self.inputs = recurrent.positive_int("inputs", inputs)
         self.horizon = recurrent.positive_int("horizon", horizon)

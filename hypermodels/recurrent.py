@@ -43,6 +43,10 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         jit_compile: `"auto"`, True or False, passed to `Model.compile`.
         dtype_policy: the Keras dtype policy of the layers, defaults to `"float32"`
             (one of `DTYPE_POLICIES`); subclasses keep their output layer float32.
+        ema: float in (0, 1) or None (default): the momentum of a moving average of
+            the weights (Keras's `use_ema`). Validation then scores the average,
+            which is what a fit leaves in the model; the training weights go on
+            underneath, and a checkpoint holds both (the average in the optimizer's state).
         name, tunable: see `keras_tuner.HyperModel`.
     """
 
@@ -54,6 +58,7 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         seed: int | None = None,
         jit_compile: str | bool = "auto",
         dtype_policy: str = "float32",
+        ema: float | None = None,
         name: str | None = None,
         tunable: bool = True,
     ) -> None:
@@ -72,9 +77,12 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
             raise ValueError(
                 f"Expected dtype_policy to be one of {set(DTYPE_POLICIES)}. Received: dtype_policy={dtype_policy!r}"
             )
+        if ema is not None and (isinstance(ema, bool) or not isinstance(ema, (int, float)) or not 0 < ema < 1):
+            raise ValueError(f"Expected ema to be None or a momentum between 0 and 1, e.g. 0.99. Received: ema={ema!r}")
         self.seed = seed
         self.jit_compile = jit_compile
         self.dtype_policy = dtype_policy
+        self.ema = ema
 
     def values(self, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
         """Registers every hyperparameter in `hp` (fit-level ones too, so every trial logs them) and
@@ -115,7 +123,7 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
         keras.config.set_dtype_policy("float32")
         # "auto" is Keras's: XLA off on a CPU-only machine, where it made the default text model's trials
         # 1.3-1.6x slower at 3,200 to 20,000 reviews (bench/xla_small.py); on a GPU where the model allows.
-        model.compile(optimizer=optimizer(v), loss=loss, metrics=list(metrics), jit_compile=self.jit_compile)
+        model.compile(optimizer=optimizer(v, self.ema), loss=loss, metrics=list(metrics), jit_compile=self.jit_compile)
         # Built now rather than at the first step, so that weights saved with their optimizer state
         # load it back: a Hyperband continuation then goes on with its parent's Adam moments
         # (Keras skips the state of an optimizer that has no variables yet, with a warning).
@@ -135,8 +143,13 @@ class RecurrentHyperModel(keras_tuner.HyperModel):
 
         Keras ignores `batch_size=` for a dataset, so batching happens here.
         `tuner.search(x, y, ...)` passes `y` positionally, as `model.fit` does.
+        With `ema`, validation scores the weights' average (Keras's `SwapEMAWeights`: swapped
+        in for each evaluation only, so the checkpoints written at an epoch's end keep the
+        training weights, and a resumed or continued fit goes on from them).
         """
         batch_size = self.space.register(hp, sp.BATCH_SIZE)
+        if self.ema:
+            kwargs["callbacks"] = [keras.callbacks.SwapEMAWeights(), *(kwargs.get("callbacks") or [])]
         if not _is_dataset(x):
             return model.fit(x, y, validation_data=validation_data, batch_size=batch_size, **kwargs)
         x = x.shuffle(_buffer(x), seed=self.seed).batch(batch_size).prefetch(-1)
@@ -171,10 +184,12 @@ def l2(v: Mapping[str, Any]) -> keras.regularizers.L2 | None:
     return keras.regularizers.L2(v[sp.L2]) if v[sp.L2] else None
 
 
-def optimizer(v: Mapping[str, Any]) -> keras.optimizers.Optimizer:
-    """The optimizer chosen in `v`, with its learning rate and clipping."""
+def optimizer(v: Mapping[str, Any], ema: float | None = None) -> keras.optimizers.Optimizer:
+    """The optimizer chosen in `v`, with its learning rate and clipping; with `ema`, it keeps a moving
+    average of the weights with that momentum."""
     clip = {"clipnorm": v[sp.CLIPNORM]} if v[sp.CLIPNORM] else {}
-    return OPTIMIZERS[v[sp.OPTIMIZER]](learning_rate=v[sp.LEARNING_RATE], **clip)
+    average = {"use_ema": True, "ema_momentum": ema} if ema else {}
+    return OPTIMIZERS[v[sp.OPTIMIZER]](learning_rate=v[sp.LEARNING_RATE], **clip, **average)
 
 
 # Keras metrics a model can be compiled with, by the name Keras logs them under

@@ -52,6 +52,8 @@ class SequenceModel(recurrent.RecurrentHyperModel):
         dtype_policy: the Keras dtype policy of the layers, defaults to
             `"float32"` (`"mixed_float16"`, `"mixed_bfloat16"`: mixed precision; the
             output layer stays float32).
+        ema: float in (0, 1) or None (default): the momentum of a moving average of
+            the weights, which validation scores and a fit leaves in the model.
         metrics: tuple of metric names compiled in. Defaults to `None`:
             `("accuracy",)` for classification, `("mae",)` for regression;
             classification also takes `"auc"` (binary) and `"macro_f1"`
@@ -83,12 +85,19 @@ class SequenceModel(recurrent.RecurrentHyperModel):
         seed: int | None = None,
         jit_compile: str | bool = "auto",
         dtype_policy: str = "float32",
+        ema: float | None = None,
         metrics: Sequence[str] | None = None,
         name: str | None = None,
         tunable: bool = True,
     ) -> None:
         super().__init__(
-            space=space, seed=seed, jit_compile=jit_compile, dtype_policy=dtype_policy, name=name, tunable=tunable
+            space=space,
+            seed=seed,
+            jit_compile=jit_compile,
+            dtype_policy=dtype_policy,
+            ema=ema,
+            name=name,
+            tunable=tunable,
         )
         self.timesteps = recurrent.positive_int("timesteps", timesteps)
         self.features = recurrent.positive_int("features", features)

@@ -56,6 +56,9 @@ class Budget:
     factor: int = DEFAULTS["factor"]
     executions_per_trial: int = 1
     patience: int = DEFAULTS["patience"]
+    # The momentum of the weights' moving average that validation scores and a fit leaves (Keras's use_ema);
+    # None: the weights as the last step left them.
+    ema: float | None = DEFAULTS["ema"]
     # None: the task's default for its problem (classification: val_accuracy, regression: val_loss).
     objective: str | None = None
     seed: int = 42

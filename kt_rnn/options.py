@@ -215,6 +215,17 @@ COMMON: tuple[Option, ...] = (
         preset=True,
     ),
     Option(
+        "ema",
+        "average the weights over the last steps (Keras's use_ema) with this momentum, e.g. 0.99 (about "
+        "the last 100 steps); validation scores the average and the export keeps it (default: off)",
+        "tuning",
+        float,
+        metavar="MOMENTUM",
+        fraction=True,
+        identity=True,
+        preset=True,
+    ),
+    Option(
         "seed",
         "seeds the splits, the tuner's draws and the weights' initialization (default 42)",
         "tuning",

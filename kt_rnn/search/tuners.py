@@ -173,6 +173,14 @@ class DurableTuner(_Tuner):
             raise resume.NonFiniteLoss("loss not finite from the first epoch")
         return record.history()
 
+    def load_model(self, trial: kt.Trial) -> keras.Model:
+        """The trial's best-epoch model as validation scored it: under `--ema`, the checkpoint's weights
+        are the training ones, and their average (in its optimizer state) is put in their place."""
+        model = super().load_model(trial)
+        if model.optimizer is not None:
+            model.optimizer.finalize_variable_values(model.trainable_variables)  # a no-op without EMA
+        return model
+
     def _get_tensorboard_dir(self, logdir: str, trial_id: str, execution: int) -> str:
         """One TensorBoard run per trial (KerasTuner's would be `<id>/execution<k>` with two runs inside)."""
         return dashboard.run_dir(logdir, trial_id, execution, self.executions_per_trial)

@@ -52,6 +52,7 @@ def hypermodel(config: Any, dataset: Any) -> RNNForecaster:
         seed=config.budget.seed,
         jit_compile=config.jit_for(dataset.sizes["train"]),
         dtype_policy=config.dtype_policy,
+        ema=config.budget.ema,
     )
 
 

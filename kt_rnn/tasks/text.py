@@ -26,6 +26,7 @@ def hypermodel(config: Any, dataset: Any) -> RNNClassifier:
         seed=config.budget.seed,
         jit_compile=config.jit_for(dataset.sizes["train"]),
         dtype_policy=config.dtype_policy,
+        ema=config.budget.ema,
         metrics=outputs.metrics_for(config.budget.objective, dataset.problem),
     )
 

@@ -163,6 +163,8 @@ def test_rnn_classifier_declares_fit_level_hyperparameters_in_build():
         ({"vocab_size": 10.0, "sequence_length": 5}, "Received: vocab_size=10.0"),
         ({"vocab_size": 10, "sequence_length": 5, "space": {}}, "space to be a SearchSpace"),
         ({"vocab_size": 10, "sequence_length": 5, "jit_compile": "yes"}, "jit_compile"),
+        ({"vocab_size": 10, "sequence_length": 5, "ema": 1.0}, "Received: ema=1.0"),
+        ({"vocab_size": 10, "sequence_length": 5, "ema": True}, "ema to be None or a momentum"),
     ],
 )
 def test_rnn_classifier_rejects_bad_fixed_settings(kwargs, fragment):
@@ -218,6 +220,21 @@ def test_rnn_classifier_model_loads_its_optimizer_state_with_its_weights(tmp_pat
     assert int(continued.optimizer.iterations) == 1
     for mine, parent in zip(continued.optimizer.variables, trained.optimizer.variables):
         np.testing.assert_array_equal(np.asarray(mine), np.asarray(parent))
+
+
+def test_rnn_classifier_ema_validation_scores_the_average_that_the_fit_leaves_in_the_model():
+    hp = _fixed_hp(**{sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4, sp.BATCH_SIZE: 8})
+    hypermodel = _classifier(ema=0.5)  # a short average: 2 steps an epoch here
+    model = _eager(hypermodel.build(hp))
+    assert model.optimizer.use_ema and model.optimizer.ema_momentum == 0.5
+    validation, at_epoch_end = _data(), []
+    keep = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: at_epoch_end.append(model.get_weights()))
+    history = hypermodel.fit(hp, model, _data(), validation_data=validation, epochs=2, callbacks=[keep], verbose=0)
+    averaged = model.evaluate(validation.batch(8), verbose=0, return_dict=True)
+    assert averaged["loss"] == pytest.approx(history.history["val_loss"][-1], rel=1e-5)
+    # Where an epoch's checkpoints are written, the model holds the training weights (a resumed fit
+    # trains on from them; the average is in the optimizer's state), not the average it ends with.
+    assert not all(np.allclose(a, b) for a, b in zip(at_epoch_end[-1], model.get_weights()))
 
 
 @pytest.mark.parametrize("cell", ["gru", "lstm"])

@@ -1,11 +1,13 @@
 import keras
 import keras_tuner
+import numpy as np
 import pytest
 
 import searches
 from hypermodels.classifier import RNNClassifier
 from kt_rnn import config as config_lib
 from kt_rnn.search import tuners
+from kt_rnn.state import kerastuner as kt
 
 
 def _config(tmp_path, **kwargs):
@@ -49,6 +51,23 @@ def test_build_loss_objective_is_minimised(tmp_path):
     assert tuner.oracle.objective.direction == "min"
 
 
+def test_load_model_gives_a_trial_the_weights_average_it_was_scored_with_under_ema(tmp_path):
+    hypermodel = RNNClassifier(10, 4, jit_compile=False, ema=0.5)
+    tuner = tuners.build(_config(tmp_path, tuner="random"), hypermodel)
+    hp = keras_tuner.HyperParameters()
+    trained = hypermodel.build(hp)
+    x, y = np.random.randint(1, 10, size=(8, 4)), np.arange(8) % 2
+    for _ in range(3):
+        trained.train_on_batch(x, y)  # the training weights move away from their average
+    trial = kt.Trial(hp, trial_id="0000")
+    trained.save_weights(tuner._get_checkpoint_fname(trial.trial_id))  # as the best epoch's checkpoint holds them
+    loaded = tuner.load_model(trial)
+    average = trained.optimizer._model_variables_moving_average
+    for weight, expected in zip(loaded.trainable_variables, average, strict=True):
+        np.testing.assert_allclose(np.asarray(weight), np.asarray(expected))
+    assert not np.allclose(np.asarray(trained.trainable_variables[0]), np.asarray(average[0]))
+
+
 def test_callbacks_stop_non_hyperband_trials_on_stalled_validation_loss(tmp_path):
     (stop,) = tuners.callbacks(_config(tmp_path, tuner="bayesian", patience=2))
     assert isinstance(stop, keras.callbacks.EarlyStopping)
@@ -67,7 +86,6 @@ def test_callbacks_stop_classifiers_at_chance_under_every_tuner(tmp_path):
 
 import json  # noqa: E402
 
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from kt_rnn.errors import SearchError  # noqa: E402

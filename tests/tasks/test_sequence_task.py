@@ -78,13 +78,14 @@ def _reloaded_in_a_fresh_process(trained, root):
 
 
 def test_hypermodel_follows_the_dataset_and_the_config(tmp_path):
-    config = _config(tmp_path, objective="val_macro_f1", task_type="classification")
+    config = _config(tmp_path, objective="val_macro_f1", task_type="classification", ema=0.99)
     dataset = arrays.load(config, arrays.Arrays(*_problem("classification", n=60)))
     hypermodel = task.hypermodel(config, dataset)
     assert isinstance(hypermodel, SequenceModel) and hypermodel.num_classes == 3
     assert (hypermodel.timesteps, hypermodel.features) == (STEPS, FEATURES)
     assert hypermodel.mean == dataset.spec["mean"] and hypermodel.metrics == ("accuracy", "macro_f1")
     assert hypermodel.space == config.space and hypermodel.seed == config.budget.seed
+    assert hypermodel.ema == 0.99
 
 
 def test_serving_regression_predicts_in_the_users_units(trained):
