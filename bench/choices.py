@@ -39,6 +39,11 @@ VARIANTS = {
         "B": ({"sequence_length": 600, "max_tokens": 40_000}, {"head": "max_pool"}, None),
         "C": ({}, {"head": "max_mean_pool"}, None),
         "A2": ({}, {"head": "max_pool"}, 1042),  # A again from another initialisation and shuffle
+        # A and A2 with the weights' moving average (--ema): about the last 100 steps, and the last 200
+        "A-ema99": ({"ema": 0.99}, {"head": "max_pool"}, None),
+        "A2-ema99": ({"ema": 0.99}, {"head": "max_pool"}, 1042),
+        "A-ema995": ({"ema": 0.995}, {"head": "max_pool"}, None),
+        "A2-ema995": ({"ema": 0.995}, {"head": "max_pool"}, 1042),
     },
 }
 FIXED = {"imdb-best": {"dropout": 0.3, "learning_rate": 0.002}}
@@ -73,22 +78,26 @@ def config_for(preset, options, fixed, seed, train_size=None):
 
 
 class BestWeights:
-    """Keeps the weights of the epoch with the highest validation accuracy, as a trial's checkpoint does."""
+    """Keeps the epoch with the highest validation accuracy as a trial does: its weights saved with their
+    optimizer state (a trial's checkpoint), loaded back at the end with the weights' average put in place
+    under `--ema` (what `DurableTuner.load_model` does)."""
 
-    def __new__(cls):
+    def __new__(cls, path):
         import keras
 
         class _Best(keras.callbacks.Callback):
             def on_train_begin(self, logs=None):
-                self.best, self.weights, self.curve = -1.0, None, []
+                self.best, self.curve = -1.0, []
 
             def on_epoch_end(self, epoch, logs=None):
                 self.curve.append(round(float(logs["val_accuracy"]), 4))
                 if logs["val_accuracy"] > self.best:
-                    self.best, self.weights = logs["val_accuracy"], self.model.get_weights()
+                    self.best = logs["val_accuracy"]
+                    self.model.save_weights(path)
 
             def on_train_end(self, logs=None):
-                self.model.set_weights(self.weights)
+                self.model.load_weights(path)
+                self.model.optimizer.finalize_variable_values(self.model.trainable_variables)  # no-op without EMA
 
         return _Best()
 
@@ -110,7 +119,7 @@ def train(preset, name, spec, args):
     hp = keras_tuner.HyperParameters()
     started = time.perf_counter()
     model = hypermodel.build(hp)
-    best = BestWeights()
+    best = BestWeights(args.work / f"{name}.best.weights.h5")
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.budget.patience)
     hypermodel.fit(
         hp,

@@ -62,6 +62,8 @@ def test_config_preset_sets_tuner_and_patience_unless_given():
     )
     assert _config("--preset", "imdb-best", "--tuner", "random", "--patience", "5").budget.tuner == "random"
     assert _config().budget.tuner == "hyperband" and _config().budget.patience == 3
+    assert best.budget.ema == chosen["ema"] and _config("--preset", "imdb-best", "--ema", "0.9").budget.ema == 0.9
+    assert _config().budget.ema is None  # the weights as the last step left them
 
 
 @pytest.mark.parametrize(
@@ -100,6 +102,7 @@ def test_config_fix_and_space_file_build_the_space(tmp_path):
         (["--factor", "1"], "--factor must be an integer >= 2"),
         (["--executions-per-trial", "0"], "--executions-per-trial must be"),
         (["--validation-split", "1.5"], "--validation-split must be between 0 and 1"),
+        (["--ema", "1"], "--ema must be between 0 and 1"),
         (["--max-tokens", "2"], "--max-tokens must be an integer >= 3"),
         (["--ensemble", "0"], "--ensemble must be an integer >= 1"),
         (["--project", "a/b"], "--project must be a plain directory name"),
