@@ -28,17 +28,12 @@ class RNNClassifier(recurrent.RecurrentHyperModel):
         sequence_length: int, tokens per example.
         num_classes: int, defaults to 2: one sigmoid unit and binary
             cross-entropy; more classes give a softmax over integer labels.
-        space: `SearchSpace` of `TEXT_PARAMS`, defaults to its default space.
-        seed: int or None, seed of the per-epoch shuffling in `fit`.
-        jit_compile: `"auto"`, True or False, passed to `Model.compile`.
-        dtype_policy: the Keras dtype policy of the layers, defaults to
-            `"float32"` (`"mixed_float16"`, `"mixed_bfloat16"`: mixed precision; the
-            output layer stays float32).
-        ema: float in (0, 1) or None (default): the momentum of a moving average of
-            the weights, which validation scores and a fit leaves in the model.
         metrics: tuple of metric names compiled in, defaults to `("accuracy",)`;
             also `"auc"` (binary) and `"macro_f1"` (objectives `val_auc`, `val_macro_f1`).
-        name, tunable: see `keras_tuner.HyperModel`.
+        **kwargs: the settings of every recurrent HyperModel (`recurrent.RecurrentHyperModel`):
+            `space` (a `SearchSpace` of `TEXT_PARAMS`, defaults to its default space), `seed`,
+            `jit_compile`, `dtype_policy` (the output layer stays float32 under a mixed one),
+            `ema`, `name` and `tunable`.
 
     Example:
 
@@ -56,24 +51,10 @@ class RNNClassifier(recurrent.RecurrentHyperModel):
         vocab_size: int,
         sequence_length: int,
         num_classes: int = 2,
-        space: sp.SearchSpace | None = None,
-        seed: int | None = None,
-        jit_compile: str | bool = "auto",
-        dtype_policy: str = "float32",
-        ema: float | None = None,
         metrics: Sequence[str] = ("accuracy",),
-        name: str | None = None,
-        tunable: bool = True,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            space=space,
-            seed=seed,
-            jit_compile=jit_compile,
-            dtype_policy=dtype_policy,
-            ema=ema,
-            name=name,
-            tunable=tunable,
-        )
+        super().__init__(**kwargs)
         self.vocab_size = recurrent.positive_int("vocab_size", vocab_size, minimum=2)
         self.sequence_length = recurrent.positive_int("sequence_length", sequence_length)
         self.num_classes = recurrent.positive_int("num_classes", num_classes, minimum=2)

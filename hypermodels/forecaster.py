@@ -125,15 +125,10 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
             `predict`s (whose windows must hold a season, and a step more for
             `"seasonal_trend"`).
         loss: `"mse"` (default) or `"mae"`.
-        space: `SearchSpace` of `FORECAST_PARAMS`, defaults to its default space.
-        seed: int or None, seed of the per-epoch shuffling in `fit`.
-        jit_compile: `"auto"`, True or False, passed to `Model.compile`.
-        dtype_policy: the Keras dtype policy of the layers, defaults to
-            `"float32"` (`"mixed_float16"`, `"mixed_bfloat16"`: mixed precision; the
-            output layer stays float32).
-        ema: float in (0, 1) or None (default): the momentum of a moving average of
-            the weights, which validation scores and a fit leaves in the model.
-        name, tunable: see `keras_tuner.HyperModel`.
+        **kwargs: the settings of every recurrent HyperModel (`recurrent.RecurrentHyperModel`):
+            `space` (a `SearchSpace` of `FORECAST_PARAMS`, defaults to its default space), `seed`,
+            `jit_compile`, `dtype_policy` (the output layer stays float32 under a mixed one),
+            `ema`, `name` and `tunable`.
 
     Example:
 
@@ -160,25 +155,11 @@ class RNNForecaster(recurrent.RecurrentHyperModel):
         target_std: float,
         stride: int = 1,
         loss: str = "mse",
-        space: sp.SearchSpace | None = None,
-        seed: int | None = None,
-        jit_compile: str | bool = "auto",
-        dtype_policy: str = "float32",
-        ema: float | None = None,
-        name: str | None = None,
-        tunable: bool = True,
         season: int = 1,
         min_epoch_steps: int = 1,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            space=space,
-            seed=seed,
-            jit_compile=jit_compile,
-            dtype_policy=dtype_policy,
-            ema=ema,
-            name=name,
-            tunable=tunable,
-        )
+        super().__init__(**kwargs)
         self.inputs = recurrent.positive_int("inputs", inputs)
         self.horizon = recurrent.positive_int("horizon", horizon)
         self.stride = recurrent.positive_int("stride", stride)

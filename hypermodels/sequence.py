@@ -8,7 +8,7 @@ time. Sequences are dense (no padding), so nothing is masked.
 """
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
@@ -46,19 +46,14 @@ class SequenceModel(recurrent.RecurrentHyperModel):
             standardizes raw inputs.
         variance: per-feature variances (`features` floats >= 0), given
             with `mean`. Defaults to `None`.
-        space: `SearchSpace` of `SEQUENCE_PARAMS`, defaults to its default space.
-        seed: int or None, seed of the per-epoch shuffling in `fit`.
-        jit_compile: `"auto"`, True or False, passed to `Model.compile`.
-        dtype_policy: the Keras dtype policy of the layers, defaults to
-            `"float32"` (`"mixed_float16"`, `"mixed_bfloat16"`: mixed precision; the
-            output layer stays float32).
-        ema: float in (0, 1) or None (default): the momentum of a moving average of
-            the weights, which validation scores and a fit leaves in the model.
         metrics: tuple of metric names compiled in. Defaults to `None`:
             `("accuracy",)` for classification, `("mae",)` for regression;
             classification also takes `"auc"` (binary) and `"macro_f1"`
             (objectives `val_auc`, `val_macro_f1`).
-        name, tunable: see `keras_tuner.HyperModel`.
+        **kwargs: the settings of every recurrent HyperModel (`recurrent.RecurrentHyperModel`):
+            `space` (a `SearchSpace` of `SEQUENCE_PARAMS`, defaults to its default space), `seed`,
+            `jit_compile`, `dtype_policy` (the output layer stays float32 under a mixed one),
+            `ema`, `name` and `tunable`.
 
     Example:
 
@@ -81,24 +76,10 @@ class SequenceModel(recurrent.RecurrentHyperModel):
         num_classes: int | None = None,
         mean: npt.ArrayLike | None = None,
         variance: npt.ArrayLike | None = None,
-        space: sp.SearchSpace | None = None,
-        seed: int | None = None,
-        jit_compile: str | bool = "auto",
-        dtype_policy: str = "float32",
-        ema: float | None = None,
         metrics: Sequence[str] | None = None,
-        name: str | None = None,
-        tunable: bool = True,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            space=space,
-            seed=seed,
-            jit_compile=jit_compile,
-            dtype_policy=dtype_policy,
-            ema=ema,
-            name=name,
-            tunable=tunable,
-        )
+        super().__init__(**kwargs)
         self.timesteps = recurrent.positive_int("timesteps", timesteps)
         self.features = recurrent.positive_int("features", features)
         if num_classes is not None:
