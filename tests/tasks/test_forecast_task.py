@@ -188,6 +188,14 @@ def test_forecast_normalization_statistics_are_the_training_parts(tmp_path):
         np.testing.assert_allclose(np.ravel(normalization.variance), [variance], rtol=1e-5)
 
 
+def test_forecast_hypermodel_averages_the_weights_with_the_runs_ema(tmp_path):
+    data = tmp_path / "sales.csv"
+    data.write_text("sales\n" + "".join(f"{100 + i % 7}\n" for i in range(120)))
+    config = _config(data, tmp_path / "logs", "--target", "sales", "--ema", "0.9")
+    model = forecast.hypermodel(config, timeseries.load(config)).build(keras_tuner.HyperParameters())
+    assert model.optimizer.use_ema and model.optimizer.ema_momentum == 0.9
+
+
 def test_forecast_no_test_step_is_in_any_training_or_validation_window(tmp_path):
     data = tmp_path / "series.csv"
     data.write_text("y\n" + "".join(f"{v}\n" for v in range(120)))  # each value is its own step number

@@ -4,13 +4,16 @@ import json
 import subprocess
 import sys
 
+import keras_tuner
 import numpy as np
 import pytest
 
 import searches
+from kt_rnn import data as data_lib
 from kt_rnn.cli import search
 from kt_rnn.errors import DataError, UsageError
 from kt_rnn.search import pipeline
+from kt_rnn.tasks import text as text_task
 
 pytestmark = pytest.mark.e2e  # whole searches on the user's texts
 
@@ -113,6 +116,12 @@ def test_text_folder_of_three_classes_exports_class_names_read_back_in_a_fresh_p
     assert served["names"] == served["file"] == ["billing", "bug", "praise"]  # the class names inside the model
     assert served["labels"] == served["argmax"] == ["billing", "bug", "praise"]
     assert served["inputs"] == ["text"] and served["outputs"] == ["label", "probabilities"]
+
+
+def test_text_hypermodel_averages_the_weights_with_the_runs_ema(tmp_path):
+    config = _config(_csv(tmp_path / "tickets.csv", {"bug": 20, "praise": 20}), tmp_path / "logs", "--ema", "0.9")
+    model = text_task.hypermodel(config, data_lib.get_loader("text")(config)).build(keras_tuner.HyperParameters())
+    assert model.optimizer.use_ema and model.optimizer.ema_momentum == 0.9
 
 
 def test_text_imbalanced_binary_csv_ranks_trials_by_macro_f1(tmp_path):
