@@ -56,6 +56,7 @@ def test_load_model_gives_a_trial_the_weights_average_it_was_scored_with_under_e
     tuner = tuners.build(_config(tmp_path, tuner="random"), hypermodel)
     hp = keras_tuner.HyperParameters()
     trained = hypermodel.build(hp)
+    trained.run_eagerly = True  # step by step in Python: tracing the training step would take seconds
     x, y = np.random.randint(1, 10, size=(8, 4)), np.arange(8) % 2
     for _ in range(3):
         trained.train_on_batch(x, y)  # the training weights move away from their average
