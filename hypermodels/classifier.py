@@ -1,4 +1,4 @@
-"""The text classifier HyperModel: token ids -> Embedding -> the shared recurrent stack -> head."""
+"""The text classifier HyperModel: token ids -> Embedding -> (a convolution) -> the shared recurrent stack -> head."""
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -7,10 +7,16 @@ import keras
 
 from hypermodels import recurrent
 from hypermodels import space as sp
+from hypermodels.layers import ConvFront
 from hypermodels.recurrent import CELL_LAYERS, OPTIMIZERS  # noqa: F401  (re-exported for users)
 
 if TYPE_CHECKING:
     import keras_tuner
+
+
+# The convolution's shape, fixed: five-token windows, then the maximum of each two steps, which halves
+# the steps the recurrent layers read (BENCHMARKS.md, "A convolution before the recurrent layer").
+CONV_KERNEL, CONV_POOL = 5, 2
 
 
 class RNNClassifier(recurrent.RecurrentHyperModel):
@@ -18,7 +24,9 @@ class RNNClassifier(recurrent.RecurrentHyperModel):
 
     The search space is `hypermodels.space.TEXT_PARAMS`: the shared recurrent
     params (cell, depth, units per layer, bidirectional, dropout, optimizer,
-    learning rate, batch size, ...) plus `embedding_dim`; `build(hp)` and
+    learning rate, batch size, ...) plus `embedding_dim` and `conv_filters`
+    (a `ConvFront` of that many filters, kernel `CONV_KERNEL`, pooled by
+    `CONV_POOL`, before the stack; 0, the default, for none); `build(hp)` and
     `fit(hp, ...)` only read it. Token id 0 is padding and is masked; sequences
     must be right-padded (as `keras.layers.TextVectorization` pads) for the
     cuDNN kernels.
@@ -64,6 +72,8 @@ class RNNClassifier(recurrent.RecurrentHyperModel):
         v = self.values(hp)  # fit-level ones too, so every trial logs them
         inputs = keras.Input(shape=(self.sequence_length,), dtype="int64", name="tokens")
         x = keras.layers.Embedding(self.vocab_size, v[sp.EMBEDDING_DIM], mask_zero=True)(inputs)
+        if v[sp.CONV_FILTERS]:
+            x = ConvFront(v[sp.CONV_FILTERS], CONV_KERNEL, CONV_POOL)(x)
         outputs = classification_head(self.stack(x, v), self.num_classes, v)
         model = keras.Model(inputs, outputs, name=f"{v[sp.CELL]}_classifier")
         return self.compile(

@@ -47,6 +47,63 @@ class MaskedGlobalMaxPooling1D(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="kt_rnn")
+class ConvFront(keras.layers.Layer):
+    """A convolution over a masked sequence of embeddings, then a max-pool over `pool_size` steps.
+
+    It reads each run of `kernel_size` tokens (n-gram features, which a bag of bigrams
+    shows to carry much of a review's sentiment) and shortens the sequence the recurrent
+    layer reads by `pool_size` (that layer's time falls with it). Padding steps are read
+    as zeros, and the mask is carried on, shortened as the sequence is: a pooled step is
+    real where its first step is, so a right-padded mask stays right-padded (cuDNN).
+    `keras.layers.Conv1D` and `MaxPooling1D` drop the mask.
+
+    Args:
+        filters: int, the convolution's output channels.
+        kernel_size: int, defaults to 5, the tokens each filter reads.
+        pool_size: int, defaults to 2, the steps each pooled step takes the maximum of
+            (1: no pooling).
+
+    Example:
+
+    ```python
+    x = keras.layers.Embedding(20000, 128, mask_zero=True)(tokens)  # (batch, 400, 128)
+    x = ConvFront(128, kernel_size=5, pool_size=2)(x)  # (batch, 200, 128), mask (batch, 200)
+    x = keras.layers.GRU(64, return_sequences=True)(x)
+    ```
+    """
+
+    def __init__(self, filters: int, kernel_size: int = 5, pool_size: int = 2, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.filters, self.kernel_size, self.pool_size = int(filters), int(kernel_size), int(pool_size)
+        self.conv = keras.layers.Conv1D(self.filters, self.kernel_size, padding="same", activation="relu")
+        self.pool = keras.layers.MaxPooling1D(self.pool_size, padding="same")
+        self.supports_masking = True
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        self.conv.build(input_shape)
+
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        if mask is not None:
+            inputs = inputs * ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+        return self.pool(self.conv(inputs))
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None if mask is None else mask[:, :: self.pool_size]
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        steps = input_shape[1]
+        return (input_shape[0], None if steps is None else -(-steps // self.pool_size), self.filters)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": self.kernel_size,
+            "pool_size": self.pool_size,
+        }
+
+
+@keras.saving.register_keras_serializable(package="kt_rnn")
 class FromLastValue(keras.layers.Layer):
     """Each window's target column relative to the window's last target value; other columns as they are.
 

@@ -7,7 +7,8 @@ import pytest
 import tensorflow as tf
 
 from hypermodels import space as sp
-from hypermodels.classifier import CELL_LAYERS, OPTIMIZERS, RNNClassifier
+from hypermodels.classifier import CELL_LAYERS, CONV_KERNEL, CONV_POOL, OPTIMIZERS, RNNClassifier
+from hypermodels.layers import ConvFront
 
 SEQ, VOCAB = 8, 30
 
@@ -101,6 +102,21 @@ def test_rnn_classifier_max_pool_head_and_hyperparameters_reach_the_layers():
     optimizer = model.optimizer
     assert isinstance(optimizer, keras.optimizers.SGD) and optimizer.momentum == 0.9
     assert optimizer.clipnorm == 1.0 and float(optimizer.learning_rate) == pytest.approx(0.05)
+
+
+def test_rnn_classifier_conv_filters_put_a_conv_front_before_the_stack_and_halve_its_steps():
+    plain = _classifier().build(_fixed_hp(**{sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4}))
+    assert not [layer for layer in plain.layers if isinstance(layer, ConvFront)]  # none by default
+    hp = _fixed_hp(**{sp.EMBEDDING_DIM: 4, sp.UNITS[0]: 4, sp.CONV_FILTERS: 6, sp.HEAD: "max_pool"})
+    model = _classifier().build(hp)
+    (front,) = [layer for layer in model.layers if isinstance(layer, ConvFront)]
+    assert (front.filters, front.kernel_size, front.pool_size) == (6, CONV_KERNEL, CONV_POOL)
+    assert tuple(front.output.shape) == (None, SEQ // CONV_POOL, 6)
+    assert isinstance(model.layers[model.layers.index(front) + 1], keras.layers.GRU)  # what the stack reads
+    x, y = next(iter(_data().batch(8)))
+    before = keras.ops.convert_to_numpy(front.conv.kernel).copy()
+    assert np.isfinite(_eager(model).train_on_batch(x, y, return_dict=True)["loss"])
+    assert not np.allclose(before, keras.ops.convert_to_numpy(front.conv.kernel))  # it learns with the stack
 
 
 def test_rnn_classifier_max_mean_pool_head_reads_the_max_and_the_mean_of_the_unpadded_steps():

@@ -11,6 +11,7 @@ def test_params_every_declared_name_has_a_param():
         sp.NUM_LAYERS,
         *sp.UNITS,
         sp.EMBEDDING_DIM,
+        sp.CONV_FILTERS,
         sp.DROPOUT,
         sp.RECURRENT_DROPOUT,
         sp.L2,
@@ -27,12 +28,16 @@ def test_params_every_declared_name_has_a_param():
 def test_params_each_model_shares_the_recurrent_table_and_adds_its_own():
     recurrent = [p.name for p in sp.RECURRENT_PARAMS]
     text = [p.name for p in sp.TEXT_PARAMS]
-    assert [n for n in text if n != sp.EMBEDDING_DIM] == recurrent
-    for text_param, shared in zip([p for p in sp.TEXT_PARAMS if p.name != sp.EMBEDDING_DIM], sp.RECURRENT_PARAMS):
+    own = (sp.EMBEDDING_DIM, sp.CONV_FILTERS)
+    assert [n for n in text if n not in own] == recurrent
+    assert text[-1] == sp.CONV_FILTERS  # added last: the draws of the names before it stay as they were
+    for text_param, shared in zip([p for p in sp.TEXT_PARAMS if p.name not in own], sp.RECURRENT_PARAMS):
         # the same name, type and rule; only the text model's default domains differ
         assert (text_param.type, text_param.valid, text_param.parent) == (shared.type, shared.valid, shared.parent)
         assert text_param.domain == sp.TEXT_DOMAINS.get(shared.name, shared.domain)
     assert sp.EMBEDDING_DIM not in sp.SearchSpace(sp.SEQUENCE_PARAMS).names
+    assert sp.CONV_FILTERS not in sp.SearchSpace(sp.SEQUENCE_PARAMS).names
+    assert sp.SearchSpace(sp.TEXT_PARAMS).domain(sp.CONV_FILTERS) == sp.fixed(0)  # none unless asked for
 
 
 def test_text_domains_search_where_the_budget_pays():

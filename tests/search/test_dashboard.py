@@ -26,7 +26,8 @@ def test_experiment_puts_the_searched_hyperparameters_that_matter_first():
     names = [h.name for h in hparams]
     assert names[:5] == [sp.LEARNING_RATE, sp.UNITS[0], sp.CELL, sp.EMBEDDING_DIM, sp.DROPOUT]
     assert sp.UNITS[1] not in names and sp.UNITS[2] not in names
-    assert names[-5:-1] == [sp.BATCH_SIZE, sp.NUM_LAYERS, sp.BIDIRECTIONAL, sp.RECURRENT_DROPOUT]  # fixed: last
+    fixed_last = [sp.BATCH_SIZE, sp.NUM_LAYERS, sp.BIDIRECTIONAL, sp.CONV_FILTERS, sp.RECURRENT_DROPOUT]
+    assert names[-6:-1] == fixed_last  # fixed: last
     assert names[-1] == dashboard.CUDNN  # not a hyperparameter: what the trial's settings imply on a GPU
 
 
