@@ -44,6 +44,9 @@ VARIANTS = {
         "A2-ema99": ({"ema": 0.99}, {"head": "max_pool"}, 1042),
         "A-ema995": ({"ema": 0.995}, {"head": "max_pool"}, None),
         "A2-ema995": ({"ema": 0.995}, {"head": "max_pool"}, 1042),
+        # A-ema99 and A2-ema99 with a convolution before the recurrent layer (128 filters, five tokens, pooled by 2)
+        "A-conv-ema99": ({"ema": 0.99}, {"head": "max_pool", "conv_filters": 128}, None),
+        "A2-conv-ema99": ({"ema": 0.99}, {"head": "max_pool", "conv_filters": 128}, 1042),
     },
 }
 FIXED = {"imdb-best": {"dropout": 0.3, "learning_rate": 0.002}}
