@@ -82,6 +82,7 @@ PRESETS = {
             sp.NUM_LAYERS: sp.fixed(1),
             sp.UNITS[0]: sp.fixed(64),
             sp.EMBEDDING_DIM: sp.fixed(128),
+            sp.CONV_FILTERS: sp.fixed(128),
             sp.DROPOUT: sp.choice((0.3, 0.4), 0.3),
             sp.HEAD: sp.choice(("max_pool", "max_mean_pool"), "max_mean_pool"),
             sp.OPTIMIZER: sp.fixed("adam"),
