@@ -15,8 +15,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import keras
+import numpy as np
 
-from kt_rnn.state import durable, faults, stopping
+from kt_rnn.state import durable, faults, space_left, stopping
 from kt_rnn.state import kerastuner as kt
 from kt_rnn.state.layout import Layout
 
@@ -104,7 +105,7 @@ class EpochRecord(keras.callbacks.Callback):
         seconds = round(time.monotonic() - (self._began or time.monotonic()), 3)
         weights = f"epoch-{epoch + 1}.weights.h5"
         self.directory.mkdir(parents=True, exist_ok=True)
-        durable.replace(self.directory / weights, lambda tmp: self.model.save_weights(tmp), intact=_no_copy)
+        save_weights(self.model, self.directory / weights)
         finite = all(_finite(v) for v in logs.values())
         self.state["epochs"].append(
             {
@@ -167,11 +168,31 @@ class StopOnNonFinite(keras.callbacks.Callback):
                 logs[name] = math.nan
 
 
+def save_weights(model: keras.Model, path: str | os.PathLike[str], fault: str | None = None) -> None:
+    """Writes `model`'s weights and optimizer state to `path` atomically (`durable.replace`), once the
+    disk has room for them (`space_left.check_room`: HDF5 would crash on a full one)."""
+    space_left.check_room(pathlib.Path(path).parent, checkpoint_bytes(model))
+    durable.replace(path, lambda tmp: model.save_weights(tmp), fault=fault, intact=_no_copy)
+
+
+# HDF5's headers a variable (its dataset's object header, its name, its group's entry: 1-2 KiB measured)
+# and a file (its superblock, root group and Keras's layout of groups), with room to spare.
+HDF5_BYTES_A_VARIABLE, HDF5_BYTES_A_FILE = 2048, 2**15
+
+
+def checkpoint_bytes(model: keras.Model) -> int:
+    """About what `model.save_weights` writes, never less: the model's and its optimizer's variables
+    (the weights' moving average included) and HDF5's headers."""
+    variables = [*model.weights, *(model.optimizer.variables if model.optimizer else ())]
+    data = sum(math.prod(v.shape) * np.dtype(v.dtype).itemsize for v in variables)
+    return data + HDF5_BYTES_A_VARIABLE * len(variables) + HDF5_BYTES_A_FILE
+
+
 class SaveBestEpoch(kt.SaveBestEpoch):
     """KerasTuner's best-epoch checkpoint, written atomically (a kill never tears it)."""
 
     def _save_model(self) -> None:
-        durable.replace(self.filepath, lambda tmp: self.model.save_weights(tmp), fault="checkpoint", intact=_no_copy)
+        save_weights(self.model, self.filepath, fault="checkpoint")
 
     @classmethod
     def resuming(cls, checkpoint: kt.SaveBestEpoch, epochs: Iterable[Mapping[str, Any]]) -> "SaveBestEpoch":

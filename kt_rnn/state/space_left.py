@@ -8,6 +8,7 @@ command resumes once space is freed.
 """
 
 import errno
+import os
 import pathlib
 import shutil
 import sys
@@ -77,6 +78,24 @@ def stopped(root: pathlib.Path, error: BaseException) -> DiskFull:
         f"No space left where the search writes ({root}: {_mb(free)} free; {error}). The search stopped with "
         f"its state saved and no trial counted as failed. {advice}"
     )
+
+
+def check_room(directory: str | os.PathLike[str], nbytes: int) -> None:
+    """Raises `OSError(ENOSPC)` before a write of about `nbytes` that the file system under `directory`
+    cannot hold.
+
+    For what HDF5 writes (Keras's `.weights.h5` checkpoints): a write that runs out of space there
+    ends the process with a segmentation fault when the file is closed (h5py issue 914, a bug in
+    the HDF5 library), so no error would reach the search's handler. Checked first, the full disk
+    stops the search as any other write's does: exit 5, its state saved.
+    """
+    free = shutil.disk_usage(_existing(pathlib.Path(directory))).free
+    if free < nbytes:
+        raise OSError(
+            errno.ENOSPC,
+            f"No space left on device ({_mb(free / 2**20)} free, a checkpoint needs about {_mb(nbytes / 2**20)})",
+            str(directory),
+        )
 
 
 def needed_mb(root: pathlib.Path) -> float:

@@ -1,5 +1,7 @@
 """Per-epoch record and resume, non-finite loss stop, atomic best-epoch checkpoint."""
 
+import collections
+import errno
 import json
 import math
 
@@ -133,3 +135,30 @@ def test_save_best_epoch_resuming_only_saves_better_epochs(tmp_path):
     checkpoint.on_epoch_end(3, {"val_loss": 0.1})
     assert (tmp_path / "checkpoint.weights.h5").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.weights.h5"]  # no temporaries
+
+
+@pytest.mark.parametrize("ema", [None, 0.99])
+def test_checkpoint_bytes_is_never_less_than_what_save_weights_writes(tmp_path, ema):
+    model = keras.Sequential([keras.Input((7, 3)), keras.layers.GRU(16), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(use_ema=ema is not None, ema_momentum=ema or 0.99), loss="mse")
+    model.optimizer.build(model.trainable_variables)  # as kt_rnn compiles: the checkpoint holds its state
+    model.save_weights(tmp_path / "m.weights.h5")
+    written = (tmp_path / "m.weights.h5").stat().st_size
+    assert written <= resume.checkpoint_bytes(model) <= written + 2**16  # refuses no disk with room to spare
+
+
+def test_save_weights_on_a_disk_without_room_raises_enospc_and_keeps_the_last_checkpoint(tmp_path, monkeypatch):
+    model = _model()
+    resume.save_weights(model, tmp_path / "epoch-1.weights.h5")
+    before = (tmp_path / "epoch-1.weights.h5").read_bytes()
+    free = resume.checkpoint_bytes(model) - 1  # a byte short: HDF5 would die closing the file
+    monkeypatch.setattr(resume.space_left.shutil, "disk_usage", lambda path: _usage(free))
+    with pytest.raises(OSError) as raised:
+        resume.save_weights(model, tmp_path / "epoch-1.weights.h5")
+    assert raised.value.errno == errno.ENOSPC and "a checkpoint needs about" in str(raised.value)
+    assert (tmp_path / "epoch-1.weights.h5").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch-1.weights.h5"]  # nothing half-written
+
+
+def _usage(free):
+    return collections.namedtuple("usage", "total used free")(10 * free, 9 * free, free)
