@@ -88,9 +88,20 @@ print(json.dumps({
 
 
 def test_text_folder_of_three_classes_exports_class_names_read_back_in_a_fresh_process(tmp_path, capsys):
-    config = _config(_folder(tmp_path / "tickets"), tmp_path / "logs", "--max-epochs", "8", "--patience", "8")
+    # With a convolution before the GRU (as imdb-best has): its layer reaches the SavedModel read back below.
+    config = _config(
+        _folder(tmp_path / "tickets"),
+        tmp_path / "logs",
+        "--max-epochs",
+        "8",
+        "--patience",
+        "8",
+        "--fix",
+        "conv_filters=8",
+    )
     result = pipeline.run(config)
     metrics = result.metrics
+    assert json.loads((config.layout.best / "hparams.json").read_text())["conv_filters"] == 8
     baseline = metrics["test"]["baselines"]["tfidf_logreg"]  # fitted beside the network, on the same texts
     assert baseline["accuracy"] == 1.0 and set(baseline) == {"accuracy", "macro_f1", "fit_seconds"}
     points = 100 * (metrics["test"]["accuracy"] - 1.0)
