@@ -27,7 +27,8 @@ number per registered name, in order, and kt_rnn registers 16 names where the sc
 registers 7. So the script runs with `--kt-rnn-draws`: it registers kt_rnn's names in
 kt_rnn's order (those it does not search as `Fixed`) and its recurrent layers drop their
 inputs as kt_rnn's do; the same seed then trains the same models on both sides, which the
-bench checks trial by trial (a row of the table; it exits 1 where they differ). The last
+bench checks trial by trial (a row of the table, trials matched in any order: Hyperband may
+promote two close trials in the other order; it exits 1 where they differ). The last
 two rows are read from each side's Keras epoch lines: the epochs trained and their
 seconds, and the search's time outside them per trial (building, compiling, callbacks'
 end-of-epoch work, the oracle), the part only the machinery decides.
@@ -148,15 +149,26 @@ def _trials(tuner_dir):
 
 
 def same_trials(hand, ours):
-    """How many trials drew the same values on both sides, of how many (Hyperband's own `tuner/`
-    entries and numbers equal to within rounding compared as KerasTuner stores them)."""
-    pairs = list(zip(hand.get("trial_hyperparameters") or [], ours.get("trial_hyperparameters") or []))
-    same = sum(_values(a) == _values(b) for a, b in pairs)
-    return same, max(len(hand.get("trial_hyperparameters") or []), len(ours.get("trial_hyperparameters") or []))
+    """How many trials trained alike on both sides, of how many: the same values and the same epochs,
+    matched in any order (Hyperband promotes each side's best trials of a round, and two trials close
+    in score may rank the other way round on the other side; which trial a continuation comes from
+    and the other `tuner/` bookkeeping are left out). Numbers are compared to within rounding."""
+    left = [_values(v) for v in hand.get("trial_hyperparameters") or []]
+    right = [_values(v) for v in ours.get("trial_hyperparameters") or []]
+    total, same = max(len(left), len(right)), 0
+    for values in left:
+        if values in right:
+            right.remove(values)
+            same += 1
+    return same, total
+
+
+KEPT = ("tuner/epochs", "tuner/initial_epoch")  # what a trial trains; the other `tuner/` entries are bookkeeping
 
 
 def _values(values):
-    return {k: round(v, 12) if isinstance(v, float) else v for k, v in values.items() if not k.startswith("tuner/")}
+    kept = {k: v for k, v in values.items() if not k.startswith("tuner/") or k in KEPT}
+    return {k: round(v, 12) if isinstance(v, float) else v for k, v in kept.items()}
 
 
 def _export_without_refit(work, seed, extra):
