@@ -214,7 +214,7 @@ TEXT_DOMAINS = {
     L2: choice((0.0, 1e-5, 1e-4), 0.0),
     BATCH_SIZE: fixed(128),
 }
-# The text classifier: token ids -> Embedding -> the recurrent stack.
+# The text classifier: token ids -> Embedding -> (a convolution, `conv_filters`) -> the recurrent stack.
 TEXT_PARAMS = _searched((*RECURRENT_PARAMS[:6], _embedding_param(), *RECURRENT_PARAMS[6:], _conv_param()), TEXT_DOMAINS)
 # Numeric sequences: the recurrent stack alone.
 SEQUENCE_PARAMS = RECURRENT_PARAMS
