@@ -42,16 +42,26 @@ CELLS = {"simple_rnn": keras.layers.SimpleRNN, "gru": keras.layers.GRU, "lstm": 
 
 
 def build_model(hp):
+    hp.Choice("embedding_dim", [32, 64, 128])
+    hp.Choice("cell", list(CELLS))
+    for i in range(hp.Int("num_layers", 1, 2)):
+        hp.Int(f"units_{i}", 32, 128, step=32)
+    hp.Float("dropout", 0.0, 0.5, step=0.1)
+    hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
+    return model_of(hp)
+
+
+def model_of(hp, input_dropout=False):
+    """The model `hp`'s values describe; with `input_dropout`, its recurrent layers drop their inputs too."""
     model = keras.Sequential([keras.Input(shape=(LENGTH,), dtype="int64")])
-    model.add(keras.layers.Embedding(MAX_TOKENS, hp.Choice("embedding_dim", [32, 64, 128]), mask_zero=True))
-    cell = CELLS[hp.Choice("cell", list(CELLS))]
-    layers = hp.Int("num_layers", 1, 2)
+    model.add(keras.layers.Embedding(MAX_TOKENS, hp["embedding_dim"], mask_zero=True))
+    layers, dropout = hp["num_layers"], hp["dropout"]
     for i in range(layers):
-        model.add(cell(hp.Int(f"units_{i}", 32, 128, step=32), return_sequences=i < layers - 1))
-    model.add(keras.layers.Dropout(hp.Float("dropout", 0.0, 0.5, step=0.1)))
+        drop = dropout if input_dropout else 0.0
+        model.add(CELLS[hp["cell"]](hp[f"units_{i}"], dropout=drop, return_sequences=i < layers - 1))
+    model.add(keras.layers.Dropout(dropout))
     model.add(keras.layers.Dense(1, activation="sigmoid"))
-    learning_rate = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
-    model.compile(keras.optimizers.Adam(learning_rate), "binary_crossentropy", metrics=["accuracy"])
+    model.compile(keras.optimizers.Adam(hp["learning_rate"]), "binary_crossentropy", metrics=["accuracy"])
     return model
 
 
@@ -89,16 +99,7 @@ def build_model_kt_rnn_draws(hp):
             SEARCHED[param.name](hp)
         elif not param.parent:
             hp.Fixed(param.name, SCRIPT_FIXED.get(param.name, param.domain.values[0]))
-    model = keras.Sequential([keras.Input(shape=(LENGTH,), dtype="int64")])
-    model.add(keras.layers.Embedding(MAX_TOKENS, hp["embedding_dim"], mask_zero=True))
-    layers = hp["num_layers"]
-    for i in range(layers):
-        cell = CELLS[hp["cell"]](hp[f"units_{i}"], dropout=hp["dropout"], return_sequences=i < layers - 1)
-        model.add(cell)
-    model.add(keras.layers.Dropout(hp["dropout"]))
-    model.add(keras.layers.Dense(1, activation="sigmoid"))
-    model.compile(keras.optimizers.Adam(hp["learning_rate"]), "binary_crossentropy", metrics=["accuracy"])
-    return model
+    return model_of(hp, input_dropout=True)
 
 
 def main():
